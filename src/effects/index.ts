@@ -1,0 +1,3 @@
+export { type Clock, type TimerHandle, SystemClock, SimClock, drainMicrotasks } from './clock.js';
+export { type Rng, SystemRng, SeededRng, testSeed } from './rng.js';
+export { type Fs, type FsFileHandle, type FsStat, NodeFs, hasErrorCode } from './fs.js';
