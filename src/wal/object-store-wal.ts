@@ -52,6 +52,15 @@ export interface OpenWalOptions {
   onReplayProgress?: (progress: ReplayProgress) => void;
 }
 
+/** A store that can hold an exclusive writer lock per node id (the local store can). */
+export interface WriterLockable {
+  acquireLock(name: string): Promise<{ release(): Promise<void> }>;
+}
+
+function isWriterLockable(store: ObjectStore): store is ObjectStore & WriterLockable {
+  return typeof (store as Partial<WriterLockable>).acquireLock === 'function';
+}
+
 /** The WAL's condition, for `/health` and metrics. */
 export interface WalHealth {
   state: 'ok' | 'degraded' | 'stopped' | 'shutdown';
@@ -137,6 +146,7 @@ export class ObjectStoreWal {
   private isBackgroundFlushRunning = false;
   private readonly backgroundSnapshots = new Set<Promise<void>>();
 
+  private writerLock: { release(): Promise<void> } | undefined;
   private consecutivePutFailures = 0;
   private lastPutError: string | undefined;
   private readonly stats: WalStats = {
@@ -535,6 +545,18 @@ export class ObjectStoreWal {
     }
     while (this.backgroundSnapshots.size > 0) await Promise.allSettled([...this.backgroundSnapshots]);
     if (this.state === 'shuttingDown') this.state = 'shutdown';
+    await this.releaseWriterLock();
+  }
+
+  /** Takes the store's writer lock for this node id, where the store has one. */
+  async acquireWriterLock(): Promise<void> {
+    if (isWriterLockable(this.store)) this.writerLock = await this.store.acquireLock(this.nodeId);
+  }
+
+  private async releaseWriterLock(): Promise<void> {
+    const lock = this.writerLock;
+    this.writerLock = undefined;
+    await lock?.release();
   }
 
   // ---- observers ----------------------------------------------------------------------------
@@ -604,7 +626,13 @@ export class ObjectStoreWal {
 export async function openWal(options: OpenWalOptions): Promise<ObjectStoreWal> {
   validateNodeId(options.nodeId);
   const wal = new ObjectStoreWal({ ...options, nextWalSequenceNumber: 1, oldestWalFile: 1 });
-  await wal.replay(options);
+  await wal.acquireWriterLock();
+  try {
+    await wal.replay(options);
+  } catch (err) {
+    await wal.shutdown().catch(() => undefined); // releases the lock; the replay error is what matters
+    throw err;
+  }
   if (options.startBackgroundFlush ?? true) wal.startBackgroundFlush();
   return wal;
 }

@@ -78,8 +78,10 @@ test('the size threshold flushes early, without waiting for the interval', async
   const { clock, notifier, options } = setup({ flushSizeBytes: 2000 });
   const wal = await openWal(options);
   const acks = [];
-  for (let i = 0; i < 20; i++) acks.push(wal.writeOps([writeOp(BigInt(i), 10, i * 10)]));
-  await drainMicrotasks(50);
+  for (let wave = 0; wave < 4; wave++) {
+    for (let i = wave * 5; i < wave * 5 + 5; i++) acks.push(wal.writeOps([writeOp(BigInt(i), 10, i * 10)]));
+    await drainMicrotasks(20);
+  }
   await Promise.all(acks);
   assert.equal(clock.nowMs(), new SimClock().nowMs(), 'no simulated time passed');
   assert.ok(notifier.files.length >= 2, `several size-triggered files (${notifier.files.length})`);
@@ -99,7 +101,9 @@ test('a full buffer refuses writes with BufferFullError (ops and bytes), all or 
   await clock.advance(1000);
   await first;
   assert.equal(wal.getStats().bufferedOps, 0);
-  await wal.writeOps([writeOp(6n), writeOp(7n)]).catch(() => assert.fail('room again after the flush'));
+  const second = wal.writeOps([writeOp(6n), writeOp(7n)]);
+  await clock.advance(1000);
+  await second; // room again after the flush
   await wal.shutdown();
 });
 
@@ -133,8 +137,9 @@ test('failed puts are retried with backoff until they succeed; health says degra
   assert.deepEqual(await walKeys(memory), [walFileKey('node-a', 1)], 'one file, no sequence number skipped');
   assert.equal(notifier.files.length, 1);
   assert.equal(wal.getStats().putRetryCount, 4);
-  await wal.writeOps([writeOp(1n)]).then(() => undefined, () => undefined);
+  const next = wal.writeOps([writeOp(1n)]);
   await clock.advance(1000);
+  await next;
   assert.deepEqual(await walKeys(memory), [walFileKey('node-a', 1), walFileKey('node-a', 2)]);
   await wal.shutdown();
 });
@@ -257,7 +262,8 @@ test('one snapshot at a time: no new snapshot is decided while one is persisting
   await clock.advance(1000);
   await ack;
   assert.equal(notifier.snapshots.length, 2);
-  assert.deepEqual([notifier.snapshots[1]!.firstWalSequenceNumber, notifier.snapshots[1]!.lastWalSequenceNumber], [2, 5]);
+  // Five periods waited (files 2–6): at 3 × snapshotSize the tracker snapshots them all.
+  assert.deepEqual([notifier.snapshots[1]!.firstWalSequenceNumber, notifier.snapshots[1]!.lastWalSequenceNumber, notifier.snapshots[1]!.forced], [2, 6, true]);
   notifier.finishSnapshots();
   await wal.shutdown();
 });

@@ -1,0 +1,753 @@
+import { crc32 } from 'node:zlib';
+import { CorruptWalFileError, InvalidWalOpError } from './errors.js';
+import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, Field, Row, SnapshotDetails, TableChunk, TableChunks, WalContents, WalOp, WriteBatch } from './model.js';
+import { FieldKind, I64_MAX, I64_MIN, U64_MAX } from './model.js';
+
+// The byte layout is documented in docs/wal-format.md; change both together, and bump
+// FORMAT_VERSION whenever a byte changes.
+
+/** The 8 bytes every WAL file starts with. */
+export const WAL_MAGIC = Buffer.from('SLUICEWL', 'ascii');
+/** The format version this codec writes and the only one it reads. */
+export const FORMAT_VERSION = 1;
+/** Bytes of the header before the node id. */
+const HEADER_FIXED_BYTES = 58;
+/** Longest node id, in UTF-8 bytes. */
+export const MAX_NODE_ID_BYTES = 255;
+const PUT_ID_BYTES = 16;
+
+const OP_WRITE = 1;
+const OP_CATALOG = 2;
+const OP_NOOP = 3;
+
+const CATALOG_CREATE_DATABASE = 1;
+const CATALOG_CREATE_TABLE = 2;
+const CATALOG_ADD_COLUMNS = 3;
+const CATALOG_DELETE_DATABASE = 4;
+const CATALOG_DELETE_TABLE = 5;
+
+const COLUMN_TYPES: readonly ColumnType[] = ['tag', 'time', 'int64', 'uint64', 'float64', 'string', 'bool'];
+const COLUMN_TYPE_CODE: Record<ColumnType, number> = { tag: 1, time: 2, int64: 3, uint64: 4, float64: 5, string: 6, bool: 7 };
+
+/** Header fields of a WAL file. */
+export interface WalFileHeader {
+  formatVersion: number;
+  nodeId: string;
+  writerEpoch: bigint;
+  walFileSequenceNumber: number;
+  putId: Uint8Array;
+  payloadLength: number;
+  payloadCrc32: number;
+}
+
+/** What {@link encodeWalFile} needs besides the encoded ops. */
+export interface WalFileMeta {
+  nodeId: string;
+  writerEpoch: bigint;
+  walFileSequenceNumber: number;
+  putId: Uint8Array;
+  persistTimestampMs: number;
+  minTimestampNs: bigint;
+  maxTimestampNs: bigint;
+  snapshot?: SnapshotDetails;
+}
+
+// ---- encoding -----------------------------------------------------------------------------------
+
+/** A growable little-endian byte writer over one reused scratch buffer. */
+class Writer {
+  buf: Buffer = Buffer.allocUnsafe(64 * 1024);
+  view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  pos = 0;
+
+  ensure(extra: number): void {
+    const needed = this.pos + extra;
+    if (needed <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < needed) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  u8(v: number): void {
+    this.buf[this.pos++] = v;
+  }
+  u16(v: number): void {
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+  i64(v: bigint): void {
+    this.view.setBigInt64(this.pos, v, true);
+    this.pos += 8;
+  }
+  u64(v: bigint): void {
+    this.view.setBigUint64(this.pos, v, true);
+    this.pos += 8;
+  }
+  f64(v: number): void {
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+  /** Copies out what was written since `start`. */
+  copyFrom(start: number): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.buf, start, this.pos);
+  }
+}
+
+const scratch = new Writer();
+
+/** Interns the strings of one op record; the table is written after the op's body. */
+class StringTable {
+  readonly indexOf = new Map<string, number>();
+  readonly strings: string[] = [];
+
+  ref(s: unknown, what: string): number {
+    if (typeof s !== 'string') throw new InvalidWalOpError(`${what} must be a string, got ${typeof s}`);
+    let index = this.indexOf.get(s);
+    if (index === undefined) {
+      index = this.strings.length;
+      this.strings.push(s);
+      this.indexOf.set(s, index);
+    }
+    return index;
+  }
+
+  write(w: Writer): void {
+    w.ensure(4);
+    w.u32(this.strings.length);
+    for (const s of this.strings) {
+      w.ensure(4 + s.length * 3);
+      const written = w.buf.write(s, w.pos + 4, 'utf8');
+      w.view.setUint32(w.pos, written, true);
+      w.pos += 4 + written;
+    }
+  }
+}
+
+function checkU32(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffff_ffff) {
+    throw new InvalidWalOpError(`${what} must be an integer in [0, 2^32), got ${String(v)}`);
+  }
+  return v;
+}
+
+function checkI64(v: unknown, what: string): bigint {
+  if (typeof v !== 'bigint' || v < I64_MIN || v > I64_MAX) throw new InvalidWalOpError(`${what} must be an int64 bigint, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * Encodes one op into a self-contained record. Done once per op when it is buffered, so the
+ * buffer knows its exact size and a bad op fails alone (InvalidWalOpError), not the flush.
+ */
+export function encodeOp(op: WalOp): Uint8Array {
+  const w = scratch;
+  w.pos = 0;
+  w.ensure(5);
+  switch (op.kind) {
+    case 'write':
+      w.u8(OP_WRITE);
+      w.u32(0); // body length, patched below
+      encodeWriteBatch(w, op.batch);
+      break;
+    case 'catalog':
+      w.u8(OP_CATALOG);
+      w.u32(0);
+      encodeCatalogBatch(w, op.batch);
+      break;
+    case 'noop':
+      w.u8(OP_NOOP);
+      w.u32(8);
+      w.ensure(8);
+      w.i64(checkI64(op.timestampNs, 'noop timestamp'));
+      break;
+    default:
+      throw new InvalidWalOpError(`unknown op kind ${String((op as { kind: unknown }).kind)}`);
+  }
+  if (w.pos - 5 > 0xffff_ffff) throw new InvalidWalOpError('op larger than 4 GiB');
+  w.view.setUint32(1, w.pos - 5, true);
+  return w.copyFrom(0);
+}
+
+function encodeWriteBatch(w: Writer, batch: WriteBatch): void {
+  const strings = new StringTable();
+  w.ensure(32);
+  w.u32(checkU32(batch.databaseId, 'databaseId'));
+  w.u32(strings.ref(batch.databaseName, 'databaseName'));
+  w.i64(checkI64(batch.minTimeNs, 'batch minTimeNs'));
+  w.i64(checkI64(batch.maxTimeNs, 'batch maxTimeNs'));
+  const stringTableOffsetAt = w.pos;
+  w.u32(0); // offset of the string table from the body start, patched below
+  w.u32(batch.tableChunks.size);
+  for (const [tableId, chunks] of batch.tableChunks) {
+    w.ensure(24);
+    w.u32(checkU32(tableId, 'tableId'));
+    w.i64(checkI64(chunks.minTimeNs, 'table minTimeNs'));
+    w.i64(checkI64(chunks.maxTimeNs, 'table maxTimeNs'));
+    w.u32(chunks.chunkTimeToChunk.size);
+    for (const [chunkTime, chunk] of chunks.chunkTimeToChunk) {
+      const rows = chunk.rows;
+      w.ensure(12);
+      w.i64(checkI64(chunkTime, 'chunk time'));
+      w.u32(rows.length);
+      for (let r = 0; r < rows.length; r++) encodeRow(w, rows[r]!, strings);
+    }
+  }
+  w.view.setUint32(stringTableOffsetAt, w.pos - 5, true);
+  strings.write(w);
+}
+
+function encodeRow(w: Writer, row: Row, strings: StringTable): void {
+  const fields = row.fields;
+  const n = fields.length;
+  if (n > 0xffff) throw new InvalidWalOpError(`a row has ${n} fields; at most 65 535`);
+  w.ensure(10 + n * 13);
+  const timeNs = row.timeNs;
+  if (typeof timeNs !== 'bigint' || timeNs < I64_MIN || timeNs > I64_MAX) throw new InvalidWalOpError(`row time must be an int64 bigint, got ${String(timeNs)}`);
+  const view = w.view;
+  let pos = w.pos;
+  view.setBigInt64(pos, timeNs, true);
+  view.setUint16(pos + 8, n, true);
+  pos += 10;
+  for (let i = 0; i < n; i++) {
+    const f = fields[i]!;
+    const columnId = f.columnId;
+    if (!(columnId >>> 0 === columnId)) throw new InvalidWalOpError(`column id must be an integer in [0, 2^32), got ${String(columnId)}`);
+    view.setUint32(pos, columnId, true);
+    const kind = f.kind;
+    w.buf[pos + 4] = kind;
+    pos += 5;
+    switch (kind) {
+      case FieldKind.Int64: {
+        const v = f.value;
+        if (typeof v !== 'bigint' || v < I64_MIN || v > I64_MAX) throw new InvalidWalOpError(`int64 field ${columnId} out of range: ${String(v)}`);
+        view.setBigInt64(pos, v, true);
+        pos += 8;
+        break;
+      }
+      case FieldKind.Float64: {
+        const v = f.value;
+        if (typeof v !== 'number') throw new InvalidWalOpError(`float64 field ${columnId} must be a number`);
+        view.setFloat64(pos, v, true);
+        pos += 8;
+        break;
+      }
+      case FieldKind.Tag:
+      case FieldKind.String:
+        view.setUint32(pos, strings.ref(f.value, `field ${columnId}`), true);
+        pos += 4;
+        break;
+      case FieldKind.UInt64: {
+        const v = f.value;
+        if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new InvalidWalOpError(`uint64 field ${columnId} out of range: ${String(v)}`);
+        view.setBigUint64(pos, v, true);
+        pos += 8;
+        break;
+      }
+      case FieldKind.Boolean: {
+        const v = f.value;
+        if (typeof v !== 'boolean') throw new InvalidWalOpError(`boolean field ${columnId} must be a boolean`);
+        w.buf[pos] = v ? 1 : 0;
+        pos += 1;
+        break;
+      }
+      default:
+        throw new InvalidWalOpError(`unknown field kind ${String(kind)} for column ${columnId}`);
+    }
+  }
+  w.pos = pos;
+}
+
+function encodeColumns(w: Writer, columns: readonly ColumnDefinition[], strings: StringTable): void {
+  w.ensure(4 + columns.length * 9);
+  w.u32(columns.length);
+  for (const c of columns) {
+    w.u32(checkU32(c.id, 'column id'));
+    w.u32(strings.ref(c.name, 'column name'));
+    const code = COLUMN_TYPE_CODE[c.type];
+    if (code === undefined) throw new InvalidWalOpError(`unknown column type ${String(c.type)}`);
+    w.u8(code);
+  }
+}
+
+function encodeCatalogBatch(w: Writer, batch: CatalogBatch): void {
+  const strings = new StringTable();
+  w.ensure(24);
+  w.u32(checkU32(batch.databaseId, 'databaseId'));
+  w.u32(strings.ref(batch.databaseName, 'databaseName'));
+  w.i64(checkI64(batch.timeNs, 'catalog batch time'));
+  const stringTableOffsetAt = w.pos;
+  w.u32(0);
+  w.u32(batch.ops.length);
+  for (const op of batch.ops) {
+    w.ensure(32);
+    switch (op.kind) {
+      case 'createDatabase':
+        w.u8(CATALOG_CREATE_DATABASE);
+        break;
+      case 'createTable':
+      case 'addColumns':
+        w.u8(op.kind === 'createTable' ? CATALOG_CREATE_TABLE : CATALOG_ADD_COLUMNS);
+        w.u32(checkU32(op.tableId, 'tableId'));
+        w.u32(strings.ref(op.tableName, 'tableName'));
+        encodeColumns(w, op.columns, strings);
+        break;
+      case 'deleteDatabase':
+        w.u8(CATALOG_DELETE_DATABASE);
+        w.i64(checkI64(op.deletionTimeNs, 'deletion time'));
+        break;
+      case 'deleteTable':
+        w.u8(CATALOG_DELETE_TABLE);
+        w.u32(checkU32(op.tableId, 'tableId'));
+        w.u32(strings.ref(op.tableName, 'tableName'));
+        w.i64(checkI64(op.deletionTimeNs, 'deletion time'));
+        break;
+      default:
+        throw new InvalidWalOpError(`unknown catalog op ${String((op as { kind: unknown }).kind)}`);
+    }
+  }
+  w.view.setUint32(stringTableOffsetAt, w.pos - 5, true);
+  strings.write(w);
+}
+
+/** Assembles a WAL file from already-encoded op records: one copy and two CRCs, no re-encoding. */
+export function encodeWalFile(meta: WalFileMeta, encodedOps: readonly Uint8Array[]): Uint8Array {
+  const nodeId = Buffer.from(meta.nodeId, 'utf8');
+  if (nodeId.length === 0 || nodeId.length > MAX_NODE_ID_BYTES) throw new InvalidWalOpError(`node id must be 1–${MAX_NODE_ID_BYTES} bytes`);
+  if (meta.putId.length !== PUT_ID_BYTES) throw new InvalidWalOpError(`put id must be ${PUT_ID_BYTES} bytes`);
+  if (!Number.isSafeInteger(meta.walFileSequenceNumber) || meta.walFileSequenceNumber < 1) throw new InvalidWalOpError('WAL file sequence number must be a positive safe integer');
+  if (encodedOps.length > 0xffff_ffff) throw new InvalidWalOpError('too many ops in one file');
+  const headerLength = HEADER_FIXED_BYTES + nodeId.length + 4;
+  const snapshotBytes = meta.snapshot === undefined ? 0 : 33;
+  let opBytes = 0;
+  for (const op of encodedOps) opBytes += op.length;
+  const payloadLength = 25 + snapshotBytes + 4 + opBytes;
+  if (payloadLength > 0xffff_ffff) throw new InvalidWalOpError('WAL file payload larger than 4 GiB');
+
+  const out = Buffer.allocUnsafe(headerLength + payloadLength);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  // payload first, so its CRC can go into the header
+  let p = headerLength;
+  view.setBigInt64(p, BigInt(meta.persistTimestampMs), true);
+  view.setBigInt64(p + 8, checkI64(meta.minTimestampNs, 'file minTimestampNs'), true);
+  view.setBigInt64(p + 16, checkI64(meta.maxTimestampNs, 'file maxTimestampNs'), true);
+  p += 24;
+  const s = meta.snapshot;
+  if (s === undefined) {
+    out[p++] = 0;
+  } else {
+    out[p++] = 1;
+    view.setBigUint64(p, BigInt(s.snapshotSequenceNumber), true);
+    view.setBigInt64(p + 8, checkI64(s.endTimeMarkerNs, 'end time marker'), true);
+    view.setBigUint64(p + 16, BigInt(s.firstWalSequenceNumber), true);
+    view.setBigUint64(p + 24, BigInt(s.lastWalSequenceNumber), true);
+    out[p + 32] = s.forced ? 1 : 0;
+    p += 33;
+  }
+  view.setUint32(p, encodedOps.length, true);
+  p += 4;
+  for (const op of encodedOps) {
+    out.set(op, p);
+    p += op.length;
+  }
+
+  out.set(WAL_MAGIC, 0);
+  view.setUint16(8, FORMAT_VERSION, true);
+  view.setUint16(10, headerLength, true);
+  view.setUint32(12, payloadLength, true);
+  view.setUint32(16, crc32(out.subarray(headerLength)), true);
+  view.setUint32(20, 0, true); // flags
+  view.setBigUint64(24, BigInt(meta.walFileSequenceNumber), true);
+  view.setBigUint64(32, BigInt.asUintN(64, meta.writerEpoch), true);
+  out.set(meta.putId, 40);
+  view.setUint16(56, nodeId.length, true);
+  out.set(nodeId, HEADER_FIXED_BYTES);
+  view.setUint32(headerLength - 4, crc32(out.subarray(0, headerLength - 4)), true);
+  return out;
+}
+
+/** Encodes whole contents (for tests and tools): {@link encodeWalFile} over {@link encodeOp} of each op. */
+export function encodeWalContents(contents: WalContents, header: { nodeId: string; writerEpoch: bigint; putId: Uint8Array }): Uint8Array {
+  return encodeWalFile(
+    {
+      ...header,
+      walFileSequenceNumber: contents.walFileNumber,
+      persistTimestampMs: contents.persistTimestampMs,
+      minTimestampNs: contents.minTimestampNs,
+      maxTimestampNs: contents.maxTimestampNs,
+      ...(contents.snapshot === undefined ? {} : { snapshot: contents.snapshot }),
+    },
+    contents.ops.map(encodeOp),
+  );
+}
+
+// ---- decoding -----------------------------------------------------------------------------------
+
+/** A bounds-checked little-endian reader; every overrun is a CorruptWalFileError. */
+class Reader {
+  readonly view: DataView;
+  pos: number;
+
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    public end: number,
+    readonly source: string,
+  ) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = start;
+  }
+
+  fail(reason: string, at = this.pos): never {
+    throw new CorruptWalFileError(this.source, reason, at);
+  }
+
+  need(n: number, what: string): void {
+    if (n > this.end - this.pos) this.fail(`${what} runs past the end of its record`);
+  }
+
+  /** Checks that `count` elements of at least `minBytes` each can fit before allocating for them. */
+  count(what: string, minBytes: number): number {
+    const n = this.u32(what);
+    if (n * minBytes > this.end - this.pos) this.fail(`${what} ${n} cannot fit in the ${this.end - this.pos} bytes left`);
+    return n;
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    return this.buf[this.pos++]!;
+  }
+  u16(what: string): number {
+    this.need(2, what);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+  u32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  i64(what: string): bigint {
+    this.need(8, what);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  safeU64(what: string): number {
+    this.need(8, what);
+    const v = this.view.getBigUint64(this.pos, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} ${v} is too large`);
+    this.pos += 8;
+    return Number(v);
+  }
+  bool(what: string): boolean {
+    const v = this.u8(what);
+    if (v > 1) this.fail(`${what} is ${v}, not 0 or 1`, this.pos - 1);
+    return v === 1;
+  }
+}
+
+function readStringTable(r: Reader, tableStart: number, recordEnd: number): string[] {
+  const saved = r.pos;
+  r.pos = tableStart;
+  const n = r.count('string count', 4);
+  const strings: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const len = r.u32('string length');
+    r.need(len, 'string');
+    strings[i] = r.buf.toString('utf8', r.pos, r.pos + len);
+    r.pos += len;
+  }
+  if (r.pos !== recordEnd) r.fail('bytes left over after the string table');
+  r.pos = saved;
+  return strings;
+}
+
+function stringAt(r: Reader, strings: readonly string[], what: string): string {
+  const index = r.u32(what);
+  const s = strings[index];
+  if (s === undefined) r.fail(`${what} refers to string ${index} of ${strings.length}`, r.pos - 4);
+  return s;
+}
+
+/** Positions the reader at the body; returns where the string table starts (the body ends there). */
+function openStringTable(r: Reader, bodyStart: number, recordEnd: number): number {
+  const offset = r.u32('string table offset');
+  const tableStart = bodyStart + offset;
+  if (offset < 0 || tableStart < r.pos || tableStart > recordEnd) r.fail(`string table offset ${offset} is outside its record`, r.pos - 4);
+  return tableStart;
+}
+
+function decodeWriteBatch(r: Reader, recordEnd: number, bodyStart: number): WriteBatch {
+  const databaseId = r.u32('databaseId');
+  const nameAt = r.pos;
+  r.u32('databaseName');
+  const minTimeNs = r.i64('batch minTimeNs');
+  const maxTimeNs = r.i64('batch maxTimeNs');
+  const tableStart = openStringTable(r, bodyStart, recordEnd);
+  const strings = readStringTable(r, tableStart, recordEnd);
+  const afterHeader = r.pos;
+  r.pos = nameAt;
+  const databaseName = stringAt(r, strings, 'databaseName');
+  r.pos = afterHeader;
+  r.end = tableStart;
+
+  const tableChunks = new Map<number, TableChunks>();
+  const tableCount = r.count('table count', 24);
+  for (let t = 0; t < tableCount; t++) {
+    const tableId = r.u32('tableId');
+    const tMin = r.i64('table minTimeNs');
+    const tMax = r.i64('table maxTimeNs');
+    const chunkCount = r.count('chunk count', 12);
+    const chunkTimeToChunk = new Map<bigint, TableChunk>();
+    for (let c = 0; c < chunkCount; c++) {
+      const chunkTime = r.i64('chunk time');
+      const rowCount = r.count('row count', 10);
+      const rows: Row[] = new Array(rowCount);
+      for (let i = 0; i < rowCount; i++) rows[i] = decodeRow(r, strings);
+      if (chunkTimeToChunk.has(chunkTime)) r.fail(`chunk time ${chunkTime} appears twice in table ${tableId}`);
+      chunkTimeToChunk.set(chunkTime, { rows });
+    }
+    if (tableChunks.has(tableId)) r.fail(`table ${tableId} appears twice in one batch`);
+    tableChunks.set(tableId, { minTimeNs: tMin, maxTimeNs: tMax, chunkTimeToChunk });
+  }
+  if (r.pos !== tableStart) r.fail('bytes left over before the string table');
+  r.end = recordEnd;
+  r.pos = recordEnd;
+  return { databaseId, databaseName, tableChunks, minTimeNs, maxTimeNs };
+}
+
+function decodeRow(r: Reader, strings: readonly string[]): Row {
+  r.need(10, 'row');
+  const view = r.view;
+  const buf = r.buf;
+  let pos = r.pos;
+  const timeNs = view.getBigInt64(pos, true);
+  const n = view.getUint16(pos + 8, true);
+  pos += 10;
+  // every field takes at least 6 bytes (id, kind, a boolean)
+  if (n * 6 > r.end - pos) r.fail(`row with ${n} fields cannot fit in the ${r.end - pos} bytes left`, pos - 2);
+  const fields: Field[] = new Array(n);
+  const end = r.end;
+  for (let i = 0; i < n; i++) {
+    if (pos + 5 > end) r.fail('field runs past the end of its record', pos);
+    const columnId = view.getUint32(pos, true);
+    const kind = buf[pos + 4]!;
+    pos += 5;
+    switch (kind) {
+      case FieldKind.Int64:
+        if (pos + 8 > end) r.fail('int64 value runs past the end of its record', pos);
+        fields[i] = { columnId, kind, value: view.getBigInt64(pos, true) };
+        pos += 8;
+        break;
+      case FieldKind.Float64:
+        if (pos + 8 > end) r.fail('float64 value runs past the end of its record', pos);
+        fields[i] = { columnId, kind, value: view.getFloat64(pos, true) };
+        pos += 8;
+        break;
+      case FieldKind.Tag:
+      case FieldKind.String: {
+        if (pos + 4 > end) r.fail('string reference runs past the end of its record', pos);
+        const index = view.getUint32(pos, true);
+        const value = strings[index];
+        if (value === undefined) r.fail(`field refers to string ${index} of ${strings.length}`, pos);
+        fields[i] = { columnId, kind, value };
+        pos += 4;
+        break;
+      }
+      case FieldKind.UInt64:
+        if (pos + 8 > end) r.fail('uint64 value runs past the end of its record', pos);
+        fields[i] = { columnId, kind, value: view.getBigUint64(pos, true) };
+        pos += 8;
+        break;
+      case FieldKind.Boolean: {
+        if (pos + 1 > end) r.fail('boolean value runs past the end of its record', pos);
+        const b = buf[pos]!;
+        if (b > 1) r.fail(`boolean value is ${b}`, pos);
+        fields[i] = { columnId, kind, value: b === 1 };
+        pos += 1;
+        break;
+      }
+      default:
+        r.fail(`unknown field kind ${kind}`, pos - 1);
+    }
+  }
+  r.pos = pos;
+  return { timeNs, fields };
+}
+
+function decodeColumns(r: Reader, strings: readonly string[]): ColumnDefinition[] {
+  const n = r.count('column count', 9);
+  const columns: ColumnDefinition[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const id = r.u32('column id');
+    const name = stringAt(r, strings, 'column name');
+    const code = r.u8('column type');
+    const type = COLUMN_TYPES[code - 1];
+    if (type === undefined) r.fail(`unknown column type ${code}`, r.pos - 1);
+    columns[i] = { id, name, type };
+  }
+  return columns;
+}
+
+function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): CatalogBatch {
+  const databaseId = r.u32('databaseId');
+  const nameAt = r.pos;
+  r.u32('databaseName');
+  const timeNs = r.i64('catalog batch time');
+  const tableStart = openStringTable(r, bodyStart, recordEnd);
+  const strings = readStringTable(r, tableStart, recordEnd);
+  const afterHeader = r.pos;
+  r.pos = nameAt;
+  const databaseName = stringAt(r, strings, 'databaseName');
+  r.pos = afterHeader;
+  r.end = tableStart;
+  const n = r.count('catalog op count', 1);
+  const ops: CatalogOp[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const code = r.u8('catalog op kind');
+    switch (code) {
+      case CATALOG_CREATE_DATABASE:
+        ops[i] = { kind: 'createDatabase' };
+        break;
+      case CATALOG_CREATE_TABLE:
+      case CATALOG_ADD_COLUMNS: {
+        const tableId = r.u32('tableId');
+        const tableName = stringAt(r, strings, 'tableName');
+        const columns = decodeColumns(r, strings);
+        ops[i] = { kind: code === CATALOG_CREATE_TABLE ? 'createTable' : 'addColumns', tableId, tableName, columns };
+        break;
+      }
+      case CATALOG_DELETE_DATABASE:
+        ops[i] = { kind: 'deleteDatabase', deletionTimeNs: r.i64('deletion time') };
+        break;
+      case CATALOG_DELETE_TABLE: {
+        const tableId = r.u32('tableId');
+        const tableName = stringAt(r, strings, 'tableName');
+        ops[i] = { kind: 'deleteTable', tableId, tableName, deletionTimeNs: r.i64('deletion time') };
+        break;
+      }
+      default:
+        r.fail(`unknown catalog op kind ${code}`, r.pos - 1);
+    }
+  }
+  if (r.pos !== tableStart) r.fail('bytes left over before the string table');
+  r.end = recordEnd;
+  r.pos = recordEnd;
+  return { databaseId, databaseName, timeNs, ops };
+}
+
+function decodeOp(r: Reader, payloadEnd: number): WalOp {
+  const kind = r.u8('op kind');
+  const bodyLength = r.u32('op length');
+  const bodyStart = r.pos;
+  if (bodyLength > payloadEnd - bodyStart) r.fail(`op length ${bodyLength} runs past the end of the file`, bodyStart - 4);
+  const recordEnd = bodyStart + bodyLength;
+  r.end = recordEnd;
+  let op: WalOp;
+  switch (kind) {
+    case OP_WRITE:
+      op = { kind: 'write', batch: decodeWriteBatch(r, recordEnd, bodyStart) };
+      break;
+    case OP_CATALOG:
+      op = { kind: 'catalog', batch: decodeCatalogBatch(r, recordEnd, bodyStart) };
+      break;
+    case OP_NOOP:
+      op = { kind: 'noop', timestampNs: r.i64('noop timestamp') };
+      break;
+    default:
+      r.fail(`unknown op kind ${kind}`, bodyStart - 5);
+  }
+  if (r.pos !== recordEnd) r.fail('op record length does not match its contents', r.pos);
+  r.end = payloadEnd;
+  return op;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Decodes and verifies only the header (magic, version, its own checksum). */
+export function decodeWalFileHeader(bytes: Uint8Array, source: string): WalFileHeader {
+  const buf = asBuffer(bytes);
+  if (buf.length < HEADER_FIXED_BYTES + 1 + 4) throw new CorruptWalFileError(source, `file is ${buf.length} bytes, shorter than any WAL header`);
+  if (!buf.subarray(0, 8).equals(WAL_MAGIC)) throw new CorruptWalFileError(source, 'not a Sluice WAL file (bad magic)', 0);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const formatVersion = view.getUint16(8, true);
+  if (formatVersion !== FORMAT_VERSION) throw new CorruptWalFileError(source, `unsupported format version ${formatVersion} (this build reads ${FORMAT_VERSION})`, 8);
+  const headerLength = view.getUint16(10, true);
+  const nodeIdLength = view.getUint16(56, true);
+  if (headerLength !== HEADER_FIXED_BYTES + nodeIdLength + 4 || nodeIdLength === 0 || nodeIdLength > MAX_NODE_ID_BYTES) {
+    throw new CorruptWalFileError(source, `header length ${headerLength} does not match node id length ${nodeIdLength}`, 10);
+  }
+  if (headerLength > buf.length) throw new CorruptWalFileError(source, `header of ${headerLength} bytes runs past the end of the ${buf.length}-byte file`, 10);
+  const storedCrc = view.getUint32(headerLength - 4, true);
+  if (crc32(buf.subarray(0, headerLength - 4)) !== storedCrc) throw new CorruptWalFileError(source, 'header checksum mismatch', headerLength - 4);
+  if (view.getUint32(20, true) !== 0) throw new CorruptWalFileError(source, 'unknown header flags', 20);
+  const seq = view.getBigUint64(24, true);
+  if (seq < 1n || seq > BigInt(Number.MAX_SAFE_INTEGER)) throw new CorruptWalFileError(source, `WAL file sequence number ${seq} out of range`, 24);
+  return {
+    formatVersion,
+    nodeId: buf.toString('utf8', HEADER_FIXED_BYTES, HEADER_FIXED_BYTES + nodeIdLength),
+    writerEpoch: view.getBigUint64(32, true),
+    walFileSequenceNumber: Number(seq),
+    putId: Uint8Array.prototype.slice.call(buf, 40, 56),
+    payloadLength: view.getUint32(12, true),
+    payloadCrc32: view.getUint32(16, true),
+  };
+}
+
+/**
+ * Decodes and fully verifies a WAL file. Any damage — truncation, a flipped bit, a wrong length,
+ * trailing bytes — is one CorruptWalFileError naming `source`; no length is trusted before it is
+ * checked against the bytes present.
+ */
+export function decodeWalFile(bytes: Uint8Array, source: string): { header: WalFileHeader; contents: WalContents } {
+  const buf = asBuffer(bytes);
+  const header = decodeWalFileHeader(buf, source);
+  const headerLength = HEADER_FIXED_BYTES + Buffer.byteLength(header.nodeId, 'utf8') + 4;
+  const actualPayload = buf.length - headerLength;
+  if (header.payloadLength !== actualPayload) {
+    throw new CorruptWalFileError(source, `payload is ${actualPayload} bytes, the header says ${header.payloadLength} (truncated or extended)`, 12);
+  }
+  if (crc32(buf.subarray(headerLength)) !== header.payloadCrc32) throw new CorruptWalFileError(source, 'payload checksum mismatch', headerLength);
+
+  const r = new Reader(buf, headerLength, buf.length, source);
+  const persistTimestamp = r.i64('persist timestamp');
+  if (persistTimestamp < BigInt(Number.MIN_SAFE_INTEGER) || persistTimestamp > BigInt(Number.MAX_SAFE_INTEGER)) r.fail('persist timestamp out of range', r.pos - 8);
+  const minTimestampNs = r.i64('min timestamp');
+  const maxTimestampNs = r.i64('max timestamp');
+  let snapshot: SnapshotDetails | undefined;
+  if (r.bool('snapshot flag')) {
+    snapshot = {
+      snapshotSequenceNumber: r.safeU64('snapshot sequence number'),
+      endTimeMarkerNs: r.i64('end time marker'),
+      firstWalSequenceNumber: r.safeU64('first WAL sequence number'),
+      lastWalSequenceNumber: r.safeU64('last WAL sequence number'),
+      forced: r.bool('forced flag'),
+    };
+    if (snapshot.firstWalSequenceNumber > snapshot.lastWalSequenceNumber) r.fail('snapshot covers an empty range of WAL files');
+  }
+  const payloadEnd = buf.length;
+  const opCount = r.count('op count', 5);
+  const ops: WalOp[] = new Array(opCount);
+  for (let i = 0; i < opCount; i++) ops[i] = decodeOp(r, payloadEnd);
+  if (r.pos !== payloadEnd) r.fail('bytes left over after the last op');
+  const contents: WalContents = {
+    persistTimestampMs: Number(persistTimestamp),
+    minTimestampNs,
+    maxTimestampNs,
+    walFileNumber: header.walFileSequenceNumber,
+    ops,
+    ...(snapshot === undefined ? {} : { snapshot }),
+  };
+  return { header, contents };
+}
