@@ -4,8 +4,6 @@ import { InvalidKeyError } from './errors.js';
 export const MAX_KEY_BYTES = 1024;
 /** Longest key segment, in UTF-8 bytes (a file name on most file systems). */
 export const MAX_SEGMENT_BYTES = 255;
-/** Suffix of the local store's temp files; no key segment may end with it. */
-export const TEMP_SUFFIX = '.tmp';
 
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u001f\u007f\\]/;
@@ -19,6 +17,7 @@ export function validateKey(key: string): void {
     if (segment.length === 0) throw new InvalidKeyError(key, 'empty segment (leading, trailing or doubled /)');
     if (segment === '.' || segment === '..') throw new InvalidKeyError(key, `"${segment}" segment`);
     if (Buffer.byteLength(segment, 'utf8') > MAX_SEGMENT_BYTES) throw new InvalidKeyError(key, `segment longer than ${MAX_SEGMENT_BYTES} bytes`);
-    if (segment.endsWith(TEMP_SUFFIX) && segment.startsWith('.')) throw new InvalidKeyError(key, 'segment looks like a temp file');
+    // Names starting with a dot are the local store's own (temp files, locks).
+    if (segment.startsWith('.')) throw new InvalidKeyError(key, 'segment starts with "."');
   }
 }

@@ -5,6 +5,7 @@ import type { Rng } from '../effects/rng.js';
 import { SystemRng } from '../effects/rng.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { AlreadyExistsError, NotFoundError } from '../objectstore/errors.js';
+import { probeConditionalPut } from '../objectstore/probe.js';
 import { decodeWalFileHeader, encodeOp, encodeWalFile } from './codec.js';
 import { resolveWalConfig, gen1DurationNs, type WalConfig } from './config.js';
 import { BufferFullError, InvalidWalConfigError, WalShutdownError, WalStoppedError } from './errors.js';
@@ -48,6 +49,11 @@ export interface OpenWalOptions {
   lastSnapshot?: PersistedSnapshotMarker;
   /** Start the background flusher (interval and size triggered). Default true. */
   startBackgroundFlush?: boolean;
+  /**
+   * Skip the conditional-put probe at open. Unsafe: a store that ignores create-only puts lets a
+   * second writer overwrite acknowledged WAL files. Default false.
+   */
+  skipStoreProbe?: boolean;
   /** Called as replay makes progress. */
   onReplayProgress?: (progress: ReplayProgress) => void;
 }
@@ -625,6 +631,7 @@ export class ObjectStoreWal {
  */
 export async function openWal(options: OpenWalOptions): Promise<ObjectStoreWal> {
   validateNodeId(options.nodeId);
+  if (!(options.skipStoreProbe ?? false)) await probeConditionalPut(options.store, `${options.nodeId}/probe`);
   const wal = new ObjectStoreWal({ ...options, nextWalSequenceNumber: 1, oldestWalFile: 1 });
   await wal.acquireWriterLock();
   try {
