@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { crc32 } from 'node:zlib';
+import { SeededRng, testSeed } from '../../src/effects/rng.js';
+import { decodeWalFile, decodeWalFileHeader, encodeOp, encodeWalContents, FORMAT_VERSION } from '../../src/wal/codec.js';
+import { CorruptWalFileError, InvalidWalOpError } from '../../src/wal/errors.js';
+import type { WalContents } from '../../src/wal/model.js';
+import { FieldKind, I64_MAX, U64_MAX } from '../../src/wal/model.js';
+import { catalogSample, mediumSample, SAMPLE_HEADER, smallSample } from './codec-samples.js';
+
+// The bytes of smallSample() in format version 1. A change of bytes must come with a new
+// FORMAT_VERSION (and a new golden file); this test makes an accidental change fail.
+const GOLDEN_SMALL_V1 =
+  '534c55494345574c01004400f5000000e2699e3f0000000007000000000000000300000000000000000102030405060708090a0b0c0d0e0f06006e6f64652d3161cf61157b68e5cf8b010000fbffffffffffffff00002a36fe9c9717000100000001d30000000100000000000000fbffffffffffffff00002a36fe9c9717b90000000100000002000000fbffffffffffffff00002a36fe9c9717020000000090364d74ffffff01000000fbffffffffffffff02000000000001010000000100000003000000000000008000303ca5cf9c97170100000000002a36fe9c971706000000000001010000000100000003ffffffffffffff7f0200000004ffffffffffffffff0300000005000000000000008004000000060105000000020200000003000000020000006462010000006107000000c3a9202271220a';
+
+const samples: Array<[string, () => WalContents]> = [
+  ['small', smallSample],
+  ['medium', mediumSample],
+  ['catalog+snapshot', catalogSample],
+];
+
+function encode(c: WalContents): Buffer {
+  return Buffer.from(encodeWalContents(c, SAMPLE_HEADER));
+}
+
+test('every sample round-trips exactly (Maps in order, bigints exact, -0 and strings intact)', () => {
+  for (const [name, make] of samples) {
+    const { header, contents } = decodeWalFile(encode(make()), name);
+    assert.deepEqual(contents, make(), name);
+    assert.equal(header.nodeId, 'node-1');
+    assert.equal(header.writerEpoch, 3n);
+    assert.equal(header.walFileSequenceNumber, make().walFileNumber);
+    assert.deepEqual([...header.putId], [...SAMPLE_HEADER.putId]);
+  }
+  const small = decodeWalFile(encode(smallSample()), 's').contents;
+  const op = small.ops[0]!;
+  assert.ok(op.kind === 'write');
+  const row = [...op.batch.tableChunks.get(2)!.chunkTimeToChunk.values()][1]!.rows[0]!;
+  assert.ok(Object.is(row.fields[3]!.value, -0));
+});
+
+test('NaN and infinities keep their bits', () => {
+  for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MIN_VALUE]) {
+    const c: WalContents = {
+      persistTimestampMs: 0,
+      minTimestampNs: 0n,
+      maxTimestampNs: 0n,
+      walFileNumber: 1,
+      ops: [{ kind: 'write', batch: { databaseId: 0, databaseName: 'd', minTimeNs: 0n, maxTimeNs: 0n, tableChunks: new Map([[0, { minTimeNs: 0n, maxTimeNs: 0n, chunkTimeToChunk: new Map([[0n, { rows: [{ timeNs: 0n, fields: [{ columnId: 0, kind: FieldKind.Float64, value }] }] }]]) }]]) } }],
+    };
+    assert.deepEqual(decodeWalFile(encode(c), 'f').contents, c);
+  }
+});
+
+test('golden bytes: format version 1 encodes the small sample exactly so', () => {
+  assert.equal(FORMAT_VERSION, 1, 'a new version needs a new golden file');
+  assert.equal(encode(smallSample()).toString('hex'), GOLDEN_SMALL_V1);
+  assert.deepEqual(decodeWalFile(Buffer.from(GOLDEN_SMALL_V1, 'hex'), 'golden').contents, smallSample());
+});
+
+test('decodeWalFileHeader reads the put id without the payload', () => {
+  const bytes = encode(mediumSample());
+  const header = decodeWalFileHeader(bytes.subarray(0, 80), 'h');
+  assert.deepEqual([...header.putId], [...SAMPLE_HEADER.putId]);
+  assert.equal(header.walFileSequenceNumber, 12);
+});
+
+test('values out of range are refused at encode time with InvalidWalOpError', () => {
+  const bad = (value: unknown, kind: number) =>
+    encodeOp({
+      kind: 'write',
+      batch: { databaseId: 0, databaseName: 'd', minTimeNs: 0n, maxTimeNs: 0n, tableChunks: new Map([[0, { minTimeNs: 0n, maxTimeNs: 0n, chunkTimeToChunk: new Map([[0n, { rows: [{ timeNs: 0n, fields: [{ columnId: 0, kind, value } as never] }] }]]) }]]) },
+    });
+  assert.throws(() => bad(I64_MAX + 1n, FieldKind.Int64), InvalidWalOpError);
+  assert.throws(() => bad(U64_MAX + 1n, FieldKind.UInt64), InvalidWalOpError);
+  assert.throws(() => bad(-1n, FieldKind.UInt64), InvalidWalOpError);
+  assert.throws(() => bad(1, FieldKind.Int64), InvalidWalOpError);
+  assert.throws(() => bad('x', FieldKind.Boolean), InvalidWalOpError);
+  assert.throws(() => bad(5, FieldKind.Tag), InvalidWalOpError);
+  assert.throws(() => bad(1, 99), InvalidWalOpError);
+});
+
+function expectCorrupt(bytes: Uint8Array, source: string): void {
+  try {
+    decodeWalFile(bytes, source);
+  } catch (err) {
+    if (err instanceof CorruptWalFileError && err.message.includes(source)) return;
+    throw new Error(`${source}: expected CorruptWalFileError, got ${String(err)}`);
+  }
+  throw new Error(`${source}: damaged bytes decoded without error`);
+}
+
+test('every single-bit flip, every truncation and appended bytes are detected as CorruptWalFileError', () => {
+  let flips = 0;
+  let truncations = 0;
+  for (const [name, make] of samples) {
+    const good = encode(make());
+    for (let i = 0; i < good.length; i++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const damaged = Buffer.from(good);
+        damaged[i]! ^= 1 << bit;
+        expectCorrupt(damaged, `${name}@${i}.${bit}`);
+        flips++;
+      }
+    }
+    for (let len = 0; len < good.length; len++) {
+      expectCorrupt(good.subarray(0, len), `${name}[0,${len})`);
+      truncations++;
+    }
+    expectCorrupt(Buffer.concat([good, Buffer.from([0])]), `${name}+1`);
+  }
+  console.log(`codec corruption: ${flips} bit flips and ${truncations} truncations of ${samples.length} sample files, all detected`);
+});
+
+/** Re-seals a damaged payload with valid checksums, so the structural checks (not the CRC) must catch it. */
+function reseal(bytes: Buffer): Buffer {
+  const headerLength = bytes.readUInt16LE(10);
+  const out = Buffer.from(bytes);
+  out.writeUInt32LE(out.length - headerLength, 12);
+  out.writeUInt32LE(crc32(out.subarray(headerLength)), 16);
+  out.writeUInt32LE(crc32(out.subarray(0, headerLength - 4)), headerLength - 4);
+  return out;
+}
+
+test('structural fuzz: resealed random damage yields only CorruptWalFileError or a valid decode, never a crash or a huge allocation', () => {
+  const seed = testSeed();
+  console.log(`codec fuzz seed=${seed} (replay with SEED=${seed})`);
+  const rng = new SeededRng(seed);
+  const bases = samples.map(([, make]) => encode(make()));
+  const iterations = 20_000;
+  let rejected = 0;
+  let decoded = 0;
+  const heapBefore = process.memoryUsage().heapUsed;
+  for (let i = 0; i < iterations; i++) {
+    const base = bases[rng.nextInt(bases.length)]!;
+    const headerLength = base.readUInt16LE(10);
+    const damaged = Buffer.from(base);
+    const mutations = 1 + rng.nextInt(4);
+    for (let m = 0; m < mutations; m++) {
+      const at = headerLength + rng.nextInt(damaged.length - headerLength);
+      switch (rng.nextInt(3)) {
+        case 0:
+          damaged[at] = rng.nextInt(256);
+          break;
+        case 1: // a length or count rewritten to something huge
+          if (at + 4 <= damaged.length) damaged.writeUInt32LE([0xffffffff, 0x7fffffff, 0x10000000, rng.nextU32()][rng.nextInt(4)]!, at);
+          break;
+        default:
+          if (at + 2 <= damaged.length) damaged.writeUInt16LE(0xffff, at);
+      }
+    }
+    try {
+      decodeWalFile(reseal(damaged), `fuzz-${i}`);
+      decoded++;
+    } catch (err) {
+      if (!(err instanceof CorruptWalFileError)) throw new Error(`seed ${seed} iteration ${i}: ${String(err)}`);
+      rejected++;
+    }
+  }
+  const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
+  console.log(`codec fuzz: ${iterations} resealed mutations, ${rejected} rejected, ${decoded} still well-formed, heap growth ${heapGrowthMb.toFixed(1)} MB`);
+  assert.ok(rejected > iterations / 2);
+  assert.ok(heapGrowthMb < 200);
+});
