@@ -1,7 +1,7 @@
 import type { Clock } from '../effects/clock.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { listAll } from '../objectstore/types.js';
-import { decodeWalFile, type WalFileHeader } from './codec.js';
+import { decodeWalFile } from './codec.js';
 import type { WalConfig } from './config.js';
 import { CorruptWalFileError, MissingWalFileError } from './errors.js';
 import type { SnapshotDetails, WalContents } from './model.js';
@@ -58,38 +58,36 @@ export interface ReplayArgs {
   cleanup(details: SnapshotDetails, permit: SnapshotPermit): Promise<void>;
 }
 
-type Fetched = { ok: true; header: WalFileHeader; contents: WalContents; bytes: number } | { ok: false; error: unknown };
+type Fetched = { ok: true; bytes: Uint8Array } | { ok: false; error: unknown };
 
 const FETCH_ATTEMPTS = 5;
 
-async function fetchAndDecode(args: ReplayArgs, seq: number): Promise<Fetched> {
+/** Reads a WAL file's bytes, retrying transient store errors a few times. */
+async function fetchBytes(args: ReplayArgs, seq: number): Promise<Fetched> {
   const key = walFileKey(args.nodeId, seq);
   for (let attempt = 1; ; attempt++) {
-    let bytes: Uint8Array;
     try {
-      bytes = await args.store.get(key);
+      return { ok: true, bytes: await args.store.get(key) };
     } catch (error) {
       if (attempt >= FETCH_ATTEMPTS) return { ok: false, error };
       args.logger.warn({ err: error, key, attempt }, 'reading a WAL file failed; retrying');
       await args.clock.sleep(100 * 2 ** attempt);
-      continue;
-    }
-    try {
-      const { header, contents } = decodeWalFile(bytes, key);
-      if (header.walFileSequenceNumber !== seq) {
-        throw new CorruptWalFileError(key, `header says WAL file ${header.walFileSequenceNumber}, its name says ${seq}`);
-      }
-      if (header.nodeId !== args.nodeId) {
-        throw new CorruptWalFileError(key, `written by node ${JSON.stringify(header.nodeId)}, not ${JSON.stringify(args.nodeId)}`);
-      }
-      if (contents.minTimestampNs > contents.maxTimestampNs) {
-        throw new CorruptWalFileError(key, 'minimum timestamp above maximum');
-      }
-      return { ok: true, header, contents, bytes: bytes.length };
-    } catch (error) {
-      return { ok: false, error };
     }
   }
+}
+
+/** Decodes and checks one file; throws CorruptWalFileError naming it. */
+function decodeChecked(args: ReplayArgs, seq: number, bytes: Uint8Array): WalContents {
+  const key = walFileKey(args.nodeId, seq);
+  const { header, contents } = decodeWalFile(bytes, key);
+  if (header.walFileSequenceNumber !== seq) {
+    throw new CorruptWalFileError(key, `header says WAL file ${header.walFileSequenceNumber}, its name says ${seq}`);
+  }
+  if (header.nodeId !== args.nodeId) {
+    throw new CorruptWalFileError(key, `written by node ${JSON.stringify(header.nodeId)}, not ${JSON.stringify(args.nodeId)}`);
+  }
+  if (contents.minTimestampNs > contents.maxTimestampNs) throw new CorruptWalFileError(key, 'minimum timestamp above maximum');
+  return contents;
 }
 
 async function quarantine(args: ReplayArgs, seq: number, reason: string): Promise<QuarantinedFile> {
@@ -104,8 +102,8 @@ async function quarantine(args: ReplayArgs, seq: number, reason: string): Promis
 
 /**
  * Replays the WAL files after the last persisted snapshot into the notifier: checks the
- * sequence is contiguous, fetches and decodes up to `replayConcurrencyLimit` files at once,
- * applies them strictly in order, and re-runs only snapshots not yet persisted.
+ * sequence is contiguous, reads up to `replayConcurrencyLimit` files ahead in parallel, decodes
+ * and applies them strictly in order, and re-runs only snapshots not yet persisted.
  */
 export async function replayWal(args: ReplayArgs): Promise<ReplayStats> {
   const startMs = args.clock.monotonicMs();
@@ -155,24 +153,29 @@ export async function replayWal(args: ReplayArgs): Promise<ReplayStats> {
   let launched = 0;
   for (let i = 0; i < toReplay.length; i++) {
     while (launched < toReplay.length && launched < i + args.config.replayConcurrencyLimit) {
-      inFlight[launched] = fetchAndDecode(args, toReplay[launched]!);
+      inFlight[launched] = fetchBytes(args, toReplay[launched]!);
       launched++;
     }
     const seq = toReplay[i]!;
     const fetched = await inFlight[i]!;
     inFlight[i] = undefined;
-    if (!fetched.ok) {
-      const { error } = fetched;
+    if (!fetched.ok) throw fetched.error;
+    // Reads run ahead in parallel; decoding is CPU work on this thread, so it happens here, one
+    // file at a time, which also keeps a single decoded file alive at once.
+    let contents: WalContents;
+    try {
+      contents = decodeChecked(args, seq, fetched.bytes);
+    } catch (error) {
       if (error instanceof CorruptWalFileError && args.config.quarantineCorruptFiles) {
         stats.quarantined.push(await quarantine(args, seq, error.reason));
         continue;
       }
       throw error;
     }
-    await applyReplayedFile(args, fetched.contents, lastPersistedSnapshotSeq, stats);
+    await applyReplayedFile(args, contents, lastPersistedSnapshotSeq, stats);
     stats.filesReplayed++;
-    stats.opsApplied += fetched.contents.ops.length;
-    stats.bytesRead += fetched.bytes;
+    stats.opsApplied += contents.ops.length;
+    stats.bytesRead += fetched.bytes.length;
     args.onProgress?.({ filesDone: i + 1, filesTotal: toReplay.length, opsApplied: stats.opsApplied, bytesRead: stats.bytesRead });
   }
   stats.durationMs = args.clock.monotonicMs() - startMs;

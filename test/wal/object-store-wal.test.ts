@@ -121,8 +121,8 @@ test('shutdown flushes what is buffered, answers its writers, then refuses write
 
 test('failed puts are retried with backoff until they succeed; health says degraded meanwhile', async () => {
   const { clock, store, memory, notifier, options } = setup();
-  store.failPuts = 4;
   const wal = await openWal(options);
+  store.failPuts = 4;
   let isAcked = false;
   const ack = wal.writeOps([writeOp(0n)]).then(() => {
     isAcked = true;
@@ -146,8 +146,8 @@ test('failed puts are retried with backoff until they succeed; health says degra
 
 test('an ambiguous put (it took effect, then failed) is resolved by reading back the put id', async () => {
   const { clock, store, memory, notifier, options } = setup();
-  store.failAfterEffect = 1;
   const wal = await openWal(options);
+  store.failAfterEffect = 1;
   const ack = wal.writeOps([writeOp(0n)]);
   await clock.advance(10_000);
   await ack;
