@@ -345,7 +345,6 @@ export class LocalObjectStore implements ObjectStore {
   private async takeOverIfStale(lockPath: string): Promise<void> {
     const holder = await this.readLock(lockPath);
     if (holder === undefined) return; // gone meanwhile: try creating again
-    if (holder.pid === process.pid) throw new LockedError(lockPath, 'already held by this process');
     if (holder.pid > 0 && this.isProcessAlive(holder.pid)) throw new LockedError(lockPath, `held by live process ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}`);
     const asidePath = `${lockPath}.${Buffer.from(this.rng.bytes(8)).toString('hex')}.stale`;
     try {
