@@ -167,8 +167,9 @@ export class LocalObjectStore implements ObjectStore {
       await this.fs.unlink(tempPath).catch(() => undefined);
       throw ioError(`syncing the directory of ${key}`, key, err);
     }
-    // The temp name's removal need not be durable: stale temps are removed at open.
-    await this.fs.unlink(tempPath).catch(() => undefined);
+    // The temp name's removal is off the critical path and need not be durable or even
+    // succeed: the object is published, and stale temps are removed at open.
+    void this.fs.unlink(tempPath).catch(() => undefined);
   }
 
   async get(key: string): Promise<Uint8Array> {

@@ -6,7 +6,7 @@ import { SystemRng } from '../effects/rng.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { AlreadyExistsError, NotFoundError } from '../objectstore/errors.js';
 import { probeConditionalPut } from '../objectstore/probe.js';
-import { decodeWalFileHeader, encodeOp, encodeWalFile } from './codec.js';
+import { decodeWalFileHeader, encodeOp, encodeWalFile, type FileBufferHolder } from './codec.js';
 import { resolveWalConfig, gen1DurationNs, type WalConfig } from './config.js';
 import { BufferFullError, InvalidWalConfigError, WalShutdownError, WalStoppedError } from './errors.js';
 import type { SnapshotDetails, WalContents, WalFileSequenceNumber, WalOp } from './model.js';
@@ -140,6 +140,8 @@ export class ObjectStoreWal {
   private readonly snapshotSemaphore = new Semaphore(1);
 
   private buffer: WalBuffer = emptyBuffer();
+  /** Reused for every file this WAL assembles (flushes never overlap). */
+  private readonly fileBuffer: FileBufferHolder = { buffer: undefined };
   private nextWalSeq: WalFileSequenceNumber;
   private oldestWalFile: WalFileSequenceNumber;
   private state: 'accepting' | 'shuttingDown' | 'shutdown' | 'stopped' = 'accepting';
@@ -355,6 +357,7 @@ export class ObjectStoreWal {
         ...(details === undefined ? {} : { snapshot: details }),
       },
       buffer.encodedOps,
+      this.fileBuffer,
     );
 
     try {
