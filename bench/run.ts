@@ -1,5 +1,6 @@
-// `npm run bench [-- name ...]`: runs the benchmarks in bench/*.bench.ts (all, or those whose
-// file name contains one of the arguments) and prints their figures as a Markdown table.
+// `npm run bench [-- name ...]`: compiles, then runs the benchmarks in bench/*.bench.ts (all,
+// or those whose file name contains one of the arguments) and prints their figures as a
+// Markdown table. Benchmarks run compiled JavaScript, as the server does, not through tsx.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import type { Bench, BenchResult } from './harness.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
 const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => /\.bench\.(ts|js)$/.test(f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
   .sort();
 
