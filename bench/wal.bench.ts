@@ -103,7 +103,7 @@ async function replayRate(): Promise<BenchResult> {
     let rows = 0;
     const counting: WalFileNotifier = {
       notify: async (c) => {
-        for (const o of c.ops) if (o.kind === 'write') for (const t of o.batch.tableChunks.values()) for (const ch of t.chunkTimeToChunk.values()) rows += ch.rows.length;
+        for (const o of c.ops) if (o.kind === 'write') for (const t of o.batch.tableChunks.values()) for (const ch of t.chunkTimeToChunk.values()) rows += ch.rowCount;
       },
       notifyAndSnapshot: async () => ({ persisted: Promise.resolve() }),
     };

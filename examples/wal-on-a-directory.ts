@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FieldKind, LocalObjectStore, openWal, writeBatchForTable, type WalContents, type WalFileNotifier, type WalOp } from '../src/index.js';
+import { FieldKind, LocalObjectStore, chunkRows, openWal, writeBatchForTable, type WalContents, type WalFileNotifier, type WalOp } from '../src/index.js';
 
 const dir = process.argv[2] ?? (await mkdtemp(join(tmpdir(), 'sluice-example-')));
 const GEN1_NS = 600_000_000_000n; // 10 minutes
@@ -19,7 +19,7 @@ function collectingNotifier(seen: bigint[]): WalFileNotifier {
       if (op.kind !== 'write') continue;
       for (const table of op.batch.tableChunks.values()) {
         for (const chunk of table.chunkTimeToChunk.values()) {
-          for (const row of chunk.rows) for (const f of row.fields) if (f.kind === FieldKind.Int64) seen.push(f.value);
+          for (const row of chunkRows(chunk)) for (const f of row.fields) if (f.kind === FieldKind.Int64) seen.push(f.value);
         }
       }
     }

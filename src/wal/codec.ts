@@ -1,7 +1,10 @@
 import { crc32 } from 'node:zlib';
 import { CorruptWalFileError, InvalidWalOpError } from './errors.js';
-import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, Field, Row, SnapshotDetails, TableChunk, TableChunks, WalContents, WalOp, WriteBatch } from './model.js';
-import { FieldKind, I64_MAX, I64_MIN, U64_MAX } from './model.js';
+import type { CatalogBatch, CatalogOp, ColumnData, ColumnDefinition, ColumnType, SnapshotDetails, TableChunk, TableChunks, WalContents, WalOp, WriteBatch } from './model.js';
+import { FieldKind, I64_MAX, I64_MIN, isValid } from './model.js';
+
+// Column values are copied as raw bytes: the format is little-endian, so must be the host.
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('Sluice needs a little-endian host');
 
 // The byte layout is documented in docs/wal-format.md; change both together, and bump
 // FORMAT_VERSION whenever a byte changes.
@@ -191,77 +194,91 @@ function encodeWriteBatch(w: Writer, batch: WriteBatch): void {
     w.i64(checkI64(chunks.minTimeNs, 'table minTimeNs'));
     w.i64(checkI64(chunks.maxTimeNs, 'table maxTimeNs'));
     w.u32(chunks.chunkTimeToChunk.size);
-    for (const [chunkTime, chunk] of chunks.chunkTimeToChunk) {
-      const rows = chunk.rows;
-      w.ensure(12);
-      w.i64(checkI64(chunkTime, 'chunk time'));
-      w.u32(rows.length);
-      for (let r = 0; r < rows.length; r++) encodeRow(w, rows[r]!, strings);
-    }
+    for (const [chunkTime, chunk] of chunks.chunkTimeToChunk) encodeChunk(w, checkI64(chunkTime, 'chunk time'), chunk, strings);
   }
   w.view.setUint32(stringTableOffsetAt, w.pos - 5, true);
   strings.write(w);
 }
 
-function encodeRow(w: Writer, row: Row, strings: StringTable): void {
-  const fields = row.fields;
-  const n = fields.length;
-  if (n > 0xffff) throw new InvalidWalOpError(`a row has ${n} fields; at most 65 535`);
-  w.ensure(10 + n * 13);
-  const timeNs = row.timeNs;
-  if (typeof timeNs !== 'bigint' || timeNs < I64_MIN || timeNs > I64_MAX) throw new InvalidWalOpError(`row time must be an int64 bigint, got ${String(timeNs)}`);
-  const view = w.view;
-  let pos = w.pos;
-  view.setBigInt64(pos, timeNs, true);
-  view.setUint16(pos + 8, n, true);
-  pos += 10;
-  for (let i = 0; i < n; i++) {
-    const f = fields[i]!;
-    const columnId = f.columnId;
-    if (!(columnId >>> 0 === columnId)) throw new InvalidWalOpError(`column id must be an integer in [0, 2^32), got ${String(columnId)}`);
-    view.setUint32(pos, columnId, true);
-    const kind = f.kind;
-    w.buf[pos + 4] = kind;
-    pos += 5;
-    switch (kind) {
-      case FieldKind.Int64: {
-        const v = f.value;
-        if (typeof v !== 'bigint' || v < I64_MIN || v > I64_MAX) throw new InvalidWalOpError(`int64 field ${columnId} out of range: ${String(v)}`);
-        view.setBigInt64(pos, v, true);
-        pos += 8;
+/** Copies the first `byteLength` bytes of a typed array into the writer. */
+function copyBytes(w: Writer, array: ArrayBufferView, byteLength: number): void {
+  w.ensure(byteLength);
+  w.buf.set(new Uint8Array(array.buffer, array.byteOffset, byteLength), w.pos);
+  w.pos += byteLength;
+}
+
+function encodeChunk(w: Writer, chunkTimeNs: bigint, chunk: TableChunk, strings: StringTable): void {
+  const n = chunk.rowCount;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new InvalidWalOpError(`row count must be an integer in [0, 2^32), got ${String(n)}`);
+  if (!(chunk.timeNs instanceof BigInt64Array) || chunk.timeNs.length < n) throw new InvalidWalOpError(`chunk ${chunkTimeNs}: timeNs must be a BigInt64Array of at least ${n} values`);
+  w.ensure(12);
+  w.i64(chunkTimeNs);
+  w.u32(n);
+  copyBytes(w, chunk.timeNs, n * 8);
+  w.ensure(4);
+  w.u32(chunk.columns.size);
+  const validityBytes = (n + 7) >> 3;
+  for (const [columnId, column] of chunk.columns) {
+    w.ensure(6);
+    w.u32(checkU32(columnId, 'column id'));
+    w.u8(column.kind);
+    const validity = column.validity;
+    if (validity === undefined) {
+      w.u8(0);
+    } else {
+      if (!(validity instanceof Uint8Array) || validity.length < validityBytes) throw new InvalidWalOpError(`column ${columnId}: validity must be a Uint8Array of ${validityBytes} bytes`);
+      w.u8(1);
+      copyBytes(w, validity, validityBytes);
+    }
+    switch (column.kind) {
+      case FieldKind.Int64:
+        if (!(column.values instanceof BigInt64Array) || column.values.length < n) throw new InvalidWalOpError(`column ${columnId}: int64 values must be a BigInt64Array of ${n}`);
+        copyBytes(w, column.values, n * 8);
         break;
-      }
-      case FieldKind.Float64: {
-        const v = f.value;
-        if (typeof v !== 'number') throw new InvalidWalOpError(`float64 field ${columnId} must be a number`);
-        view.setFloat64(pos, v, true);
-        pos += 8;
+      case FieldKind.UInt64:
+        if (!(column.values instanceof BigUint64Array) || column.values.length < n) throw new InvalidWalOpError(`column ${columnId}: uint64 values must be a BigUint64Array of ${n}`);
+        copyBytes(w, column.values, n * 8);
+        break;
+      case FieldKind.Float64:
+        if (!(column.values instanceof Float64Array) || column.values.length < n) throw new InvalidWalOpError(`column ${columnId}: float64 values must be a Float64Array of ${n}`);
+        copyBytes(w, column.values, n * 8);
+        break;
+      case FieldKind.Boolean: {
+        const values = column.values;
+        if (!(values instanceof Uint8Array) || values.length < n) throw new InvalidWalOpError(`column ${columnId}: boolean values must be a Uint8Array of ${n}`);
+        for (let r = 0; r < n; r++) if (values[r]! > 1 && isValid(validity, r)) throw new InvalidWalOpError(`column ${columnId}: boolean value ${values[r]} at row ${r}`);
+        w.ensure(n);
+        for (let r = 0; r < n; r++) w.buf[w.pos + r] = values[r] === 1 ? 1 : 0;
+        w.pos += n;
         break;
       }
       case FieldKind.Tag:
-      case FieldKind.String:
-        view.setUint32(pos, strings.ref(f.value, `field ${columnId}`), true);
-        pos += 4;
-        break;
-      case FieldKind.UInt64: {
-        const v = f.value;
-        if (typeof v !== 'bigint' || v < 0n || v > U64_MAX) throw new InvalidWalOpError(`uint64 field ${columnId} out of range: ${String(v)}`);
-        view.setBigUint64(pos, v, true);
-        pos += 8;
-        break;
-      }
-      case FieldKind.Boolean: {
-        const v = f.value;
-        if (typeof v !== 'boolean') throw new InvalidWalOpError(`boolean field ${columnId} must be a boolean`);
-        w.buf[pos] = v ? 1 : 0;
-        pos += 1;
+      case FieldKind.String: {
+        const { indices, dictionary } = column;
+        if (!(indices instanceof Uint32Array) || indices.length < n) throw new InvalidWalOpError(`column ${columnId}: string indices must be a Uint32Array of ${n}`);
+        // translate the column's dictionary into the record's string table once, not per row
+        const toRecord = new Uint32Array(dictionary.length);
+        for (let i = 0; i < dictionary.length; i++) toRecord[i] = strings.ref(dictionary[i], `column ${columnId}`);
+        w.ensure(n * 4);
+        const view = w.view;
+        let pos = w.pos;
+        for (let r = 0; r < n; r++) {
+          const local = indices[r]!;
+          if (local >= dictionary.length) {
+            if (isValid(validity, r)) throw new InvalidWalOpError(`column ${columnId}: row ${r} refers to string ${local} of ${dictionary.length}`);
+            view.setUint32(pos, 0, true);
+          } else {
+            view.setUint32(pos, toRecord[local]!, true);
+          }
+          pos += 4;
+        }
+        w.pos = pos;
         break;
       }
       default:
-        throw new InvalidWalOpError(`unknown field kind ${String(kind)} for column ${columnId}`);
+        throw new InvalidWalOpError(`unknown field kind ${String((column as { kind: unknown }).kind)} for column ${columnId}`);
     }
   }
-  w.pos = pos;
 }
 
 function encodeColumns(w: Writer, columns: readonly ColumnDefinition[], strings: StringTable): void {
@@ -524,15 +541,12 @@ function decodeWriteBatch(r: Reader, recordEnd: number, bodyStart: number): Writ
     const tableId = r.u32('tableId');
     const tMin = r.i64('table minTimeNs');
     const tMax = r.i64('table maxTimeNs');
-    const chunkCount = r.count('chunk count', 12);
+    const chunkCount = r.count('chunk count', 16);
     const chunkTimeToChunk = new Map<bigint, TableChunk>();
     for (let c = 0; c < chunkCount; c++) {
       const chunkTime = r.i64('chunk time');
-      const rowCount = r.count('row count', 10);
-      const rows: Row[] = new Array(rowCount);
-      for (let i = 0; i < rowCount; i++) rows[i] = decodeRow(r, strings);
       if (chunkTimeToChunk.has(chunkTime)) r.fail(`chunk time ${chunkTime} appears twice in table ${tableId}`);
-      chunkTimeToChunk.set(chunkTime, { rows });
+      chunkTimeToChunk.set(chunkTime, decodeChunk(r, strings));
     }
     if (tableChunks.has(tableId)) r.fail(`table ${tableId} appears twice in one batch`);
     tableChunks.set(tableId, { minTimeNs: tMin, maxTimeNs: tMax, chunkTimeToChunk });
@@ -543,63 +557,71 @@ function decodeWriteBatch(r: Reader, recordEnd: number, bodyStart: number): Writ
   return { databaseId, databaseName, tableChunks, minTimeNs, maxTimeNs };
 }
 
-function decodeRow(r: Reader, strings: readonly string[]): Row {
-  r.need(10, 'row');
-  const view = r.view;
-  const buf = r.buf;
-  let pos = r.pos;
-  const timeNs = view.getBigInt64(pos, true);
-  const n = view.getUint16(pos + 8, true);
-  pos += 10;
-  // every field takes at least 6 bytes (id, kind, a boolean)
-  if (n * 6 > r.end - pos) r.fail(`row with ${n} fields cannot fit in the ${r.end - pos} bytes left`, pos - 2);
-  const fields: Field[] = new Array(n);
-  const end = r.end;
-  for (let i = 0; i < n; i++) {
-    if (pos + 5 > end) r.fail('field runs past the end of its record', pos);
-    const columnId = view.getUint32(pos, true);
-    const kind = buf[pos + 4]!;
-    pos += 5;
+/** Copies `count` little-endian 8-byte values into a new typed array (one memcpy). */
+function readArray8<T extends BigInt64Array | BigUint64Array | Float64Array>(r: Reader, make: new (n: number) => T, count: number, what: string): T {
+  r.need(count * 8, what);
+  const out = new make(count);
+  new Uint8Array(out.buffer).set(r.buf.subarray(r.pos, r.pos + count * 8));
+  r.pos += count * 8;
+  return out;
+}
+
+function decodeChunk(r: Reader, strings: readonly string[]): TableChunk {
+  const n = r.u32('row count');
+  if (n * 8 > r.end - r.pos) r.fail(`row count ${n} cannot fit in the ${r.end - r.pos} bytes left`, r.pos - 4);
+  const timeNs = readArray8(r, BigInt64Array, n, 'row times');
+  const columnCount = r.count('column count', 6);
+  const columns = new Map<number, ColumnData>();
+  const validityBytes = (n + 7) >> 3;
+  for (let c = 0; c < columnCount; c++) {
+    const columnId = r.u32('column id');
+    const kind = r.u8('field kind');
+    let validity: Uint8Array | undefined;
+    if (r.bool('validity flag')) {
+      r.need(validityBytes, 'validity bitmap');
+      validity = Uint8Array.prototype.slice.call(r.buf, r.pos, r.pos + validityBytes);
+      r.pos += validityBytes;
+    }
+    let column: ColumnData;
     switch (kind) {
       case FieldKind.Int64:
-        if (pos + 8 > end) r.fail('int64 value runs past the end of its record', pos);
-        fields[i] = { columnId, kind, value: view.getBigInt64(pos, true) };
-        pos += 8;
+        column = { kind, values: readArray8(r, BigInt64Array, n, 'int64 values') };
+        break;
+      case FieldKind.UInt64:
+        column = { kind, values: readArray8(r, BigUint64Array, n, 'uint64 values') };
         break;
       case FieldKind.Float64:
-        if (pos + 8 > end) r.fail('float64 value runs past the end of its record', pos);
-        fields[i] = { columnId, kind, value: view.getFloat64(pos, true) };
-        pos += 8;
-        break;
-      case FieldKind.Tag:
-      case FieldKind.String: {
-        if (pos + 4 > end) r.fail('string reference runs past the end of its record', pos);
-        const index = view.getUint32(pos, true);
-        const value = strings[index];
-        if (value === undefined) r.fail(`field refers to string ${index} of ${strings.length}`, pos);
-        fields[i] = { columnId, kind, value };
-        pos += 4;
-        break;
-      }
-      case FieldKind.UInt64:
-        if (pos + 8 > end) r.fail('uint64 value runs past the end of its record', pos);
-        fields[i] = { columnId, kind, value: view.getBigUint64(pos, true) };
-        pos += 8;
+        column = { kind, values: readArray8(r, Float64Array, n, 'float64 values') };
         break;
       case FieldKind.Boolean: {
-        if (pos + 1 > end) r.fail('boolean value runs past the end of its record', pos);
-        const b = buf[pos]!;
-        if (b > 1) r.fail(`boolean value is ${b}`, pos);
-        fields[i] = { columnId, kind, value: b === 1 };
-        pos += 1;
+        r.need(n, 'boolean values');
+        const values = Uint8Array.prototype.slice.call(r.buf, r.pos, r.pos + n);
+        for (let i = 0; i < n; i++) if (values[i]! > 1) r.fail(`boolean value ${values[i]}`, r.pos + i);
+        r.pos += n;
+        column = { kind, values };
+        break;
+      }
+      case FieldKind.Tag:
+      case FieldKind.String: {
+        r.need(n * 4, 'string indices');
+        const indices = new Uint32Array(n);
+        new Uint8Array(indices.buffer).set(r.buf.subarray(r.pos, r.pos + n * 4));
+        const stringCount = strings.length;
+        for (let i = 0; i < n; i++) {
+          if (indices[i]! >= stringCount && isValid(validity, i)) r.fail(`row ${i} refers to string ${indices[i]} of ${stringCount}`, r.pos + i * 4);
+        }
+        r.pos += n * 4;
+        column = { kind, indices, dictionary: strings as string[] };
         break;
       }
       default:
-        r.fail(`unknown field kind ${kind}`, pos - 1);
+        r.fail(`unknown field kind ${kind}`, r.pos - 1);
     }
+    if (validity !== undefined) column.validity = validity;
+    if (columns.has(columnId)) r.fail(`column ${columnId} appears twice in one chunk`);
+    columns.set(columnId, column);
   }
-  r.pos = pos;
-  return { timeNs, fields };
+  return { rowCount: n, timeNs, columns };
 }
 
 function decodeColumns(r: Reader, strings: readonly string[]): ColumnDefinition[] {

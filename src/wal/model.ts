@@ -26,22 +26,42 @@ export const FieldKind = {
 /** One of {@link FieldKind}'s values. */
 export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
 
-/** One value of a row: a tag or a field, by column id. */
+/** One value of a row: a tag or a field, by column id (the row view of a chunk, for tools and tests). */
 export type Field =
   | { columnId: ColumnId; kind: typeof FieldKind.Tag | typeof FieldKind.String; value: string }
   | { columnId: ColumnId; kind: typeof FieldKind.Int64 | typeof FieldKind.UInt64; value: bigint }
   | { columnId: ColumnId; kind: typeof FieldKind.Float64; value: number }
   | { columnId: ColumnId; kind: typeof FieldKind.Boolean; value: boolean };
 
-/** One point: its time and its tag and field values. */
+/** One point as a row: its time and its values (see {@link chunkRows} and {@link tableChunkFromRows}). */
 export interface Row {
   timeNs: bigint;
   fields: Field[];
 }
 
-/** The rows of one table that fall into one gen1 window. */
+/**
+ * The values of one column of a chunk, one slot per row. `validity` is a bitmap (bit `i` of byte
+ * `i >> 3` set when row `i` has a value); without it every row has one. Strings and tags are
+ * indices into `dictionary`.
+ */
+export type ColumnData =
+  | { kind: typeof FieldKind.Tag | typeof FieldKind.String; indices: Uint32Array; dictionary: string[]; validity?: Uint8Array }
+  | { kind: typeof FieldKind.Int64; values: BigInt64Array; validity?: Uint8Array }
+  | { kind: typeof FieldKind.UInt64; values: BigUint64Array; validity?: Uint8Array }
+  | { kind: typeof FieldKind.Float64; values: Float64Array; validity?: Uint8Array }
+  | { kind: typeof FieldKind.Boolean; values: Uint8Array; validity?: Uint8Array };
+
+/**
+ * The rows of one table that fall into one gen1 window, held column by column: typed arrays,
+ * not an object per value, so encoding is a copy and millions of buffered values cost the
+ * garbage collector nothing.
+ */
 export interface TableChunk {
-  rows: Row[];
+  rowCount: number;
+  /** The time of each row. */
+  timeNs: BigInt64Array;
+  /** The chunk's tag and field columns, by column id. */
+  columns: Map<ColumnId, ColumnData>;
 }
 
 /** The rows of one table in a batch, by gen1 chunk time. */
@@ -129,6 +149,108 @@ export function chunkTimeNs(timeNs: bigint, gen1DurationNs: bigint): bigint {
   return remainder < 0n ? timeNs - remainder - gen1DurationNs : timeNs - remainder;
 }
 
+/** Whether row `row` has a value in a column with this validity bitmap. */
+export function isValid(validity: Uint8Array | undefined, row: number): boolean {
+  return validity === undefined || (validity[row >> 3]! & (1 << (row & 7))) !== 0;
+}
+
+/** The value of row `row` in a column (undefined where the row has none). */
+export function columnValue(column: ColumnData, row: number): string | bigint | number | boolean | undefined {
+  if (!isValid(column.validity, row)) return undefined;
+  switch (column.kind) {
+    case FieldKind.Tag:
+    case FieldKind.String:
+      return column.dictionary[column.indices[row]!];
+    case FieldKind.Boolean:
+      return column.values[row] === 1;
+    default:
+      return column.values[row];
+  }
+}
+
+/** Builds a columnar chunk from rows (for tools, tests and small writers; the write path builds columns directly). */
+export function tableChunkFromRows(rows: readonly Row[]): TableChunk {
+  const n = rows.length;
+  const timeNs = new BigInt64Array(n);
+  const kinds = new Map<ColumnId, FieldKind>();
+  for (let r = 0; r < n; r++) {
+    timeNs[r] = rows[r]!.timeNs;
+    for (const f of rows[r]!.fields) {
+      const known = kinds.get(f.columnId);
+      if (known === undefined) kinds.set(f.columnId, f.kind);
+      else if (known !== f.kind) throw new TypeError(`column ${f.columnId} has values of kinds ${known} and ${f.kind}`);
+    }
+  }
+  const columns = new Map<ColumnId, ColumnData>();
+  for (const [columnId, kind] of kinds) {
+    const validity = new Uint8Array((n + 7) >> 3);
+    let isDense = true;
+    const present = (r: number): Field | undefined => {
+      for (const f of rows[r]!.fields) if (f.columnId === columnId) return f;
+      return undefined;
+    };
+    let column: ColumnData;
+    if (kind === FieldKind.Tag || kind === FieldKind.String) {
+      const indices = new Uint32Array(n);
+      const dictionary: string[] = [];
+      const indexOf = new Map<string, number>();
+      for (let r = 0; r < n; r++) {
+        const f = present(r);
+        if (f === undefined) {
+          isDense = false;
+          continue;
+        }
+        validity[r >> 3]! |= 1 << (r & 7);
+        const v = f.value;
+        if (typeof v !== 'string') throw new TypeError(`column ${columnId}: ${String(v)} is not a string`);
+        let i = indexOf.get(v);
+        if (i === undefined) {
+          i = dictionary.length;
+          dictionary.push(v);
+          indexOf.set(v, i);
+        }
+        indices[r] = i;
+      }
+      column = { kind, indices, dictionary };
+    } else {
+      const values = kind === FieldKind.Int64 ? new BigInt64Array(n) : kind === FieldKind.UInt64 ? new BigUint64Array(n) : kind === FieldKind.Float64 ? new Float64Array(n) : new Uint8Array(n);
+      for (let r = 0; r < n; r++) {
+        const f = present(r);
+        if (f === undefined) {
+          isDense = false;
+          continue;
+        }
+        validity[r >> 3]! |= 1 << (r & 7);
+        const v = f.value;
+        // typed arrays wrap out-of-range bigints silently: refuse them instead
+        if (kind === FieldKind.Int64 && (typeof v !== 'bigint' || v < I64_MIN || v > I64_MAX)) throw new RangeError(`column ${columnId}: ${String(v)} is not an int64`);
+        if (kind === FieldKind.UInt64 && (typeof v !== 'bigint' || v < 0n || v > U64_MAX)) throw new RangeError(`column ${columnId}: ${String(v)} is not a uint64`);
+        if (kind === FieldKind.Float64 && typeof v !== 'number') throw new TypeError(`column ${columnId}: ${String(v)} is not a number`);
+        if (kind === FieldKind.Boolean && typeof v !== 'boolean') throw new TypeError(`column ${columnId}: ${String(v)} is not a boolean`);
+        (values as unknown as Array<unknown>)[r] = kind === FieldKind.Boolean ? (v ? 1 : 0) : v;
+      }
+      column = { kind, values } as ColumnData;
+    }
+    if (!isDense) column.validity = validity;
+    columns.set(columnId, column);
+  }
+  return { rowCount: n, timeNs, columns };
+}
+
+/** The rows of a chunk, as objects (for tools and tests; the write path never does this). */
+export function chunkRows(chunk: TableChunk): Row[] {
+  const rows: Row[] = [];
+  for (let r = 0; r < chunk.rowCount; r++) {
+    const fields: Field[] = [];
+    for (const [columnId, column] of chunk.columns) {
+      const value = columnValue(column, r);
+      if (value !== undefined) fields.push({ columnId, kind: column.kind, value } as Field);
+    }
+    rows.push({ timeNs: chunk.timeNs[r]!, fields });
+  }
+  return rows;
+}
+
 /** Builds a WriteBatch from rows of one table, grouping them by gen1 chunk time. */
 export function writeBatchForTable(
   databaseId: DbId,
@@ -137,30 +259,28 @@ export function writeBatchForTable(
   rows: readonly Row[],
   gen1DurationNs: bigint,
 ): WriteBatch {
-  const chunks: TableChunks = { minTimeNs: I64_MAX, maxTimeNs: I64_MIN, chunkTimeToChunk: new Map() };
+  const byChunk = new Map<bigint, Row[]>();
+  let minTimeNs = I64_MAX;
+  let maxTimeNs = I64_MIN;
   for (const row of rows) {
     const chunkTime = chunkTimeNs(row.timeNs, gen1DurationNs);
-    let chunk = chunks.chunkTimeToChunk.get(chunkTime);
-    if (chunk === undefined) {
-      chunk = { rows: [] };
-      chunks.chunkTimeToChunk.set(chunkTime, chunk);
+    let list = byChunk.get(chunkTime);
+    if (list === undefined) {
+      list = [];
+      byChunk.set(chunkTime, list);
     }
-    chunk.rows.push(row);
-    if (row.timeNs < chunks.minTimeNs) chunks.minTimeNs = row.timeNs;
-    if (row.timeNs > chunks.maxTimeNs) chunks.maxTimeNs = row.timeNs;
+    list.push(row);
+    if (row.timeNs < minTimeNs) minTimeNs = row.timeNs;
+    if (row.timeNs > maxTimeNs) maxTimeNs = row.timeNs;
   }
-  return {
-    databaseId,
-    databaseName,
-    tableChunks: new Map([[tableId, chunks]]),
-    minTimeNs: chunks.minTimeNs,
-    maxTimeNs: chunks.maxTimeNs,
-  };
+  const chunkTimeToChunk = new Map<bigint, TableChunk>();
+  for (const [chunkTime, list] of byChunk) chunkTimeToChunk.set(chunkTime, tableChunkFromRows(list));
+  return { databaseId, databaseName, tableChunks: new Map([[tableId, { minTimeNs, maxTimeNs, chunkTimeToChunk }]]), minTimeNs, maxTimeNs };
 }
 
 /** Number of rows in a write batch. */
 export function rowCount(batch: WriteBatch): number {
   let n = 0;
-  for (const table of batch.tableChunks.values()) for (const chunk of table.chunkTimeToChunk.values()) n += chunk.rows.length;
+  for (const table of batch.tableChunks.values()) for (const chunk of table.chunkTimeToChunk.values()) n += chunk.rowCount;
   return n;
 }

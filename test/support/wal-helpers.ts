@@ -1,5 +1,5 @@
 import type { SnapshotDetails, WalContents, WalOp, Row, Field } from '../../src/wal/model.js';
-import { FieldKind, writeBatchForTable } from '../../src/wal/model.js';
+import { FieldKind, chunkRows, writeBatchForTable } from '../../src/wal/model.js';
 import type { SnapshotStarted, WalFileNotifier } from '../../src/wal/notifier.js';
 import type { ListOptions, ListPage, ObjectMeta, ObjectStore, PutMode } from '../../src/objectstore/types.js';
 import { StoreIoError } from '../../src/objectstore/errors.js';
@@ -60,7 +60,7 @@ export function rowValues(ops: readonly WalOp[]): bigint[] {
     if (op.kind !== 'write') continue;
     for (const table of op.batch.tableChunks.values()) {
       for (const chunk of table.chunkTimeToChunk.values()) {
-        for (const row of chunk.rows) {
+        for (const row of chunkRows(chunk)) {
           for (const f of row.fields) if (f.kind === FieldKind.Int64) out.push(f.value);
         }
       }

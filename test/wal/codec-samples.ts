@@ -1,5 +1,5 @@
 import type { Field, WalContents, WalOp } from '../../src/wal/model.js';
-import { FieldKind, I64_MAX, I64_MIN, U64_MAX } from '../../src/wal/model.js';
+import { FieldKind, I64_MAX, I64_MIN, U64_MAX, tableChunkFromRows } from '../../src/wal/model.js';
 
 /** A file with one write of every field kind, including extremes. */
 export function smallSample(): WalContents {
@@ -17,11 +17,10 @@ export function smallSample(): WalContents {
             minTimeNs: -5n,
             maxTimeNs: 1_700_000_000_000_000_000n,
             chunkTimeToChunk: new Map([
-              [-600_000_000_000n, { rows: [{ timeNs: -5n, fields: [{ columnId: 0, kind: FieldKind.Tag, value: 'a' }, { columnId: 1, kind: FieldKind.Int64, value: I64_MIN }] }] }],
+              [-600_000_000_000n, tableChunkFromRows([{ timeNs: -5n, fields: [{ columnId: 0, kind: FieldKind.Tag, value: 'a' }, { columnId: 1, kind: FieldKind.Int64, value: I64_MIN }] }])],
               [
                 1_699_999_800_000_000_000n,
-                {
-                  rows: [
+                tableChunkFromRows([
                     {
                       timeNs: 1_700_000_000_000_000_000n,
                       fields: [
@@ -33,8 +32,7 @@ export function smallSample(): WalContents {
                         { columnId: 5, kind: FieldKind.String, value: 'é "q"\n' },
                       ],
                     },
-                  ],
-                },
+                  ]),
               ],
             ]),
           },
@@ -55,14 +53,15 @@ export function mediumSample(): WalContents {
         { columnId: 0, kind: FieldKind.Tag, value: `host-${i % 4}` },
         { columnId: 1, kind: FieldKind.Tag, value: i % 2 === 0 ? 'eu' : 'us' },
         { columnId: 2, kind: FieldKind.Float64, value: i / 3 },
-        { columnId: 3, kind: FieldKind.String, value: `msg ${i % 3}` },
         { columnId: 4, kind: FieldKind.Boolean, value: i % 5 === 0 },
+        ...(i % 3 === 0 ? [] : [{ columnId: 3, kind: FieldKind.String, value: `msg ${i % 4}` }]), // sparse: a validity bitmap
+        ...(i % 7 === 0 ? [{ columnId: 5, kind: FieldKind.UInt64, value: BigInt(i) }] : []),
       ] as Field[],
     });
   }
   const op: WalOp = {
     kind: 'write',
-    batch: { databaseId: 3, databaseName: 'metrics', minTimeNs: 0n, maxTimeNs: 39_000_000_000n, tableChunks: new Map([[1, { minTimeNs: 0n, maxTimeNs: 39_000_000_000n, chunkTimeToChunk: new Map([[0n, { rows }]]) }]]) },
+    batch: { databaseId: 3, databaseName: 'metrics', minTimeNs: 0n, maxTimeNs: 39_000_000_000n, tableChunks: new Map([[1, { minTimeNs: 0n, maxTimeNs: 39_000_000_000n, chunkTimeToChunk: new Map([[0n, tableChunkFromRows(rows)]]) }]]) },
   };
   return { persistTimestampMs: 5, minTimestampNs: 0n, maxTimestampNs: 39_000_000_000n, walFileNumber: 12, ops: [op, { kind: 'noop', timestampNs: 77n }] };
 }
