@@ -521,12 +521,12 @@ function openStringTable(r: Reader, bodyStart: number, recordEnd: number): numbe
   return tableStart;
 }
 
-function decodeWriteBatch(r: Reader, recordEnd: number, bodyStart: number): WriteBatch {
-  const databaseId = r.u32('databaseId');
-  const nameAt = r.pos;
-  r.u32('databaseName');
-  const minTimeNs = r.i64('batch minTimeNs');
-  const maxTimeNs = r.i64('batch maxTimeNs');
+/**
+ * Reads a record's string table (through the offset field the reader is at) and its database
+ * name (whose index sits at `nameAt`); leaves the reader after the offset field, bounded by the
+ * string table.
+ */
+function readRecordStrings(r: Reader, bodyStart: number, recordEnd: number, nameAt: number): { strings: string[]; databaseName: string; tableStart: number } {
   const tableStart = openStringTable(r, bodyStart, recordEnd);
   const strings = readStringTable(r, tableStart, recordEnd);
   const afterHeader = r.pos;
@@ -534,6 +534,23 @@ function decodeWriteBatch(r: Reader, recordEnd: number, bodyStart: number): Writ
   const databaseName = stringAt(r, strings, 'databaseName');
   r.pos = afterHeader;
   r.end = tableStart;
+  return { strings, databaseName, tableStart };
+}
+
+/** Checks the record's body ended exactly at its string table and moves past the record. */
+function closeRecord(r: Reader, tableStart: number, recordEnd: number): void {
+  if (r.pos !== tableStart) r.fail('bytes left over before the string table');
+  r.end = recordEnd;
+  r.pos = recordEnd;
+}
+
+function decodeWriteBatch(r: Reader, recordEnd: number, bodyStart: number): WriteBatch {
+  const databaseId = r.u32('databaseId');
+  const nameAt = r.pos;
+  r.u32('databaseName');
+  const minTimeNs = r.i64('batch minTimeNs');
+  const maxTimeNs = r.i64('batch maxTimeNs');
+  const { strings, databaseName, tableStart } = readRecordStrings(r, bodyStart, recordEnd, nameAt);
 
   const tableChunks = new Map<number, TableChunks>();
   const tableCount = r.count('table count', 24);
@@ -551,9 +568,7 @@ function decodeWriteBatch(r: Reader, recordEnd: number, bodyStart: number): Writ
     if (tableChunks.has(tableId)) r.fail(`table ${tableId} appears twice in one batch`);
     tableChunks.set(tableId, { minTimeNs: tMin, maxTimeNs: tMax, chunkTimeToChunk });
   }
-  if (r.pos !== tableStart) r.fail('bytes left over before the string table');
-  r.end = recordEnd;
-  r.pos = recordEnd;
+  closeRecord(r, tableStart, recordEnd);
   return { databaseId, databaseName, tableChunks, minTimeNs, maxTimeNs };
 }
 
@@ -643,13 +658,7 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): Ca
   const nameAt = r.pos;
   r.u32('databaseName');
   const timeNs = r.i64('catalog batch time');
-  const tableStart = openStringTable(r, bodyStart, recordEnd);
-  const strings = readStringTable(r, tableStart, recordEnd);
-  const afterHeader = r.pos;
-  r.pos = nameAt;
-  const databaseName = stringAt(r, strings, 'databaseName');
-  r.pos = afterHeader;
-  r.end = tableStart;
+  const { strings, databaseName, tableStart } = readRecordStrings(r, bodyStart, recordEnd, nameAt);
   const n = r.count('catalog op count', 1);
   const ops: CatalogOp[] = new Array(n);
   for (let i = 0; i < n; i++) {
@@ -679,9 +688,7 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): Ca
         r.fail(`unknown catalog op kind ${code}`, r.pos - 1);
     }
   }
-  if (r.pos !== tableStart) r.fail('bytes left over before the string table');
-  r.end = recordEnd;
-  r.pos = recordEnd;
+  closeRecord(r, tableStart, recordEnd);
   return { databaseId, databaseName, timeNs, ops };
 }
 

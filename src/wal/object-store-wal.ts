@@ -205,6 +205,14 @@ export class ObjectStoreWal {
    * and every notifier applied it.
    */
   writeOps(ops: readonly WalOp[]): Promise<void> {
+    if (ops.length === 0) {
+      try {
+        this.checkAccepting();
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      return Promise.resolve(); // nothing to make durable
+    }
     return new Promise<void>((resolve, reject) => {
       try {
         this.bufferOps(ops, { resolve, reject });

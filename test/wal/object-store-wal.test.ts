@@ -54,6 +54,15 @@ test('writeOps resolves only after the interval flush made the file durable and 
   await wal.shutdown();
 });
 
+test('writeOps of no ops resolves at once and writes nothing', async () => {
+  const { memory, options } = setup();
+  const wal = await openWal({ ...options, startBackgroundFlush: false });
+  await wal.writeOps([]);
+  assert.deepEqual(await walKeys(memory), []);
+  await wal.shutdown();
+  await assert.rejects(wal.writeOps([]), WalShutdownError);
+});
+
 test('an idle interval writes no file', async () => {
   const { clock, memory, options } = setup();
   const wal = await openWal(options);
