@@ -1,0 +1,80 @@
+/** Node's fast path for ASCII bytes (not in its type declarations). */
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
+
+/**
+ * Turns byte ranges into strings, creating each distinct string once: names and tag values
+ * repeat on nearly every line, so the parser hashes bytes instead of allocating a string per
+ * occurrence. Bounded: when full it starts over (strings already handed out stay valid).
+ */
+export class Interner {
+  private hashes: Int32Array;
+  private offsets: Int32Array;
+  private lengths: Int32Array;
+  private strings: Array<string | undefined>;
+  private pool: Buffer;
+  private poolUsed = 0;
+  private count = 0;
+  private mask: number;
+
+  constructor(
+    private readonly capacity = 1 << 16,
+    private readonly maxPoolBytes = 16 * 1024 * 1024,
+  ) {
+    this.mask = capacity * 2 - 1;
+    this.hashes = new Int32Array(capacity * 2);
+    this.offsets = new Int32Array(capacity * 2).fill(-1);
+    this.lengths = new Int32Array(capacity * 2);
+    this.strings = new Array(capacity * 2);
+    this.pool = Buffer.allocUnsafe(1024 * 1024);
+  }
+
+  /** The string for bytes [start, end) of `buf` (UTF-8). */
+  intern(buf: Buffer, start: number, end: number): string {
+    const length = end - start;
+    if (length > 256) return buf.toString('utf8', start, end);
+    let h = 0x811c9dc5 | 0;
+    let isAscii = true;
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      if (b > 0x7f) isAscii = false;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    const mask = this.mask;
+    let slot = h & mask;
+    for (;;) {
+      const offset = this.offsets[slot]!;
+      if (offset === -1) break;
+      if (this.hashes[slot] === h && this.lengths[slot] === length && this.pool.compare(buf, start, end, offset, offset + length) === 0) {
+        return this.strings[slot]!;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const s = isAscii ? (buf as unknown as Latin1Slicer).latin1Slice(start, end) : buf.toString('utf8', start, end);
+    if (this.count >= this.capacity || this.poolUsed + length > this.maxPoolBytes) {
+      this.reset();
+      return this.intern(buf, start, end);
+    }
+    if (this.poolUsed + length > this.pool.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.maxPoolBytes, Math.max(this.pool.length * 2, this.poolUsed + length)));
+      this.pool.copy(grown, 0, 0, this.poolUsed);
+      this.pool = grown;
+    }
+    buf.copy(this.pool, this.poolUsed, start, end);
+    this.hashes[slot] = h;
+    this.offsets[slot] = this.poolUsed;
+    this.lengths[slot] = length;
+    this.strings[slot] = s;
+    this.poolUsed += length;
+    this.count++;
+    return s;
+  }
+
+  private reset(): void {
+    this.offsets.fill(-1);
+    this.strings.fill(undefined);
+    this.poolUsed = 0;
+    this.count = 0;
+  }
+}

@@ -1,0 +1,523 @@
+import { FieldKind } from '../wal/model.js';
+import { EXCERPT_BYTES, LineProtocolError, type LineErrorKind } from './errors.js';
+import { Interner } from './interner.js';
+
+/** Size limits of the parser. */
+export interface ParseOptions {
+  /** Longest string field value, measurement, key or tag value, in bytes. Default 1 MiB (InfluxDB 3's `large-strings`). */
+  maxStringBytes?: number;
+  /** Longest line, in bytes. Default 16 MiB. */
+  maxLineBytes?: number;
+}
+
+/** The kinds of field value line protocol has (a subset of the WAL's field kinds). */
+export type FieldValueKind = typeof FieldKind.String | typeof FieldKind.Int64 | typeof FieldKind.UInt64 | typeof FieldKind.Float64 | typeof FieldKind.Boolean;
+
+/**
+ * One parsed line, reused for every line of a body (copy what you keep). Names and tag values
+ * are interned strings; values are exact (int64/uint64 as bigint).
+ */
+export class ParsedLine {
+  /** Physical line number (1-based) where the line starts. */
+  lineNumber = 0;
+  /** Byte offsets of the line in the body. */
+  start = 0;
+  end = 0;
+  measurement = '';
+  tagCount = 0;
+  readonly tagKeys: string[] = [];
+  readonly tagValues: string[] = [];
+  fieldCount = 0;
+  readonly fieldKeys: string[] = [];
+  readonly fieldKinds: FieldValueKind[] = [];
+  readonly fieldValues: Array<string | bigint | number | boolean> = [];
+  /** The timestamp as written (unscaled), or undefined when the line has none. */
+  timestamp: bigint | undefined = undefined;
+}
+
+/** Receives each line of a body: a parsed line (reused; copy what you keep) or its error. */
+export interface LineSink {
+  line(line: ParsedLine): void;
+  error(error: LineProtocolError): void;
+}
+
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+const TAB = 0x09;
+const COMMA = 0x2c;
+const EQUALS = 0x3d;
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const HASH = 0x23;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+const I64_MAX = (1n << 63n) - 1n;
+const U64_MAX = (1n << 64n) - 1n;
+
+class LineFailure {
+  constructor(
+    readonly kind: LineErrorKind,
+    readonly detail: string,
+  ) {}
+}
+
+function fail(kind: LineErrorKind, detail: string): never {
+  throw new LineFailure(kind, detail);
+}
+
+function isDigit(b: number | undefined): boolean {
+  return b !== undefined && b >= ZERO && b <= NINE;
+}
+
+/**
+ * Finds where the line starting at `i` ends: at a newline that is not escaped and not inside a
+ * quoted field string (the same heuristic as InfluxDB's Go scanner: quotes count only in the
+ * field section, and only after a `=` that is not a tag's).
+ */
+function scanLineEnd(buf: Buffer, i: number): number {
+  const n = buf.length;
+  let isQuoted = false;
+  let inFields = false;
+  let equals = 0;
+  let commas = 0;
+  while (i < n) {
+    const b = buf[i]!;
+    if (b === BACKSLASH && i + 1 < n) {
+      i += 2;
+      continue;
+    }
+    if (b === SPACE) inFields = true;
+    if (inFields) {
+      if (!isQuoted && b === EQUALS) {
+        equals++;
+        i++;
+        continue;
+      }
+      if (!isQuoted && b === COMMA) {
+        commas++;
+        i++;
+        continue;
+      }
+      if (b === QUOTE && equals > commas) {
+        isQuoted = !isQuoted;
+        i++;
+        continue;
+      }
+    }
+    if (b === NEWLINE && !isQuoted) return i;
+    i++;
+  }
+  return n;
+}
+
+/**
+ * A byte-level line-protocol parser: no string splitting of the body, one interned string per
+ * distinct name. Bad lines become LineProtocolErrors with their physical line number; the other
+ * lines still parse.
+ */
+export class LineProtocolParser {
+  private readonly interner = new Interner();
+  private readonly maxStringBytes: number;
+  private readonly maxLineBytes: number;
+  private readonly scratch = new ParsedLine();
+  private unescapeBuf = Buffer.allocUnsafe(1024);
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+
+  constructor(options: ParseOptions = {}) {
+    this.maxStringBytes = options.maxStringBytes ?? 1024 * 1024;
+    this.maxLineBytes = options.maxLineBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** Parses a whole body, handing each line or error to the sink, in order. */
+  parse(body: Buffer, sink: LineSink): void {
+    const buf = body;
+    const n = buf.length;
+    let i = 0;
+    let lineNumber = 1;
+    while (i < n) {
+      const lineEnd = scanLineEnd(buf, i);
+      const startLine = lineNumber;
+      // count the newlines inside this line (quoted strings), for physical numbering
+      for (let k = i; k < lineEnd; k++) if (buf[k] === NEWLINE) lineNumber++;
+      this.parseOne(buf, i, lineEnd, startLine, sink);
+      i = lineEnd + 1;
+      lineNumber++;
+    }
+  }
+
+  private parseOne(buf: Buffer, start: number, end: number, lineNumber: number, sink: LineSink): void {
+    let s = start;
+    while (s < end && (buf[s] === SPACE || buf[s] === TAB)) s++;
+    let e = end;
+    if (e > s && buf[e - 1] === CR) e--;
+    if (s >= e || buf[s] === HASH) return; // blank line or comment
+    const line = this.scratch;
+    line.lineNumber = lineNumber;
+    line.start = s;
+    line.end = e;
+    try {
+      if (e - s > this.maxLineBytes) fail('too-large', `line is ${e - s} bytes, larger than the limit of ${this.maxLineBytes}`);
+      this.buf = buf;
+      this.pos = s;
+      this.end = e;
+      this.parseLine(line);
+    } catch (err) {
+      if (!(err instanceof LineFailure)) throw err;
+      sink.error(new LineProtocolError(err.kind, lineNumber, excerpt(buf, s, e), err.detail));
+      return;
+    }
+    sink.line(line);
+  }
+
+  private parseLine(line: ParsedLine): void {
+    line.measurement = this.readName('measurement');
+    line.tagCount = 0;
+    line.fieldCount = 0;
+    line.timestamp = undefined;
+    const buf = this.buf;
+    if (buf[this.pos] === COMMA) {
+      this.pos++;
+      this.readTags(line);
+    }
+    if (this.pos >= this.end) fail('field', 'No fields were provided');
+    if (buf[this.pos] !== SPACE) fail('measurement', 'Invalid measurement was provided');
+    this.skipSpaces();
+    if (this.pos >= this.end) fail('field', 'No fields were provided');
+    this.readFields(line);
+    if (this.pos < this.end) {
+      if (buf[this.pos] !== SPACE) this.trailing();
+      this.skipSpaces();
+      if (this.pos < this.end) {
+        line.timestamp = this.readTimestamp();
+        this.skipSpaces();
+        if (this.pos < this.end) this.trailing();
+      }
+    }
+  }
+
+  private trailing(): never {
+    const rest = this.buf.toString('utf8', this.pos, Math.min(this.end, this.pos + 10));
+    fail('trailing-content', `Could not parse entire line. Found trailing content: \`${rest}${this.end - this.pos > 10 ? '...' : ''}\``);
+  }
+
+  private skipSpaces(): void {
+    const buf = this.buf;
+    while (this.pos < this.end && buf[this.pos] === SPACE) this.pos++;
+  }
+
+  /**
+   * Reads a measurement, tag key, tag value or field key: up to an unescaped `,`, `=` (not for
+   * the measurement) or space. Escapes `\,` `\=` `\ ` `\\` drop the backslash; any other
+   * backslash is kept as written.
+   */
+  private readName(what: 'measurement' | 'tag key' | 'tag value' | 'field key'): string {
+    const buf = this.buf;
+    const start = this.pos;
+    const end = this.end;
+    const isMeasurement = what === 'measurement';
+    let hasEscapes = false;
+    let i = start;
+    while (i < end) {
+      const b = buf[i]!;
+      if (b === BACKSLASH) {
+        if (i + 1 >= end) fail(what === 'measurement' ? 'measurement' : what.startsWith('tag') ? 'tag' : 'field', `${what} ends with a backslash`);
+        hasEscapes = true;
+        i += 2;
+        continue;
+      }
+      if (b === COMMA || b === SPACE || (b === EQUALS && !isMeasurement)) break;
+      if (b === NEWLINE) break;
+      i++;
+    }
+    this.pos = i;
+    if (i === start) {
+      if (isMeasurement) fail('measurement', 'Invalid measurement was provided');
+      fail(what.startsWith('tag') ? 'tag' : 'field', `missing ${what}`);
+    }
+    if (i - start > this.maxStringBytes) fail('too-large', `${what} is longer than ${this.maxStringBytes} bytes`);
+    if (!hasEscapes) return this.interner.intern(buf, start, i);
+    const out = this.unescapeInto(start, i, isMeasurement);
+    if (out === 0) fail(isMeasurement ? 'measurement' : 'tag', `empty ${what}`);
+    return this.interner.intern(this.unescapeBuf, 0, out);
+  }
+
+  private unescapeInto(start: number, end: number, isMeasurement: boolean): number {
+    if (this.unescapeBuf.length < end - start) this.unescapeBuf = Buffer.allocUnsafe(Math.max(end - start, this.unescapeBuf.length * 2));
+    const out = this.unescapeBuf;
+    const buf = this.buf;
+    let o = 0;
+    for (let i = start; i < end; i++) {
+      const b = buf[i]!;
+      if (b === BACKSLASH && i + 1 < end) {
+        const next = buf[i + 1]!;
+        if (next === COMMA || next === SPACE || next === BACKSLASH || (next === EQUALS && !isMeasurement)) {
+          out[o++] = next;
+          i++;
+          continue;
+        }
+      }
+      out[o++] = b;
+    }
+    return o;
+  }
+
+  private readTags(line: ParsedLine): void {
+    const buf = this.buf;
+    for (;;) {
+      const key = this.readName('tag key');
+      if (buf[this.pos] !== EQUALS) fail('tag', `tag key \`${key}\` has no value`);
+      this.pos++;
+      if (this.pos >= this.end || buf[this.pos] === SPACE || buf[this.pos] === COMMA) fail('tag', `tag \`${key}\` has an empty value`);
+      const value = this.readName('tag value');
+      for (let t = 0; t < line.tagCount; t++) if (line.tagKeys[t] === key) fail('duplicate-tag', `duplicate tag key \`${key}\``);
+      line.tagKeys[line.tagCount] = key;
+      line.tagValues[line.tagCount] = value;
+      line.tagCount++;
+      if (buf[this.pos] === EQUALS) fail('tag', `tag value of \`${key}\` has an unescaped =`);
+      if (buf[this.pos] === COMMA) {
+        this.pos++;
+        continue;
+      }
+      if (this.pos >= this.end) fail('field', 'No fields were provided');
+      return; // a space: the field set follows
+    }
+  }
+
+  private readFields(line: ParsedLine): void {
+    const buf = this.buf;
+    for (;;) {
+      const key = this.readName('field key');
+      if (buf[this.pos] !== EQUALS) fail('field', `field key \`${key}\` has no value`);
+      this.pos++;
+      for (let f = 0; f < line.fieldCount; f++) if (line.fieldKeys[f] === key) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
+      const index = line.fieldCount;
+      line.fieldKeys[index] = key;
+      this.readFieldValue(line, index, key);
+      line.fieldCount++;
+      if (this.pos < this.end && buf[this.pos] === COMMA) {
+        this.pos++;
+        continue;
+      }
+      return;
+    }
+  }
+
+  /** Where the current field value ends: the next `,` or space. */
+  private valueEnd(): number {
+    const buf = this.buf;
+    let i = this.pos;
+    while (i < this.end && buf[i] !== COMMA && buf[i] !== SPACE) i++;
+    return i;
+  }
+
+  private readFieldValue(line: ParsedLine, index: number, key: string): void {
+    const buf = this.buf;
+    const start = this.pos;
+    if (start >= this.end) fail('field-value', `field \`${key}\` has no value`);
+    const first = buf[start]!;
+    if (first === QUOTE) {
+      line.fieldKinds[index] = FieldKind.String;
+      line.fieldValues[index] = this.readStringValue(key);
+      return;
+    }
+    const end = this.valueEnd();
+    this.pos = end;
+    if (end === start) fail('field-value', `field \`${key}\` has no value`);
+    const last = buf[end - 1]!;
+    if (isDigit(first) || first === MINUS || first === 0x2e /* . */) {
+      if (last === 0x69 /* i */) {
+        line.fieldKinds[index] = FieldKind.Int64;
+        line.fieldValues[index] = this.parseInteger(start, end - 1, true, key);
+        return;
+      }
+      if (last === 0x75 /* u */) {
+        line.fieldKinds[index] = FieldKind.UInt64;
+        line.fieldValues[index] = this.parseInteger(start, end - 1, false, key);
+        return;
+      }
+      line.fieldKinds[index] = FieldKind.Float64;
+      line.fieldValues[index] = this.parseFloat(start, end, key);
+      return;
+    }
+    const length = end - start;
+    let value: boolean | undefined;
+    if (length === 1) {
+      if (first === 0x74 || first === 0x54) value = true; // t T
+      else if (first === 0x66 || first === 0x46) value = false; // f F
+    } else {
+      const word = buf.toString('latin1', start, end);
+      if (word === 'true' || word === 'True' || word === 'TRUE') value = true;
+      else if (word === 'false' || word === 'False' || word === 'FALSE') value = false;
+    }
+    if (value === undefined) fail('field-value', `invalid field value \`${clip(buf.toString('utf8', start, end))}\` for field \`${key}\``);
+    line.fieldKinds[index] = FieldKind.Boolean;
+    line.fieldValues[index] = value;
+  }
+
+  /** Reads `"…"`: `\"` and `\\` are unescaped, any other backslash kept; newlines allowed. */
+  private readStringValue(key: string): string {
+    const buf = this.buf;
+    const start = this.pos + 1;
+    let hasEscapes = false;
+    let i = start;
+    for (;;) {
+      if (i >= this.end) fail('field-value', `unterminated string value for field \`${key}\``);
+      const b = buf[i]!;
+      if (b === BACKSLASH && i + 1 < this.end) {
+        const next = buf[i + 1]!;
+        if (next === QUOTE || next === BACKSLASH) {
+          hasEscapes = true;
+          i += 2;
+          continue;
+        }
+      }
+      if (b === QUOTE) break;
+      i++;
+    }
+    this.pos = i + 1;
+    if (this.pos < this.end && buf[this.pos] !== COMMA && buf[this.pos] !== SPACE) fail('field-value', `unexpected content after the string value of field \`${key}\``);
+    if (i - start > this.maxStringBytes) fail('too-large', `String is greater than ${this.maxStringBytes} bytes (field \`${key}\`)`);
+    if (!hasEscapes) return buf.toString('utf8', start, i);
+    if (this.unescapeBuf.length < i - start) this.unescapeBuf = Buffer.allocUnsafe(Math.max(i - start, this.unescapeBuf.length * 2));
+    const out = this.unescapeBuf;
+    let o = 0;
+    for (let k = start; k < i; k++) {
+      const b = buf[k]!;
+      if (b === BACKSLASH && k + 1 < i && (buf[k + 1] === QUOTE || buf[k + 1] === BACKSLASH)) {
+        out[o++] = buf[k + 1]!;
+        k++;
+        continue;
+      }
+      out[o++] = b;
+    }
+    return out.toString('utf8', 0, o);
+  }
+
+  /** `-?\d+` (signed) or `\d+` (unsigned), exact, range-checked. */
+  private parseInteger(start: number, end: number, isSigned: boolean, key: string): bigint {
+    const buf = this.buf;
+    let i = start;
+    const isNegative = buf[i] === MINUS;
+    if (isNegative) {
+      if (!isSigned) this.badNumber(start, end + 1, isSigned ? 'integer' : 'unsigned integer', key);
+      i++;
+    }
+    if (i >= end) this.badNumber(start, end + 1, isSigned ? 'integer' : 'unsigned integer', key);
+    let small = 0;
+    for (let k = i; k < end; k++) {
+      const b = buf[k]!;
+      if (b < ZERO || b > NINE) this.badNumber(start, end + 1, isSigned ? 'integer' : 'unsigned integer', key);
+      small = small * 10 + (b - ZERO);
+    }
+    if (end - i <= 15) return BigInt(isNegative ? -small : small);
+    const v = BigInt(buf.toString('latin1', start, end));
+    if (isSigned ? v > I64_MAX || v < -(1n << 63n) : v > U64_MAX) this.badNumber(start, end + 1, isSigned ? 'integer' : 'unsigned integer', key);
+    return v;
+  }
+
+  /** `-?\d+(\.\d+)?([eE][+-]?\d+)?`: no `1.`, no `.5`, no NaN or infinities. */
+  private parseFloat(start: number, end: number, key: string): number {
+    const buf = this.buf;
+    let i = start;
+    if (buf[i] === MINUS) i++;
+    const intStart = i;
+    while (i < end && isDigit(buf[i])) i++;
+    if (i === intStart) this.badNumber(start, end, 'float', key);
+    if (i < end && buf[i] === 0x2e) {
+      i++;
+      const fracStart = i;
+      while (i < end && isDigit(buf[i])) i++;
+      if (i === fracStart) this.badNumber(start, end, 'float', key);
+    }
+    if (i < end && (buf[i] === 0x65 || buf[i] === 0x45)) {
+      i++;
+      if (i < end && (buf[i] === 0x2b || buf[i] === MINUS)) i++;
+      const expStart = i;
+      while (i < end && isDigit(buf[i])) i++;
+      if (i === expStart) this.badNumber(start, end, 'float', key);
+    }
+    if (i !== end) this.badNumber(start, end, 'float', key);
+    const v = Number(buf.toString('latin1', start, end));
+    if (!Number.isFinite(v)) this.badNumber(start, end, 'float', key);
+    return v;
+  }
+
+  private badNumber(start: number, end: number, what: string, key: string): never {
+    fail('field-value', `Unable to parse ${what} value \`${clip(this.buf.toString('utf8', start, Math.min(end, this.end)))}\` for field \`${key}\``);
+  }
+
+  private readTimestamp(): bigint {
+    const buf = this.buf;
+    const start = this.pos;
+    let i = start;
+    if (buf[i] === MINUS) i++;
+    const digitsStart = i;
+    while (i < this.end && isDigit(buf[i])) i++;
+    const text = (): string => clip(buf.toString('utf8', start, this.valueEndFrom(start)));
+    if (i === digitsStart || (i < this.end && buf[i] !== SPACE)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
+    this.pos = i;
+    const digits = i - digitsStart;
+    let v: bigint;
+    if (digits <= 15) {
+      let small = 0;
+      for (let k = digitsStart; k < i; k++) small = small * 10 + (buf[k]! - ZERO);
+      v = BigInt(small);
+      if (start !== digitsStart) v = -v;
+    } else {
+      v = BigInt(buf.toString('latin1', start, i));
+      if (v > I64_MAX || v < -(1n << 63n)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
+    }
+    return v;
+  }
+
+  private valueEndFrom(start: number): number {
+    let i = start;
+    while (i < this.end && this.buf[i] !== SPACE) i++;
+    return i;
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 20 ? `${s.slice(0, 20)}…` : s;
+}
+
+function excerpt(buf: Buffer, start: number, end: number): string {
+  return buf.toString('utf8', start, Math.min(end, start + EXCERPT_BYTES));
+}
+
+/** A parsed point, as plain data (see {@link parseLines}). */
+export interface Point {
+  measurement: string;
+  tags: Array<[string, string]>;
+  fields: Array<[string, FieldValueKind, string | bigint | number | boolean]>;
+  timestamp?: bigint;
+  lineNumber: number;
+}
+
+/** Parses a body into plain points and errors, in line order (for tools and tests; the write path uses a LineSink). */
+export function parseLines(body: Buffer | string, options: ParseOptions = {}): Array<Point | LineProtocolError> {
+  const out: Array<Point | LineProtocolError> = [];
+  new LineProtocolParser(options).parse(typeof body === 'string' ? Buffer.from(body) : body, {
+    line(l) {
+      const point: Point = {
+        measurement: l.measurement,
+        tags: [],
+        fields: [],
+        lineNumber: l.lineNumber,
+      };
+      for (let t = 0; t < l.tagCount; t++) point.tags.push([l.tagKeys[t]!, l.tagValues[t]!]);
+      for (let f = 0; f < l.fieldCount; f++) point.fields.push([l.fieldKeys[f]!, l.fieldKinds[f]!, l.fieldValues[f]!]);
+      if (l.timestamp !== undefined) point.timestamp = l.timestamp;
+      out.push(point);
+    },
+    error(e) {
+      out.push(e);
+    },
+  });
+  return out;
+}
