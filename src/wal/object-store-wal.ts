@@ -200,26 +200,39 @@ export class ObjectStoreWal {
     this.bufferOps([op], undefined);
   }
 
+  /** Adds ops to the buffer (all or none) without waiting for durability (`no_sync`). Throws like {@link bufferOpUnconfirmed}. */
+  bufferOpsUnconfirmed(ops: readonly WalOp[]): void {
+    this.bufferOps(ops, undefined);
+  }
+
   /**
    * Adds ops to the buffer (all or none) and resolves once the WAL file holding them is durable
    * and every notifier applied it.
    */
   writeOps(ops: readonly WalOp[]): Promise<void> {
+    try {
+      return this.enqueueOps(ops);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * Like {@link writeOps}, but a refusal (BufferFullError, shutdown, stop, a bad op) is thrown
+   * synchronously, so a caller can undo what it did in the same tick; the promise then settles
+   * once the ops are durable and applied.
+   */
+  enqueueOps(ops: readonly WalOp[]): Promise<void> {
     if (ops.length === 0) {
-      try {
-        this.checkAccepting();
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
+      this.checkAccepting();
       return Promise.resolve(); // nothing to make durable
     }
-    return new Promise<void>((resolve, reject) => {
-      try {
-        this.bufferOps(ops, { resolve, reject });
-      } catch (err) {
-        reject(err as Error);
-      }
+    let waiter!: Waiter;
+    const done = new Promise<void>((resolve, reject) => {
+      waiter = { resolve, reject };
     });
+    this.bufferOps(ops, waiter);
+    return done;
   }
 
   private bufferOps(ops: readonly WalOp[], waiter: Waiter | undefined): void {

@@ -1,0 +1,277 @@
+import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
+import { validateDatabaseName, validateObjectName } from '../catalog/catalog.js';
+import { CatalogError } from '../catalog/errors.js';
+import type { LineProtocolError } from '../lineprotocol/errors.js';
+import { EXCERPT_BYTES } from '../lineprotocol/errors.js';
+import type { LineProtocolParser, LineSink, ParsedLine } from '../lineprotocol/parser.js';
+import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, FieldKind, TableChunk, TableChunks, WriteBatch } from '../wal/model.js';
+import { FieldKind as Kind, I64_MAX, I64_MIN, chunkTimeNs } from '../wal/model.js';
+import { ChunkBuilder } from './chunk-builder.js';
+import { WriteError, type WriteLineError } from './errors.js';
+import { defaultTimeNs, timestampToNs, type Precision } from './precision.js';
+
+/** How a body is validated. */
+export interface ValidateOptions {
+  precision: Precision;
+  /** Keep valid lines and report bad ones (true), or reject the whole body on the first bad line. */
+  acceptPartial: boolean;
+  /** Server time when the body was read: the time of lines without a timestamp. */
+  ingestTimeNs: bigint;
+  gen1DurationNs: bigint;
+}
+
+/** What a body became: the ops to write, counts, the rejected lines, and how to undo its schema changes. */
+export interface ValidatedWrite {
+  /** Schema changes the rows need, to be written ahead of them; already applied to the catalog. */
+  catalogBatch: CatalogBatch | undefined;
+  writeBatch: WriteBatch | undefined;
+  lineCount: number;
+  fieldCount: number;
+  tagCount: number;
+  errors: WriteLineError[];
+  /** Reverts the catalog changes; only valid before anything else touched the catalog (same tick). */
+  undo(): void;
+}
+
+const FIELD_TYPE: Record<number, ColumnType> = {
+  [Kind.String]: 'string',
+  [Kind.Int64]: 'int64',
+  [Kind.UInt64]: 'uint64',
+  [Kind.Float64]: 'float64',
+  [Kind.Boolean]: 'bool',
+};
+
+class LineRejected {
+  constructor(
+    readonly message: string,
+    readonly isLimit = false,
+  ) {}
+}
+
+interface TableBuild {
+  minTimeNs: bigint;
+  maxTimeNs: bigint;
+  chunks: Map<bigint, ChunkBuilder>;
+}
+
+/**
+ * Validates parsed lines against the catalog and builds the columnar WriteBatch. New databases,
+ * tables and columns are applied to the catalog at once (so the next line and the next request
+ * see them) and collected into one CatalogBatch that travels in the WAL ahead of the rows.
+ */
+class Validator implements LineSink {
+  readonly errors: WriteLineError[] = [];
+  lineCount = 0;
+  fieldCount = 0;
+  tagCount = 0;
+  readonly catalogOps: CatalogOp[] = [];
+  readonly tables = new Map<number, TableBuild>();
+  private isAborted = false;
+  private lastChunkStart = 1n;
+  private lastChunkEnd = 0n;
+  // per-line scratch: the column of each tag and field
+  private readonly tagColumns: ColumnDefinition[] = [];
+  private readonly fieldColumns: ColumnDefinition[] = [];
+  private readonly newColumns: ColumnDefinition[] = [];
+
+  constructor(
+    private readonly catalog: Catalog,
+    readonly db: DatabaseSchema,
+    private readonly body: Buffer,
+    private readonly options: ValidateOptions,
+  ) {}
+
+  error(err: LineProtocolError): void {
+    this.reject(err.lineNumber, err.excerpt, err.detail, false);
+  }
+
+  private reject(lineNumber: number, originalLine: string, message: string, isLimit: boolean): void {
+    if (this.isAborted) return;
+    this.errors.push({ lineNumber, originalLine, errorMessage: message, ...(isLimit ? { isLimit } : {}) });
+    if (!this.options.acceptPartial) this.isAborted = true;
+  }
+
+  line(line: ParsedLine): void {
+    if (this.isAborted) return;
+    try {
+      this.validateLine(line);
+    } catch (err) {
+      if (!(err instanceof LineRejected)) throw err;
+      this.reject(line.lineNumber, this.body.toString('utf8', line.start, Math.min(line.end, line.start + EXCERPT_BYTES)), err.message, err.isLimit);
+    }
+  }
+
+  private validateLine(line: ParsedLine): void {
+    const table = this.resolveTable(line.measurement);
+    const newColumns = this.newColumns;
+    newColumns.length = 0;
+    let nextColumnId = table?.nextColumnId ?? 1; // 0 is `time` in a new table
+    const columnFor = (name: string, type: ColumnType): ColumnDefinition => {
+      if (name === 'time') throw new LineRejected(`invalid column name 'time': it is reserved for the timestamp`);
+      const existing = table?.columns.get(name) ?? newColumns.find((c) => c.name === name);
+      if (existing !== undefined) {
+        if (existing.type !== type) throw new LineRejected(`invalid column type for column '${name}', expected ${existing.type}, got ${type}`);
+        return existing;
+      }
+      try {
+        validateObjectName('column', name);
+      } catch (err) {
+        throw new LineRejected((err as Error).message);
+      }
+      const column: ColumnDefinition = { id: nextColumnId++, name, type };
+      newColumns.push(column);
+      return column;
+    };
+    for (let t = 0; t < line.tagCount; t++) this.tagColumns[t] = columnFor(line.tagKeys[t]!, 'tag');
+    for (let f = 0; f < line.fieldCount; f++) this.fieldColumns[f] = columnFor(line.fieldKeys[f]!, FIELD_TYPE[line.fieldKinds[f]!]!);
+    if (newColumns.length > 0) {
+      const columnCount = (table?.columns.size ?? 1) + newColumns.length;
+      if (columnCount > this.catalog.limits.maxColumnsPerTable) {
+        throw new LineRejected(`Update to schema would exceed number of columns per table limit of ${this.catalog.limits.maxColumnsPerTable} columns`, true);
+      }
+    }
+    let timeNs: bigint;
+    if (line.timestamp === undefined) {
+      timeNs = defaultTimeNs(this.options.ingestTimeNs, this.options.precision);
+    } else {
+      const converted = timestampToNs(line.timestamp, this.options.precision);
+      if (converted === undefined) throw new LineRejected(`timestamp, ${line.timestamp}, out of range for precision: ${this.options.precision}`);
+      timeNs = converted;
+    }
+
+    // The line is valid: make its schema changes, then append its values.
+    const schema = table ?? this.createTable(line.measurement);
+    if (newColumns.length > 0) this.addColumns(schema, newColumns);
+    const build = this.tableBuild(schema.id);
+    if (timeNs < build.minTimeNs) build.minTimeNs = timeNs;
+    if (timeNs > build.maxTimeNs) build.maxTimeNs = timeNs;
+    const chunk = this.chunkFor(build, timeNs);
+    chunk.beginRow(timeNs);
+    for (let t = 0; t < line.tagCount; t++) chunk.set(this.tagColumns[t]!.id, Kind.Tag, line.tagValues[t]!);
+    for (let f = 0; f < line.fieldCount; f++) chunk.set(this.fieldColumns[f]!.id, line.fieldKinds[f]! as FieldKind, line.fieldValues[f]!);
+    chunk.endRow(line.tagCount + line.fieldCount);
+    this.lineCount++;
+    this.fieldCount += line.fieldCount;
+    this.tagCount += line.tagCount;
+  }
+
+  private resolveTable(name: string): TableSchema | undefined {
+    const table = this.db.tables.get(name);
+    if (table !== undefined) return table;
+    try {
+      validateObjectName('table', name);
+    } catch (err) {
+      throw new LineRejected((err as Error).message);
+    }
+    if (this.catalog.totalTables() >= this.catalog.limits.maxTables) {
+      throw new LineRejected(`Update to schema would exceed number of tables limit of ${this.catalog.limits.maxTables} tables`, true);
+    }
+    return undefined;
+  }
+
+  private apply(op: CatalogOp): void {
+    this.catalog.applyCatalogBatch({ databaseId: this.db.id, databaseName: this.db.name, timeNs: this.options.ingestTimeNs, ops: [op] });
+    this.catalogOps.push(op);
+  }
+
+  private createTable(name: string): TableSchema {
+    const tableId = this.db.nextTableId;
+    this.apply({ kind: 'createTable', tableId, tableName: name, columns: [{ id: 0, name: 'time', type: 'time' }] });
+    return this.db.tablesById.get(tableId)!;
+  }
+
+  private addColumns(table: TableSchema, columns: readonly ColumnDefinition[]): void {
+    this.apply({ kind: 'addColumns', tableId: table.id, tableName: table.name, columns: columns.map((c) => ({ ...c })) });
+  }
+
+  private tableBuild(tableId: number): TableBuild {
+    let build = this.tables.get(tableId);
+    if (build === undefined) {
+      build = { minTimeNs: I64_MAX, maxTimeNs: I64_MIN, chunks: new Map() };
+      this.tables.set(tableId, build);
+    }
+    return build;
+  }
+
+  private chunkFor(build: TableBuild, timeNs: bigint): ChunkBuilder {
+    let start: bigint;
+    if (timeNs >= this.lastChunkStart && timeNs < this.lastChunkEnd) start = this.lastChunkStart;
+    else {
+      start = chunkTimeNs(timeNs, this.options.gen1DurationNs);
+      this.lastChunkStart = start;
+      this.lastChunkEnd = start + this.options.gen1DurationNs;
+    }
+    let chunk = build.chunks.get(start);
+    if (chunk === undefined) {
+      chunk = new ChunkBuilder();
+      build.chunks.set(start, chunk);
+    }
+    return chunk;
+  }
+
+  writeBatch(): WriteBatch | undefined {
+    if (this.lineCount === 0) return undefined;
+    const tableChunks = new Map<number, TableChunks>();
+    let minTimeNs = I64_MAX;
+    let maxTimeNs = I64_MIN;
+    for (const [tableId, build] of this.tables) {
+      const chunkTimeToChunk = new Map<bigint, TableChunk>();
+      for (const [time, chunk] of build.chunks) chunkTimeToChunk.set(time, chunk.finish());
+      tableChunks.set(tableId, { minTimeNs: build.minTimeNs, maxTimeNs: build.maxTimeNs, chunkTimeToChunk });
+      if (build.minTimeNs < minTimeNs) minTimeNs = build.minTimeNs;
+      if (build.maxTimeNs > maxTimeNs) maxTimeNs = build.maxTimeNs;
+    }
+    return { databaseId: this.db.id, databaseName: this.db.name, tableChunks, minTimeNs, maxTimeNs };
+  }
+}
+
+/**
+ * Parses and validates a line-protocol body for database `dbName` (created if new). Throws
+ * WriteError for a bad database name or a database limit; bad lines are reported in `errors`
+ * (with `acceptPartial` false, the first one ends the body and nothing is kept).
+ */
+export function validateLineProtocol(catalog: Catalog, parser: LineProtocolParser, dbName: string, body: Buffer, options: ValidateOptions): ValidatedWrite {
+  try {
+    validateDatabaseName(dbName);
+  } catch (err) {
+    throw new WriteError('INVALID_DATABASE', (err as Error).message);
+  }
+  let db = catalog.database(dbName);
+  const createdDb: CatalogOp[] = [];
+  if (db === undefined) {
+    if (catalog.listDatabases().length >= catalog.limits.maxDatabases) {
+      throw new WriteError('LIMIT', `Adding a new database would exceed limit of ${catalog.limits.maxDatabases} databases`);
+    }
+    const op: CatalogOp = { kind: 'createDatabase' };
+    catalog.applyCatalogBatch({ databaseId: catalog.peekNextDatabaseId(), databaseName: dbName, timeNs: options.ingestTimeNs, ops: [op] });
+    db = catalog.database(dbName)!;
+    createdDb.push(op);
+  }
+  const validator = new Validator(catalog, db, body, options);
+  try {
+    parser.parse(body, validator);
+  } catch (err) {
+    revert();
+    if (err instanceof CatalogError) throw new WriteError('PARSE', err.message);
+    throw err;
+  }
+  const ops = [...createdDb, ...validator.catalogOps];
+  const catalogBatch: CatalogBatch | undefined = ops.length === 0 ? undefined : { databaseId: db.id, databaseName: db.name, timeNs: options.ingestTimeNs, ops };
+  function revert(): void {
+    const all = [...createdDb, ...validator.catalogOps];
+    if (all.length > 0) catalog.revertCatalogBatch({ databaseId: db!.id, databaseName: db!.name, timeNs: options.ingestTimeNs, ops: all });
+  }
+  if (!options.acceptPartial && validator.errors.length > 0) {
+    revert();
+    return { catalogBatch: undefined, writeBatch: undefined, lineCount: 0, fieldCount: 0, tagCount: 0, errors: validator.errors, undo: () => {} };
+  }
+  return {
+    catalogBatch,
+    writeBatch: validator.writeBatch(),
+    lineCount: validator.lineCount,
+    fieldCount: validator.fieldCount,
+    tagCount: validator.tagCount,
+    errors: validator.errors,
+    undo: revert,
+  };
+}
