@@ -274,7 +274,7 @@ export class LineProtocolParser {
       this.pos++;
       if (this.pos >= this.end || buf[this.pos] === SPACE || buf[this.pos] === COMMA) fail('tag', `tag \`${key}\` has an empty value`);
       const value = this.readName('tag value');
-      for (let t = 0; t < line.tagCount; t++) if (line.tagKeys[t] === key) fail('duplicate-tag', `duplicate tag key \`${key}\``);
+      if (hasDuplicate(line.tagKeys, line.tagCount, key)) fail('duplicate-tag', `duplicate tag key \`${key}\``);
       line.tagKeys[line.tagCount] = key;
       line.tagValues[line.tagCount] = value;
       line.tagCount++;
@@ -294,7 +294,7 @@ export class LineProtocolParser {
       const key = this.readName('field key');
       if (buf[this.pos] !== EQUALS) fail('field', `field key \`${key}\` has no value`);
       this.pos++;
-      for (let f = 0; f < line.fieldCount; f++) if (line.fieldKeys[f] === key) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
+      if (hasDuplicate(line.fieldKeys, line.fieldCount, key)) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
       const index = line.fieldCount;
       line.fieldKeys[index] = key;
       this.readFieldValue(line, index, key);
@@ -480,6 +480,26 @@ export class LineProtocolParser {
     while (i < this.end && this.buf[i] !== SPACE) i++;
     return i;
   }
+}
+
+const seenKeys = new Set<string>();
+
+/**
+ * Whether `key` is among the first `count` keys of a line, which are checked in order: a scan
+ * for the usual few keys, a set kept across calls beyond 16, so no line is quadratic.
+ */
+function hasDuplicate(keys: readonly string[], count: number, key: string): boolean {
+  if (count < 16) {
+    for (let i = 0; i < count; i++) if (keys[i] === key) return true;
+    return false;
+  }
+  if (count === 16) {
+    seenKeys.clear();
+    for (let i = 0; i < 16; i++) seenKeys.add(keys[i]!);
+  }
+  if (seenKeys.has(key)) return true;
+  seenKeys.add(key);
+  return false;
 }
 
 function clip(s: string): string {

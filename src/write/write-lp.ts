@@ -67,11 +67,12 @@ export class LineProtocolWriter {
     const ops: WalOp[] = [];
     if (validated.catalogBatch !== undefined) ops.push({ kind: 'catalog', batch: validated.catalogBatch });
     if (validated.writeBatch !== undefined) ops.push({ kind: 'write', batch: validated.writeBatch });
-    if (validated.lineCount === 0 && validated.errors.length === 0) {
+    if (validated.lineCount === 0) {
+      // nothing to write: schema changes (a new database) would only be noise in the WAL
       validated.undo();
-      throw new WriteError('EMPTY_WRITE', 'incoming write was empty');
+      if (validated.errors.length === 0) throw new WriteError('EMPTY_WRITE', 'incoming write was empty');
+      return result;
     }
-    if (ops.length === 0) return result;
     // Buffering happens in this same tick as validation: if the WAL refuses the ops, the schema
     // changes are undone before any other request could have used them.
     let durable: Promise<void>;

@@ -1,0 +1,160 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRng, testSeed, type Rng } from '../../src/effects/rng.js';
+import { LineProtocolParser, parseLines, type Point } from '../../src/lineprotocol/parser.js';
+import { LineProtocolError } from '../../src/lineprotocol/errors.js';
+import { serializePoint, serializePoints } from '../../src/lineprotocol/serializer.js';
+import { FieldKind } from '../../src/wal/model.js';
+
+// Characters from every escape class: separators, escapes, quotes, newlines, multi-byte UTF-8.
+const ALPHABET = ['a', 'b', 'Z', '0', '9', '_', '-', ' ', ',', '=', '\\', '"', "'", '\n', '#', 'é', '🙂', '.', 't', 'i', 'u'];
+
+function word(rng: Rng, min = 1, max = 8): string {
+  const n = min + rng.nextInt(max - min + 1);
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHABET[rng.nextInt(ALPHABET.length)]!;
+  return s;
+}
+
+/** A name line protocol can carry: not starting with `#` or space, no newline, not ending in a lone backslash. */
+function name(rng: Rng): string {
+  for (;;) {
+    const s = word(rng).replace(/\n/g, 'n');
+    if (s.startsWith('#') || s.startsWith(' ') || s.startsWith('\t')) continue;
+    return s;
+  }
+}
+
+function randomPoint(rng: Rng): Omit<Point, 'lineNumber'> {
+  const tags: Array<[string, string]> = [];
+  const usedTags = new Set<string>();
+  for (let i = rng.nextInt(4); i > 0; i--) {
+    const k = name(rng);
+    if (usedTags.has(k)) continue;
+    usedTags.add(k);
+    tags.push([k, name(rng)]);
+  }
+  const fields: Point['fields'] = [];
+  const usedFields = new Set<string>();
+  for (let i = 1 + rng.nextInt(4); i > 0; i--) {
+    const k = name(rng);
+    if (usedFields.has(k)) continue;
+    usedFields.add(k);
+    switch (rng.nextInt(5)) {
+      case 0:
+        fields.push([k, FieldKind.Int64, BigInt.asIntN(64, BigInt(rng.nextU32()) * BigInt(rng.nextU32()) * (rng.nextInt(2) ? 1n : -1n) * BigInt(rng.nextU32()))]);
+        break;
+      case 1:
+        fields.push([k, FieldKind.UInt64, BigInt.asUintN(64, BigInt(rng.nextU32()) * BigInt(rng.nextU32()) * BigInt(rng.nextU32()))]);
+        break;
+      case 2: {
+        const f = [0, -0, 1.5, -2.25e-300, 1.7976931348623157e308, (rng.nextFloat() - 0.5) * 10 ** rng.nextInt(30), rng.nextU32()][rng.nextInt(7)]!;
+        fields.push([k, FieldKind.Float64, f]);
+        break;
+      }
+      case 3:
+        fields.push([k, FieldKind.String, word(rng, 0, 12)]);
+        break;
+      default:
+        fields.push([k, FieldKind.Boolean, rng.nextInt(2) === 0]);
+    }
+  }
+  const point: Omit<Point, 'lineNumber'> = { measurement: name(rng), tags, fields };
+  if (rng.nextInt(3) > 0) point.timestamp = BigInt.asIntN(64, BigInt(rng.nextU32()) * BigInt(rng.nextU32()) * BigInt(rng.nextInt(2) ? 1 : -1));
+  return point;
+}
+
+test('round trip: parse(serialize(p)) equals p for generated points of every escape class', () => {
+  const seed = testSeed();
+  console.log(`line-protocol round-trip seed=${seed}`);
+  const rng = new SeededRng(seed);
+  const points = Array.from({ length: 5000 }, () => randomPoint(rng));
+  for (const p of points) {
+    const line = serializePoint(p);
+    const [got] = parseLines(line);
+    assert.ok(got !== undefined && !(got instanceof LineProtocolError), `seed ${seed}: ${JSON.stringify(line)} → ${got instanceof Error ? got.message : 'nothing'}`);
+    assert.deepEqual({ ...got, lineNumber: undefined }, { ...p, lineNumber: undefined }, `seed ${seed}: ${JSON.stringify(line)}`);
+  }
+  // and as one body: physical line numbers count the newlines inside quoted strings
+  const results = parseLines(serializePoints(points));
+  assert.equal(results.length, points.length);
+  let expectedLine = 1;
+  points.forEach((p, i) => {
+    const r = results[i]!;
+    assert.ok(!(r instanceof LineProtocolError));
+    assert.equal(r.lineNumber, expectedLine, `seed ${seed}: point ${i}`);
+    expectedLine += 1 + (serializePoint(p).match(/\n/g)?.length ?? 0);
+  });
+});
+
+test('fuzz: mutated and random bodies give only points or LineProtocolErrors, never another exception or a hang', () => {
+  const seed = testSeed();
+  const rng = new SeededRng(seed);
+  const parser = new LineProtocolParser({ maxStringBytes: 4096 });
+  const seeds = Array.from({ length: 200 }, () => Buffer.from(serializePoint(randomPoint(rng))));
+  const budgetMs = Number(process.env.FUZZ_MS ?? 60_000);
+  const target = Number(process.env.FUZZ_INPUTS ?? 1_000_000);
+  let inputs = 0;
+  let points = 0;
+  let errors = 0;
+  const sink = {
+    line: () => {
+      points++;
+    },
+    error: (e: LineProtocolError) => {
+      if (!(e instanceof LineProtocolError)) throw new Error('not a LineProtocolError');
+      errors++;
+    },
+  };
+  const start = performance.now();
+  const scratch = Buffer.alloc(512);
+  while (inputs < target && performance.now() - start < budgetMs) {
+    const base = seeds[rng.nextInt(seeds.length)]!;
+    let len = Math.min(base.length, scratch.length);
+    base.copy(scratch, 0, 0, len);
+    const mode = rng.nextInt(4);
+    if (mode === 3) {
+      len = rng.nextInt(64);
+      for (let i = 0; i < len; i++) scratch[i] = rng.nextInt(2) ? ALPHABET[rng.nextInt(ALPHABET.length)]!.charCodeAt(0) & 0xff : rng.nextInt(256);
+    } else {
+      for (let m = 1 + rng.nextInt(3); m > 0; m--) {
+        const at = rng.nextInt(Math.max(1, len));
+        if (mode === 0) scratch[at] = ALPHABET[rng.nextInt(ALPHABET.length)]!.charCodeAt(0) & 0xff;
+        else if (mode === 1) scratch[at] = rng.nextInt(256);
+        else len = at; // truncate
+      }
+    }
+    try {
+      parser.parse(scratch.subarray(0, len), sink);
+    } catch (err) {
+      throw new Error(`seed ${seed}, input ${inputs} (${JSON.stringify(scratch.subarray(0, len).toString('latin1'))}): ${String(err)}`);
+    }
+    inputs++;
+  }
+  console.log(`line-protocol fuzz seed=${seed}: ${inputs} inputs in ${Math.round(performance.now() - start)} ms (${points} points, ${errors} errors)`);
+  assert.ok(inputs >= target || performance.now() - start >= budgetMs);
+});
+
+test('parse time grows linearly with input size, also for pathological lines', () => {
+  const parser = new LineProtocolParser({ maxStringBytes: 1 << 30, maxLineBytes: 1 << 30 });
+  const sink = { line: () => {}, error: () => {} };
+  const time = (body: Buffer): number => {
+    parser.parse(body, sink);
+    const t = performance.now();
+    for (let i = 0; i < 3; i++) parser.parse(body, sink);
+    return (performance.now() - t) / 3;
+  };
+  const shapes: Array<[string, (n: number) => Buffer]> = [
+    ['many lines', (n) => Buffer.from('cpu,host=a,region=b usage=1.5,idle=2i 1700000000000000000\n'.repeat(n))],
+    ['one long string', (n) => Buffer.from(`m f="${'x'.repeat(n * 50)}"`)],
+    ['many escapes', (n) => Buffer.from(`m,t=${'\\,'.repeat(n * 20)} f=1`)],
+    ['unterminated quotes', (n) => Buffer.from(`m f="${'a\\"'.repeat(n * 20)}\n`.repeat(4))],
+    ['many tags', (n) => Buffer.from(`m,${Array.from({ length: n / 10 }, (_, i) => `t${i}=v`).join(',')} f=1`)],
+  ];
+  for (const [label, make] of shapes) {
+    const small = time(make(2000));
+    const large = time(make(16000));
+    // 8× the input may take at most ~8× the time (with slack for timer noise and caches)
+    assert.ok(large < small * 8 * 3 + 5, `${label}: ${small.toFixed(2)} ms → ${large.toFixed(2)} ms for 8× the input`);
+  }
+});
