@@ -46,7 +46,7 @@ export class Interner {
     for (;;) {
       const offset = this.offsets[slot]!;
       if (offset === -1) break;
-      if (this.hashes[slot] === h && this.lengths[slot] === length && this.pool.compare(buf, start, end, offset, offset + length) === 0) {
+      if (this.hashes[slot] === h && this.lengths[slot] === length && this.sameBytes(buf, start, offset, length)) {
         return this.strings[slot]!;
       }
       slot = (slot + 1) & mask;
@@ -69,6 +69,13 @@ export class Interner {
     this.poolUsed += length;
     this.count++;
     return s;
+  }
+
+  /** Byte comparison by hand: names are short, and Buffer.compare's native call costs more than the loop. */
+  private sameBytes(buf: Buffer, start: number, offset: number, length: number): boolean {
+    const pool = this.pool;
+    for (let i = 0; i < length; i++) if (buf[start + i] !== pool[offset + i]) return false;
+    return true;
   }
 
   private reset(): void {

@@ -127,6 +127,13 @@ export class LineProtocolParser {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private end = 0;
+  /** Newlines inside the current line (quoted strings, escaped newlines): for physical numbering. */
+  private newlinesInLine = 0;
+  /** The last timestamp's bytes and value: time-major bodies repeat one timestamp for many lines. */
+  private lastTimestampStart = -1;
+  private lastTimestampLength = 0;
+  private lastTimestampBuf: Buffer | undefined;
+  private lastTimestamp = 0n;
 
   constructor(options: ParseOptions = {}) {
     this.maxStringBytes = options.maxStringBytes ?? 1024 * 1024;
@@ -137,41 +144,65 @@ export class LineProtocolParser {
   parse(body: Buffer, sink: LineSink): void {
     const buf = body;
     const n = buf.length;
+    this.buf = buf;
+    this.end = n;
+    this.lastTimestampBuf = undefined;
     let i = 0;
     let lineNumber = 1;
+    const line = this.scratch;
     while (i < n) {
-      const lineEnd = scanLineEnd(buf, i);
-      const startLine = lineNumber;
-      // count the newlines inside this line (quoted strings), for physical numbering
-      for (let k = i; k < lineEnd; k++) if (buf[k] === NEWLINE) lineNumber++;
-      this.parseOne(buf, i, lineEnd, startLine, sink);
+      // leading blanks, blank lines and comments
+      let s = i;
+      while (s < n && (buf[s] === SPACE || buf[s] === TAB)) s++;
+      if (s >= n) break;
+      const first = buf[s]!;
+      if (first === NEWLINE || (first === CR && (s + 1 >= n || buf[s + 1] === NEWLINE))) {
+        i = first === CR ? s + 2 : s + 1;
+        lineNumber++;
+        continue;
+      }
+      if (first === HASH) {
+        let e = s;
+        while (e < n && buf[e] !== NEWLINE) e++;
+        i = e + 1;
+        lineNumber++;
+        continue;
+      }
+      this.newlinesInLine = 0;
+      let lineEnd: number;
+      try {
+        this.pos = s;
+        line.lineNumber = lineNumber;
+        line.start = s;
+        this.parseLine(line);
+        lineEnd = this.pos; // at the newline, a CR before it, or the end of the body
+        if (lineEnd - s > this.maxLineBytes) fail('too-large', `line is ${lineEnd - s} bytes, larger than the limit of ${this.maxLineBytes}`);
+        line.end = lineEnd;
+        if (buf[lineEnd] === CR) lineEnd++;
+      } catch (err) {
+        if (!(err instanceof LineFailure)) throw err;
+        // Recover where InfluxDB's scanner says this line ends, and count its newlines.
+        lineEnd = scanLineEnd(buf, s);
+        let newlines = 0;
+        for (let k = s; k < lineEnd; k++) if (buf[k] === NEWLINE) newlines++;
+        let e = lineEnd;
+        if (e > s && buf[e - 1] === CR) e--;
+        sink.error(new LineProtocolError(err.kind, lineNumber, excerpt(buf, s, e), err.detail));
+        i = lineEnd + 1;
+        lineNumber += 1 + newlines;
+        continue;
+      }
+      sink.line(line);
       i = lineEnd + 1;
-      lineNumber++;
+      lineNumber += 1 + this.newlinesInLine;
     }
   }
 
-  private parseOne(buf: Buffer, start: number, end: number, lineNumber: number, sink: LineSink): void {
-    let s = start;
-    while (s < end && (buf[s] === SPACE || buf[s] === TAB)) s++;
-    let e = end;
-    if (e > s && buf[e - 1] === CR) e--;
-    if (s >= e || buf[s] === HASH) return; // blank line or comment
-    const line = this.scratch;
-    line.lineNumber = lineNumber;
-    line.start = s;
-    line.end = e;
-    try {
-      if (e - s > this.maxLineBytes) fail('too-large', `line is ${e - s} bytes, larger than the limit of ${this.maxLineBytes}`);
-      this.buf = buf;
-      this.pos = s;
-      this.end = e;
-      this.parseLine(line);
-    } catch (err) {
-      if (!(err instanceof LineFailure)) throw err;
-      sink.error(new LineProtocolError(err.kind, lineNumber, excerpt(buf, s, e), err.detail));
-      return;
-    }
-    sink.line(line);
+  /** Whether the line ends at `i`: a newline, a CR before a newline or the body's end, or the end. */
+  private isLineEnd(i: number): boolean {
+    if (i >= this.end) return true;
+    const b = this.buf[i]!;
+    return b === NEWLINE || (b === CR && (i + 1 >= this.end || this.buf[i + 1] === NEWLINE));
   }
 
   private parseLine(line: ParsedLine): void {
@@ -184,25 +215,27 @@ export class LineProtocolParser {
       this.pos++;
       this.readTags(line);
     }
-    if (this.pos >= this.end) fail('field', 'No fields were provided');
+    if (this.isLineEnd(this.pos)) fail('field', 'No fields were provided');
     if (buf[this.pos] !== SPACE) fail('measurement', 'Invalid measurement was provided');
     this.skipSpaces();
-    if (this.pos >= this.end) fail('field', 'No fields were provided');
+    if (this.isLineEnd(this.pos)) fail('field', 'No fields were provided');
     this.readFields(line);
-    if (this.pos < this.end) {
+    if (!this.isLineEnd(this.pos)) {
       if (buf[this.pos] !== SPACE) this.trailing();
       this.skipSpaces();
-      if (this.pos < this.end) {
+      if (!this.isLineEnd(this.pos)) {
         line.timestamp = this.readTimestamp();
         this.skipSpaces();
-        if (this.pos < this.end) this.trailing();
+        if (!this.isLineEnd(this.pos)) this.trailing();
       }
     }
   }
 
   private trailing(): never {
-    const rest = this.buf.toString('utf8', this.pos, Math.min(this.end, this.pos + 10));
-    fail('trailing-content', `Could not parse entire line. Found trailing content: \`${rest}${this.end - this.pos > 10 ? '...' : ''}\``);
+    let e = this.pos;
+    while (!this.isLineEnd(e) && e < this.pos + 11) e++;
+    const rest = this.buf.toString('utf8', this.pos, Math.min(e, this.pos + 10));
+    fail('trailing-content', `Could not parse entire line. Found trailing content: \`${rest}${e - this.pos > 10 ? '...' : ''}\``);
   }
 
   private skipSpaces(): void {
@@ -226,6 +259,7 @@ export class LineProtocolParser {
       const b = buf[i]!;
       if (b === BACKSLASH) {
         if (i + 1 >= end) fail(what === 'measurement' ? 'measurement' : what.startsWith('tag') ? 'tag' : 'field', `${what} ends with a backslash`);
+        if (buf[i + 1] === NEWLINE) this.newlinesInLine++;
         hasEscapes = true;
         i += 2;
         continue;
@@ -311,7 +345,7 @@ export class LineProtocolParser {
   private valueEnd(): number {
     const buf = this.buf;
     let i = this.pos;
-    while (i < this.end && buf[i] !== COMMA && buf[i] !== SPACE) i++;
+    while (i < this.end && buf[i] !== COMMA && buf[i] !== SPACE && !this.isLineEnd(i)) i++;
     return i;
   }
 
@@ -377,10 +411,11 @@ export class LineProtocolParser {
         }
       }
       if (b === QUOTE) break;
+      if (b === NEWLINE) this.newlinesInLine++;
       i++;
     }
     this.pos = i + 1;
-    if (this.pos < this.end && buf[this.pos] !== COMMA && buf[this.pos] !== SPACE) fail('field-value', `unexpected content after the string value of field \`${key}\``);
+    if (!this.isLineEnd(this.pos) && buf[this.pos] !== COMMA && buf[this.pos] !== SPACE) fail('field-value', `unexpected content after the string value of field \`${key}\``);
     if (i - start > this.maxStringBytes) fail('too-large', `String is greater than ${this.maxStringBytes} bytes (field \`${key}\`)`);
     if (!hasEscapes) return buf.toString('utf8', start, i);
     if (this.unescapeBuf.length < i - start) this.unescapeBuf = Buffer.allocUnsafe(Math.max(i - start, this.unescapeBuf.length * 2));
@@ -459,25 +494,43 @@ export class LineProtocolParser {
     const digitsStart = i;
     while (i < this.end && isDigit(buf[i])) i++;
     const text = (): string => clip(buf.toString('utf8', start, this.valueEndFrom(start)));
-    if (i === digitsStart || (i < this.end && buf[i] !== SPACE)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
+    if (i === digitsStart || (!this.isLineEnd(i) && buf[i] !== SPACE)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
     this.pos = i;
+    const length = i - start;
+    if (this.lastTimestampBuf === buf && length === this.lastTimestampLength) {
+      const prev = this.lastTimestampStart;
+      let k = 0;
+      while (k < length && buf[start + k] === buf[prev + k]) k++;
+      if (k === length) return this.lastTimestamp;
+    }
     const digits = i - digitsStart;
     let v: bigint;
     if (digits <= 15) {
       let small = 0;
       for (let k = digitsStart; k < i; k++) small = small * 10 + (buf[k]! - ZERO);
-      v = BigInt(small);
+      v = BigInt(start !== digitsStart ? -small : small);
+    } else if (digits <= 24) {
+      // high and low parts as exact doubles, joined once as bigints
+      let high = 0;
+      for (let k = digitsStart; k < i - 9; k++) high = high * 10 + (buf[k]! - ZERO);
+      let low = 0;
+      for (let k = i - 9; k < i; k++) low = low * 10 + (buf[k]! - ZERO);
+      v = digits - 9 <= 15 ? BigInt(high) * 1_000_000_000n + BigInt(low) : BigInt(buf.toString('latin1', digitsStart, i));
       if (start !== digitsStart) v = -v;
-    } else {
-      v = BigInt(buf.toString('latin1', start, i));
       if (v > I64_MAX || v < -(1n << 63n)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
+    } else {
+      fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
     }
+    this.lastTimestampBuf = buf;
+    this.lastTimestampStart = start;
+    this.lastTimestampLength = length;
+    this.lastTimestamp = v;
     return v;
   }
 
   private valueEndFrom(start: number): number {
     let i = start;
-    while (i < this.end && this.buf[i] !== SPACE) i++;
+    while (!this.isLineEnd(i) && this.buf[i] !== SPACE) i++;
     return i;
   }
 }
