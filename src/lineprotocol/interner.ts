@@ -1,3 +1,8 @@
+/** FNV-1a: start from this value, then for each byte `h = Math.imul(h ^ byte, FNV_PRIME)`. */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+/** FNV-1a's 32-bit prime. */
+export const FNV_PRIME = 0x01000193;
+
 /** Node's fast path for ASCII bytes (not in its type declarations). */
 interface Latin1Slicer {
   latin1Slice(start: number, end: number): string;
@@ -32,15 +37,20 @@ export class Interner {
 
   /** The string for bytes [start, end) of `buf` (UTF-8). */
   intern(buf: Buffer, start: number, end: number): string {
-    const length = end - start;
-    if (length > 256) return buf.toString('utf8', start, end);
-    let h = 0x811c9dc5 | 0;
+    let h = FNV_OFFSET;
     let isAscii = true;
     for (let i = start; i < end; i++) {
       const b = buf[i]!;
       if (b > 0x7f) isAscii = false;
-      h = Math.imul(h ^ b, 0x01000193);
+      h = Math.imul(h ^ b, FNV_PRIME);
     }
+    return this.internHashed(buf, start, end, h, isAscii);
+  }
+
+  /** Like {@link intern}, with the FNV-1a hash of the bytes (see {@link FNV_OFFSET}) already computed by the caller's scan. */
+  internHashed(buf: Buffer, start: number, end: number, h: number, isAscii: boolean): string {
+    const length = end - start;
+    if (length > 256) return buf.toString('utf8', start, end);
     const mask = this.mask;
     let slot = h & mask;
     for (;;) {
@@ -54,7 +64,7 @@ export class Interner {
     const s = isAscii ? (buf as unknown as Latin1Slicer).latin1Slice(start, end) : buf.toString('utf8', start, end);
     if (this.count >= this.capacity || this.poolUsed + length > this.maxPoolBytes) {
       this.reset();
-      return this.intern(buf, start, end);
+      return this.internHashed(buf, start, end, h, isAscii);
     }
     if (this.poolUsed + length > this.pool.length) {
       const grown = Buffer.allocUnsafe(Math.min(this.maxPoolBytes, Math.max(this.pool.length * 2, this.poolUsed + length)));

@@ -1,6 +1,6 @@
 import { FieldKind } from '../wal/model.js';
 import { EXCERPT_BYTES, LineProtocolError, type LineErrorKind } from './errors.js';
-import { Interner } from './interner.js';
+import { FNV_OFFSET, FNV_PRIME, Interner } from './interner.js';
 
 /** Size limits of the parser. */
 export interface ParseOptions {
@@ -30,6 +30,7 @@ export class ParsedLine {
   fieldCount = 0;
   readonly fieldKeys: string[] = [];
   readonly fieldKinds: FieldValueKind[] = [];
+  /** Values; int64 and uint64 are numbers when exact (up to 15 digits), else bigints. */
   readonly fieldValues: Array<string | bigint | number | boolean> = [];
   /** The timestamp as written (unscaled), or undefined when the line has none. */
   timestamp: bigint | undefined = undefined;
@@ -123,6 +124,7 @@ export class LineProtocolParser {
   private readonly maxStringBytes: number;
   private readonly maxLineBytes: number;
   private readonly scratch = new ParsedLine();
+  private readonly series = new SeriesCache();
   private unescapeBuf = Buffer.allocUnsafe(1024);
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
@@ -206,14 +208,42 @@ export class LineProtocolParser {
   }
 
   private parseLine(line: ParsedLine): void {
-    line.measurement = this.readName('measurement');
-    line.tagCount = 0;
     line.fieldCount = 0;
     line.timestamp = undefined;
     const buf = this.buf;
-    if (buf[this.pos] === COMMA) {
-      this.pos++;
-      this.readTags(line);
+    // The series key (measurement and tags) repeats line after line: look its bytes up whole.
+    const seriesStart = this.pos;
+    const end = this.end;
+    let seriesEnd = seriesStart;
+    let h = FNV_OFFSET;
+    while (seriesEnd < end) {
+      const b = buf[seriesEnd]!;
+      if (b === SPACE || b === NEWLINE || b === CR) break;
+      h = Math.imul(h ^ b, FNV_PRIME);
+      seriesEnd++;
+      if (b === BACKSLASH && seriesEnd < end) {
+        h = Math.imul(h ^ buf[seriesEnd]!, FNV_PRIME);
+        seriesEnd++;
+      }
+    }
+    const cached = seriesEnd <= this.end && buf[seriesEnd] === SPACE ? this.series.find(buf, seriesStart, seriesEnd, h) : undefined;
+    if (cached !== undefined) {
+      line.measurement = cached.measurement;
+      const count = cached.tagKeys.length;
+      for (let t = 0; t < count; t++) {
+        line.tagKeys[t] = cached.tagKeys[t]!;
+        line.tagValues[t] = cached.tagValues[t]!;
+      }
+      line.tagCount = count;
+      this.pos = seriesEnd;
+    } else {
+      line.measurement = this.readName('measurement');
+      line.tagCount = 0;
+      if (buf[this.pos] === COMMA) {
+        this.pos++;
+        this.readTags(line);
+      }
+      if (this.pos === seriesEnd && buf[seriesEnd] === SPACE) this.series.add(buf, seriesStart, seriesEnd, h, line);
     }
     if (this.isLineEnd(this.pos)) fail('field', 'No fields were provided');
     if (buf[this.pos] !== SPACE) fail('measurement', 'Invalid measurement was provided');
@@ -254,6 +284,8 @@ export class LineProtocolParser {
     const end = this.end;
     const isMeasurement = what === 'measurement';
     let hasEscapes = false;
+    let h = FNV_OFFSET;
+    let isAscii = true;
     let i = start;
     while (i < end) {
       const b = buf[i]!;
@@ -266,6 +298,8 @@ export class LineProtocolParser {
       }
       if (b === COMMA || b === SPACE || (b === EQUALS && !isMeasurement)) break;
       if (b === NEWLINE) break;
+      if (b > 0x7f) isAscii = false;
+      h = Math.imul(h ^ b, FNV_PRIME);
       i++;
     }
     this.pos = i;
@@ -274,7 +308,7 @@ export class LineProtocolParser {
       fail(what.startsWith('tag') ? 'tag' : 'field', `missing ${what}`);
     }
     if (i - start > this.maxStringBytes) fail('too-large', `${what} is longer than ${this.maxStringBytes} bytes`);
-    if (!hasEscapes) return this.interner.intern(buf, start, i);
+    if (!hasEscapes) return this.interner.internHashed(buf, start, i, h, isAscii);
     const out = this.unescapeInto(start, i, isMeasurement);
     if (out === 0) fail(isMeasurement ? 'measurement' : 'tag', `empty ${what}`);
     return this.interner.intern(this.unescapeBuf, 0, out);
@@ -433,8 +467,8 @@ export class LineProtocolParser {
     return out.toString('utf8', 0, o);
   }
 
-  /** `-?\d+` (signed) or `\d+` (unsigned), exact, range-checked. */
-  private parseInteger(start: number, end: number, isSigned: boolean, key: string): bigint {
+  /** `-?\d+` (signed) or `\d+` (unsigned), exact, range-checked: a number up to 15 digits, else a bigint. */
+  private parseInteger(start: number, end: number, isSigned: boolean, key: string): number | bigint {
     const buf = this.buf;
     let i = start;
     const isNegative = buf[i] === MINUS;
@@ -449,7 +483,7 @@ export class LineProtocolParser {
       if (b < ZERO || b > NINE) this.badNumber(start, end + 1, isSigned ? 'integer' : 'unsigned integer', key);
       small = small * 10 + (b - ZERO);
     }
-    if (end - i <= 15) return BigInt(isNegative ? -small : small);
+    if (end - i <= 15) return isNegative ? -small : small;
     const v = BigInt(buf.toString('latin1', start, end));
     if (isSigned ? v > I64_MAX || v < -(1n << 63n) : v > U64_MAX) this.badNumber(start, end + 1, isSigned ? 'integer' : 'unsigned integer', key);
     return v;
@@ -535,6 +569,52 @@ export class LineProtocolParser {
   }
 }
 
+interface SeriesEntry {
+  bytes: Buffer;
+  measurement: string;
+  tagKeys: string[];
+  tagValues: string[];
+}
+
+/** Parsed series keys by their bytes (bounded: cleared when full). */
+class SeriesCache {
+  private readonly byHash = new Map<number, SeriesEntry | SeriesEntry[]>();
+  private count = 0;
+
+  find(buf: Buffer, start: number, end: number, h: number): SeriesEntry | undefined {
+    const hit = this.byHash.get(h);
+    if (hit === undefined) return undefined;
+    if (!Array.isArray(hit)) return sameBytes(hit.bytes, buf, start, end) ? hit : undefined;
+    for (const e of hit) if (sameBytes(e.bytes, buf, start, end)) return e;
+    return undefined;
+  }
+
+  add(buf: Buffer, start: number, end: number, h: number, line: ParsedLine): void {
+    if (this.count >= 100_000) {
+      this.byHash.clear();
+      this.count = 0;
+    }
+    const entry: SeriesEntry = {
+      bytes: Buffer.from(buf.subarray(start, end)),
+      measurement: line.measurement,
+      tagKeys: line.tagKeys.slice(0, line.tagCount),
+      tagValues: line.tagValues.slice(0, line.tagCount),
+    };
+    const existing = this.byHash.get(h);
+    if (existing === undefined) this.byHash.set(h, entry);
+    else if (Array.isArray(existing)) existing.push(entry);
+    else this.byHash.set(h, [existing, entry]);
+    this.count++;
+  }
+}
+
+function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
+  const n = end - start;
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== buf[start + i]) return false;
+  return true;
+}
+
 const seenKeys = new Set<string>();
 
 /**
@@ -584,7 +664,11 @@ export function parseLines(body: Buffer | string, options: ParseOptions = {}): A
         lineNumber: l.lineNumber,
       };
       for (let t = 0; t < l.tagCount; t++) point.tags.push([l.tagKeys[t]!, l.tagValues[t]!]);
-      for (let f = 0; f < l.fieldCount; f++) point.fields.push([l.fieldKeys[f]!, l.fieldKinds[f]!, l.fieldValues[f]!]);
+      for (let f = 0; f < l.fieldCount; f++) {
+        const kind = l.fieldKinds[f]!;
+        const v = l.fieldValues[f]!;
+        point.fields.push([l.fieldKeys[f]!, kind, (kind === FieldKind.Int64 || kind === FieldKind.UInt64) && typeof v === 'number' ? BigInt(v) : v]);
+      }
       if (l.timestamp !== undefined) point.timestamp = l.timestamp;
       out.push(point);
     },

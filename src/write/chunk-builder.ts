@@ -21,6 +21,8 @@ function allocValues(kind: FieldKind, capacity: number): Values {
 /** One column of a chunk being built: a typed array grown by doubling, a validity bitmap once a row lacks a value. */
 class ColumnBuilder {
   values: Values;
+  /** A view of 64-bit integer values, to write them from numbers. */
+  view: DataView | undefined;
   length = 0;
   validity: Uint8Array | undefined;
   readonly dictionary: string[] | undefined;
@@ -31,6 +33,7 @@ class ColumnBuilder {
     capacity: number,
   ) {
     this.values = allocValues(kind, capacity);
+    if (kind === Kind.Int64 || kind === Kind.UInt64) this.view = new DataView(this.values.buffer);
     if (kind === Kind.Tag || kind === Kind.String) {
       this.dictionary = [];
       this.indexOf = new Map();
@@ -41,6 +44,7 @@ class ColumnBuilder {
     const next = allocValues(this.kind, Math.max(min, this.values.length * 2));
     (next as Uint8Array).set(this.values as Uint8Array);
     this.values = next;
+    if (this.view !== undefined) this.view = new DataView(next.buffer);
     if (this.validity !== undefined) {
       const v = new Uint8Array((next.length + 7) >> 3);
       v.set(this.validity);
@@ -78,8 +82,19 @@ class ColumnBuilder {
       case Kind.Boolean:
         this.values[row] = value ? 1 : 0;
         break;
+      case Kind.Int64:
+      case Kind.UInt64:
+        if (typeof value === 'number') {
+          // an exact integer below 2^53: write its two 32-bit halves, no BigInt allocated
+          const view = this.view!;
+          view.setUint32(row * 8, value >>> 0, true);
+          view.setInt32(row * 8 + 4, Math.floor(value / 4294967296), true);
+        } else {
+          (this.values as BigInt64Array)[row] = value as bigint;
+        }
+        break;
       default:
-        (this.values as Float64Array | BigInt64Array)[row] = value as never;
+        (this.values as Float64Array)[row] = value as number;
     }
     if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
     this.length = row + 1;
