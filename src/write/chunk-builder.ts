@@ -117,6 +117,8 @@ class ColumnBuilder {
 export class ChunkBuilder {
   rowCount = 0;
   private times = new BigInt64Array(64);
+  /** Columns by id (ids are small and dense within a table), and in creation order. */
+  private readonly columnsById: Array<ColumnBuilder | undefined> = [];
   private readonly columns = new Map<ColumnId, ColumnBuilder>();
 
   /** Starts a row; then call {@link set} for each of its values and {@link endRow}. */
@@ -130,10 +132,11 @@ export class ChunkBuilder {
   }
 
   set(columnId: ColumnId, kind: FieldKind, value: string | bigint | number | boolean): void {
-    let column = this.columns.get(columnId);
+    let column = this.columnsById[columnId];
     if (column === undefined) {
       column = new ColumnBuilder(kind, Math.max(64, this.times.length));
       this.columns.set(columnId, column);
+      this.columnsById[columnId] = column;
     }
     column.padTo(this.rowCount);
     column.append(value);

@@ -48,6 +48,14 @@ class LineRejected {
   ) {}
 }
 
+interface LineShape {
+  tagKeys: string[];
+  fieldKeys: string[];
+  fieldKinds: number[];
+  tagColumns: ColumnDefinition[];
+  fieldColumns: ColumnDefinition[];
+}
+
 interface TableBuild {
   minTimeNs: bigint;
   maxTimeNs: bigint;
@@ -73,6 +81,8 @@ class Validator implements LineSink {
   private readonly tagColumns: ColumnDefinition[] = [];
   private readonly fieldColumns: ColumnDefinition[] = [];
   private readonly newColumns: ColumnDefinition[] = [];
+  /** Per table, the keys of its last valid line and their columns: most lines repeat them. */
+  private readonly shapes = new Map<TableSchema, LineShape>();
 
   constructor(
     private readonly catalog: Catalog,
@@ -101,7 +111,23 @@ class Validator implements LineSink {
     }
   }
 
+  /** Whether the line has the same keys and kinds as the last valid line of its table (then its columns are known). */
+  private matchesShape(line: ParsedLine, shape: LineShape | undefined): shape is LineShape {
+    if (shape === undefined || shape.tagKeys.length !== line.tagCount || shape.fieldKeys.length !== line.fieldCount) return false;
+    for (let t = 0; t < line.tagCount; t++) if (shape.tagKeys[t] !== line.tagKeys[t]) return false;
+    for (let f = 0; f < line.fieldCount; f++) if (shape.fieldKeys[f] !== line.fieldKeys[f] || shape.fieldKinds[f] !== line.fieldKinds[f]) return false;
+    return true;
+  }
+
   private validateLine(line: ParsedLine): void {
+    const known = this.db.tables.get(line.measurement);
+    const shape = known === undefined ? undefined : this.shapes.get(known);
+    if (this.matchesShape(line, shape)) {
+      for (let t = 0; t < line.tagCount; t++) this.tagColumns[t] = shape.tagColumns[t]!;
+      for (let f = 0; f < line.fieldCount; f++) this.fieldColumns[f] = shape.fieldColumns[f]!;
+      this.appendLine(line, known!, this.lineTimeNs(line));
+      return;
+    }
     const table = this.resolveTable(line.measurement);
     const newColumns = this.newColumns;
     newColumns.length = 0;
@@ -130,18 +156,30 @@ class Validator implements LineSink {
         throw new LineRejected(`Update to schema would exceed number of columns per table limit of ${this.catalog.limits.maxColumnsPerTable} columns`, true);
       }
     }
-    let timeNs: bigint;
-    if (line.timestamp === undefined) {
-      timeNs = defaultTimeNs(this.options.ingestTimeNs, this.options.precision);
-    } else {
-      const converted = timestampToNs(line.timestamp, this.options.precision);
-      if (converted === undefined) throw new LineRejected(`timestamp, ${line.timestamp}, out of range for precision: ${this.options.precision}`);
-      timeNs = converted;
-    }
+    const timeNs = this.lineTimeNs(line);
 
     // The line is valid: make its schema changes, then append its values.
     const schema = table ?? this.createTable(line.measurement);
     if (newColumns.length > 0) this.addColumns(schema, newColumns);
+    this.shapes.set(schema, {
+      tagKeys: line.tagKeys.slice(0, line.tagCount),
+      fieldKeys: line.fieldKeys.slice(0, line.fieldCount),
+      fieldKinds: line.fieldKinds.slice(0, line.fieldCount),
+      tagColumns: this.tagColumns.slice(0, line.tagCount),
+      fieldColumns: this.fieldColumns.slice(0, line.fieldCount),
+    });
+    this.appendLine(line, schema, timeNs);
+  }
+
+  private lineTimeNs(line: ParsedLine): bigint {
+    if (line.timestamp === undefined) return defaultTimeNs(this.options.ingestTimeNs, this.options.precision);
+    if (this.options.precision === 'ns') return line.timestamp;
+    const converted = timestampToNs(line.timestamp, this.options.precision);
+    if (converted === undefined) throw new LineRejected(`timestamp, ${line.timestamp}, out of range for precision: ${this.options.precision}`);
+    return converted;
+  }
+
+  private appendLine(line: ParsedLine, schema: TableSchema, timeNs: bigint): void {
     const build = this.tableBuild(schema.id);
     if (timeNs < build.minTimeNs) build.minTimeNs = timeNs;
     if (timeNs > build.maxTimeNs) build.maxTimeNs = timeNs;
