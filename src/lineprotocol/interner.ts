@@ -27,12 +27,34 @@ export class Interner {
     private readonly capacity = 1 << 16,
     private readonly maxPoolBytes = 16 * 1024 * 1024,
   ) {
-    this.mask = capacity * 2 - 1;
-    this.hashes = new Int32Array(capacity * 2);
-    this.offsets = new Int32Array(capacity * 2).fill(-1);
-    this.lengths = new Int32Array(capacity * 2);
-    this.strings = new Array(capacity * 2);
-    this.pool = Buffer.allocUnsafe(1024 * 1024);
+    // start small and double up to `capacity`: most parsers see a few hundred names
+    const slots = 1024;
+    this.mask = slots - 1;
+    this.hashes = new Int32Array(slots);
+    this.offsets = new Int32Array(slots).fill(-1);
+    this.lengths = new Int32Array(slots);
+    this.strings = new Array(slots);
+    this.pool = Buffer.allocUnsafe(16 * 1024);
+  }
+
+  /** Doubles the table, keeping every entry. */
+  private growTable(): void {
+    const old = { hashes: this.hashes, offsets: this.offsets, lengths: this.lengths, strings: this.strings };
+    const slots = this.hashes.length * 2;
+    this.mask = slots - 1;
+    this.hashes = new Int32Array(slots);
+    this.offsets = new Int32Array(slots).fill(-1);
+    this.lengths = new Int32Array(slots);
+    this.strings = new Array(slots);
+    for (let i = 0; i < old.offsets.length; i++) {
+      if (old.offsets[i] === -1) continue;
+      let slot = old.hashes[i]! & this.mask;
+      while (this.offsets[slot] !== -1) slot = (slot + 1) & this.mask;
+      this.hashes[slot] = old.hashes[i]!;
+      this.offsets[slot] = old.offsets[i]!;
+      this.lengths[slot] = old.lengths[i]!;
+      this.strings[slot] = old.strings[i];
+    }
   }
 
   /** The string for bytes [start, end) of `buf` (UTF-8). */
@@ -64,6 +86,10 @@ export class Interner {
     const s = isAscii ? (buf as unknown as Latin1Slicer).latin1Slice(start, end) : buf.toString('utf8', start, end);
     if (this.count >= this.capacity || this.poolUsed + length > this.maxPoolBytes) {
       this.reset();
+      return this.internHashed(buf, start, end, h, isAscii);
+    }
+    if (this.count * 2 >= this.hashes.length) {
+      this.growTable();
       return this.internHashed(buf, start, end, h, isAscii);
     }
     if (this.poolUsed + length > this.pool.length) {

@@ -56,6 +56,8 @@ const ZERO = 0x30;
 const NINE = 0x39;
 
 const I64_MAX = (1n << 63n) - 1n;
+/** 10^0 … 10^22: every one exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 const U64_MAX = (1n << 64n) - 1n;
 
 class LineFailure {
@@ -489,29 +491,62 @@ export class LineProtocolParser {
     return v;
   }
 
-  /** `-?\d+(\.\d+)?([eE][+-]?\d+)?`: no `1.`, no `.5`, no NaN or infinities. */
+  /**
+   * `-?\d+(\.\d+)?([eE][+-]?\d+)?`: no `1.`, no `.5`, no NaN or infinities. Up to 15 significant
+   * digits and an exponent within ±22, the value is exact digits × or ÷ an exact power of ten —
+   * one correctly rounded operation (Clinger's fast path); anything longer goes to Number().
+   */
   private parseFloat(start: number, end: number, key: string): number {
     const buf = this.buf;
     let i = start;
-    if (buf[i] === MINUS) i++;
+    const isNegative = buf[i] === MINUS;
+    if (isNegative) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let fractionDigits = 0;
     const intStart = i;
-    while (i < end && isDigit(buf[i])) i++;
+    while (i < end && isDigit(buf[i])) {
+      mantissa = mantissa * 10 + (buf[i]! - ZERO);
+      if (mantissa !== 0) digits++;
+      i++;
+    }
     if (i === intStart) this.badNumber(start, end, 'float', key);
     if (i < end && buf[i] === 0x2e) {
       i++;
       const fracStart = i;
-      while (i < end && isDigit(buf[i])) i++;
+      while (i < end && isDigit(buf[i])) {
+        mantissa = mantissa * 10 + (buf[i]! - ZERO);
+        if (mantissa !== 0) digits++;
+        fractionDigits++;
+        i++;
+      }
       if (i === fracStart) this.badNumber(start, end, 'float', key);
     }
+    let exponent = 0;
     if (i < end && (buf[i] === 0x65 || buf[i] === 0x45)) {
       i++;
-      if (i < end && (buf[i] === 0x2b || buf[i] === MINUS)) i++;
+      let isExpNegative = false;
+      if (i < end && (buf[i] === 0x2b || buf[i] === MINUS)) {
+        isExpNegative = buf[i] === MINUS;
+        i++;
+      }
       const expStart = i;
-      while (i < end && isDigit(buf[i])) i++;
+      while (i < end && isDigit(buf[i])) {
+        if (exponent < 100_000) exponent = exponent * 10 + (buf[i]! - ZERO);
+        i++;
+      }
       if (i === expStart) this.badNumber(start, end, 'float', key);
+      if (isExpNegative) exponent = -exponent;
     }
     if (i !== end) this.badNumber(start, end, 'float', key);
-    const v = Number(buf.toString('latin1', start, end));
+    const scale = exponent - fractionDigits;
+    let v: number;
+    if (digits <= 15 && scale >= -22 && scale <= 22) {
+      v = scale < 0 ? mantissa / POWERS_OF_TEN[-scale]! : mantissa * POWERS_OF_TEN[scale]!;
+      if (isNegative) v = -v;
+    } else {
+      v = Number(buf.toString('latin1', start, end));
+    }
     if (!Number.isFinite(v)) this.badNumber(start, end, 'float', key);
     return v;
   }

@@ -158,3 +158,31 @@ test('parse time grows linearly with input size, also for pathological lines', (
     assert.ok(large < small * 8 * 3 + 5, `${label}: ${small.toFixed(2)} ms → ${large.toFixed(2)} ms for 8× the input`);
   }
 });
+
+test('floats parse to exactly what Number() gives for the same text (fast path and fallback)', () => {
+  const seed = testSeed();
+  const rng = new SeededRng(seed);
+  const parser = new LineProtocolParser();
+  let got: unknown;
+  const sink = { line: (l: { fieldValues: unknown[] }) => void (got = l.fieldValues[0]), error: (e: Error) => assert.fail(e.message) };
+  for (let i = 0; i < 100_000; i++) {
+    const digits = 1 + rng.nextInt(19);
+    let m = '';
+    for (let d = 0; d < digits; d++) m += String(rng.nextInt(10));
+    const dot = rng.nextInt(digits + 1);
+    let text = dot > 0 && dot < digits ? `${m.slice(0, dot)}.${m.slice(dot)}` : m;
+    if (rng.nextInt(3) === 0) text += `${rng.nextInt(2) ? 'e' : 'E'}${['', '-', '+'][rng.nextInt(3)]}${rng.nextInt(40)}`;
+    if (rng.nextInt(2)) text = `-${text}`;
+    parser.parse(Buffer.from(`m f=${text}`), sink as never);
+    assert.ok(Object.is(got, Number(text)), `seed ${seed}: ${text} → ${String(got)}, Number() gives ${Number(text)}`);
+  }
+});
+
+test('the interner gives the same string for the same bytes across growth and resets', () => {
+  const parser = new LineProtocolParser();
+  const names: string[] = [];
+  const sink = { line: (l: { measurement: string }) => void names.push(l.measurement), error: (e: Error) => assert.fail(e.message) };
+  const body = Buffer.from(Array.from({ length: 200_000 }, (_, i) => `m${i % 70_000} f=1`).join('\n'));
+  parser.parse(body, sink as never);
+  names.forEach((n, i) => assert.equal(n, `m${i % 70_000}`));
+});
