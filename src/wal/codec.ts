@@ -101,6 +101,14 @@ class Writer {
   copyFrom(start: number): Uint8Array {
     return Uint8Array.prototype.slice.call(this.buf, start, this.pos);
   }
+
+  /** Gives back a scratch buffer one huge op grew, so it does not pin that memory. */
+  shrink(): void {
+    if (this.buf.length > 16 * 1024 * 1024) {
+      this.buf = Buffer.allocUnsafe(64 * 1024);
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    }
+  }
 }
 
 const scratch = new Writer();
@@ -175,7 +183,9 @@ export function encodeOp(op: WalOp): Uint8Array {
   }
   if (w.pos - 5 > 0xffff_ffff) throw new InvalidWalOpError('op larger than 4 GiB');
   w.view.setUint32(1, w.pos - 5, true);
-  return w.copyFrom(0);
+  const record = w.copyFrom(0);
+  w.shrink();
+  return record;
 }
 
 function encodeWriteBatch(w: Writer, batch: WriteBatch): void {

@@ -2,6 +2,9 @@
 const SEQUENCE_DIGITS = 11;
 const WAL_FILE_NAME = /^(\d{11})\.wal$/;
 
+/** The largest sequence number a WAL file key can hold (11 digits keep keys sorting in sequence order). */
+export const MAX_WAL_FILE_KEY_SEQUENCE_NUMBER = 99_999_999_999;
+
 /** `<nodeId>/wal/`: the prefix under which a node's WAL files live. */
 export function walFilePrefix(nodeId: string): string {
   return `${nodeId}/wal/`;
@@ -14,6 +17,10 @@ export function walQuarantinePrefix(nodeId: string): string {
 
 /** The key of WAL file `seq`: `<nodeId>/wal/<seq, 11 digits>.wal` (sorts in sequence order). */
 export function walFileKey(nodeId: string, seq: number): string {
+  // a 12th digit would sort before smaller numbers and not parse back
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq > MAX_WAL_FILE_KEY_SEQUENCE_NUMBER) {
+    throw new RangeError(`WAL file sequence number ${seq} does not fit in ${SEQUENCE_DIGITS} digits`);
+  }
   return `${walFilePrefix(nodeId)}${String(seq).padStart(SEQUENCE_DIGITS, '0')}.wal`;
 }
 
