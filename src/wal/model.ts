@@ -185,23 +185,20 @@ export function tableChunkFromRows(rows: readonly Row[]): TableChunk {
   for (const [columnId, kind] of kinds) {
     const validity = new Uint8Array((n + 7) >> 3);
     let isDense = true;
-    const present = (r: number): Field | undefined => {
-      for (const f of rows[r]!.fields) if (f.columnId === columnId) return f;
-      return undefined;
-    };
-    let column: ColumnData;
-    if (kind === FieldKind.Tag || kind === FieldKind.String) {
-      const indices = new Uint32Array(n);
-      const dictionary: string[] = [];
-      const indexOf = new Map<string, number>();
-      for (let r = 0; r < n; r++) {
-        const f = present(r);
-        if (f === undefined) {
-          isDense = false;
-          continue;
-        }
-        validity[r >> 3]! |= 1 << (r & 7);
-        const v = f.value;
+    const isString = kind === FieldKind.Tag || kind === FieldKind.String;
+    const indices = isString ? new Uint32Array(n) : undefined;
+    const dictionary: string[] = [];
+    const indexOf = new Map<string, number>();
+    const values = isString ? undefined : kind === FieldKind.Int64 ? new BigInt64Array(n) : kind === FieldKind.UInt64 ? new BigUint64Array(n) : kind === FieldKind.Float64 ? new Float64Array(n) : new Uint8Array(n);
+    for (let r = 0; r < n; r++) {
+      const f = rows[r]!.fields.find((x) => x.columnId === columnId);
+      if (f === undefined) {
+        isDense = false;
+        continue;
+      }
+      validity[r >> 3]! |= 1 << (r & 7);
+      const v = f.value;
+      if (indices !== undefined) {
         if (typeof v !== 'string') throw new TypeError(`column ${columnId}: ${String(v)} is not a string`);
         let i = indexOf.get(v);
         if (i === undefined) {
@@ -210,27 +207,16 @@ export function tableChunkFromRows(rows: readonly Row[]): TableChunk {
           indexOf.set(v, i);
         }
         indices[r] = i;
+        continue;
       }
-      column = { kind, indices, dictionary };
-    } else {
-      const values = kind === FieldKind.Int64 ? new BigInt64Array(n) : kind === FieldKind.UInt64 ? new BigUint64Array(n) : kind === FieldKind.Float64 ? new Float64Array(n) : new Uint8Array(n);
-      for (let r = 0; r < n; r++) {
-        const f = present(r);
-        if (f === undefined) {
-          isDense = false;
-          continue;
-        }
-        validity[r >> 3]! |= 1 << (r & 7);
-        const v = f.value;
-        // typed arrays wrap out-of-range bigints silently: refuse them instead
-        if (kind === FieldKind.Int64 && (typeof v !== 'bigint' || v < I64_MIN || v > I64_MAX)) throw new RangeError(`column ${columnId}: ${String(v)} is not an int64`);
-        if (kind === FieldKind.UInt64 && (typeof v !== 'bigint' || v < 0n || v > U64_MAX)) throw new RangeError(`column ${columnId}: ${String(v)} is not a uint64`);
-        if (kind === FieldKind.Float64 && typeof v !== 'number') throw new TypeError(`column ${columnId}: ${String(v)} is not a number`);
-        if (kind === FieldKind.Boolean && typeof v !== 'boolean') throw new TypeError(`column ${columnId}: ${String(v)} is not a boolean`);
-        (values as unknown as Array<unknown>)[r] = kind === FieldKind.Boolean ? (v ? 1 : 0) : v;
-      }
-      column = { kind, values } as ColumnData;
+      // typed arrays wrap out-of-range bigints silently: refuse them instead
+      if (kind === FieldKind.Int64 && (typeof v !== 'bigint' || v < I64_MIN || v > I64_MAX)) throw new RangeError(`column ${columnId}: ${String(v)} is not an int64`);
+      if (kind === FieldKind.UInt64 && (typeof v !== 'bigint' || v < 0n || v > U64_MAX)) throw new RangeError(`column ${columnId}: ${String(v)} is not a uint64`);
+      if (kind === FieldKind.Float64 && typeof v !== 'number') throw new TypeError(`column ${columnId}: ${String(v)} is not a number`);
+      if (kind === FieldKind.Boolean && typeof v !== 'boolean') throw new TypeError(`column ${columnId}: ${String(v)} is not a boolean`);
+      (values as unknown as Array<unknown>)[r] = kind === FieldKind.Boolean ? (v ? 1 : 0) : v;
     }
+    const column = (indices !== undefined ? { kind, indices, dictionary } : { kind, values }) as ColumnData;
     if (!isDense) column.validity = validity;
     columns.set(columnId, column);
   }
