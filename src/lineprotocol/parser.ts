@@ -127,6 +127,9 @@ export class LineProtocolParser {
   private readonly maxLineBytes: number;
   private readonly scratch = new ParsedLine();
   private readonly series = new SeriesCache();
+  /** Per field position, where the last unescaped key there sat (in this body) and its string. */
+  private readonly fieldKeyTemplates: Array<{ buf: Buffer; start: number; length: number; key: string } | undefined> = [];
+  private lastNameHadEscapes = false;
   private unescapeBuf = Buffer.allocUnsafe(1024);
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
@@ -150,7 +153,8 @@ export class LineProtocolParser {
     const n = buf.length;
     this.buf = buf;
     this.end = n;
-    this.lastTimestampBuf = undefined;
+    this.lastTimestampBuf = undefined; // a caller may reuse its buffer with other bytes
+    this.fieldKeyTemplates.length = 0;
     let i = 0;
     let lineNumber = 1;
     const line = this.scratch;
@@ -310,6 +314,7 @@ export class LineProtocolParser {
       fail(what.startsWith('tag') ? 'tag' : 'field', `missing ${what}`);
     }
     if (i - start > this.maxStringBytes) fail('too-large', `${what} is longer than ${this.maxStringBytes} bytes`);
+    this.lastNameHadEscapes = hasEscapes;
     if (!hasEscapes) return this.interner.internHashed(buf, start, i, h, isAscii);
     const out = this.unescapeInto(start, i, isMeasurement);
     if (out === 0) fail(isMeasurement ? 'measurement' : 'tag', `empty ${what}`);
@@ -360,12 +365,32 @@ export class LineProtocolParser {
 
   private readFields(line: ParsedLine): void {
     const buf = this.buf;
+    const templates = this.fieldKeyTemplates;
     for (;;) {
-      const key = this.readName('field key');
+      const index = line.fieldCount;
+      // Lines usually repeat the previous line's field keys: compare bytes against it first.
+      const start = this.pos;
+      let key: string | undefined;
+      const template = templates[index];
+      if (template !== undefined && template.buf === buf) {
+        const length = template.length;
+        if (start + length < this.end && buf[start + length] === EQUALS) {
+          const from = template.start;
+          let k = 0;
+          while (k < length && buf[start + k] === buf[from + k]) k++;
+          if (k === length) {
+            key = template.key;
+            this.pos = start + length;
+          }
+        }
+      }
+      if (key === undefined) {
+        key = this.readName('field key');
+        if (!this.lastNameHadEscapes) templates[index] = { buf, start, length: this.pos - start, key };
+      }
       if (buf[this.pos] !== EQUALS) fail('field', `field key \`${key}\` has no value`);
       this.pos++;
       if (hasDuplicate(line.fieldKeys, line.fieldCount, key)) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
-      const index = line.fieldCount;
       line.fieldKeys[index] = key;
       this.readFieldValue(line, index, key);
       line.fieldCount++;

@@ -186,3 +186,15 @@ test('the interner gives the same string for the same bytes across growth and re
   parser.parse(body, sink as never);
   names.forEach((n, i) => assert.equal(n, `m${i % 70_000}`));
 });
+
+test('one parser over a reused buffer: keys and timestamps come from the current bytes, not a previous body', () => {
+  const parser = new LineProtocolParser();
+  const buf = Buffer.alloc(21); // the same Buffer object, refilled
+  const seen: string[] = [];
+  const sink = { line: (l: { fieldKeys: string[]; timestamp?: bigint }) => void seen.push(`${l.fieldKeys[0]}@${l.timestamp}`), error: (e: Error) => assert.fail(e.message) };
+  for (const text of ['m ab=1 100\nm ab=1 100', 'm cd=1 200\nm cd=1 200']) {
+    buf.write(text);
+    parser.parse(buf, sink as never);
+  }
+  assert.deepEqual(seen, ['ab@100', 'ab@100', 'cd@200', 'cd@200']);
+});
