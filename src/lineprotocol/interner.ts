@@ -4,7 +4,7 @@ export const FNV_OFFSET = 0x811c9dc5 | 0;
 export const FNV_PRIME = 0x01000193;
 
 /** Node's fast path for ASCII bytes (not in its type declarations). */
-interface Latin1Slicer {
+export interface Latin1Slicer {
   latin1Slice(start: number, end: number): string;
 }
 

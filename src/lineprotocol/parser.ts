@@ -1,6 +1,6 @@
 import { FieldKind } from '../wal/model.js';
 import { EXCERPT_BYTES, LineProtocolError, type LineErrorKind } from './errors.js';
-import { FNV_OFFSET, FNV_PRIME, Interner } from './interner.js';
+import { FNV_OFFSET, FNV_PRIME, Interner, type Latin1Slicer } from './interner.js';
 
 /** Size limits of the parser. */
 export interface ParseOptions {
@@ -126,7 +126,8 @@ export class LineProtocolParser {
   private readonly maxStringBytes: number;
   private readonly maxLineBytes: number;
   private readonly scratch = new ParsedLine();
-  private readonly series = new SeriesCache();
+  /** Parsed series keys by their exact bytes (as a latin1 string: one char per byte). */
+  private readonly series = new Map<string, SeriesEntry>();
   /** Per field position, where the last unescaped key there sat (in this body) and its string. */
   private readonly fieldKeyTemplates: Array<{ buf: Buffer; start: number; length: number; key: string } | undefined> = [];
   private lastNameHadEscapes = false;
@@ -218,21 +219,17 @@ export class LineProtocolParser {
     line.timestamp = undefined;
     const buf = this.buf;
     // The series key (measurement and tags) repeats line after line: look its bytes up whole.
+    // It ends at the first space not escaped by an odd run of backslashes.
     const seriesStart = this.pos;
-    const end = this.end;
-    let seriesEnd = seriesStart;
-    let h = FNV_OFFSET;
-    while (seriesEnd < end) {
-      const b = buf[seriesEnd]!;
-      if (b === SPACE || b === NEWLINE || b === CR) break;
-      h = Math.imul(h ^ b, FNV_PRIME);
-      seriesEnd++;
-      if (b === BACKSLASH && seriesEnd < end) {
-        h = Math.imul(h ^ buf[seriesEnd]!, FNV_PRIME);
-        seriesEnd++;
-      }
+    let seriesEnd = buf.indexOf(SPACE, seriesStart);
+    while (seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY) {
+      let slashes = 0;
+      for (let k = seriesEnd - 1; k >= seriesStart && buf[k] === BACKSLASH; k--) slashes++;
+      if ((slashes & 1) === 0) break;
+      seriesEnd = buf.indexOf(SPACE, seriesEnd + 1);
     }
-    const cached = seriesEnd <= this.end && buf[seriesEnd] === SPACE ? this.series.find(buf, seriesStart, seriesEnd, h) : undefined;
+    const seriesKey = seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY ? (buf as unknown as Latin1Slicer).latin1Slice(seriesStart, seriesEnd) : undefined;
+    const cached = seriesKey === undefined ? undefined : this.series.get(seriesKey);
     if (cached !== undefined) {
       line.measurement = cached.measurement;
       const count = cached.tagKeys.length;
@@ -241,15 +238,25 @@ export class LineProtocolParser {
         line.tagValues[t] = cached.tagValues[t]!;
       }
       line.tagCount = count;
+      this.newlinesInLine += cached.newlines;
       this.pos = seriesEnd;
     } else {
+      const newlinesBefore = this.newlinesInLine;
       line.measurement = this.readName('measurement');
       line.tagCount = 0;
       if (buf[this.pos] === COMMA) {
         this.pos++;
         this.readTags(line);
       }
-      if (this.pos === seriesEnd && buf[seriesEnd] === SPACE) this.series.add(buf, seriesStart, seriesEnd, h, line);
+      if (seriesKey !== undefined && this.pos === seriesEnd) {
+        if (this.series.size >= 100_000) this.series.clear();
+        this.series.set(seriesKey, {
+          measurement: line.measurement,
+          tagKeys: line.tagKeys.slice(0, line.tagCount),
+          tagValues: line.tagValues.slice(0, line.tagCount),
+          newlines: this.newlinesInLine - newlinesBefore,
+        });
+      }
     }
     if (this.isLineEnd(this.pos)) fail('field', 'No fields were provided');
     if (buf[this.pos] !== SPACE) fail('measurement', 'Invalid measurement was provided');
@@ -630,50 +637,15 @@ export class LineProtocolParser {
 }
 
 interface SeriesEntry {
-  bytes: Buffer;
   measurement: string;
   tagKeys: string[];
   tagValues: string[];
+  /** Escaped newlines inside the key (for physical line numbers). */
+  newlines: number;
 }
 
-/** Parsed series keys by their bytes (bounded: cleared when full). */
-class SeriesCache {
-  private readonly byHash = new Map<number, SeriesEntry | SeriesEntry[]>();
-  private count = 0;
-
-  find(buf: Buffer, start: number, end: number, h: number): SeriesEntry | undefined {
-    const hit = this.byHash.get(h);
-    if (hit === undefined) return undefined;
-    if (!Array.isArray(hit)) return sameBytes(hit.bytes, buf, start, end) ? hit : undefined;
-    for (const e of hit) if (sameBytes(e.bytes, buf, start, end)) return e;
-    return undefined;
-  }
-
-  add(buf: Buffer, start: number, end: number, h: number, line: ParsedLine): void {
-    if (this.count >= 100_000) {
-      this.byHash.clear();
-      this.count = 0;
-    }
-    const entry: SeriesEntry = {
-      bytes: Buffer.from(buf.subarray(start, end)),
-      measurement: line.measurement,
-      tagKeys: line.tagKeys.slice(0, line.tagCount),
-      tagValues: line.tagValues.slice(0, line.tagCount),
-    };
-    const existing = this.byHash.get(h);
-    if (existing === undefined) this.byHash.set(h, entry);
-    else if (Array.isArray(existing)) existing.push(entry);
-    else this.byHash.set(h, [existing, entry]);
-    this.count++;
-  }
-}
-
-function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
-  const n = end - start;
-  if (a.length !== n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== buf[start + i]) return false;
-  return true;
-}
+/** Longest series key looked up whole; longer ones are parsed every time. */
+const MAX_CACHED_SERIES_KEY = 2048;
 
 const seenKeys = new Set<string>();
 
