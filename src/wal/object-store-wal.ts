@@ -272,6 +272,11 @@ export class ObjectStoreWal {
     if (buffer.bytes >= this.config.flushSizeBytes && this.isBackgroundFlushRunning) this.queueSizeFlush();
   }
 
+  /** A method, not a field read, so TypeScript does not keep a narrowing across an await. */
+  private isStopped(): boolean {
+    return this.state === 'stopped';
+  }
+
   private checkAccepting(): void {
     if (this.state === 'stopped') throw this.stopError!;
     if (this.state !== 'accepting') throw new WalShutdownError();
@@ -321,8 +326,17 @@ export class ObjectStoreWal {
     // A forced snapshot waits for a running one (one snapshot at a time); a regular flush
     // only snapshots when no snapshot is running, so ingest never waits on persistence.
     let permit: SnapshotPermit | undefined;
-    if (force) permit = await this.snapshotSemaphore.acquire();
-    else permit = this.snapshotSemaphore.tryAcquire();
+    if (force) {
+      permit = await this.snapshotSemaphore.acquire();
+      if (this.isStopped()) {
+        // stopped while this flush waited for the running snapshot
+        permit.release();
+        this.failBuffer(this.stopError!);
+        return undefined;
+      }
+    } else {
+      permit = this.snapshotSemaphore.tryAcquire();
+    }
 
     buffer = this.buffer;
     this.buffer = emptyBuffer();
