@@ -77,6 +77,10 @@ class Validator implements LineSink {
   private isAborted = false;
   private lastChunkStart = 1n;
   private lastChunkEnd = 0n;
+  /** The table build and chunk of the previous line: consecutive lines usually share them. */
+  private lastTableId = -1;
+  private lastBuild: TableBuild | undefined;
+  private lastChunk: ChunkBuilder | undefined;
   // per-line scratch: the column of each tag and field
   private readonly tagColumns: ColumnDefinition[] = [];
   private readonly fieldColumns: ColumnDefinition[] = [];
@@ -180,10 +184,18 @@ class Validator implements LineSink {
   }
 
   private appendLine(line: ParsedLine, schema: TableSchema, timeNs: bigint): void {
-    const build = this.tableBuild(schema.id);
+    let build = this.lastBuild;
+    let chunk = this.lastChunk;
+    if (build === undefined || chunk === undefined || schema.id !== this.lastTableId || timeNs < this.lastChunkStart || timeNs >= this.lastChunkEnd) {
+      // not the table and window of the previous line: look them up
+      build = this.tableBuild(schema.id);
+      chunk = this.chunkFor(build, timeNs);
+      this.lastBuild = build;
+      this.lastChunk = chunk;
+      this.lastTableId = schema.id;
+    }
     if (timeNs < build.minTimeNs) build.minTimeNs = timeNs;
     if (timeNs > build.maxTimeNs) build.maxTimeNs = timeNs;
-    const chunk = this.chunkFor(build, timeNs);
     chunk.beginRow(timeNs);
     for (let t = 0; t < line.tagCount; t++) chunk.set(this.tagColumns[t]!.id, Kind.Tag, line.tagValues[t]!);
     for (let f = 0; f < line.fieldCount; f++) chunk.set(this.fieldColumns[f]!.id, line.fieldKinds[f]! as FieldKind, line.fieldValues[f]!);
