@@ -5,3 +5,8 @@ export * from './effects/index.js';
 export * from './lineprotocol/index.js';
 export * from './catalog/index.js';
 export * from './write/index.js';
+export * from './engine/index.js';
+export * from './buffer/index.js';
+export * from './persist/index.js';
+export * from './query/index.js';
+export * from './database/index.js';

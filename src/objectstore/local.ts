@@ -76,6 +76,15 @@ export class LocalObjectStore implements ObjectStore {
     return store;
   }
 
+  localPath(key: string): string | undefined {
+    return this.fs instanceof NodeFs ? this.pathOf(key) : undefined;
+  }
+
+  /** The store's root directory. */
+  get rootDir(): string {
+    return this.root;
+  }
+
   private pathOf(key: string): string {
     validateKey(key);
     return posix.join(this.root, key);

@@ -53,6 +53,11 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Releases resources (locks, connections). */
   close(): Promise<void>;
+  /**
+   * A path on this machine's real file system that holds the object's bytes, for engines that
+   * read files directly (the SQL engine reads Parquet this way); only stores on a local disk have it.
+   */
+  localPath?(key: string): string | undefined;
 }
 
 /** The largest page {@link ObjectStore.list} returns. */

@@ -298,6 +298,22 @@ export class ObjectStoreWal {
     return this.enqueueFlush(true);
   }
 
+  /**
+   * Forces a snapshot of everything buffered (memory pressure, an operator's request) through
+   * the single flusher and waits until it is persisted and its WAL files are cleaned up.
+   */
+  async forceSnapshot(): Promise<void> {
+    const result = await this.forceFlushBuffer();
+    if (result === undefined) return;
+    try {
+      await result.snapshotDone;
+    } catch (err) {
+      result.permit.release();
+      throw err;
+    }
+    await this.cleanupSnapshot(result.details, result.permit);
+  }
+
   private enqueueFlush(force: boolean): Promise<FlushResult | undefined> {
     const run = this.flushQueue.then(() => this.flushOnce(force));
     this.flushQueue = run.catch(() => undefined);

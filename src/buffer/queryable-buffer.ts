@@ -1,0 +1,204 @@
+/**
+ * The queryable buffer: the WAL's notifier. Every durable WAL file is applied here before its
+ * writers are acknowledged, so an acknowledged write is queryable at once. Rows are held per
+ * database, table and gen1 chunk time (see `chunk.ts`). A snapshot claims (seals) every chunk
+ * older than its end-time marker — new rows for those windows open fresh chunks — persists the
+ * claimed chunks, and releases exactly those chunks in the same step that makes their files
+ * visible, so no query ever sees a gap or a row twice.
+ */
+import { totalmem } from 'node:os';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Mirrors } from '../engine/mirrors.js';
+import type { PersistedFiles } from '../persist/load.js';
+import type { Persister } from '../persist/persister.js';
+import type { SnapshotDetails, WalContents } from '../wal/model.js';
+import { silentLogger, type SnapshotStarted, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
+import { BufferChunk } from './chunk.js';
+
+export interface QueryableBufferOptions {
+  catalog: Catalog;
+  persister: Persister;
+  persistedFiles: PersistedFiles;
+  mirrors: Mirrors;
+  logger?: WalLogger;
+  /** Above this many buffered bytes a snapshot is forced (default: 50 % of the machine's memory). */
+  forceSnapshotBytes?: number;
+}
+
+/** What the WAL offers the buffer: a forced snapshot through its single flusher. */
+export interface SnapshotForcer {
+  forceSnapshot(): Promise<void>;
+}
+
+export class TableBuffer {
+  /** Chunks still taking rows, by chunk time. */
+  readonly active = new Map<bigint, BufferChunk>();
+  /** Chunks a running snapshot has claimed: still queryable until their files are. */
+  readonly sealed = new Set<BufferChunk>();
+
+  constructor(
+    readonly dbId: number,
+    readonly tableId: number,
+  ) {}
+
+  chunks(): BufferChunk[] {
+    return [...this.sealed, ...this.active.values()];
+  }
+}
+
+export interface BufferStats {
+  rows: number;
+  bytes: number;
+  chunks: number;
+  forcedSnapshots: number;
+}
+
+export class QueryableBuffer implements WalFileNotifier {
+  private readonly tables = new Map<number, Map<number, TableBuffer>>();
+  /** Bumped when chunks appear or leave (not on appends), so query views know to rebuild. */
+  version = 0;
+  private bytes = 0;
+  private rows = 0;
+  private forcedSnapshots = 0;
+  private forcing: Promise<void> | undefined;
+  private forcer: SnapshotForcer | undefined;
+  private readonly logger: WalLogger;
+  private readonly forceSnapshotBytes: number;
+
+  constructor(private readonly options: QueryableBufferOptions) {
+    this.logger = options.logger ?? silentLogger;
+    this.forceSnapshotBytes = options.forceSnapshotBytes ?? Math.floor(totalmem() / 2);
+  }
+
+  /** Lets the buffer force snapshots under memory pressure. */
+  attachWal(forcer: SnapshotForcer): void {
+    this.forcer = forcer;
+  }
+
+  async notify(contents: WalContents): Promise<void> {
+    this.apply(contents);
+    this.checkMemory();
+  }
+
+  async notifyAndSnapshot(contents: WalContents, details: SnapshotDetails): Promise<SnapshotStarted> {
+    this.apply(contents);
+    const claimed = this.claim(details.endTimeMarkerNs);
+    const persisted = this.persist(details, claimed);
+    persisted.catch(() => undefined); // the WAL observes it; do not crash on an unobserved rejection
+    return { persisted };
+  }
+
+  /** The table's chunks (claimed and active), or none. */
+  chunksOf(dbId: number, tableId: number): BufferChunk[] {
+    return this.tables.get(dbId)?.get(tableId)?.chunks() ?? [];
+  }
+
+  allChunks(): BufferChunk[] {
+    const out: BufferChunk[] = [];
+    for (const tables of this.tables.values()) for (const t of tables.values()) out.push(...t.chunks());
+    return out;
+  }
+
+  getStats(): BufferStats {
+    let chunks = 0;
+    for (const tables of this.tables.values()) for (const t of tables.values()) chunks += t.active.size + t.sealed.size;
+    return { rows: this.rows, bytes: this.bytes, chunks, forcedSnapshots: this.forcedSnapshots };
+  }
+
+  private apply(contents: WalContents): void {
+    for (const op of contents.ops) {
+      if (op.kind === 'catalog') {
+        for (const c of op.batch.ops) {
+          if (c.kind === 'deleteDatabase') this.dropTables(op.batch.databaseId, undefined);
+          else if (c.kind === 'deleteTable') this.dropTables(op.batch.databaseId, c.tableId);
+        }
+        continue;
+      }
+      if (op.kind !== 'write') continue;
+      const batch = op.batch;
+      let tables = this.tables.get(batch.databaseId);
+      if (tables === undefined) this.tables.set(batch.databaseId, (tables = new Map()));
+      for (const [tableId, tableChunks] of batch.tableChunks) {
+        let table = tables.get(tableId);
+        if (table === undefined) tables.set(tableId, (table = new TableBuffer(batch.databaseId, tableId)));
+        for (const [chunkTime, chunk] of tableChunks.chunkTimeToChunk) {
+          let buffered = table.active.get(chunkTime);
+          if (buffered === undefined) {
+            buffered = new BufferChunk(batch.databaseId, tableId, chunkTime);
+            table.active.set(chunkTime, buffered);
+            this.version++;
+          }
+          const before = buffered.byteSize();
+          buffered.append(chunk);
+          this.bytes += buffered.byteSize() - before;
+          this.rows += chunk.rowCount;
+        }
+      }
+    }
+  }
+
+  private dropTables(dbId: number, tableId: number | undefined): void {
+    const tables = this.tables.get(dbId);
+    if (tables === undefined) return;
+    for (const [id, table] of tables) {
+      if (tableId !== undefined && id !== tableId) continue;
+      for (const chunk of table.chunks()) this.forget(chunk);
+      tables.delete(id);
+    }
+    if (tables.size === 0) this.tables.delete(dbId);
+    this.version++;
+  }
+
+  private forget(chunk: BufferChunk): void {
+    this.bytes -= chunk.byteSize();
+    this.rows -= chunk.rowCount;
+    this.options.mirrors.drop(chunk);
+  }
+
+  /** Seals every active chunk older than the marker; they stay queryable until persisted. */
+  private claim(endTimeMarkerNs: bigint): BufferChunk[] {
+    const claimed: BufferChunk[] = [];
+    for (const tables of this.tables.values()) {
+      for (const table of tables.values()) {
+        for (const [chunkTime, chunk] of table.active) {
+          if (chunkTime >= endTimeMarkerNs) continue;
+          table.active.delete(chunkTime);
+          chunk.sealed = true;
+          table.sealed.add(chunk);
+          claimed.push(chunk);
+        }
+      }
+    }
+    return claimed;
+  }
+
+  private async persist(details: SnapshotDetails, claimed: BufferChunk[]): Promise<void> {
+    const manifest = await this.options.persister.persistSnapshot(details, claimed, this.options.catalog);
+    // One synchronous step: the files become visible and the chunks leave together.
+    this.options.persistedFiles.add(manifest);
+    for (const chunk of claimed) {
+      const table = this.tables.get(chunk.dbId)?.get(chunk.tableId);
+      if (table?.sealed.delete(chunk) !== true) continue;
+      this.forget(chunk);
+      if (table.active.size === 0 && table.sealed.size === 0) this.tables.get(chunk.dbId)!.delete(chunk.tableId);
+    }
+    this.version++;
+  }
+
+  private checkMemory(): void {
+    if (this.bytes < this.forceSnapshotBytes || this.forcing !== undefined || this.forcer === undefined) return;
+    this.forcedSnapshots++;
+    this.logger.warn({ bufferBytes: this.bytes, thresholdBytes: this.forceSnapshotBytes }, 'buffer above its memory threshold: forcing a snapshot');
+    this.forcing = this.forcer
+      .forceSnapshot()
+      .catch((err: unknown) => this.logger.error({ err }, 'forced snapshot failed'))
+      .finally(() => {
+        this.forcing = undefined;
+      });
+  }
+
+  /** Waits for a forced snapshot in progress, if any. */
+  async idle(): Promise<void> {
+    await this.forcing;
+  }
+}

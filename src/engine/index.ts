@@ -1,0 +1,3 @@
+export * from './duckdb.js';
+export * from './mirrors.js';
+export * from './relations.js';

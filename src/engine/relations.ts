@@ -1,0 +1,66 @@
+/**
+ * SQL that turns stored rows into a table relation with InfluxDB point semantics: a point is
+ * (tags, time); when it was written more than once, each field takes its last non-null value.
+ * "Last" is the `__ord` column: a source rank times 2^32 plus the row's position in the source.
+ */
+import type { ColumnDefinition } from '../wal/model.js';
+import { quoteIdent, quoteString, sqlType, type MirrorState } from './duckdb.js';
+
+export const ORD = '__sluice_ord';
+const RANK_SHIFT = 4294967296n;
+
+/** The user-facing columns of a table in output order: alphabetical, as InfluxDB 3 lists them. */
+export function tableColumns(columns: Iterable<ColumnDefinition>): ColumnDefinition[] {
+  return [...columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** SELECT over a buffer mirror with dictionary columns decoded, every table column present, plus `__ord`. */
+export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDefinition[], rank: number): string {
+  const select: string[] = [];
+  const joins: string[] = [];
+  const m = `sluice.${state.table}`;
+  for (const col of columns) {
+    if (col.type === 'time') {
+      select.push(`m.t AS ${quoteIdent(col.name)}`);
+    } else if (!state.columns.has(col.id)) {
+      select.push(`NULL::${sqlType(col.type)} AS ${quoteIdent(col.name)}`);
+    } else if (col.type === 'tag' || col.type === 'string') {
+      const alias = `d${col.id}`;
+      joins.push(`LEFT JOIN (SELECT i, v FROM ${m}_d WHERE c = ${col.id}) ${alias} ON m.c${col.id} = ${alias}.i`);
+      select.push(`${alias}.v AS ${quoteIdent(col.name)}`);
+    } else {
+      select.push(`m.c${col.id} AS ${quoteIdent(col.name)}`);
+    }
+  }
+  select.push(`(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.rowid) AS ${ORD}`);
+  return `SELECT ${select.join(', ')} FROM ${m} m ${joins.join(' ')}`;
+}
+
+/** SELECT over Parquet files that hold `present` of the table's columns (others are NULL). */
+export function parquetRelationSql(paths: readonly string[], present: ReadonlySet<number>, columns: readonly ColumnDefinition[], rank: number | undefined): string {
+  const select = columns.map((col) =>
+    present.has(col.id) ? quoteIdent(col.name) : `NULL::${sqlType(col.type)} AS ${quoteIdent(col.name)}`,
+  );
+  if (rank !== undefined) select.push(`${BigInt(rank) * RANK_SHIFT}::BIGINT AS ${ORD}`);
+  const list = paths.map(quoteString).join(', ');
+  return `SELECT ${select.join(', ')} FROM read_parquet([${list}], union_by_name = true)`;
+}
+
+/**
+ * Deduplicates the union of `sources` (each with `__ord`) by tags and time, each field taking
+ * its last non-null value; output columns in `columns` order.
+ */
+export function dedupSql(sources: readonly string[], columns: readonly ColumnDefinition[]): string {
+  const keys = columns.filter((c) => c.type === 'tag' || c.type === 'time').map((c) => quoteIdent(c.name));
+  const select = columns.map((col) => {
+    const q = quoteIdent(col.name);
+    if (col.type === 'tag' || col.type === 'time') return q;
+    return `arg_max(${q}, ${ORD}) FILTER (WHERE ${q} IS NOT NULL) AS ${q}`;
+  });
+  return `SELECT ${select.join(', ')} FROM (${sources.join(' UNION ALL ')}) GROUP BY ${keys.join(', ')}`;
+}
+
+/** An empty relation with the table's columns. */
+export function emptyRelationSql(columns: readonly ColumnDefinition[]): string {
+  return `SELECT ${columns.map((c) => `NULL::${sqlType(c.type)} AS ${quoteIdent(c.name)}`).join(', ')} WHERE false`;
+}

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './manifest.js';
+export * from './persister.js';
+export * from './load.js';

@@ -1,0 +1,73 @@
+/**
+ * Startup: every snapshot manifest (no cut-off that hides old data), the catalog of the newest,
+ * and the point the WAL replay starts from.
+ */
+import { Catalog, type CatalogLimits } from '../catalog/catalog.js';
+import { listAll, type ObjectStore } from '../objectstore/types.js';
+import { PersistError } from './errors.js';
+import { decodeManifest, snapshotPrefix, type PersistedFile, type SnapshotManifest } from './manifest.js';
+
+export interface PersistedState {
+  /** Manifests, newest first. */
+  manifests: SnapshotManifest[];
+  catalog: Catalog;
+  /** The newest snapshot, for the WAL's replay (undefined before the first). */
+  lastSnapshot: { snapshotSequenceNumber: number; lastWalSequenceNumber: number } | undefined;
+}
+
+export async function loadPersistedState(store: ObjectStore, nodeId: string, options: { concurrency?: number; limits?: CatalogLimits } = {}): Promise<PersistedState> {
+  const metas = (await listAll(store, snapshotPrefix(nodeId))).filter((m) => m.key.endsWith('.info.json'));
+  const manifests = new Array<SnapshotManifest>(metas.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < metas.length) {
+      const i = next++;
+      const key = metas[i]!.key;
+      manifests[i] = decodeManifest(await store.get(key), key);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 10, metas.length) }, worker));
+  manifests.sort((a, b) => b.snapshotSequenceNumber - a.snapshotSequenceNumber);
+  const newest = manifests[0];
+  let catalog = new Catalog(options.limits);
+  if (newest !== undefined) {
+    const bytes = await store.get(newest.catalogKey);
+    try {
+      catalog = Catalog.deserialize(bytes, options.limits);
+    } catch (err) {
+      throw new PersistError('CORRUPT_CATALOG', `catalog ${newest.catalogKey} (of snapshot ${newest.snapshotSequenceNumber}) is damaged: ${(err as Error).message}`, newest.catalogKey, { cause: err });
+    }
+  }
+  return {
+    manifests,
+    catalog,
+    lastSnapshot: newest === undefined ? undefined : { snapshotSequenceNumber: newest.snapshotSequenceNumber, lastWalSequenceNumber: newest.walFileSequenceNumber },
+  };
+}
+
+/** The Parquet files every committed snapshot added, by database and table. */
+export class PersistedFiles {
+  private readonly byTable = new Map<string, PersistedFile[]>();
+  /** Bumped on every change, so the query engine knows when to rebuild its views. */
+  version = 0;
+  fileCount = 0;
+
+  add(manifest: SnapshotManifest): void {
+    for (const file of manifest.files) {
+      const k = `${file.dbId}/${file.tableId}`;
+      let list = this.byTable.get(k);
+      if (list === undefined) this.byTable.set(k, (list = []));
+      list.push(file);
+      this.fileCount++;
+    }
+    this.version++;
+  }
+
+  filesOf(dbId: number, tableId: number): readonly PersistedFile[] {
+    return this.byTable.get(`${dbId}/${tableId}`) ?? [];
+  }
+
+  all(): PersistedFile[] {
+    return [...this.byTable.values()].flat();
+  }
+}

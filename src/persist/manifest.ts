@@ -1,0 +1,125 @@
+/**
+ * Snapshot manifests: the commit point of a snapshot. One JSON object per snapshot at
+ * `<node>/snapshots/<16-digit inverted sequence>.info.json` (so a plain sorted listing is newest
+ * first), naming the catalog written with it and every Parquet file it added. A Parquet file no
+ * manifest names is garbage from an unfinished snapshot and is never read.
+ */
+import { PersistError } from './errors.js';
+
+export const MANIFEST_FORMAT_VERSION = 1;
+const MAX_SEQ = 9_999_999_999_999_999;
+
+/** One Parquet file: the deduplicated rows of one table in one gen1 window, sorted by tags and time. */
+export interface PersistedFile {
+  key: string;
+  dbId: number;
+  tableId: number;
+  chunkTimeNs: bigint;
+  minTimeNs: bigint;
+  maxTimeNs: bigint;
+  rowCount: number;
+  sizeBytes: number;
+  /** Column ids the file holds (others of the table are null in it). */
+  columnIds: number[];
+  /** The snapshot that wrote it: later snapshots win on duplicate points. */
+  snapshotSequenceNumber: number;
+}
+
+export interface SnapshotManifest {
+  version: number;
+  nodeId: string;
+  snapshotSequenceNumber: number;
+  /** The last WAL file the snapshot covers: replay starts after it. */
+  walFileSequenceNumber: number;
+  catalogKey: string;
+  createdAtMs: number;
+  forced: boolean;
+  files: PersistedFile[];
+}
+
+export function snapshotPrefix(nodeId: string): string {
+  return `${nodeId}/snapshots/`;
+}
+
+export function manifestKey(nodeId: string, snapshotSequenceNumber: number): string {
+  return `${snapshotPrefix(nodeId)}${String(MAX_SEQ - snapshotSequenceNumber).padStart(16, '0')}.info.json`;
+}
+
+export function catalogKey(nodeId: string, snapshotSequenceNumber: number): string {
+  return `${nodeId}/catalog/${String(MAX_SEQ - snapshotSequenceNumber).padStart(16, '0')}.catalog.json`;
+}
+
+/** `<node>/dbs/<dbId>/<tableId>/<YYYY-MM-DD>/<HH-MM>/<walSeq>.parquet` — ids only, never names. */
+export function parquetKey(nodeId: string, dbId: number, tableId: number, chunkTimeNs: bigint, walSeq: number): string {
+  const ms = Number(chunkTimeNs / 1_000_000n) - (chunkTimeNs % 1_000_000n < 0n ? 1 : 0);
+  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ (or ±YYYYYY-…)
+  const tIndex = iso.indexOf('T');
+  const date = iso.slice(0, tIndex);
+  const time = iso.slice(tIndex + 1, tIndex + 6).replace(':', '-');
+  return `${nodeId}/dbs/${dbId}/${tableId}/${date}/${time}/${String(walSeq).padStart(11, '0')}.parquet`;
+}
+
+export function encodeManifest(m: SnapshotManifest): Uint8Array {
+  const json = {
+    ...m,
+    files: m.files.map((f) => ({
+      ...f,
+      chunkTimeNs: String(f.chunkTimeNs),
+      minTimeNs: String(f.minTimeNs),
+      maxTimeNs: String(f.maxTimeNs),
+    })),
+  };
+  return new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`);
+}
+
+/** Parses and checks a manifest; any damage is a `PersistError` naming the key. */
+export function decodeManifest(bytes: Uint8Array, key: string): SnapshotManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (err) {
+    throw new PersistError('CORRUPT_MANIFEST', `snapshot manifest ${key} is not valid JSON: ${(err as Error).message}`, key);
+  }
+  const bad = (what: string): never => {
+    throw new PersistError('CORRUPT_MANIFEST', `snapshot manifest ${key}: ${what}`, key);
+  };
+  if (typeof raw !== 'object' || raw === null) return bad('not an object');
+  const o = raw as Record<string, unknown>;
+  if (o.version !== MANIFEST_FORMAT_VERSION) return bad(`unsupported version ${JSON.stringify(o.version)}`);
+  const int = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : bad(`${what} is not a non-negative integer`));
+  const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : bad(`${what} is not a string`));
+  const big = (v: unknown, what: string): bigint => {
+    if (typeof v !== 'string' || !/^-?\d{1,20}$/.test(v)) return bad(`${what} is not an integer string`);
+    return BigInt(v);
+  };
+  if (!Array.isArray(o.files)) return bad('files is not an array');
+  const snapshotSequenceNumber = int(o.snapshotSequenceNumber, 'snapshotSequenceNumber');
+  const files = (o.files as unknown[]).map((f, i): PersistedFile => {
+    if (typeof f !== 'object' || f === null) return bad(`files[${i}] is not an object`);
+    const r = f as Record<string, unknown>;
+    if (!Array.isArray(r.columnIds)) return bad(`files[${i}].columnIds is not an array`);
+    return {
+      key: str(r.key, `files[${i}].key`),
+      dbId: int(r.dbId, `files[${i}].dbId`),
+      tableId: int(r.tableId, `files[${i}].tableId`),
+      chunkTimeNs: big(r.chunkTimeNs, `files[${i}].chunkTimeNs`),
+      minTimeNs: big(r.minTimeNs, `files[${i}].minTimeNs`),
+      maxTimeNs: big(r.maxTimeNs, `files[${i}].maxTimeNs`),
+      rowCount: int(r.rowCount, `files[${i}].rowCount`),
+      sizeBytes: int(r.sizeBytes, `files[${i}].sizeBytes`),
+      columnIds: (r.columnIds as unknown[]).map((c, j) => int(c, `files[${i}].columnIds[${j}]`)),
+      snapshotSequenceNumber: int(r.snapshotSequenceNumber ?? snapshotSequenceNumber, `files[${i}].snapshotSequenceNumber`),
+    };
+  });
+  const manifest: SnapshotManifest = {
+    version: MANIFEST_FORMAT_VERSION,
+    nodeId: str(o.nodeId, 'nodeId'),
+    snapshotSequenceNumber,
+    walFileSequenceNumber: int(o.walFileSequenceNumber, 'walFileSequenceNumber'),
+    catalogKey: str(o.catalogKey, 'catalogKey'),
+    createdAtMs: int(o.createdAtMs, 'createdAtMs'),
+    forced: o.forced === true,
+    files,
+  };
+  return manifest;
+}

@@ -1,0 +1,171 @@
+/**
+ * Writes snapshots: each claimed chunk becomes one Parquet file (deduplicated, sorted by tags and
+ * time, zstd), then the catalog, then the manifest that commits them. Puts are retried with
+ * capped backoff until they succeed or the persister closes, so a snapshot never half-finishes
+ * silently; a crash at any point leaves either no manifest (the snapshot re-runs from the WAL at
+ * restart, overwriting its unreferenced files) or a complete one.
+ */
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Clock } from '../effects/clock.js';
+import { quoteIdent, quoteString } from '../engine/duckdb.js';
+import type { MirroredChunk, Mirrors } from '../engine/mirrors.js';
+import { dedupSql, mirrorRelationSql } from '../engine/relations.js';
+import { AlreadyExistsError } from '../objectstore/errors.js';
+import type { ObjectStore } from '../objectstore/types.js';
+import type { ColumnDefinition, SnapshotDetails } from '../wal/model.js';
+import { silentLogger, type WalLogger } from '../wal/notifier.js';
+import { PersistError } from './errors.js';
+import { catalogKey, decodeManifest, encodeManifest, manifestKey, parquetKey, type PersistedFile, type SnapshotManifest } from './manifest.js';
+
+/** A buffered chunk a snapshot has claimed. */
+export interface SnapshotChunk extends MirroredChunk {
+  readonly dbId: number;
+  readonly tableId: number;
+  readonly chunkTimeNs: bigint;
+  readonly minTimeNs: bigint;
+  readonly maxTimeNs: bigint;
+}
+
+export interface PersisterOptions {
+  store: ObjectStore;
+  nodeId: string;
+  mirrors: Mirrors;
+  /** A directory DuckDB may write (scratch Parquet files before they go to the store). */
+  scratchDir: string;
+  clock: Clock;
+  logger?: WalLogger;
+  /** Parquet compression: 'zstd' (default) or 'snappy'. */
+  compression?: 'zstd' | 'snappy';
+  rowGroupSize?: number;
+}
+
+export interface SnapshotStats {
+  snapshots: number;
+  files: number;
+  rows: number;
+  bytes: number;
+  lastDurationMs: number;
+  putRetries: number;
+}
+
+let scratchSerial = 0;
+
+export class Persister {
+  readonly stats: SnapshotStats = { snapshots: 0, files: 0, rows: 0, bytes: 0, lastDurationMs: 0, putRetries: 0 };
+  private closed = false;
+  private readonly logger: WalLogger;
+
+  constructor(private readonly options: PersisterOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Persists the chunks of one snapshot and commits its manifest; resolves with the manifest. */
+  async persistSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest> {
+    const { nodeId, store } = this.options;
+    const started = this.options.clock.monotonicMs();
+    const files: PersistedFile[] = [];
+    for (const chunk of chunks) {
+      const table = catalog.databaseById(chunk.dbId)?.tablesById.get(chunk.tableId);
+      if (table === undefined || chunk.rowCount === 0) continue; // deleted meanwhile, or empty
+      files.push(await this.persistChunk(chunk, [...table.columnsById.values()], details));
+    }
+    const catKey = catalogKey(nodeId, details.snapshotSequenceNumber);
+    const catalogBytes = catalog.serialize();
+    await this.retry(catKey, () => store.put(catKey, catalogBytes, 'overwrite'));
+    const manifest: SnapshotManifest = {
+      version: 1,
+      nodeId,
+      snapshotSequenceNumber: details.snapshotSequenceNumber,
+      walFileSequenceNumber: details.lastWalSequenceNumber,
+      catalogKey: catKey,
+      createdAtMs: Math.max(0, Math.floor(this.options.clock.nowMs())),
+      forced: details.forced,
+      files,
+    };
+    const key = manifestKey(nodeId, details.snapshotSequenceNumber);
+    await this.retry(key, async () => {
+      try {
+        await store.put(key, encodeManifest(manifest), 'create');
+      } catch (err) {
+        if (!(err instanceof AlreadyExistsError)) throw err;
+        // Our own earlier attempt whose success was lost in transit is fine; anything else is not.
+        const existing = decodeManifest(await store.get(key), key);
+        if (existing.nodeId !== nodeId || existing.snapshotSequenceNumber !== details.snapshotSequenceNumber || existing.files.length !== files.length || existing.files.some((f, i) => f.key !== files[i]!.key)) {
+          throw new PersistError('MANIFEST_CONFLICT', `snapshot manifest ${key} already exists with other contents: another writer on node ${nodeId}?`, key);
+        }
+      }
+    });
+    this.stats.snapshots++;
+    this.stats.lastDurationMs = this.options.clock.monotonicMs() - started;
+    this.logger.info(
+      { snapshotSequenceNumber: details.snapshotSequenceNumber, files: files.length, rows: files.reduce((n, f) => n + f.rowCount, 0), durationMs: this.stats.lastDurationMs },
+      'snapshot persisted',
+    );
+    return manifest;
+  }
+
+  private async persistChunk(chunk: SnapshotChunk, tableColumns: ColumnDefinition[], details: SnapshotDetails): Promise<PersistedFile> {
+    const [state] = await this.options.mirrors.sync([chunk]);
+    const present = tableColumns.filter((c) => c.type === 'time' || state!.columns.has(c.id));
+    // Series key (tags in catalog order), then time: the sort order of every file.
+    const columns = [...present.filter((c) => c.type === 'tag'), ...present.filter((c) => c.type === 'time'), ...present.filter((c) => c.type !== 'tag' && c.type !== 'time')];
+    const order = columns.filter((c) => c.type === 'tag' || c.type === 'time').map((c) => quoteIdent(c.name));
+    const path = join(this.options.scratchDir, `snapshot-${process.pid}-${++scratchSerial}.parquet`);
+    const tags = columns.filter((c) => c.type === 'tag').map((c) => c.name);
+    const sql =
+      `COPY (${dedupSql([mirrorRelationSql(state!, columns, 0)], columns)} ORDER BY ${order.join(', ')}) ` +
+      `TO ${quoteString(path)} (FORMAT parquet, COMPRESSION ${this.options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${this.options.rowGroupSize ?? 100_000}, ` +
+      `KV_METADATA {sluice_tags: ${quoteString(JSON.stringify(tags))}, sluice_chunk_time_ns: ${quoteString(String(chunk.chunkTimeNs))}})`;
+    let rowCount: number;
+    let bytes: Uint8Array;
+    try {
+      rowCount = await this.options.mirrors.exclusive(() =>
+        this.options.mirrors.engine.withConnection(async (con) => Number((await con.runAndReadAll(sql)).getRows()[0]![0])),
+      );
+      bytes = await readFile(path);
+    } catch (err) {
+      throw new PersistError('PARQUET_WRITE', `writing the Parquet file of table ${chunk.tableId} in database ${chunk.dbId}, chunk ${chunk.chunkTimeNs}, failed: ${(err as Error).message}`, undefined, { cause: err });
+    } finally {
+      await unlink(path).catch(() => undefined);
+    }
+    const key = parquetKey(this.options.nodeId, chunk.dbId, chunk.tableId, chunk.chunkTimeNs, details.lastWalSequenceNumber);
+    // Overwrite: a file under this key can only be the unreferenced leftover of this same snapshot.
+    await this.retry(key, () => this.options.store.put(key, bytes, 'overwrite'));
+    this.stats.files++;
+    this.stats.rows += rowCount;
+    this.stats.bytes += bytes.length;
+    return {
+      key,
+      dbId: chunk.dbId,
+      tableId: chunk.tableId,
+      chunkTimeNs: chunk.chunkTimeNs,
+      minTimeNs: chunk.minTimeNs,
+      maxTimeNs: chunk.maxTimeNs,
+      rowCount,
+      sizeBytes: bytes.length,
+      columnIds: present.map((c) => c.id),
+      snapshotSequenceNumber: details.snapshotSequenceNumber,
+    };
+  }
+
+  private async retry(key: string, fn: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fn();
+        return;
+      } catch (err) {
+        if (err instanceof PersistError || this.closed) throw err;
+        this.stats.putRetries++;
+        const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt - 1, 6));
+        this.logger.warn({ err, key, attempt, delayMs }, 'snapshot put failed; retrying');
+        await this.options.clock.sleep(delayMs);
+      }
+    }
+  }
+}
