@@ -128,9 +128,26 @@ export class SluiceDatabase {
     return new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir);
   }
 
+  /** A private scratch directory the SQL engine may write (query results as Parquet go here). */
+  get scratchDirectory(): string {
+    return this.scratchDir;
+  }
+
   /** Forces a snapshot of everything buffered and waits until it is persisted and cleaned up. */
   snapshotNow(): Promise<void> {
     return this.wal.forceSnapshot();
+  }
+
+  /**
+   * Drops everything at once, as a crash would: nothing is flushed, pending writes are never
+   * acknowledged, the engine is released. For tests and tools that model a dying process.
+   */
+  async kill(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.persister.close();
+    this.engine.close();
+    await rm(this.scratchDir, { recursive: true, force: true });
   }
 
   /** Flushes, stops the WAL and releases the engine. Does not close the store. */

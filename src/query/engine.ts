@@ -136,7 +136,9 @@ export class QueryEngine {
     if (count === 0) throw new QueryError('INVALID_QUERY', 'the query is empty');
     if (count > 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${count}`);
     const reader = await con.runAndReadAll(`SELECT json_serialize_sql(${quoteString(sql)})`);
-    const ast = JSON.parse(String(reader.getRows()[0]![0])) as unknown;
+    const ast = JSON.parse(String(reader.getRows()[0]![0])) as { error?: boolean; error_message?: string };
+    // PRAGMA and CALL are rewritten into SELECTs over table functions; they do not serialize.
+    if (ast.error === true) throw new QueryError('NOT_READ_ONLY', `only plain SELECT statements are allowed (${ast.error_message ?? 'not a SELECT'})`);
     walk(ast, (node) => {
       if (node.type === 'TABLE_FUNCTION') {
         const fn = (node.function as { function_name?: string } | undefined)?.function_name ?? '';
@@ -256,7 +258,7 @@ function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void 
 
 function toQueryError(err: unknown): QueryError {
   if (err instanceof QueryError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = (err instanceof Error ? err.message : String(err)).replace(/^Failed to extract statements: /, '');
   if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Syntax|Not implemented) Error/i.test(message)) return new QueryError('INVALID_QUERY', message);
   if (/^Permission Error/i.test(message)) return new QueryError('NOT_READ_ONLY', message);
   if (/^Out of Memory Error/i.test(message)) return new QueryError('RESOURCES_EXHAUSTED', message);
