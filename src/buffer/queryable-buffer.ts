@@ -194,11 +194,13 @@ export class QueryableBuffer implements WalFileNotifier {
       .catch((err: unknown) => this.logger.error({ err }, 'forced snapshot failed'))
       .finally(() => {
         this.forcing = undefined;
+        // Writes that arrived while it ran may have crossed the threshold again.
+        this.checkMemory();
       });
   }
 
-  /** Waits for a forced snapshot in progress, if any. */
+  /** Waits until no forced snapshot is running (including ones it chains). */
   async idle(): Promise<void> {
-    await this.forcing;
+    while (this.forcing !== undefined) await this.forcing;
   }
 }

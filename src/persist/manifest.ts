@@ -7,7 +7,8 @@
 import { PersistError } from './errors.js';
 
 export const MANIFEST_FORMAT_VERSION = 1;
-const MAX_SEQ = 9_999_999_999_999_999;
+/** Sequence numbers are inverted against this (2^53 - 1, exact in a JS number) so newer keys sort first. */
+const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /** One Parquet file: the deduplicated rows of one table in one gen1 window, sorted by tags and time. */
 export interface PersistedFile {
