@@ -16,9 +16,33 @@ export function tableColumns(columns: Iterable<ColumnDefinition>): ColumnDefinit
 
 /** SELECT over a buffer mirror with dictionary columns decoded, every table column present, plus `__ord`. */
 export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDefinition[], rank: number): string {
+  return decodeMirrorSql(state, columns, `sluice.${state.table}`, `(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.rowid) AS ${ORD}`);
+}
+
+/**
+ * The deduplicated rows of one mirror: grouped on the raw dictionary indices and time (integers,
+ * far cheaper than strings), each field its last non-null value by row order; decoded afterwards.
+ */
+export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[]): string {
+  const keys = ['t'];
+  const select = ['t'];
+  for (const col of columns) {
+    if (col.type === 'time' || !state.columns.has(col.id)) continue;
+    if (col.type === 'tag') {
+      keys.push(`c${col.id}`);
+      select.push(`c${col.id}`);
+    } else {
+      select.push(`arg_max(c${col.id}, rowid) FILTER (WHERE c${col.id} IS NOT NULL) AS c${col.id}`);
+    }
+  }
+  const inner = `(SELECT ${select.join(', ')} FROM sluice.${state.table} GROUP BY ${keys.join(', ')})`;
+  return decodeMirrorSql(state, columns, inner, undefined);
+}
+
+function decodeMirrorSql(state: MirrorState, columns: readonly ColumnDefinition[], from: string, extra: string | undefined): string {
   const select: string[] = [];
   const joins: string[] = [];
-  const m = `sluice.${state.table}`;
+  const dict = `sluice.${state.table}_d`;
   for (const col of columns) {
     if (col.type === 'time') {
       select.push(`m.t AS ${quoteIdent(col.name)}`);
@@ -26,14 +50,14 @@ export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDe
       select.push(`NULL::${sqlType(col.type)} AS ${quoteIdent(col.name)}`);
     } else if (col.type === 'tag' || col.type === 'string') {
       const alias = `d${col.id}`;
-      joins.push(`LEFT JOIN (SELECT i, v FROM ${m}_d WHERE c = ${col.id}) ${alias} ON m.c${col.id} = ${alias}.i`);
+      joins.push(`LEFT JOIN (SELECT i, v FROM ${dict} WHERE c = ${col.id}) ${alias} ON m.c${col.id} = ${alias}.i`);
       select.push(`${alias}.v AS ${quoteIdent(col.name)}`);
     } else {
       select.push(`m.c${col.id} AS ${quoteIdent(col.name)}`);
     }
   }
-  select.push(`(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.rowid) AS ${ORD}`);
-  return `SELECT ${select.join(', ')} FROM ${m} m ${joins.join(' ')}`;
+  if (extra !== undefined) select.push(extra);
+  return `SELECT ${select.join(', ')} FROM ${from} m ${joins.join(' ')}`;
 }
 
 /** SELECT over Parquet files that hold `present` of the table's columns (others are NULL). */

@@ -11,7 +11,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { Clock } from '../effects/clock.js';
 import { quoteIdent, quoteString } from '../engine/duckdb.js';
 import type { MirroredChunk, Mirrors } from '../engine/mirrors.js';
-import { dedupSql, mirrorRelationSql } from '../engine/relations.js';
+import { mirrorDedupSql } from '../engine/relations.js';
 import { AlreadyExistsError } from '../objectstore/errors.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { ColumnDefinition, SnapshotDetails } from '../wal/model.js';
@@ -119,7 +119,7 @@ export class Persister {
     const path = join(this.options.scratchDir, `snapshot-${process.pid}-${++scratchSerial}.parquet`);
     const tags = columns.filter((c) => c.type === 'tag').map((c) => c.name);
     const sql =
-      `COPY (${dedupSql([mirrorRelationSql(state!, columns, 0)], columns)} ORDER BY ${order.join(', ')}) ` +
+      `COPY (${mirrorDedupSql(state!, columns)} ORDER BY ${order.join(', ')}) ` +
       `TO ${quoteString(path)} (FORMAT parquet, COMPRESSION ${this.options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${this.options.rowGroupSize ?? 100_000}, ` +
       `KV_METADATA {sluice_tags: ${quoteString(JSON.stringify(tags))}, sluice_chunk_time_ns: ${quoteString(String(chunk.chunkTimeNs))}})`;
     let rowCount: number;

@@ -16,7 +16,7 @@ import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { quoteIdent, quoteString, type MirrorState } from '../engine/duckdb.js';
 import type { Mirrors } from '../engine/mirrors.js';
-import { dedupSql, emptyRelationSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
+import { dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { PersistedFiles } from '../persist/load.js';
 import type { PersistedFile } from '../persist/manifest.js';
@@ -204,6 +204,7 @@ export class QueryEngine {
     for (const c of chunks) windowOf(c.chunk.chunkTimeNs).chunks.push(c);
     const cleanFiles = new Map<string, PersistedFile[]>(); // by column set
     const dedupSources: string[] = [];
+    const parts: string[] = [];
     for (const w of windows.values()) {
       if (w.chunks.length === 0 && w.files.length === 1) {
         const f = w.files[0]!;
@@ -213,11 +214,15 @@ export class QueryEngine {
         list.push(f);
         continue;
       }
+      if (w.files.length === 0 && w.chunks.length === 1) {
+        // One buffered chunk alone in its window: deduplicate it on its integer keys.
+        parts.push(mirrorDedupSql(w.chunks[0]!.state, columns));
+        continue;
+      }
       for (const f of w.files) dedupSources.push(parquetRelationSql([await this.pathOf(f)], new Set(f.columnIds), columns, f.snapshotSequenceNumber));
       // Buffered rows are newer than every file; later chunks newer than earlier ones.
       for (const c of w.chunks) dedupSources.push(mirrorRelationSql(c.state, columns, 0x40000000 + c.chunk.serial));
     }
-    const parts: string[] = [];
     for (const list of cleanFiles.values()) {
       const paths = await Promise.all(list.map((f) => this.pathOf(f)));
       parts.push(parquetRelationSql(paths, new Set(list[0]!.columnIds), columns, undefined));

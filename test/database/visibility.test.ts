@@ -77,3 +77,25 @@ test('above its memory threshold the buffer forces a snapshot through the WAL, a
     await cleanup();
   }
 });
+
+test('duplicate points inside one buffered chunk merge on their integer keys: strings, missing tags and nulls', async () => {
+  const { db, cleanup } = await tempDatabase();
+  try {
+    const first = await db.writer.writeLp('db1', Buffer.from('m,a=x,b=y s="one",n=1i 5\nm,a=x s="two" 5\nm,b=z n=3i 5\nm,a=x,b=y n=2i 5\nm,a=x,b=y s="three" 6\nm,b=w s="w" 5'), { precision: 's' });
+    assert.equal(first.invalidLines.length, 0);
+    await db.writer.writeLp('db1', Buffer.from('m,a=x,b=y s="four" 5\nm,a=x n=9i 5'), { precision: 's' });
+    const expected = [
+      'a=null b="w" n=null s="w" time=t5000000000',
+      'a=null b="z" n=3n s=null time=t5000000000',
+      'a="x" b=null n=9n s="two" time=t5000000000',
+      'a="x" b="y" n=2n s="four" time=t5000000000',
+      'a="x" b="y" n=null s="three" time=t6000000000',
+    ];
+    const sql = 'SELECT a, b, n, s, time FROM m ORDER BY a NULLS FIRST, b NULLS FIRST, time';
+    assert.deepEqual(await queryRows(db, 'db1', sql), expected);
+    await db.snapshotNow();
+    assert.deepEqual(await queryRows(db, 'db1', sql), expected, 'the snapshot deduplicates the same way');
+  } finally {
+    await cleanup();
+  }
+});
