@@ -174,15 +174,18 @@ export class QueryableBuffer implements WalFileNotifier {
 
   private async persist(details: SnapshotDetails, claimed: BufferChunk[]): Promise<void> {
     const manifest = await this.options.persister.persistSnapshot(details, claimed, this.options.catalog);
-    // One synchronous step: the files become visible and the chunks leave together.
-    this.options.persistedFiles.add(manifest);
-    for (const chunk of claimed) {
-      const table = this.tables.get(chunk.dbId)?.get(chunk.tableId);
-      if (table?.sealed.delete(chunk) !== true) continue;
-      this.forget(chunk);
-      if (table.active.size === 0 && table.sealed.size === 0) this.tables.get(chunk.dbId)!.delete(chunk.tableId);
-    }
-    this.version++;
+    // One step, under the engine's lock so no query prepares its views halfway through:
+    // the files become visible and the chunks leave together.
+    await this.options.mirrors.exclusive(async () => {
+      this.options.persistedFiles.add(manifest);
+      for (const chunk of claimed) {
+        const table = this.tables.get(chunk.dbId)?.get(chunk.tableId);
+        if (table?.sealed.delete(chunk) !== true) continue;
+        this.forget(chunk);
+        if (table.active.size === 0 && table.sealed.size === 0) this.tables.get(chunk.dbId)!.delete(chunk.tableId);
+      }
+      this.version++;
+    });
   }
 
   private checkMemory(): void {

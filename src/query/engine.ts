@@ -157,7 +157,9 @@ export class QueryEngine {
   private async prepareViews(database: DatabaseSchema): Promise<void> {
     const { buffer, mirrors } = this.options;
     const tables = [...database.tablesById.values()];
+    // Chunks and files are taken together, before any await (releases also run under this lock).
     const chunksByTable = tables.map((t) => buffer.chunksOf(database.id, t.id));
+    const filesByTable = tables.map((t) => this.options.persistedFiles.filesOf(database.id, t.id).slice());
     const states = await mirrors.syncHeld(chunksByTable.flat());
     const statements: string[] = [];
     if (!this.schemas.has(database.id)) statements.push(`CREATE SCHEMA IF NOT EXISTS db_${database.id}`);
@@ -165,7 +167,7 @@ export class QueryEngine {
     for (let i = 0; i < tables.length; i++) {
       const table = tables[i]!;
       const chunkStates = chunksByTable[i]!.map((chunk) => ({ chunk, state: states[k++]! }));
-      const sql = await this.tableRelationSql(database, table, chunkStates);
+      const sql = await this.tableRelationSql(table, chunkStates, filesByTable[i]!);
       const name = `db_${database.id}.${quoteIdent(table.name)}`;
       if (this.viewSql.get(name) === sql) continue;
       statements.push(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
@@ -187,12 +189,11 @@ export class QueryEngine {
   }
 
   private async tableRelationSql(
-    database: DatabaseSchema,
     table: TableSchema,
     chunks: Array<{ chunk: { chunkTimeNs: bigint; serial: number }; state: MirrorState }>,
+    files: readonly PersistedFile[],
   ): Promise<string> {
     const columns = tableColumns(table.columnsById.values());
-    const files = this.options.persistedFiles.filesOf(database.id, table.id);
     // Group every source by its gen1 window: only windows with more than one source can hold duplicates.
     const windows = new Map<bigint, { files: PersistedFile[]; chunks: typeof chunks }>();
     const windowOf = (t: bigint) => {
