@@ -48,6 +48,20 @@ export interface QueryResult {
 
 export type QueryParams = readonly DuckDBValue[] | Readonly<Record<string, DuckDBValue>>;
 
+interface ChunkSource {
+  chunk: { chunkTimeNs: bigint; serial: number };
+  state: MirrorState;
+  /** The chunk's time range when its mirror was synced. */
+  minTimeNs: bigint;
+  maxTimeNs: bigint;
+}
+
+interface TableSources {
+  table: TableSchema;
+  chunks: ChunkSource[];
+  files: PersistedFile[];
+}
+
 const ALLOWED_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
 
 export class QueryEngine {
@@ -62,24 +76,28 @@ export class QueryEngine {
   /** Runs one read-only SQL statement against database `db`. */
   async query(db: string, sql: string, params?: QueryParams, options: { timeoutMs?: number } = {}): Promise<QueryResult> {
     const database = this.database(db);
-    return this.withReadyDatabase(database, async (con) => {
-      await this.checkReadOnly(con, sql);
-      return this.withTimeout(con, options.timeoutMs, async () => {
-        const reader = await con.runAndReadAll(sql, params as never);
-        const names = reader.columnNames();
-        const types = reader.columnTypes();
-        return { columns: names.map((name, i) => ({ name, type: types[i]!.toString() })), rows: reader.getRows() as DuckDBValue[][] };
-      });
+    return this.withReadyDatabase(database, async (con, sources) => {
+      const ast = await this.checkReadOnly(con, sql);
+      return this.withPrunedView(con, ast, sources, () =>
+        this.withTimeout(con, options.timeoutMs, async () => {
+          const reader = await con.runAndReadAll(sql, params as never);
+          const names = reader.columnNames();
+          const types = reader.columnTypes();
+          return { columns: names.map((name, i) => ({ name, type: types[i]!.toString() })), rows: reader.getRows() as DuckDBValue[][] };
+        }),
+      );
     });
   }
 
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */
   async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: { timeoutMs?: number } = {}): Promise<void> {
     const database = this.database(db);
-    await this.withReadyDatabase(database, async (con) => {
-      await this.checkReadOnly(con, sql);
+    await this.withReadyDatabase(database, async (con, sources) => {
+      const ast = await this.checkReadOnly(con, sql);
       const inner = sql.trim().replace(/;+\s*$/, '');
-      await this.withTimeout(con, options.timeoutMs, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never));
+      await this.withPrunedView(con, ast, sources, () =>
+        this.withTimeout(con, options.timeoutMs, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never)),
+      );
     });
   }
 
@@ -89,17 +107,65 @@ export class QueryEngine {
     return database;
   }
 
-  private withReadyDatabase<T>(database: DatabaseSchema, run: (con: DuckDBConnection) => Promise<T>): Promise<T> {
+  private withReadyDatabase<T>(database: DatabaseSchema, run: (con: DuckDBConnection, sources: Map<string, TableSources>) => Promise<T>): Promise<T> {
     const { mirrors } = this.options;
+    let sources = new Map<string, TableSources>();
     return mirrors.read(
-      () => this.prepareViews(database),
+      async () => {
+        sources = await this.prepareViews(database);
+      },
       () =>
         mirrors.engine.withConnection(async (con) => {
           await con.run(`USE memory.db_${database.id}`);
-          return run(con);
+          return run(con, sources);
         }),
     );
   }
+
+  /**
+   * Time-range pruning: when the statement reads one table and its WHERE clause bounds `time`
+   * with constants (a conjunction of comparisons or BETWEEN), a temporary view of that table for
+   * this connection leaves out every file and buffered chunk wholly outside the range.
+   */
+  private async withPrunedView<T>(con: DuckDBConnection, ast: unknown, sources: Map<string, TableSources>, run: () => Promise<T>): Promise<T> {
+    const range = timeRangeOf(ast);
+    const table = range === undefined ? undefined : sources.get(range.table);
+    this.lastPruning = undefined;
+    if (range === undefined || table === undefined) return run();
+    const toNs = async (literal: string): Promise<bigint | undefined> => {
+      try {
+        const v = (await con.runAndReadAll(`SELECT epoch_ns(CAST(${quoteString(literal)} AS TIMESTAMP_NS))`)).getRows()[0]![0];
+        return typeof v === 'bigint' ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    let lo: bigint | undefined;
+    let hi: bigint | undefined;
+    for (const l of range.lower) {
+      const ns = await toNs(l);
+      if (ns !== undefined && (lo === undefined || ns > lo)) lo = ns;
+    }
+    for (const h of range.upper) {
+      const ns = await toNs(h);
+      if (ns !== undefined && (hi === undefined || ns < hi)) hi = ns;
+    }
+    if (lo === undefined && hi === undefined) return run();
+    const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
+    const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
+    const chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
+    this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length };
+    const name = quoteIdent(table.table.name);
+    await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${await this.tableRelationSql(table.table, chunks, files)}`);
+    try {
+      return await run();
+    } finally {
+      await con.run(`DROP VIEW IF EXISTS temp.main.${name}`);
+    }
+  }
+
+  /** What the last pruned query read and skipped (for tests and metrics). */
+  lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number } | undefined;
 
   private async withTimeout<T>(con: DuckDBConnection, timeoutMs: number | undefined, fn: () => Promise<T>): Promise<T> {
     const ms = timeoutMs ?? this.timeoutMs;
@@ -119,7 +185,7 @@ export class QueryEngine {
   }
 
   /** One statement, a SELECT, no table functions but a few pure ones, no internal tables. */
-  private async checkReadOnly(con: DuckDBConnection, sql: string): Promise<void> {
+  private async checkReadOnly(con: DuckDBConnection, sql: string): Promise<unknown> {
     let count: number;
     try {
       const extracted = await con.extractStatements(sql);
@@ -151,10 +217,11 @@ export class QueryEngine {
         }
       }
     });
+    return ast;
   }
 
   /** Syncs the database's buffered chunks into the engine and (re)creates the views that changed. */
-  private async prepareViews(database: DatabaseSchema): Promise<void> {
+  private async prepareViews(database: DatabaseSchema): Promise<Map<string, TableSources>> {
     const { buffer, mirrors } = this.options;
     const tables = [...database.tablesById.values()];
     // Chunks and files are taken together, before any await (releases also run under this lock).
@@ -162,18 +229,20 @@ export class QueryEngine {
     const filesByTable = tables.map((t) => this.options.persistedFiles.filesOf(database.id, t.id).slice());
     const states = await mirrors.syncHeld(chunksByTable.flat());
     const statements: string[] = [];
+    const sources = new Map<string, TableSources>();
     if (!this.schemas.has(database.id)) statements.push(`CREATE SCHEMA IF NOT EXISTS db_${database.id}`);
     let k = 0;
     for (let i = 0; i < tables.length; i++) {
       const table = tables[i]!;
-      const chunkStates = chunksByTable[i]!.map((chunk) => ({ chunk, state: states[k++]! }));
+      const chunkStates = chunksByTable[i]!.map((chunk) => ({ chunk, state: states[k++]!, minTimeNs: chunk.minTimeNs, maxTimeNs: chunk.maxTimeNs }));
+      sources.set(table.name, { table, chunks: chunkStates, files: filesByTable[i]! });
       const sql = await this.tableRelationSql(table, chunkStates, filesByTable[i]!);
       const name = `db_${database.id}.${quoteIdent(table.name)}`;
       if (this.viewSql.get(name) === sql) continue;
       statements.push(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
       this.viewSql.set(name, sql);
     }
-    if (statements.length === 0) return;
+    if (statements.length === 0) return sources;
     await mirrors.engine.withConnection(async (con) => {
       await con.run('BEGIN');
       try {
@@ -186,16 +255,17 @@ export class QueryEngine {
       }
     });
     this.schemas.add(database.id);
+    return sources;
   }
 
   private async tableRelationSql(
     table: TableSchema,
-    chunks: Array<{ chunk: { chunkTimeNs: bigint; serial: number }; state: MirrorState }>,
+    chunks: readonly ChunkSource[],
     files: readonly PersistedFile[],
   ): Promise<string> {
     const columns = tableColumns(table.columnsById.values());
     // Group every source by its gen1 window: only windows with more than one source can hold duplicates.
-    const windows = new Map<bigint, { files: PersistedFile[]; chunks: typeof chunks }>();
+    const windows = new Map<bigint, { files: PersistedFile[]; chunks: ChunkSource[] }>();
     const windowOf = (t: bigint) => {
       let w = windows.get(t);
       if (w === undefined) windows.set(t, (w = { files: [], chunks: [] }));
@@ -270,4 +340,62 @@ function toQueryError(err: unknown): QueryError {
   if (/^Out of Memory Error/i.test(message)) return new QueryError('RESOURCES_EXHAUSTED', message);
   if (/^INTERRUPT Error/i.test(message)) return new QueryError('TIMEOUT', message);
   return new QueryError('INTERNAL', message);
+}
+
+type AstNode = Record<string, unknown>;
+
+/**
+ * The constant bounds on `time` of a statement that reads one table: a top-level SELECT whose
+ * FROM is that table and whose WHERE is a conjunction including `time <op> 'literal'` or
+ * `time BETWEEN 'a' AND 'b'`. Anything else gives undefined (no pruning; never wrong).
+ */
+export function timeRangeOf(ast: unknown): { table: string; lower: string[]; upper: string[] } | undefined {
+  const statements = (ast as { statements?: Array<{ node?: AstNode }> }).statements;
+  const node = statements?.[0]?.node;
+  if (statements?.length !== 1 || node?.type !== 'SELECT_NODE') return undefined;
+  const from = node.from_table as AstNode | undefined;
+  if (from?.type !== 'BASE_TABLE' || (from.schema_name ?? '') !== '' || (from.catalog_name ?? '') !== '') return undefined;
+  const table = String(from.table_name);
+  const alias = String(from.alias ?? '');
+  const isTime = (n: unknown): boolean => {
+    const e = n as AstNode | undefined;
+    if (e?.type !== 'COLUMN_REF') return false;
+    const names = e.column_names as string[];
+    return (names.length === 1 && names[0] === 'time') || (names.length === 2 && names[1] === 'time' && (names[0] === table || names[0] === alias));
+  };
+  const literal = (n: unknown): string | undefined => {
+    const e = n as AstNode | undefined;
+    const value = e?.type === 'VALUE_CONSTANT' ? (e.value as { type?: { id?: string }; is_null?: boolean; value?: unknown }) : undefined;
+    return value?.type?.id === 'VARCHAR' && value.is_null !== true && typeof value.value === 'string' ? value.value : undefined;
+  };
+  const lower: string[] = [];
+  const upper: string[] = [];
+  const FLIP: Record<string, string> = { COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO', COMPARE_EQUAL: 'COMPARE_EQUAL' };
+  const visit = (n: unknown): void => {
+    const e = n as AstNode | undefined;
+    if (e === undefined || e === null) return;
+    if (e.type === 'CONJUNCTION_AND') {
+      for (const child of e.children as unknown[]) visit(child);
+      return;
+    }
+    if (e.type === 'COMPARE_BETWEEN' && isTime(e.input)) {
+      const a = literal(e.lower);
+      const b = literal(e.upper);
+      if (a !== undefined) lower.push(a);
+      if (b !== undefined) upper.push(b);
+      return;
+    }
+    let op = String(e.type);
+    let value: string | undefined;
+    if (isTime(e.left)) value = literal(e.right);
+    else if (isTime(e.right)) {
+      value = literal(e.left);
+      op = FLIP[op] ?? '';
+    }
+    if (value === undefined) return;
+    if (op === 'COMPARE_GREATERTHAN' || op === 'COMPARE_GREATERTHANOREQUALTO' || op === 'COMPARE_EQUAL') lower.push(value);
+    if (op === 'COMPARE_LESSTHAN' || op === 'COMPARE_LESSTHANOREQUALTO' || op === 'COMPARE_EQUAL') upper.push(value);
+  };
+  visit(node.where_clause);
+  return lower.length + upper.length === 0 ? undefined : { table, lower, upper };
 }

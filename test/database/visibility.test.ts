@@ -99,3 +99,40 @@ test('duplicate points inside one buffered chunk merge on their integer keys: st
     await cleanup();
   }
 });
+
+test('time-range pruning skips files and chunks outside the range and answers exactly as an unpruned query (seeded ranges)', async () => {
+  const { SeededRng, testSeed } = await import('../../src/effects/rng.js');
+  const seed = testSeed();
+  const rng = new SeededRng(seed);
+  const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m' } });
+  try {
+    // Ten 1-minute windows; overwrites across snapshots so some windows hold a file and a chunk.
+    for (let round = 0; round < 3; round++) {
+      const lines = Array.from({ length: 120 }, (_, j) => `m,host=h${j % 3} v=${round * 1000 + j}i,r=${round}i ${j * 5}`);
+      await db.writer.writeLp('db1', Buffer.from(lines.join('\n')), { precision: 's' });
+      if (round < 2) await db.snapshotNow();
+    }
+    const iso = (s: number) => new Date(s * 1000).toISOString();
+    await queryRows(db, 'db1', `SELECT count(*) FROM m WHERE time >= '${iso(0)}'`);
+    assert.deepEqual(db.query.lastPruning, { files: 20, filesPruned: 0, chunks: 10, chunksPruned: 0 });
+    await queryRows(db, 'db1', `SELECT count(*) FROM m WHERE time >= '${iso(130)}' AND time < '${iso(170)}'`);
+    assert.deepEqual(db.query.lastPruning, { files: 2, filesPruned: 18, chunks: 1, chunksPruned: 9 }, 'only window 2 is read');
+    for (let i = 0; i < 40; i++) {
+      const a = rng.nextInt(650) - 30;
+      const b = a + rng.nextInt(200);
+      const forms = [
+        [`time >= '${iso(a)}' AND time <= '${iso(b)}'`, `(time >= '${iso(a)}' AND time <= '${iso(b)}') OR false`],
+        [`time BETWEEN '${iso(a)}' AND '${iso(b)}' AND host <> 'h1'`, `(time BETWEEN '${iso(a)}' AND '${iso(b)}' OR false) AND host <> 'h1'`],
+        [`'${iso(a)}' < time AND v > 5`, `('${iso(a)}' < time OR false) AND v > 5`],
+        [`time = '${iso(a - (a % 5))}'`, `time = '${iso(a - (a % 5))}' OR false`],
+      ][i % 4]!;
+      const pruned = await queryRows(db, 'db1', `SELECT host, time, v, r FROM m WHERE ${forms[0]} ORDER BY host, time`);
+      assert.notEqual(db.query.lastPruning, undefined, `seed ${seed}: ${forms[0]} is pruned`);
+      const full = await queryRows(db, 'db1', `SELECT host, time, v, r FROM m WHERE ${forms[1]} ORDER BY host, time`);
+      assert.equal(db.query.lastPruning, undefined, `${forms[1]} is not pruned`);
+      assert.deepEqual(pruned, full, `seed ${seed} (replay with SEED=${seed}): ${forms[0]}`);
+    }
+  } finally {
+    await cleanup();
+  }
+});
