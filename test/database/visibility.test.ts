@@ -103,6 +103,7 @@ test('duplicate points inside one buffered chunk merge on their integer keys: st
 test('time-range pruning skips files and chunks outside the range and answers exactly as an unpruned query (seeded ranges)', async () => {
   const { SeededRng, testSeed } = await import('../../src/effects/rng.js');
   const seed = testSeed();
+  console.log(`# pruning test seed=${seed} (replay with SEED=${seed})`);
   const rng = new SeededRng(seed);
   const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m' } });
   try {
