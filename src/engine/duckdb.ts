@@ -96,6 +96,8 @@ export function quoteString(value: string): string {
 export interface MirrorState {
   table: string;
   rows: number;
+  /** Whether two rows may share tags and time (then reads must deduplicate). Sticky. */
+  mayHaveDuplicates: boolean;
   columns: Map<number, FieldKind>;
   dictionaryRows: Map<number, number>;
 }
@@ -158,7 +160,7 @@ export class Engine {
   async createMirror(con: DuckDBConnection, table: string): Promise<MirrorState> {
     await con.run(`CREATE TABLE sluice.${table} (t TIMESTAMP_NS)`);
     await con.run(`CREATE TABLE sluice.${table}_d (c UINTEGER, i UINTEGER, v VARCHAR)`);
-    return { table, rows: 0, columns: new Map(), dictionaryRows: new Map() };
+    return { table, rows: 0, mayHaveDuplicates: false, columns: new Map(), dictionaryRows: new Map() };
   }
 
   async dropMirror(con: DuckDBConnection, state: MirrorState): Promise<void> {
@@ -236,7 +238,22 @@ export class Engine {
     } finally {
       appender.closeSync();
     }
+    const from = state.rows;
     state.rows = end;
+    if (!state.mayHaveDuplicates) state.mayHaveDuplicates = await this.newRowsCollide(con, state, from, end);
+  }
+
+  /**
+   * Whether any row in [from, end) shares its tags and time with another row of the mirror: a
+   * join of the new rows (the small, build side) against all rows on the integer keys. Far
+   * cheaper than deduplicating every read when, as usual, points are written once.
+   */
+  private async newRowsCollide(con: DuckDBConnection, state: MirrorState, from: number, end: number): Promise<boolean> {
+    const tags = [...state.columns].filter(([, kind]) => kind === FieldKind.Tag).map(([id]) => `c${id}`);
+    const on = ['m.t = n.t', ...tags.map((c) => `m.${c} IS NOT DISTINCT FROM n.${c}`)].join(' AND ');
+    const sql = `SELECT count(*) FROM (SELECT ${['t', ...tags].join(', ')} FROM sluice.${state.table} WHERE rowid >= ${from}) n JOIN sluice.${state.table} m ON ${on}`;
+    const pairs = Number((await con.runAndReadAll(sql)).getRows()[0]![0]);
+    return pairs > end - from;
   }
 }
 

@@ -24,6 +24,8 @@ export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDe
  * far cheaper than strings), each field its last non-null value by row order; decoded afterwards.
  */
 export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[]): string {
+  // No two rows share tags and time (checked as rows arrive): nothing to merge, just decode.
+  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, `sluice.${state.table}`, undefined);
   const keys = ['t'];
   const select = ['t'];
   for (const col of columns) {

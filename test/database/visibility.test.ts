@@ -93,6 +93,14 @@ test('duplicate points inside one buffered chunk merge on their integer keys: st
     ];
     const sql = 'SELECT a, b, n, s, time FROM m ORDER BY a NULLS FIRST, b NULLS FIRST, time';
     assert.deepEqual(await queryRows(db, 'db1', sql), expected);
+    // A duplicate that arrives after the chunk was copied into the engine without any is merged too.
+    await db.writer.writeLp('db1', Buffer.from('u,h=a,k=1 x=1i,y=1i 1\nu,h=a x=5i 1\nu,h=b,k=1 x=2i 2\nu x=0i 1'), { precision: 's' });
+    const usql = 'SELECT h, k, x, y, time FROM u ORDER BY h NULLS FIRST, k NULLS FIRST, time';
+    const before = ['h=null k=null x=0n y=null time=t1000000000', 'h="a" k=null x=5n y=null time=t1000000000', 'h="a" k="1" x=1n y=1n time=t1000000000', 'h="b" k="1" x=2n y=null time=t2000000000'];
+    assert.deepEqual(await queryRows(db, 'db1', usql), before);
+    await db.writer.writeLp('db1', Buffer.from('u,k=1,h=a y=9i 1\nu x=3i 1'), { precision: 's' });
+    const after = ['h=null k=null x=3n y=null time=t1000000000', 'h="a" k=null x=5n y=null time=t1000000000', 'h="a" k="1" x=1n y=9n time=t1000000000', 'h="b" k="1" x=2n y=null time=t2000000000'];
+    assert.deepEqual(await queryRows(db, 'db1', usql), after);
     await db.snapshotNow();
     assert.deepEqual(await queryRows(db, 'db1', sql), expected, 'the snapshot deduplicates the same way');
   } finally {
