@@ -120,6 +120,8 @@ export class Engine {
     const con = await engine.acquire();
     try {
       await con.run('CREATE SCHEMA sluice');
+      // Times are UTC, whatever the machine's zone (casts between TIMESTAMPTZ and TIMESTAMP_NS).
+      await con.run("SET TimeZone = 'UTC'");
       const dirs = options.allowedDirectories.map((d) => quoteString(d.endsWith('/') ? d : `${d}/`)).join(', ');
       await con.run(`SET allowed_directories = [${dirs}]`);
       await con.run('SET enable_external_access = false');

@@ -132,12 +132,13 @@ export class QueryEngine {
     const table = range === undefined ? undefined : sources.get(range.table);
     this.lastPruning = undefined;
     if (range === undefined || table === undefined) return run();
-    const toNs = async (literal: string): Promise<bigint | undefined> => {
+    const toNs = async (expr: AstNode): Promise<bigint | undefined> => {
       try {
-        const v = (await con.runAndReadAll(`SELECT epoch_ns(CAST(${quoteString(literal)} AS TIMESTAMP_NS))`)).getRows()[0]![0];
+        const sqlText = await this.expressionSql(con, expr);
+        const v = (await con.runAndReadAll(`SELECT epoch_ns(CAST((${sqlText}) AS TIMESTAMP_NS))`)).getRows()[0]![0];
         return typeof v === 'bigint' ? v : undefined;
       } catch {
-        return undefined;
+        return undefined; // not a time: no pruning by it
       }
     };
     let lo: bigint | undefined;
@@ -162,6 +163,21 @@ export class QueryEngine {
     } finally {
       await con.run(`DROP VIEW IF EXISTS temp.main.${name}`);
     }
+  }
+
+  private selectTemplate: AstNode | undefined;
+
+  /** SQL text of one expression node: DuckDB's own serializer, over `SELECT <expr>`. */
+  private async expressionSql(con: DuckDBConnection, expr: AstNode): Promise<string> {
+    if (this.selectTemplate === undefined) this.selectTemplate = JSON.parse(String((await con.runAndReadAll("SELECT json_serialize_sql('SELECT 1')")).getRows()[0]![0])) as AstNode;
+    const statement = structuredClone(this.selectTemplate) as { statements: Array<{ node: AstNode }> };
+    statement.statements[0]!.node.select_list = [structuredClone(expr)];
+    walk(statement, (node) => {
+      if ('query_location' in node) node.query_location = 0;
+    });
+    const text = String((await con.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(JSON.stringify(statement))})`)).getRows()[0]![0]);
+    if (!text.startsWith('SELECT ')) throw new Error(`unexpected expression SQL ${text}`);
+    return text.slice('SELECT '.length);
   }
 
   /** What the last pruned query read and skipped (for tests and metrics). */
@@ -344,12 +360,33 @@ function toQueryError(err: unknown): QueryError {
 
 type AstNode = Record<string, unknown>;
 
+const VOLATILE = new Set(['now', 'current_timestamp', 'get_current_timestamp', 'transaction_timestamp', 'current_date', 'today', 'current_time', 'random', 'uuid', 'gen_random_uuid', 'nextval', 'currval', 'setseed']);
+
+/** An expression with no column, parameter, subquery or star in it: its value is known before the scan. */
+function isConstant(n: unknown): boolean {
+  let constant = typeof n === 'object' && n !== null;
+  walk(n, (node) => {
+    const t = String(node.type ?? node.class ?? '');
+    if (t === 'COLUMN_REF' || t === 'SUBQUERY' || t === 'VALUE_PARAMETER' || t === 'PARAMETER' || t === 'STAR' || t === 'LAMBDA' || t === 'WINDOW_AGGREGATE' || t === 'AGGREGATE') constant = false;
+  });
+  return constant;
+}
+
+function isVolatile(n: unknown): boolean {
+  let volatile = false;
+  walk(n, (node) => {
+    if (node.class === 'FUNCTION' && VOLATILE.has(String(node.function_name).toLowerCase())) volatile = true;
+  });
+  return volatile;
+}
+
 /**
  * The constant bounds on `time` of a statement that reads one table: a top-level SELECT whose
- * FROM is that table and whose WHERE is a conjunction including `time <op> 'literal'` or
- * `time BETWEEN 'a' AND 'b'`. Anything else gives undefined (no pruning; never wrong).
+ * FROM is that table and whose WHERE is a conjunction including `time <op> <constant>` or
+ * `time BETWEEN <constant> AND <constant>` (literals, casts, make_timestamp_ns(…),
+ * now() − INTERVAL … for lower bounds). Anything else gives undefined (no pruning; never wrong).
  */
-export function timeRangeOf(ast: unknown): { table: string; lower: string[]; upper: string[] } | undefined {
+export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[] } | undefined {
   const statements = (ast as { statements?: Array<{ node?: AstNode }> }).statements;
   const node = statements?.[0]?.node;
   if (statements?.length !== 1 || node?.type !== 'SELECT_NODE') return undefined;
@@ -363,13 +400,9 @@ export function timeRangeOf(ast: unknown): { table: string; lower: string[]; upp
     const names = e.column_names as string[];
     return (names.length === 1 && names[0] === 'time') || (names.length === 2 && names[1] === 'time' && (names[0] === table || names[0] === alias));
   };
-  const literal = (n: unknown): string | undefined => {
-    const e = n as AstNode | undefined;
-    const value = e?.type === 'VALUE_CONSTANT' ? (e.value as { type?: { id?: string }; is_null?: boolean; value?: unknown }) : undefined;
-    return value?.type?.id === 'VARCHAR' && value.is_null !== true && typeof value.value === 'string' ? value.value : undefined;
-  };
-  const lower: string[] = [];
-  const upper: string[] = [];
+  const literal = (n: unknown): AstNode | undefined => (isConstant(n) ? (n as AstNode) : undefined);
+  const lower: AstNode[] = [];
+  const upper: AstNode[] = [];
   const FLIP: Record<string, string> = { COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO', COMPARE_EQUAL: 'COMPARE_EQUAL' };
   const visit = (n: unknown): void => {
     const e = n as AstNode | undefined;
@@ -382,11 +415,11 @@ export function timeRangeOf(ast: unknown): { table: string; lower: string[]; upp
       const a = literal(e.lower);
       const b = literal(e.upper);
       if (a !== undefined) lower.push(a);
-      if (b !== undefined) upper.push(b);
+      if (b !== undefined && !isVolatile(b)) upper.push(b);
       return;
     }
     let op = String(e.type);
-    let value: string | undefined;
+    let value: AstNode | undefined;
     if (isTime(e.left)) value = literal(e.right);
     else if (isTime(e.right)) {
       value = literal(e.left);
@@ -394,7 +427,8 @@ export function timeRangeOf(ast: unknown): { table: string; lower: string[]; upp
     }
     if (value === undefined) return;
     if (op === 'COMPARE_GREATERTHAN' || op === 'COMPARE_GREATERTHANOREQUALTO' || op === 'COMPARE_EQUAL') lower.push(value);
-    if (op === 'COMPARE_LESSTHAN' || op === 'COMPARE_LESSTHANOREQUALTO' || op === 'COMPARE_EQUAL') upper.push(value);
+    // An upper bound that moves with the clock (now()) may be later when the statement runs: never prune by it.
+    if ((op === 'COMPARE_LESSTHAN' || op === 'COMPARE_LESSTHANOREQUALTO' || op === 'COMPARE_EQUAL') && !isVolatile(value)) upper.push(value);
   };
   visit(node.where_clause);
   return lower.length + upper.length === 0 ? undefined : { table, lower, upper };
