@@ -140,7 +140,7 @@ test('time-range pruning skips files and chunks outside the range and answers ex
         [`time BETWEEN '${iso(a)}' AND '${iso(b)}' AND host <> 'h1'`, `(time BETWEEN '${iso(a)}' AND '${iso(b)}' OR false) AND host <> 'h1'`],
         [`'${iso(a)}' < time AND v > 5`, `('${iso(a)}' < time OR false) AND v > 5`],
         [`time = '${iso(a - (a % 5))}'`, `time = '${iso(a - (a % 5))}' OR false`],
-        [`time >= make_timestamp_ns(${a}000000000) AND time < CAST('${iso(b)}' AS TIMESTAMP)`, `time >= make_timestamp_ns(${a}000000000) AND (time < CAST('${iso(b)}' AS TIMESTAMP) OR false)`],
+        [`time >= make_timestamp_ns(${a}000000000) AND time < CAST('${iso(b)}' AS TIMESTAMP)`, `(time >= make_timestamp_ns(${a}000000000) OR false) AND (time < CAST('${iso(b)}' AS TIMESTAMP) OR false)`],
       ][i % 5]!;
       const pruned = await queryRows(db, 'db1', `SELECT host, time, v, r FROM m WHERE ${forms[0]} ORDER BY host, time`);
       assert.notEqual(db.query.lastPruning, undefined, `seed ${seed}: ${forms[0]} is pruned`);
