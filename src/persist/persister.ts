@@ -39,6 +39,8 @@ export interface PersisterOptions {
   /** Parquet compression: 'zstd' (default) or 'snappy'. */
   compression?: 'zstd' | 'snappy';
   rowGroupSize?: number;
+  /** Chunks written at once (default 2). */
+  concurrency?: number;
 }
 
 export interface SnapshotStats {
@@ -69,12 +71,20 @@ export class Persister {
   async persistSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest> {
     const { nodeId, store } = this.options;
     const started = this.options.clock.monotonicMs();
-    const files: PersistedFile[] = [];
-    for (const chunk of chunks) {
-      const table = catalog.databaseById(chunk.dbId)?.tablesById.get(chunk.tableId);
-      if (table === undefined || chunk.rowCount === 0) continue; // deleted meanwhile, or empty
-      files.push(await this.persistChunk(chunk, [...table.columnsById.values()], details));
-    }
+    // Chunks in parallel (claimed chunks no longer change), files listed in claim order.
+    const results = new Array<PersistedFile | undefined>(chunks.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const i = next++;
+        const chunk = chunks[i]!;
+        const table = catalog.databaseById(chunk.dbId)?.tablesById.get(chunk.tableId);
+        if (table === undefined || chunk.rowCount === 0) continue; // deleted meanwhile, or empty
+        results[i] = await this.persistChunk(chunk, [...table.columnsById.values()], details);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 2, chunks.length) }, worker));
+    const files = results.filter((f): f is PersistedFile => f !== undefined);
     const catKey = catalogKey(nodeId, details.snapshotSequenceNumber);
     const catalogBytes = catalog.serialize();
     await this.retry(catKey, () => store.put(catKey, catalogBytes, 'overwrite'));
@@ -125,9 +135,8 @@ export class Persister {
     let rowCount: number;
     let bytes: Uint8Array;
     try {
-      rowCount = await this.options.mirrors.exclusive(() =>
-        this.options.mirrors.engine.withConnection(async (con) => Number((await con.runAndReadAll(sql)).getRows()[0]![0])),
-      );
+      // No lock needed: a claimed chunk's mirror no longer changes and is dropped only after this snapshot.
+      rowCount = await this.options.mirrors.engine.withConnection(async (con) => Number((await con.runAndReadAll(sql)).getRows()[0]![0]));
       bytes = await readFile(path);
     } catch (err) {
       throw new PersistError('PARQUET_WRITE', `writing the Parquet file of table ${chunk.tableId} in database ${chunk.dbId}, chunk ${chunk.chunkTimeNs}, failed: ${(err as Error).message}`, undefined, { cause: err });
