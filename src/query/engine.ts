@@ -9,6 +9,7 @@
  * outside a short allow list), parameters bound, under a timeout; DuckDB's memory limit and its
  * ban on file access outside Sluice's directories are set when the engine opens.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
@@ -175,7 +176,7 @@ export class QueryEngine {
     walk(statement, (node) => {
       if ('query_location' in node) node.query_location = 0;
     });
-    const text = String((await con.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(JSON.stringify(statement))})`)).getRows()[0]![0]);
+    const text = String((await con.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(stringifyJsonKeepingBigInts(statement))})`)).getRows()[0]![0]);
     if (!text.startsWith('SELECT ')) throw new Error(`unexpected expression SQL ${text}`);
     return text.slice('SELECT '.length);
   }
@@ -218,7 +219,7 @@ export class QueryEngine {
     if (count === 0) throw new QueryError('INVALID_QUERY', 'the query is empty');
     if (count > 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${count}`);
     const reader = await con.runAndReadAll(`SELECT json_serialize_sql(${quoteString(sql)})`);
-    const ast = JSON.parse(String(reader.getRows()[0]![0])) as { error?: boolean; error_message?: string };
+    const ast = parseJsonKeepingBigInts(String(reader.getRows()[0]![0])) as { error?: boolean; error_message?: string };
     // PRAGMA and CALL are rewritten into SELECTs over table functions; they do not serialize.
     if (ast.error === true) throw new QueryError('NOT_READ_ONLY', `only plain SELECT statements are allowed (${ast.error_message ?? 'not a SELECT'})`);
     walk(ast, (node) => {
@@ -432,4 +433,54 @@ export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; up
   };
   visit(node.where_clause);
   return lower.length + upper.length === 0 ? undefined : { table, lower, upper };
+}
+
+// A marker no user string can hold by chance (random per process).
+const BIG_TAG = `bigint${randomBytes(8).toString('hex')}:`;
+const BIG = `\u0000${BIG_TAG}`;
+const BIG_BACK = new RegExp(`"\\\\u0000${BIG_TAG}(-?\\d+)"`, 'g');
+
+/**
+ * JSON.parse, but integers too long for a double (DuckDB's AST holds BIGINT constants as JSON
+ * numbers) become marked strings, so {@link stringifyJsonKeepingBigInts} writes them back exactly.
+ */
+export function parseJsonKeepingBigInts(text: string): unknown {
+  let out = '';
+  let inString = false;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') {
+        out += text[i + 1] ?? '';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') inString = false;
+      i++;
+      continue;
+    }
+    if (ch === '"') {
+      inString = true;
+      out += ch;
+      i++;
+      continue;
+    }
+    if (ch === '-' || (ch >= '0' && ch <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++;
+      const token = text.slice(i, j);
+      out += /^-?\d{16,}$/.test(token) ? JSON.stringify(BIG + token) : token;
+      i = j;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return JSON.parse(out);
+}
+
+export function stringifyJsonKeepingBigInts(value: unknown): string {
+  return JSON.stringify(value).replace(BIG_BACK, '$1');
 }
