@@ -1,11 +1,14 @@
 /**
  * The embedded SQL engine: one DuckDB instance, locked down at open (no file or network access
- * outside Sluice's own directories, configuration frozen), and a fast loader that copies
- * columnar typed arrays into DuckDB tables through data chunks (`memcpy`, no per-value calls
- * except for new dictionary entries).
+ * outside Sluice's own directories), and two table functions that let DuckDB scan buffered
+ * chunks where they are, in JS typed arrays: `sluice_chunk(serial, decoded)` copies 2 048 rows
+ * of each projected column per call into DuckDB's vectors (one `memcpy` per column, no per-value
+ * work, nothing stored twice). Dictionary columns come out as ENUMs over the chunk's dictionary
+ * (`decoded`: their indices are the enum's codes, so a cast gives the strings and columns a query
+ * does not read cost nothing) or as raw UINTEGER indices.
  */
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBDataChunk, DuckDBInstance, type DuckDBConnection, DuckDBTypeId, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTableFunction, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
 import { FieldKind, type ColumnType } from '../wal/model.js';
 
 /** Columnar rows as the buffer holds them (see `src/buffer/chunk.ts`). */
@@ -68,11 +71,6 @@ function mirrorType(kind: FieldKind): DuckDBType {
   }
 }
 
-function mirrorTypeSql(kind: FieldKind): string {
-  const t = mirrorType(kind);
-  return t.typeId === DuckDBTypeId.UINTEGER ? 'UINTEGER' : t.toString();
-}
-
 const BYTES_PER_VALUE: Record<number, number> = {
   [FieldKind.Tag]: 4,
   [FieldKind.String]: 4,
@@ -92,18 +90,28 @@ export function quoteString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** Where a mirror of one source stands: rows and dictionary entries already in DuckDB. */
+/** What the engine knows of one registered chunk: rows checked for duplicate points, and whether any were found. */
 export interface MirrorState {
-  table: string;
+  serial: number;
+  /** Rows [0, rows) have been checked for duplicate points. */
   rows: number;
   /** Whether two rows may share tags and time (then reads must deduplicate). Sticky. */
   mayHaveDuplicates: boolean;
+  /** The chunk's columns when last checked (the views' SQL depends on them). */
   columns: Map<number, FieldKind>;
-  dictionaryRows: Map<number, number>;
+}
+
+interface ChunkScan {
+  source: ColumnarSource;
+  end: number;
+  ids: number[];
+  /** Per column: the byte width of its values in DuckDB (enum codes may be 1 or 2 bytes). */
+  widths: number[];
 }
 
 export class Engine {
   private readonly idle: DuckDBConnection[] = [];
+  private readonly sources = new Map<number, ColumnarSource>();
   private closed = false;
 
   private constructor(readonly instance: DuckDBInstance) {}
@@ -119,13 +127,13 @@ export class Engine {
     const engine = new Engine(instance);
     const con = await engine.acquire();
     try {
+      engine.registerFunctions(con);
       await con.run('CREATE SCHEMA sluice');
       // Times are UTC, whatever the machine's zone (casts between TIMESTAMPTZ and TIMESTAMP_NS).
       await con.run("SET TimeZone = 'UTC'");
       const dirs = options.allowedDirectories.map((d) => quoteString(d.endsWith('/') ? d : `${d}/`)).join(', ');
       await con.run(`SET allowed_directories = [${dirs}]`);
       await con.run('SET enable_external_access = false');
-      await con.run('SET lock_configuration = true');
     } finally {
       engine.release(con);
     }
@@ -158,104 +166,131 @@ export class Engine {
     this.instance.closeSync();
   }
 
-  /** Creates the mirror tables of a source: `<table>` (time `t`, columns `c<id>`) and `<table>_d` (dictionaries). */
-  async createMirror(con: DuckDBConnection, table: string): Promise<MirrorState> {
-    await con.run(`CREATE TABLE sluice.${table} (t TIMESTAMP_NS)`);
-    await con.run(`CREATE TABLE sluice.${table}_d (c UINTEGER, i UINTEGER, v VARCHAR)`);
-    return { table, rows: 0, mayHaveDuplicates: false, columns: new Map(), dictionaryRows: new Map() };
+  /** Lets queries scan `source` as `sluice_chunk(serial)` until {@link unregister}. */
+  register(serial: number, source: ColumnarSource): void {
+    this.sources.set(serial, source);
   }
 
-  async dropMirror(con: DuckDBConnection, state: MirrorState): Promise<void> {
-    await con.run(`DROP TABLE IF EXISTS sluice.${state.table}`);
-    await con.run(`DROP TABLE IF EXISTS sluice.${state.table}_d`);
+  unregister(serial: number): void {
+    this.sources.delete(serial);
+  }
+
+  registeredCount(): number {
+    return this.sources.size;
   }
 
   /**
-   * Copies the rows and dictionary entries of `source` not yet in the mirror. Dictionaries go
-   * first, so a concurrent reader never sees an index without its value.
+   * Brings `state` up to date with its chunk: its column set, and whether any row appended since
+   * the last check shares its tags and time with another row — a join of the new rows (the
+   * small, build side) against all rows on the integer keys, far cheaper than deduplicating
+   * every read when, as usual, points are written once.
    */
-  async syncMirror(con: DuckDBConnection, state: MirrorState, source: ColumnarSource): Promise<void> {
-    for (const [id, column] of source.columns) {
-      if (!state.columns.has(id)) {
-        await con.run(`ALTER TABLE sluice.${state.table} ADD COLUMN c${id} ${mirrorTypeSql(column.kind)}`);
-        state.columns.set(id, column.kind);
-      }
-    }
-    const dictAppender = await con.createAppender(`${state.table}_d`, 'sluice');
-    let dictAdded = 0;
-    for (const [id, column] of source.columns) {
-      const dict = column.dictionary;
-      if (dict === undefined) continue;
-      const from = state.dictionaryRows.get(id) ?? 0;
-      for (let i = from; i < dict.length; i++) {
-        dictAppender.appendUInteger(id);
-        dictAppender.appendUInteger(i);
-        dictAppender.appendVarchar(dict[i]!);
-        dictAppender.endRow();
-        dictAdded++;
-      }
-      state.dictionaryRows.set(id, dict.length);
-    }
-    if (dictAdded > 0) dictAppender.flushSync();
-    dictAppender.closeSync();
-
+  async check(con: DuckDBConnection, state: MirrorState, source: ColumnarSource): Promise<void> {
+    for (const [id, column] of source.columns) if (!state.columns.has(id)) state.columns.set(id, column.kind);
+    const from = state.rows;
     const end = source.rowCount;
-    if (end <= state.rows) return;
-    const ids = [...state.columns.keys()];
-    const types = [TIMESTAMP_NS, ...ids.map((id) => mirrorType(state.columns.get(id)!))];
-    const appender = await con.createAppender(state.table, 'sluice');
+    if (end <= from) return;
+    if (!state.mayHaveDuplicates) {
+      const tags = [...state.columns].filter(([, kind]) => kind === FieldKind.Tag).map(([id]) => `c${id}`);
+      const on = ['m.t = n.t', ...tags.map((c) => `m.${c} IS NOT DISTINCT FROM n.${c}`)].join(' AND ');
+      const scan = `sluice_chunk(${state.serial}::UBIGINT, false)`;
+      const sql = `SELECT count(*) FROM (SELECT ${['t', ...tags].join(', ')} FROM ${scan} WHERE r >= ${from} AND r < ${end}) n JOIN ${scan} m ON ${on}`;
+      const pairs = Number((await con.runAndReadAll(sql)).getRows()[0]![0]);
+      // Each new row matches itself once; any more is a duplicate point.
+      if (pairs > end - from) state.mayHaveDuplicates = true;
+    }
+    state.rows = end;
+  }
+
+  private registerFunctions(con: DuckDBConnection): void {
     const vectorSize = duckdb.vector_size();
-    const scratch = new Uint8Array(vectorSize / 8);
-    const chunk = DuckDBDataChunk.create(types);
-    try {
-      for (let off = state.rows; off < end; off += vectorSize) {
-        const n = Math.min(vectorSize, end - off);
-        chunk.reset();
-        chunk.rowCount = n;
-        const raw = chunk.chunk;
-        const t = source.timeNs;
-        duckdb.copy_data_to_vector(duckdb.data_chunk_get_vector(raw, 0), 0, t.buffer as ArrayBuffer, t.byteOffset + off * 8, n * 8);
-        for (let c = 0; c < ids.length; c++) {
-          const vector = duckdb.data_chunk_get_vector(raw, c + 1);
-          const column = source.columns.get(ids[c]!);
-          if (column === undefined) {
-            // Not in this source (cannot happen for a mirror of one chunk; kept for safety): all null.
-            duckdb.vector_ensure_validity_writable(vector);
-            scratch.fill(0);
-            duckdb.copy_data_to_vector_validity(vector, 0, scratch.buffer, 0, (n + 7) >> 3);
-            continue;
+    const scratchBits = new Uint8Array(vectorSize / 8);
+    const rowIds = new BigInt64Array(vectorSize);
+    const codes8 = new Uint8Array(vectorSize);
+    const codes16 = new Uint16Array(vectorSize);
+    const lookup = (serial: unknown): ColumnarSource => {
+      const source = this.sources.get(Number(serial));
+      if (source === undefined) throw new Error(`no buffered chunk ${String(serial)}`);
+      return source;
+    };
+    const chunkFn = DuckDBTableFunction.create({
+      name: 'sluice_chunk',
+      parameterTypes: [UBIGINT, BOOLEAN],
+      supportsProjectionPushdown: true,
+      bindFunction: (info) => {
+        try {
+          const source = lookup(info.getParameter(0));
+          const decoded = info.getParameter(1) === true;
+          const ids = [...source.columns.keys()].sort((a, b) => a - b);
+          info.addResultColumn('r', BIGINT);
+          info.addResultColumn('t', TIMESTAMP_NS);
+          const widths: number[] = [];
+          for (const id of ids) {
+            const column = source.columns.get(id)!;
+            let type = mirrorType(column.kind);
+            let width = BYTES_PER_VALUE[column.kind]!;
+            if (decoded && column.dictionary !== undefined) {
+              // The dictionary as of now: every row this scan reads has its code in it.
+              const e = ENUM(column.dictionary.length === 0 ? [''] : column.dictionary.slice());
+              type = e;
+              width = e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4;
+            }
+            widths.push(width);
+            info.addResultColumn(`c${id}`, type);
           }
-          const width = BYTES_PER_VALUE[column.kind]!;
+          const scan: ChunkScan = { source, end: source.rowCount, ids, widths };
+          info.setBindData(scan);
+          info.setCardinality(scan.end, true);
+        } catch (err) {
+          info.setError((err as Error).message);
+        }
+      },
+      initFunction: (info) => {
+        info.setInitData({ offset: 0, projection: info.getColumnIndexes() });
+        info.setMaxThreads(1);
+      },
+      mainFunction: (info, out: DuckDBDataChunk) => {
+        const scan = info.bindData as ChunkScan;
+        const state = info.initData as { offset: number; projection: number[] };
+        const off = state.offset;
+        const n = Math.max(0, Math.min(vectorSize, scan.end - off));
+        out.rowCount = n;
+        if (n === 0) return;
+        const raw = out.chunk;
+        state.projection.forEach((index, outIndex) => {
+          const vector = duckdb.data_chunk_get_vector(raw, outIndex);
+          if (index === 0) {
+            for (let i = 0; i < n; i++) rowIds[i] = BigInt(off + i);
+            duckdb.copy_data_to_vector(vector, 0, rowIds.buffer as ArrayBuffer, 0, n * 8);
+            return;
+          }
+          if (index === 1) {
+            const t = scan.source.timeNs;
+            duckdb.copy_data_to_vector(vector, 0, t.buffer as ArrayBuffer, t.byteOffset + off * 8, n * 8);
+            return;
+          }
+          const column = scan.source.columns.get(scan.ids[index - 2]!)!;
+          const width = scan.widths[index - 2]!;
           const values = column.values;
-          duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + off * width, n * width);
+          if (column.dictionary !== undefined && width < 4) {
+            // Enum codes narrower than the buffer's Uint32 indices: narrow them (codes fit by construction).
+            const narrow = width === 1 ? codes8 : codes16;
+            narrow.set(values.subarray(off, off + n) as Uint32Array);
+            duckdb.copy_data_to_vector(vector, 0, narrow.buffer, 0, n * width);
+          } else {
+            duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + off * width, n * width);
+          }
           if (column.validity !== undefined) {
             duckdb.vector_ensure_validity_writable(vector);
-            extractBits(column.validity, off, n, scratch);
-            duckdb.copy_data_to_vector_validity(vector, 0, scratch.buffer, 0, (n + 7) >> 3);
+            extractBits(column.validity, off, n, scratchBits);
+            duckdb.copy_data_to_vector_validity(vector, 0, scratchBits.buffer, 0, (n + 7) >> 3);
           }
-        }
-        appender.appendDataChunk(chunk);
-      }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
-    const from = state.rows;
-    state.rows = end;
-    if (!state.mayHaveDuplicates) state.mayHaveDuplicates = await this.newRowsCollide(con, state, from, end);
-  }
+        });
+        state.offset = off + n;
+      },
+    });
+    con.registerTableFunction(chunkFn);
 
-  /**
-   * Whether any row in [from, end) shares its tags and time with another row of the mirror: a
-   * join of the new rows (the small, build side) against all rows on the integer keys. Far
-   * cheaper than deduplicating every read when, as usual, points are written once.
-   */
-  private async newRowsCollide(con: DuckDBConnection, state: MirrorState, from: number, end: number): Promise<boolean> {
-    const tags = [...state.columns].filter(([, kind]) => kind === FieldKind.Tag).map(([id]) => `c${id}`);
-    const on = ['m.t = n.t', ...tags.map((c) => `m.${c} IS NOT DISTINCT FROM n.${c}`)].join(' AND ');
-    const sql = `SELECT count(*) FROM (SELECT ${['t', ...tags].join(', ')} FROM sluice.${state.table} WHERE rowid >= ${from}) n JOIN sluice.${state.table} m ON ${on}`;
-    const pairs = Number((await con.runAndReadAll(sql)).getRows()[0]![0]);
-    return pairs > end - from;
   }
 }
 

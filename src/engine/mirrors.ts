@@ -1,9 +1,10 @@
 /**
- * Mirrors of buffered chunks inside the SQL engine. A chunk's rows are copied into DuckDB once,
- * lazily (when a query or a snapshot needs them), and only the rows appended since the last
- * copy; syncs run one at a time so no row is copied twice. Structural changes (a chunk leaving
- * the buffer as its file arrives) also run under the same lock, so a query prepares its views
- * from one consistent picture; dropped mirrors wait until no running query may still read them.
+ * Buffered chunks as the SQL engine sees them. A chunk is registered with the engine on first
+ * use (queries scan it in place through `sluice_chunk`), and its new rows are checked for
+ * duplicate points before a read relies on that. Checks run one at a time under one lock;
+ * structural changes (a chunk leaving the buffer as its file arrives) also run under it, so a
+ * query prepares its views from one consistent picture. A chunk that left the buffer stays
+ * registered until no running query may still read it.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnarSource, Engine, MirrorState } from './duckdb.js';
@@ -16,20 +17,19 @@ export interface MirroredChunk extends ColumnarSource {
 export class Mirrors {
   private queue: Promise<unknown> = Promise.resolve();
   private readers = 0;
-  private readonly pendingDrops: MirrorState[] = [];
+  private readonly pendingDrops: number[] = [];
   private readonly released = new WeakSet<MirroredChunk>();
-  private tableSerial = 0;
 
   constructor(readonly engine: Engine) {}
 
-  /** Runs `fn` after every sync queued before it (one at a time). */
+  /** Runs `fn` after everything queued before it (one at a time). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  /** Brings the mirrors of `chunks` up to date; returns their states in the same order. */
+  /** Registers `chunks` and checks their new rows; returns their states in the same order. */
   sync(chunks: readonly MirroredChunk[]): Promise<MirrorState[]> {
     return this.exclusive(() => this.syncHeld(chunks));
   }
@@ -46,18 +46,19 @@ export class Mirrors {
   private async syncOne(con: DuckDBConnection, chunk: MirroredChunk): Promise<MirrorState> {
     let state = chunk.mirror as MirrorState | undefined;
     if (state === undefined) {
-      state = await this.engine.createMirror(con, `buf_${chunk.serial}_${++this.tableSerial}`);
+      state = { serial: chunk.serial, rows: 0, mayHaveDuplicates: false, columns: new Map() };
       chunk.mirror = state;
+      this.engine.register(chunk.serial, chunk);
     }
-    await this.engine.syncMirror(con, state, chunk);
-    // A chunk that left the buffer meanwhile (read by a query that saw it) is dropped later.
+    await this.engine.check(con, state, chunk);
+    // A chunk that left the buffer meanwhile (read by a query that saw it) is unregistered later.
     if (this.released.has(chunk)) this.drop(chunk);
     return state;
   }
 
   /**
-   * Runs `prepare` exclusively (sync mirrors, rebuild views), then `run` as a reader: mirrors
-   * dropped meanwhile stay until every reader that may reference them has finished.
+   * Runs `prepare` exclusively (check chunks, rebuild views), then `run` as a reader: chunks
+   * dropped meanwhile stay registered until every reader that may reference them has finished.
    */
   async read<T>(prepare: () => Promise<void>, run: () => Promise<T>): Promise<T> {
     await this.exclusive(async () => {
@@ -72,13 +73,13 @@ export class Mirrors {
     }
   }
 
-  /** Drops the mirror of a chunk that has left the buffer (once no reader may still use it). */
+  /** Forgets a chunk that has left the buffer (once no reader may still use it). */
   drop(chunk: MirroredChunk): void {
     this.released.add(chunk);
     const state = chunk.mirror as MirrorState | undefined;
     if (state === undefined) return;
     chunk.mirror = undefined;
-    this.pendingDrops.push(state);
+    this.pendingDrops.push(state.serial);
     this.dropPending();
   }
 
@@ -87,16 +88,13 @@ export class Mirrors {
     void this.exclusive(async () => {
       // Checked again under the lock: a query may have started since this drop was queued.
       if (this.readers > 0) return;
-      const states = this.pendingDrops.splice(0);
-      if (states.length === 0) return;
-      await this.engine.withConnection(async (con) => {
-        for (const state of states) await this.engine.dropMirror(con, state);
-      });
-    }).catch(() => undefined);
+      for (const serial of this.pendingDrops.splice(0)) this.engine.unregister(serial);
+    });
   }
 
-  /** Waits for every queued sync and drop. */
+  /** Waits for every queued check and drop, and for running readers. */
   async idle(): Promise<void> {
+    while (this.readers > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.exclusive(async () => undefined);
   }
 }

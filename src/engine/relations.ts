@@ -14,9 +14,14 @@ export function tableColumns(columns: Iterable<ColumnDefinition>): ColumnDefinit
   return [...columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** The scan of one buffered chunk, in place (see `Engine`'s table functions). */
+function scanOf(state: MirrorState): string {
+  return `sluice_chunk(${state.serial}::UBIGINT, true)`;
+}
+
 /** SELECT over a buffer mirror with dictionary columns decoded, every table column present, plus `__ord`. */
 export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDefinition[], rank: number): string {
-  return decodeMirrorSql(state, columns, `sluice.${state.table}`, `(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.rowid) AS ${ORD}`);
+  return decodeMirrorSql(state, columns, scanOf(state), `(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.r) AS ${ORD}`);
 }
 
 /**
@@ -25,7 +30,7 @@ export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDe
  */
 export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[]): string {
   // No two rows share tags and time (checked as rows arrive): nothing to merge, just decode.
-  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, `sluice.${state.table}`, undefined);
+  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, scanOf(state), undefined);
   const keys = ['t'];
   const select = ['t'];
   for (const col of columns) {
@@ -34,32 +39,28 @@ export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefin
       keys.push(`c${col.id}`);
       select.push(`c${col.id}`);
     } else {
-      select.push(`arg_max(c${col.id}, rowid) FILTER (WHERE c${col.id} IS NOT NULL) AS c${col.id}`);
+      select.push(`arg_max(c${col.id}, r) FILTER (WHERE c${col.id} IS NOT NULL) AS c${col.id}`);
     }
   }
-  const inner = `(SELECT ${select.join(', ')} FROM sluice.${state.table} GROUP BY ${keys.join(', ')})`;
+  const inner = `(SELECT ${select.join(', ')} FROM ${scanOf(state)} GROUP BY ${keys.join(', ')})`;
   return decodeMirrorSql(state, columns, inner, undefined);
 }
 
 function decodeMirrorSql(state: MirrorState, columns: readonly ColumnDefinition[], from: string, extra: string | undefined): string {
   const select: string[] = [];
-  const joins: string[] = [];
-  const dict = `sluice.${state.table}_d`;
   for (const col of columns) {
     if (col.type === 'time') {
       select.push(`m.t AS ${quoteIdent(col.name)}`);
     } else if (!state.columns.has(col.id)) {
       select.push(`NULL::${sqlType(col.type)} AS ${quoteIdent(col.name)}`);
     } else if (col.type === 'tag' || col.type === 'string') {
-      const alias = `d${col.id}`;
-      joins.push(`LEFT JOIN (SELECT i, v FROM ${dict} WHERE c = ${col.id}) ${alias} ON m.c${col.id} = ${alias}.i`);
-      select.push(`${alias}.v AS ${quoteIdent(col.name)}`);
+      select.push(`CAST(m.c${col.id} AS VARCHAR) AS ${quoteIdent(col.name)}`);
     } else {
       select.push(`m.c${col.id} AS ${quoteIdent(col.name)}`);
     }
   }
   if (extra !== undefined) select.push(extra);
-  return `SELECT ${select.join(', ')} FROM ${from} m ${joins.join(' ')}`;
+  return `SELECT ${select.join(', ')} FROM ${from} m`;
 }
 
 /** SELECT over Parquet files that hold `present` of the table's columns (others are NULL). */
