@@ -1,19 +1,25 @@
 /**
- * One buffered chunk: the rows of one table in one gen1 window, held columnar in growable typed
- * arrays. Tag and string values are dictionary-encoded (a `Uint32Array` of indices into the
- * column's dictionary); nulls are a validity bitmap (LSB first, 1 = valid), allocated only once
- * a column has its first null. Appending a WAL `TableChunk` is a few `TypedArray.set` copies plus
- * one index remap per dictionary column.
+ * One buffered chunk: the rows of one table in one gen1 window, held columnar in typed arrays
+ * split into segments of {@link SEGMENT_ROWS} rows. The first segment grows geometrically (small
+ * chunks stay small); after it, full segments are added and never copied, so appending to a
+ * chunk of tens of millions of rows costs the same per row as to a small one. Tag and string
+ * values are dictionary-encoded (`Uint32Array` indices into the column's dictionary); nulls are a
+ * validity bitmap per segment (LSB first, 1 = valid), allocated only once a segment holds a
+ * null. Appending a WAL `TableChunk` is a few `TypedArray.set` copies plus one index remap per
+ * dictionary column.
  */
 import { FieldKind, type ColumnData, type ColumnId, type TableChunk } from '../wal/model.js';
 
 type Values = BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array;
 
-/** A growable column. */
+/** Rows per full segment: a multiple of DuckDB's vector size (2 048), so no scan straddles two. */
+export const SEGMENT_ROWS = 65_536;
+
+/** A column, segment by segment. */
 export class ColumnBuffer {
-  values: Values;
-  /** Validity bitmap, or undefined while every row so far is valid. */
-  validity: Uint8Array | undefined;
+  readonly segments: Values[] = [];
+  /** Per segment: its validity bitmap, or undefined while every row in it is valid. */
+  readonly validity: Array<Uint8Array | undefined> = [];
   /** Dictionary of a tag or string column. */
   readonly dictionary: string[] | undefined;
   private readonly dictionaryIndex: Map<string, number> | undefined;
@@ -22,9 +28,12 @@ export class ColumnBuffer {
   constructor(
     readonly id: ColumnId,
     readonly kind: FieldKind,
-    capacity: number,
+    segmentLengths: readonly number[],
   ) {
-    this.values = allocate(kind, capacity);
+    for (const length of segmentLengths) {
+      this.segments.push(allocate(kind, length));
+      this.validity.push(undefined);
+    }
     if (kind === FieldKind.Tag || kind === FieldKind.String) {
       this.dictionary = [];
       this.dictionaryIndex = new Map();
@@ -43,37 +52,46 @@ export class ColumnBuffer {
     return index;
   }
 
-  grow(capacity: number, length: number): void {
-    const next = allocate(this.kind, capacity);
-    next.set(this.values.subarray(0, length) as never);
-    this.values = next;
-    if (this.validity !== undefined) {
-      const v = new Uint8Array((capacity + 7) >> 3);
-      v.set(this.validity.subarray(0, (length + 7) >> 3));
-      this.validity = v;
+  /** Reallocates the first segment at `length` rows, keeping its first `rows`. */
+  growFirst(length: number, rows: number): void {
+    const next = allocate(this.kind, length);
+    next.set(this.segments[0]!.subarray(0, rows) as never);
+    this.segments[0] = next;
+    const v = this.validity[0];
+    if (v !== undefined) {
+      const bitmap = new Uint8Array((length + 7) >> 3);
+      bitmap.set(v.subarray(0, (rows + 7) >> 3));
+      this.validity[0] = bitmap;
     }
   }
 
-  /** Marks rows [start, start + count) null, allocating the bitmap (rows before `start` valid). */
-  setNull(start: number, count: number, capacity: number): void {
-    if (count === 0) return;
-    if (this.validity === undefined) {
-      this.validity = new Uint8Array((capacity + 7) >> 3);
-      setBits(this.validity, 0, start, true);
-    }
-    setBits(this.validity, start, count, false);
+  addSegment(): void {
+    this.segments.push(allocate(this.kind, SEGMENT_ROWS));
+    this.validity.push(undefined);
   }
 
-  setValid(start: number, count: number): void {
-    if (this.validity !== undefined && count > 0) setBits(this.validity, start, count, true);
+  /** The validity bitmap of segment `seg`, allocating it with rows [0, validRows) valid. */
+  bitmap(seg: number, validRows: number): Uint8Array {
+    let bitmap = this.validity[seg];
+    if (bitmap === undefined) {
+      bitmap = new Uint8Array((this.segments[seg]!.length + 7) >> 3);
+      setBits(bitmap, 0, validRows, true);
+      this.validity[seg] = bitmap;
+    }
+    return bitmap;
   }
 
   isValid(row: number): boolean {
-    return this.validity === undefined || (this.validity[row >> 3]! & (1 << (row & 7))) !== 0;
+    const seg = Math.floor(row / SEGMENT_ROWS);
+    const bitmap = this.validity[seg];
+    const r = row - seg * SEGMENT_ROWS;
+    return bitmap === undefined || (bitmap[r >> 3]! & (1 << (r & 7))) !== 0;
   }
 
-  byteSize(capacity: number): number {
-    return this.values.byteLength + (this.validity === undefined ? 0 : (capacity + 7) >> 3) + this.dictionaryBytes;
+  byteSize(): number {
+    let size = this.dictionaryBytes;
+    for (let s = 0; s < this.segments.length; s++) size += this.segments[s]!.byteLength + (this.validity[s]?.byteLength ?? 0);
+    return size;
   }
 }
 
@@ -136,15 +154,17 @@ let nextChunkSerial = 1;
 export class BufferChunk {
   /** Unique in the process; orders chunks of one table (later chunks win on duplicate points). */
   readonly serial = nextChunkSerial++;
+  readonly segmentRows = SEGMENT_ROWS;
   rowCount = 0;
+  /** Rows allocated over all segments. */
   capacity: number;
-  timeNs: BigInt64Array;
+  readonly timeSegments: BigInt64Array[];
   minTimeNs = 0n;
   maxTimeNs = 0n;
   readonly columns = new Map<ColumnId, ColumnBuffer>();
   /** Whether a snapshot has claimed this chunk (it stays queryable until its file is). */
   sealed = false;
-  /** State owned by the query engine's mirror of this chunk. */
+  /** State owned by the SQL engine for this chunk. */
   mirror: unknown;
 
   constructor(
@@ -153,8 +173,8 @@ export class BufferChunk {
     readonly chunkTimeNs: bigint,
     initialCapacity = 64,
   ) {
-    this.capacity = initialCapacity;
-    this.timeNs = new BigInt64Array(initialCapacity);
+    this.capacity = Math.min(initialCapacity, SEGMENT_ROWS);
+    this.timeSegments = [new BigInt64Array(this.capacity)];
   }
 
   /** Appends the rows of one WAL table chunk. */
@@ -163,69 +183,97 @@ export class BufferChunk {
     if (n === 0) return;
     const start = this.rowCount;
     this.ensureCapacity(start + n);
-    this.timeNs.set(chunk.timeNs.subarray(0, n), start);
+    let min = start === 0 ? chunk.timeNs[0]! : this.minTimeNs;
+    let max = start === 0 ? chunk.timeNs[0]! : this.maxTimeNs;
     for (let i = 0; i < n; i++) {
       const t = chunk.timeNs[i]!;
-      if (start + i === 0 || t < this.minTimeNs) this.minTimeNs = t;
-      if (start + i === 0 || t > this.maxTimeNs) this.maxTimeNs = t;
+      if (t < min) min = t;
+      if (t > max) max = t;
     }
+    this.minTimeNs = min;
+    this.maxTimeNs = max;
+    this.pieces(start, n, (seg, at, from, len) => this.timeSegments[seg]!.set(chunk.timeNs.subarray(from, from + len), at));
     for (const [id, data] of chunk.columns) {
       let column = this.columns.get(id);
       if (column === undefined) {
-        column = new ColumnBuffer(id, data.kind, this.capacity);
-        column.setNull(0, start, this.capacity);
+        column = new ColumnBuffer(id, data.kind, this.timeSegments.map((s) => s.length));
+        this.setNull(column, 0, start);
         this.columns.set(id, column);
       } else if (column.kind !== data.kind) {
         throw new Error(`column ${id} changed kind from ${column.kind} to ${data.kind}`);
       }
-      appendColumn(column, data, start, n, this.capacity);
+      this.appendColumn(column, data, start, n);
     }
     for (const column of this.columns.values()) {
-      if (!chunk.columns.has(column.id)) column.setNull(start, n, this.capacity);
+      if (!chunk.columns.has(column.id)) this.setNull(column, start, n);
     }
     this.rowCount = start + n;
   }
 
+  /** Calls `fn(segment, offsetInSegment, offsetInSource, length)` for each segment rows [start, start + n) touch. */
+  private pieces(start: number, n: number, fn: (seg: number, at: number, from: number, len: number) => void): void {
+    let from = 0;
+    while (from < n) {
+      const row = start + from;
+      const seg = Math.floor(row / SEGMENT_ROWS);
+      const at = row - seg * SEGMENT_ROWS;
+      const len = Math.min(n - from, this.timeSegments[seg]!.length - at);
+      fn(seg, at, from, len);
+      from += len;
+    }
+  }
+
+  private setNull(column: ColumnBuffer, start: number, count: number): void {
+    if (count > 0) this.pieces(start, count, (seg, at, _from, len) => setBits(column.bitmap(seg, at), at, len, false));
+  }
+
+  private appendColumn(column: ColumnBuffer, data: ColumnData, start: number, n: number): void {
+    let remap: Uint32Array | undefined;
+    if (data.kind === FieldKind.Tag || data.kind === FieldKind.String) {
+      const dict = data.dictionary;
+      remap = new Uint32Array(dict.length);
+      for (let d = 0; d < dict.length; d++) remap[d] = column.intern(dict[d]!);
+    }
+    this.pieces(start, n, (seg, at, from, len) => {
+      const dst = column.segments[seg]!;
+      if (remap !== undefined) {
+        const src = (data as { indices: Uint32Array }).indices;
+        const out = dst as Uint32Array;
+        for (let i = 0; i < len; i++) out[at + i] = remap[src[from + i]!] ?? 0;
+      } else {
+        dst.set((data as { values: Values }).values.subarray(from, from + len) as never, at);
+      }
+      const bitmap = column.validity[seg];
+      if (data.validity !== undefined) copyBits(data.validity, from, column.bitmap(seg, at), at, len);
+      else if (bitmap !== undefined) setBits(bitmap, at, len, true);
+    });
+  }
+
   private ensureCapacity(needed: number): void {
-    if (needed <= this.capacity) return;
-    let capacity = this.capacity;
-    while (capacity < needed) capacity = capacity < 65536 ? capacity * 4 : Math.ceil(capacity * 1.5);
-    const time = new BigInt64Array(capacity);
-    time.set(this.timeNs.subarray(0, this.rowCount));
-    this.timeNs = time;
-    for (const column of this.columns.values()) column.grow(capacity, this.rowCount);
-    this.capacity = capacity;
+    while (this.capacity < needed) {
+      const first = this.timeSegments[0]!;
+      if (this.timeSegments.length === 1 && first.length < SEGMENT_ROWS) {
+        let length = first.length;
+        while (length < needed && length < SEGMENT_ROWS) length *= 4;
+        length = Math.min(length, SEGMENT_ROWS);
+        const time = new BigInt64Array(length);
+        time.set(first.subarray(0, this.rowCount));
+        this.timeSegments[0] = time;
+        for (const column of this.columns.values()) column.growFirst(length, this.rowCount);
+        this.capacity = length;
+      } else {
+        this.timeSegments.push(new BigInt64Array(SEGMENT_ROWS));
+        for (const column of this.columns.values()) column.addSegment();
+        this.capacity += SEGMENT_ROWS;
+      }
+    }
   }
 
   /** Bytes held by this chunk's arrays and dictionaries. */
   byteSize(): number {
-    let size = this.timeNs.byteLength + 200;
-    for (const column of this.columns.values()) size += column.byteSize(this.capacity) + 100;
+    let size = 200;
+    for (const t of this.timeSegments) size += t.byteLength;
+    for (const column of this.columns.values()) size += column.byteSize() + 100;
     return size;
   }
-}
-
-function appendColumn(column: ColumnBuffer, data: ColumnData, start: number, n: number, capacity: number): void {
-  if (data.kind === FieldKind.Tag || data.kind === FieldKind.String) {
-    const dict = data.dictionary;
-    const remap = new Uint32Array(dict.length);
-    for (let d = 0; d < dict.length; d++) remap[d] = column.intern(dict[d]!);
-    const dst = column.values as Uint32Array;
-    const src = data.indices;
-    for (let i = 0; i < n; i++) dst[start + i] = remap[src[i]!] ?? 0;
-  } else {
-    (column.values as Values).set((data as { values: Values }).values.subarray(0, n) as never, start);
-  }
-  if (data.validity === undefined) {
-    column.setValid(start, n);
-  } else {
-    if (column.validity === undefined) column.validity = allocBitmap(capacity, start);
-    copyBits(data.validity, 0, column.validity!, start, n);
-  }
-}
-
-function allocBitmap(capacity: number, validRows: number): Uint8Array {
-  const bitmap = new Uint8Array((capacity + 7) >> 3);
-  setBits(bitmap, 0, validRows, true);
-  return bitmap;
 }

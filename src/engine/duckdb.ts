@@ -14,14 +14,17 @@ import { FieldKind, type ColumnType } from '../wal/model.js';
 /** Columnar rows as the buffer holds them (see `src/buffer/chunk.ts`). */
 export interface ColumnarSource {
   rowCount: number;
-  timeNs: BigInt64Array;
+  /** Rows per full segment, a multiple of DuckDB's vector size: row r is in segment floor(r / segmentRows). */
+  readonly segmentRows: number;
+  readonly timeSegments: readonly BigInt64Array[];
   columns: Map<number, ColumnarColumn>;
 }
 
 export interface ColumnarColumn {
   kind: FieldKind;
-  values: BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array;
-  validity: Uint8Array | undefined;
+  readonly segments: ReadonlyArray<BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array>;
+  /** Per segment: a validity bitmap, or undefined when every row in it is valid. */
+  readonly validity: ReadonlyArray<Uint8Array | undefined>;
   dictionary: string[] | undefined;
 }
 
@@ -206,6 +209,7 @@ export class Engine {
 
   private registerFunctions(con: DuckDBConnection): void {
     const vectorSize = duckdb.vector_size();
+    if (65_536 % vectorSize !== 0) throw new Error(`DuckDB's vector size ${vectorSize} does not divide the buffer's segment size`);
     const scratchBits = new Uint8Array(vectorSize / 8);
     const rowIds = new BigInt64Array(vectorSize);
     const codes8 = new Uint8Array(vectorSize);
@@ -259,6 +263,9 @@ export class Engine {
         out.rowCount = n;
         if (n === 0) return;
         const raw = out.chunk;
+        // Scans advance by whole vectors and segments hold whole vectors: one segment per call.
+        const seg = Math.floor(off / scan.source.segmentRows);
+        const at = off - seg * scan.source.segmentRows;
         state.projection.forEach((index, outIndex) => {
           const vector = duckdb.data_chunk_get_vector(raw, outIndex);
           if (index === 0) {
@@ -267,24 +274,25 @@ export class Engine {
             return;
           }
           if (index === 1) {
-            const t = scan.source.timeNs;
-            duckdb.copy_data_to_vector(vector, 0, t.buffer as ArrayBuffer, t.byteOffset + off * 8, n * 8);
+            const t = scan.source.timeSegments[seg]!;
+            duckdb.copy_data_to_vector(vector, 0, t.buffer as ArrayBuffer, t.byteOffset + at * 8, n * 8);
             return;
           }
           const column = scan.source.columns.get(scan.ids[index - 2]!)!;
           const width = scan.widths[index - 2]!;
-          const values = column.values;
+          const values = column.segments[seg]!;
           if (column.dictionary !== undefined && width < 4) {
             // Enum codes narrower than the buffer's Uint32 indices: narrow them (codes fit by construction).
             const narrow = width === 1 ? codes8 : codes16;
-            narrow.set(values.subarray(off, off + n) as Uint32Array);
+            narrow.set(values.subarray(at, at + n) as Uint32Array);
             duckdb.copy_data_to_vector(vector, 0, narrow.buffer, 0, n * width);
           } else {
-            duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + off * width, n * width);
+            duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + at * width, n * width);
           }
-          if (column.validity !== undefined) {
+          const validity = column.validity[seg];
+          if (validity !== undefined) {
             duckdb.vector_ensure_validity_writable(vector);
-            extractBits(column.validity, off, n, scratchBits);
+            extractBits(validity, at, n, scratchBits);
             duckdb.copy_data_to_vector_validity(vector, 0, scratchBits.buffer, 0, (n + 7) >> 3);
           }
         });

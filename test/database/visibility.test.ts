@@ -155,3 +155,40 @@ test('time-range pruning skips files and chunks outside the range and answers ex
     await cleanup();
   }
 });
+
+test('a window of 150 000 rows spanning buffer segments answers exactly, in the buffer and in Parquet', async () => {
+  const { db, cleanup } = await tempDatabase();
+  try {
+    let sumV = 0n;
+    let countW = 0;
+    let sumW = 0;
+    for (let batch = 0; batch < 30; batch++) {
+      const lines: string[] = [];
+      for (let j = 0; j < 5000; j++) {
+        const k = batch * 5000 + j;
+        const fields = [`v=${k}i`];
+        sumV += BigInt(k);
+        // `w` appears only after the first 70 000 rows, and on every third row.
+        if (k >= 70_000 && k % 3 === 0) {
+          fields.push(`w=${k % 7}`);
+          countW++;
+          sumW += k % 7;
+        }
+        lines.push(`big,host=h${k % 13} ${fields.join(',')} ${1_000_000_000n + BigInt(k) * 1000n}`);
+      }
+      await db.writer.writeLp('db1', Buffer.from(lines.join('\n')), { precision: 'ns' });
+    }
+    const sql = "SELECT count(*) AS n, sum(v) AS sv, count(w) AS nw, sum(w) AS sw, count(DISTINCT host) AS hosts, max(time) AS t FROM big";
+    const expected = [`n=150000n sv=${sumV}n nw=${countW}n sw=${sumW} hosts=13n t=t${1_000_000_000n + 149_999_000n}`];
+    assert.deepEqual(await queryRows(db, 'db1', sql), expected);
+    const probes = [69_999, 70_000, 70_001, 70_002, 131_071, 131_072, 149_999];
+    assert.deepEqual(
+      await queryRows(db, 'db1', `SELECT host, v, w FROM big WHERE v IN (${probes.join(', ')}) ORDER BY v`),
+      probes.map((v) => `host="h${v % 13}" v=${v}n w=${v >= 70_000 && v % 3 === 0 ? String(v % 7) : 'null'}`),
+    );
+    await db.snapshotNow();
+    assert.deepEqual(await queryRows(db, 'db1', sql), expected);
+  } finally {
+    await cleanup();
+  }
+});
