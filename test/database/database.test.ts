@@ -233,3 +233,17 @@ test('queries: parameters, unknown database, bad SQL, timeout, and every output 
     await cleanup();
   }
 });
+
+test('a query over its memory limit fails with RESOURCES_EXHAUSTED, and the database keeps answering', async () => {
+  const { db, cleanup } = await tempDatabase({ queryMemoryLimit: '24MB' });
+  try {
+    await db.writer.writeLp('db1', lp('m v=1i 1'), { precision: 's' });
+    await assert.rejects(
+      db.query.query('db1', "SELECT count(DISTINCT x) FROM (SELECT i::VARCHAR || 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' AS x FROM range(5000000) t(i))"),
+      { name: 'QueryError', code: 'RESOURCES_EXHAUSTED' },
+    );
+    assert.deepEqual(await queryRows(db, 'db1', 'SELECT v FROM m'), ['v=1n']);
+  } finally {
+    await cleanup();
+  }
+});
