@@ -1,0 +1,62 @@
+/** Prometheus text exposition of the server's and the database's counters. */
+import type { SluiceDatabase } from '../database/database.js';
+
+export class Metrics {
+  writeLines = 0;
+  writeBytes = 0;
+  writeRejectedLines = 0;
+  queries = 0;
+  queryErrors = 0;
+  queryMs = 0;
+  private readonly requests = new Map<string, number>();
+  private readonly requestMs = new Map<string, number>();
+
+  constructor(private readonly db: SluiceDatabase) {}
+
+  observeRequest(path: string, status: number, ms: number): void {
+    const key = `path="${path.replace(/[^A-Za-z0-9/_.-]/g, '_')}",status="${status}"`;
+    this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    this.requestMs.set(path, (this.requestMs.get(path) ?? 0) + ms);
+  }
+
+  render(): string {
+    const wal = this.db.wal.getStats();
+    const health = this.db.wal.health();
+    const buffer = this.db.buffer.getStats();
+    const persister = this.db.persister.stats;
+    const replay = wal.replay;
+    const lines: string[] = [];
+    const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, value] of samples) lines.push(`${name}${labels === '' ? '' : `{${labels}}`} ${value}`);
+    };
+    metric('sluice_http_requests_total', 'counter', 'HTTP requests by path and status.', [...this.requests]);
+    metric('sluice_write_lines_total', 'counter', 'Line-protocol lines written.', [['', this.writeLines]]);
+    metric('sluice_write_bytes_total', 'counter', 'Line-protocol request bytes received (after gzip).', [['', this.writeBytes]]);
+    metric('sluice_write_rejected_lines_total', 'counter', 'Lines rejected in partial writes.', [['', this.writeRejectedLines]]);
+    metric('sluice_queries_total', 'counter', 'SQL queries answered.', [['', this.queries]]);
+    metric('sluice_query_errors_total', 'counter', 'SQL queries that failed.', [['', this.queryErrors]]);
+    metric('sluice_query_seconds_total', 'counter', 'Time spent answering SQL queries.', [['', this.queryMs / 1000]]);
+    metric('sluice_wal_flushes_total', 'counter', 'WAL files written.', [['', wal.flushCount]]);
+    metric('sluice_wal_flush_bytes_total', 'counter', 'Bytes of WAL files written.', [['', wal.flushBytes]]);
+    metric('sluice_wal_last_flush_seconds', 'gauge', 'Latency of the last WAL flush (put, notify).', [['', wal.lastFlushLatencyMs / 1000]]);
+    metric('sluice_wal_buffered_ops', 'gauge', 'Ops waiting in the WAL buffer.', [['', wal.bufferedOps]]);
+    metric('sluice_wal_buffered_bytes', 'gauge', 'Encoded bytes waiting in the WAL buffer.', [['', wal.bufferedBytes]]);
+    metric('sluice_wal_put_retries_total', 'counter', 'Failed WAL puts retried (object-store errors).', [['', wal.putRetryCount]]);
+    metric('sluice_wal_files_deleted_total', 'counter', 'Snapshotted WAL files deleted.', [['', wal.walFilesDeleted]]);
+    metric('sluice_wal_healthy', 'gauge', '1 while the WAL accepts writes without failing puts.', [['', health.state === 'ok' ? 1 : 0]]);
+    metric('sluice_wal_replay_files', 'gauge', 'WAL files replayed at startup.', [['', replay?.filesReplayed ?? 0]]);
+    metric('sluice_wal_replay_seconds', 'gauge', 'Duration of the startup replay.', [['', (replay?.durationMs ?? 0) / 1000]]);
+    metric('sluice_buffer_rows', 'gauge', 'Rows in the queryable buffer.', [['', buffer.rows]]);
+    metric('sluice_buffer_bytes', 'gauge', 'Bytes held by the queryable buffer.', [['', buffer.bytes]]);
+    metric('sluice_buffer_forced_snapshots_total', 'counter', 'Snapshots forced by the memory threshold.', [['', buffer.forcedSnapshots]]);
+    metric('sluice_snapshots_total', 'counter', 'Snapshots persisted.', [['', persister.snapshots]]);
+    metric('sluice_snapshot_last_seconds', 'gauge', 'Duration of the last snapshot.', [['', persister.lastDurationMs / 1000]]);
+    metric('sluice_snapshot_rows_total', 'counter', 'Rows written to Parquet.', [['', persister.rows]]);
+    metric('sluice_snapshot_bytes_total', 'counter', 'Parquet bytes written.', [['', persister.bytes]]);
+    metric('sluice_snapshot_put_retries_total', 'counter', 'Failed snapshot puts retried (object-store errors).', [['', persister.putRetries]]);
+    metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', this.db.persistedFiles.fileCount]]);
+    lines.push('# EOF', '');
+    return lines.join('\n');
+  }
+}
