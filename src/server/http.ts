@@ -148,11 +148,9 @@ export class SluiceServer {
       throw new HttpError(400, `unacceptable content-encoding: ${encoding}`);
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
-    const tooLarge = () => new HttpError(413, `max request size (${this.maxBytes} bytes) exceeded`);
-    if (declared > this.maxBytes) {
-      req.resume();
-      throw tooLarge();
-    }
+    // Answer and close the connection: the rest of the body is never read.
+    const tooLarge = () => new HttpError(413, `max request size (${this.maxBytes} bytes) exceeded`, 'text/plain; charset=utf-8', { Connection: 'close' });
+    if (declared > this.maxBytes) throw tooLarge();
     const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
     const chunks: Buffer[] = [];
     let total = 0;
@@ -161,8 +159,10 @@ export class SluiceServer {
         total += chunk.length;
         // A gzip bomb stops here: at most max + one chunk is ever inflated.
         if (total > this.maxBytes) {
-          source.destroy();
-          req.destroy();
+          if (source !== req) {
+            req.unpipe(source as NodeJS.WritableStream);
+            source.destroy();
+          }
           throw tooLarge();
         }
         chunks.push(chunk);
