@@ -149,7 +149,7 @@ test('queries: every format, POST with params, Accept negotiation and error stat
     assert.equal((await q('SELECT host FROM cpu ORDER BY host', '&format=pretty')).text, '+------+\n| host |\n+------+\n| a    |\n| b    |\n+------+\n');
     const pq = await q('SELECT host, v FROM cpu ORDER BY host', '&format=parquet');
     assert.equal(pq.headers['content-type'], 'application/vnd.apache.parquet');
-    const rows = await parquetReadObjects({ file: pq.body.buffer.slice(pq.body.byteOffset, pq.body.byteOffset + pq.body.byteLength), compressors });
+    const rows = await parquetReadObjects({ file: pq.body.buffer.slice(pq.body.byteOffset, pq.body.byteOffset + pq.body.byteLength) as ArrayBuffer, compressors });
     assert.deepEqual(rows, [{ host: 'a', v: 9223372036854775807n }, { host: 'b', v: 2n }]);
     assert.equal((await send(s.port, 'GET', `/api/v3/query_sql?db=db1&q=${encodeURIComponent('SELECT host FROM cpu')}`, undefined, { Accept: 'text/csv' })).headers['content-type'], 'text/csv; charset=utf-8');
     assert.equal((await send(s.port, 'GET', `/api/v3/query_sql?db=db1&q=${encodeURIComponent('SELECT 1')}`, undefined, { Accept: 'image/png' })).status, 400);

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(stdin ?? '');
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('sluice --help lists every command, and each command --help lists its flags with defaults and env names', async () => {
+  const top = await run(['--help']);
+  assert.equal(top.code, 0);
+  for (const c of ['serve', 'write', 'query', 'wal inspect', 'wal verify', 'snapshots', 'create token']) assert.ok(top.stdout.includes(`  ${c}`), c);
+  const serve = await run(['serve', '--help']);
+  for (const flag of ['--node-id', '--object-store', '--data-dir', '--http-bind', '--wal-flush-interval', '--wal-snapshot-size', '--wal-max-write-buffer-size', '--gen1-duration', '--snapshotted-wal-files-to-keep', '--wal-replay-concurrency-limit', '--without-auth']) {
+    assert.ok(serve.stdout.includes(flag), flag);
+  }
+  assert.match(serve.stdout, /--wal-flush-interval\s+.*\(default 1s\)\s+\[SLUICE_WAL_FLUSH_INTERVAL\]/);
+  const bad = await run(['serve', '--no-such-flag']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /Unknown option '--no-such-flag'/);
+  assert.equal((await run(['frobnicate'])).code, 2);
+});
+
+test('serve refuses a non-loopback bind without a token unless --without-auth; create token prints a token once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  try {
+    const refused = await run(['serve', '--data-dir', dir, '--http-bind', '0.0.0.0:0']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /refusing to serve on 0\.0\.0\.0 without authentication/);
+    const viaEnv = await run(['serve', '--data-dir', dir], { SLUICE_HTTP_BIND: '0.0.0.0:0' });
+    assert.equal(viaEnv.code, 2, 'the environment variable is honoured');
+    const created = await run(['create', 'token', '--admin', '--data-dir', dir]);
+    assert.equal(created.code, 0, created.stderr);
+    const token = /Token: (apiv3_\S+)/.exec(created.stdout)![1]!;
+    const stored = await readFile(join(dir, 'sluice-node', 'tokens.json'), 'utf8');
+    assert.ok(!stored.includes(token));
+    assert.equal((await run(['create', 'token', '--data-dir', dir])).code, 2, '--admin is required');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('wal inspect and wal verify read a WAL directory and report damage with a non-zero exit', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-wal-'));
+  try {
+    const { LocalObjectStore } = await import('../../src/objectstore/local.js');
+    const { SluiceDatabase } = await import('../../src/database/database.js');
+    const store = await LocalObjectStore.open({ root: dir });
+    const db = await SluiceDatabase.open({ store, nodeId: 'n', wal: { flushIntervalMs: 5 } });
+    await db.writer.writeLp('d', Buffer.from('m,h=a v=1i 1\nm,h=b v=2i 2'), { precision: 's' });
+    await db.writer.writeLp('d', Buffer.from('m,h=c v=3i 3'), { precision: 's' });
+    await db.close();
+    await store.close();
+    const walDir = join(dir, 'n', 'wal');
+    const inspect = await run(['wal', 'inspect', walDir, '--rows']);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, /00000000001\.wal: ok, \d+ bytes, node n, epoch \d+, sequence 1, 2 ops/);
+    assert.match(inspect.stdout, /write db=d tables=1 rows=2/);
+    assert.match(inspect.stdout, /time=3000000000/);
+    assert.match((await run(['wal', 'verify', walDir])).stdout, /2 WAL files checked, 0 damaged/);
+    const files = (await readdir(walDir)).filter((f) => f.endsWith('.wal')).sort();
+    const victim = join(walDir, files[1]!);
+    const bytes = await readFile(victim);
+    bytes[bytes.length - 3]! ^= 0x10;
+    await writeFile(victim, bytes);
+    const verify = await run(['wal', 'verify', walDir]);
+    assert.equal(verify.code, 1);
+    assert.match(verify.stdout, new RegExp(`${files[1]!.replace('.', '\\.')}: .*checksum`, 'i'));
+    assert.match(verify.stdout, /2 WAL files checked, 1 damaged/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
