@@ -182,7 +182,10 @@ async function serve(argv: string[]): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests, final flush');
     try {
-      await server.close();
+      // Stop accepting; flush at once so writes in flight are answered now, not at the next tick.
+      const serverClosed = server.close();
+      await db.wal.flushBuffer().catch(() => undefined);
+      await serverClosed;
       await db.close();
       await store.close();
       logger.info({}, 'stopped');

@@ -98,6 +98,11 @@ export class SluiceServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     res.setHeader('Request-Id', randomUUID());
+    // While shutting down, every answer closes its connection so keep-alive clients let go.
+    if (this.closing) res.setHeader('Connection', 'close');
+    res.on('finish', () => {
+      if (this.closing) setImmediate(() => this.server.closeIdleConnections());
+    });
     try {
       if (req.method === 'OPTIONS') {
         res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '86400' });

@@ -230,3 +230,26 @@ test('auth: tokens by Bearer, Token, Basic and v1 p=; 401 without, 400 when malf
     await s.stop();
   }
 });
+
+test('a WAL stopped by another writer answers writes with 503 and /health with 503, and keeps answering queries', async () => {
+  const { walFileKey } = await import('../../src/wal/paths.js');
+  const s = await startServer({ wal: { flushIntervalMs: 5 } });
+  try {
+    assert.equal((await send(s.port, 'POST', '/api/v3/write_lp?db=db1&precision=s', 'm,h=a v=1i 1')).status, 204);
+    // Another process takes the next WAL number (a copy of file 1: not our put id).
+    const next = s.db.wal.lastWalSequenceNumber() + 1;
+    await s.store.put(walFileKey('node1', next), await s.store.get(walFileKey('node1', next - 1)), 'create');
+    const refused = await send(s.port, 'POST', '/api/v3/write_lp?db=db1&precision=s', 'm,h=b v=2i 2');
+    assert.equal(refused.status, 503);
+    assert.match(refused.text, /another process has written WAL file/);
+    const health = await send(s.port, 'GET', '/health');
+    assert.equal(health.status, 503);
+    assert.match(health.text, /^unhealthy: the WAL has stopped: /);
+    assert.equal((await send(s.port, 'POST', '/api/v2/write?bucket=db1&precision=s', 'm,h=c v=3i 3')).status, 503);
+    const q = await send(s.port, 'GET', `/api/v3/query_sql?db=db1&format=csv&q=${encodeURIComponent('SELECT h, v FROM m')}`);
+    assert.equal(q.text, 'h,v\na,1\n', 'acknowledged data is still answered, nothing refused is there');
+    assert.match((await send(s.port, 'GET', '/metrics')).text, /sluice_wal_healthy 0/);
+  } finally {
+    await s.stop();
+  }
+});

@@ -91,3 +91,33 @@ test(`the server killed with SIGKILL under ${WRITERS} HTTP writers answers every
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('SIGTERM stops the server gracefully: it answers in-flight writes, flushes no_sync writes, exits 0, and a restart has everything', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-server-term-'));
+  try {
+    const { child, url, exited } = await startServer(dir, 2000);
+    for (let i = 0; i < 5; i++) {
+      // A long flush interval: this write waits for the size trigger or the final flush.
+      const res = await fetch(`${url}/api/v3/write_lp?db=t&precision=s&no_sync=true`, { method: 'POST', body: `m,h=h${i} v=${i}i ${i + 1}` });
+      assert.equal(res.status, 204);
+    }
+    const pending = fetch(`${url}/api/v3/write_lp?db=t&precision=s`, { method: 'POST', body: 'm,h=last v=99i 100' });
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    child.kill('SIGTERM');
+    assert.equal((await pending).status, 204, 'the in-flight write is answered by the final flush');
+    const code = await exited;
+    assert.equal(code, 0);
+    console.log(`# graceful stop took ${(performance.now() - t0).toFixed(0)} ms`);
+    const { child: again, url: url2, exited: againExited } = await startServer(dir, 10);
+    try {
+      const res = await fetch(`${url2}/api/v3/query_sql?db=t&format=csv&q=${encodeURIComponent('SELECT h, v FROM m ORDER BY v')}`);
+      assert.equal(await res.text(), 'h,v\nh0,0\nh1,1\nh2,2\nh3,3\nh4,4\nlast,99\n');
+    } finally {
+      again.kill('SIGKILL');
+      await againExited;
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
