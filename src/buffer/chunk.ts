@@ -8,9 +8,10 @@
  * null. Appending a WAL `TableChunk` is a few `TypedArray.set` copies plus one index remap per
  * dictionary column.
  */
-import { FieldKind, type ColumnData, type ColumnId, type TableChunk } from '../wal/model.js';
+import { FieldKind, allocateColumnValues, type ColumnData, type ColumnId, type ColumnValues, type TableChunk } from '../wal/model.js';
 
-type Values = BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array;
+type Values = ColumnValues;
+const allocate = allocateColumnValues;
 
 /** Rows per full segment: a multiple of DuckDB's vector size (2 048), so no scan straddles two. */
 export const SEGMENT_ROWS = 65_536;
@@ -92,24 +93,6 @@ export class ColumnBuffer {
     let size = this.dictionaryBytes;
     for (let s = 0; s < this.segments.length; s++) size += this.segments[s]!.byteLength + (this.validity[s]?.byteLength ?? 0);
     return size;
-  }
-}
-
-function allocate(kind: FieldKind, capacity: number): Values {
-  switch (kind) {
-    case FieldKind.Tag:
-    case FieldKind.String:
-      return new Uint32Array(capacity);
-    case FieldKind.Int64:
-      return new BigInt64Array(capacity);
-    case FieldKind.UInt64:
-      return new BigUint64Array(capacity);
-    case FieldKind.Float64:
-      return new Float64Array(capacity);
-    case FieldKind.Boolean:
-      return new Uint8Array(capacity);
-    default:
-      throw new Error(`unknown field kind ${String(kind)}`);
   }
 }
 

@@ -83,6 +83,28 @@ export interface WriteBatch {
 /** The type of a catalog column. */
 export type ColumnType = 'tag' | 'time' | 'int64' | 'uint64' | 'float64' | 'string' | 'bool';
 
+/** The typed array a column of `kind` is held in: dictionary indices (Uint32) for tags and strings. */
+export type ColumnValues = BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array;
+
+/** A zeroed array for `capacity` values of a column of `kind`. */
+export function allocateColumnValues(kind: FieldKind, capacity: number): ColumnValues {
+  switch (kind) {
+    case FieldKind.Int64:
+      return new BigInt64Array(capacity);
+    case FieldKind.UInt64:
+      return new BigUint64Array(capacity);
+    case FieldKind.Float64:
+      return new Float64Array(capacity);
+    case FieldKind.Boolean:
+      return new Uint8Array(capacity);
+    case FieldKind.Tag:
+    case FieldKind.String:
+      return new Uint32Array(capacity);
+    default:
+      throw new Error(`unknown field kind ${String(kind)}`);
+  }
+}
+
 /** A column as the catalog defines it. */
 export interface ColumnDefinition {
   id: ColumnId;

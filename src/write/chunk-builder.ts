@@ -1,22 +1,8 @@
-import type { ColumnData, ColumnId, FieldKind, TableChunk } from '../wal/model.js';
-import { FieldKind as Kind } from '../wal/model.js';
+import type { ColumnData, ColumnId, ColumnValues, FieldKind, TableChunk } from '../wal/model.js';
+import { FieldKind as Kind, allocateColumnValues } from '../wal/model.js';
 
-type Values = BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array;
-
-function allocValues(kind: FieldKind, capacity: number): Values {
-  switch (kind) {
-    case Kind.Int64:
-      return new BigInt64Array(capacity);
-    case Kind.UInt64:
-      return new BigUint64Array(capacity);
-    case Kind.Float64:
-      return new Float64Array(capacity);
-    case Kind.Boolean:
-      return new Uint8Array(capacity);
-    default:
-      return new Uint32Array(capacity);
-  }
-}
+type Values = ColumnValues;
+const allocValues = allocateColumnValues;
 
 /** One column of a chunk being built: a typed array grown by doubling, a validity bitmap once a row lacks a value. */
 class ColumnBuilder {

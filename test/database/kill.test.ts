@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,36 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { SluiceDatabase } from '../../src/database/database.js';
 import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { LocalObjectStore } from '../../src/objectstore/local.js';
+import { runChildUntilKilled } from '../support/kill-harness.js';
 
 const CYCLES = Number(process.env.DB_KILL_CYCLES ?? 12);
 const WRITERS = 4;
 const childScript = fileURLToPath(new URL('../support/db-kill-child.ts', import.meta.url));
-
-function runChildUntilKilled(args: string[], killAfterMs: number, attempted: Set<number>, acked: Set<number>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let pending = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) {
-        if (line === 'READY') timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        else if (line.startsWith('T ')) attempted.add(Number(line.slice(2)));
-        else if (line.startsWith('A ')) acked.add(Number(line.slice(2)));
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`child exited with ${code} before the kill: ${stderr}`));
-    });
-  });
-}
 
 test(`a database killed with SIGKILL while writing and snapshotting answers every acknowledged write exactly once after a restart (${CYCLES} cycles)`, { timeout: 600_000 }, async () => {
   const seed = testSeed();
@@ -50,7 +24,7 @@ test(`a database killed with SIGKILL while writing and snapshotting answers ever
   try {
     for (let run = 1; run <= CYCLES; run++) {
       const args = [dir, String(WRITERS), String(run), String(2 + rng.nextInt(30)), String(20 + rng.nextInt(200))];
-      await runChildUntilKilled(args, 100 + rng.nextInt(700), attempted, acked);
+      await runChildUntilKilled(childScript, args, 100 + rng.nextInt(700), attempted, acked);
       const store = await LocalObjectStore.open({ root: dir });
       const db = await SluiceDatabase.open({ store, nodeId: 'kill', wal: { gen1Duration: '1m' } });
       try {

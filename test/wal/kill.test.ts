@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { LocalObjectStore } from '../../src/objectstore/local.js';
 import { openWal } from '../../src/wal/object-store-wal.js';
 import { RecordingNotifier, rowValues } from '../support/wal-helpers.js';
+import { runChildUntilKilled } from '../support/kill-harness.js';
 
 const CYCLES = Number(process.env.KILL_CYCLES ?? 20);
 const WRITERS = 4;
@@ -17,34 +17,6 @@ const childScript = fileURLToPath(new URL('../support/wal-kill-child.ts', import
 interface CycleLog {
   attempted: Set<number>;
   acked: Set<number>;
-}
-
-function runChildUntilKilled(dir: string, run: number, intervalMs: number, killAfterMs: number, log: CycleLog): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, dir, String(WRITERS), String(run), String(intervalMs)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let pending = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      for (const line of lines) {
-        if (line === 'READY') timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        else if (line.startsWith('T ')) log.attempted.add(Number(line.slice(2)));
-        else if (line.startsWith('A ')) log.acked.add(Number(line.slice(2)));
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`child exited with ${code} before the kill: ${stderr}`));
-    });
-  });
 }
 
 test(`a WAL killed with SIGKILL under ${WRITERS} concurrent writers loses and duplicates nothing acknowledged (${CYCLES} cycles)`, { timeout: 300_000 }, async () => {
@@ -57,7 +29,7 @@ test(`a WAL killed with SIGKILL under ${WRITERS} concurrent writers loses and du
     for (let run = 1; run <= CYCLES; run++) {
       const intervalMs = 2 + rng.nextInt(40);
       const killAfterMs = 50 + rng.nextInt(400);
-      await runChildUntilKilled(dir, run, intervalMs, killAfterMs, log);
+      await runChildUntilKilled(childScript, [dir, String(WRITERS), String(run), String(intervalMs)], killAfterMs, log.attempted, log.acked);
 
       const store = await LocalObjectStore.open({ root: dir });
       const notifier = new RecordingNotifier();
