@@ -22,6 +22,7 @@ import type { Precision } from '../write/precision.js';
 import { parsePrecision } from '../write/precision.js';
 import type { TokenStore } from './auth.js';
 import { Metrics } from './metrics.js';
+import { BodyTooLargeError, readBodyInto } from './body.js';
 
 export const SLUICE_VERSION = '0.1.0';
 
@@ -157,26 +158,19 @@ export class SluiceServer {
     const tooLarge = () => new HttpError(413, `max request size (${this.maxBytes} bytes) exceeded`, 'text/plain; charset=utf-8', { Connection: 'close' });
     if (declared > this.maxBytes) throw tooLarge();
     const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
-    const chunks: Buffer[] = [];
-    let total = 0;
     try {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        total += chunk.length;
-        // A gzip bomb stops here: at most max + one chunk is ever inflated.
-        if (total > this.maxBytes) {
-          if (source !== req) {
-            req.unpipe(source as NodeJS.WritableStream);
-            source.destroy();
-          }
-          throw tooLarge();
-        }
-        chunks.push(chunk);
-      }
+      // Inflated bytes are counted too: a gzip bomb stops at the limit.
+      return await readBodyInto(source, encoding === 'gzip' ? NaN : declared, this.maxBytes);
     } catch (err) {
-      if (err instanceof HttpError) throw err;
+      if (err instanceof BodyTooLargeError) {
+        if (source !== req) {
+          req.unpipe(source as NodeJS.WritableStream);
+          source.destroy();
+        }
+        throw tooLarge();
+      }
       throw new HttpError(400, `could not read the request body: ${(err as Error).message}`);
     }
-    return Buffer.concat(chunks, total);
   }
 
   get db(): SluiceDatabase {
