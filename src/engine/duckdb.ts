@@ -1,11 +1,13 @@
 /**
  * The embedded SQL engine: one DuckDB instance, locked down at open (no file or network access
  * outside Sluice's own directories), and two table functions that let DuckDB scan buffered
- * chunks where they are, in JS typed arrays: `sluice_chunk(serial, decoded)` copies 2 048 rows
+ * chunks where they are, in JS typed arrays: `sluice_chunk(serial, decoded, sorted)` copies 2 048 rows
  * of each projected column per call into DuckDB's vectors (one `memcpy` per column, no per-value
  * work, nothing stored twice). Dictionary columns come out as ENUMs over the chunk's dictionary
  * (`decoded`: their indices are the enum's codes, so a cast gives the strings and columns a query
- * does not read cost nothing) or as raw UINTEGER indices.
+ * does not read cost nothing) or as raw UINTEGER indices. `sorted` declares each enum over the
+ * dictionary in sorted order (codes remapped as they are copied), so ordering by the enum is
+ * ordering by the strings — what snapshots sort by — without ever making the strings.
  */
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBInstance, DuckDBTableFunction, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
@@ -110,6 +112,8 @@ interface ChunkScan {
   ids: number[];
   /** Per column: the byte width of its values in DuckDB (enum codes may be 1 or 2 bytes). */
   widths: number[];
+  /** Per column: dictionary code → code in the sorted enum, when the scan sorts dictionaries. */
+  remaps: Array<Uint32Array | undefined>;
 }
 
 export class Engine {
@@ -198,7 +202,7 @@ export class Engine {
       // deduplication later, never a wrong answer.
       const tags = [...state.columns].filter(([, kind]) => kind === FieldKind.Tag).map(([id]) => `c${id}`);
       const key = `hash(${['t', ...tags].join(', ')})`;
-      const scan = `sluice_chunk(${state.serial}::UBIGINT, false)`;
+      const scan = `sluice_chunk(${state.serial}::UBIGINT, false, false)`;
       const sql = `SELECT count(*) FROM (SELECT ${key} AS h FROM ${scan} WHERE r >= ${from} AND r < ${end}) n JOIN (SELECT ${key} AS h FROM ${scan}) m ON m.h = n.h`;
       const pairs = Number((await con.runAndReadAll(sql)).getRows()[0]![0]);
       // Each new row matches itself once; any more is a duplicate point (or a hash collision).
@@ -214,6 +218,7 @@ export class Engine {
     const rowIds = new BigInt64Array(vectorSize);
     const codes8 = new Uint8Array(vectorSize);
     const codes16 = new Uint16Array(vectorSize);
+    const codes32 = new Uint32Array(vectorSize);
     const lookup = (serial: unknown): ColumnarSource => {
       const source = this.sources.get(Number(serial));
       if (source === undefined) throw new Error(`no buffered chunk ${String(serial)}`);
@@ -221,30 +226,41 @@ export class Engine {
     };
     const chunkFn = DuckDBTableFunction.create({
       name: 'sluice_chunk',
-      parameterTypes: [UBIGINT, BOOLEAN],
+      parameterTypes: [UBIGINT, BOOLEAN, BOOLEAN],
       supportsProjectionPushdown: true,
       bindFunction: (info) => {
         try {
           const source = lookup(info.getParameter(0));
           const decoded = info.getParameter(1) === true;
+          const sorted = info.getParameter(2) === true;
           const ids = [...source.columns.keys()].sort((a, b) => a - b);
           info.addResultColumn('r', BIGINT);
           info.addResultColumn('t', TIMESTAMP_NS);
           const widths: number[] = [];
+          const remaps: Array<Uint32Array | undefined> = [];
           for (const id of ids) {
             const column = source.columns.get(id)!;
             let type = mirrorType(column.kind);
             let width = BYTES_PER_VALUE[column.kind]!;
+            let remap: Uint32Array | undefined;
             if (decoded && column.dictionary !== undefined) {
               // The dictionary as of now: every row this scan reads has its code in it.
-              const e = ENUM(column.dictionary.length === 0 ? [''] : column.dictionary.slice());
+              let values = column.dictionary.length === 0 ? [''] : column.dictionary.slice();
+              if (sorted) {
+                const order = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
+                remap = new Uint32Array(values.length);
+                order.forEach((code, rank) => (remap![code] = rank));
+                values = order.map((code) => values[code]!);
+              }
+              const e = ENUM(values);
               type = e;
               width = e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4;
             }
             widths.push(width);
+            remaps.push(remap);
             info.addResultColumn(`c${id}`, type);
           }
-          const scan: ChunkScan = { source, end: source.rowCount, ids, widths };
+          const scan: ChunkScan = { source, end: source.rowCount, ids, widths, remaps };
           info.setBindData(scan);
           info.setCardinality(scan.end, true);
         } catch (err) {
@@ -281,7 +297,13 @@ export class Engine {
           const column = scan.source.columns.get(scan.ids[index - 2]!)!;
           const width = scan.widths[index - 2]!;
           const values = column.segments[seg]!;
-          if (column.dictionary !== undefined && width < 4) {
+          const remap = scan.remaps[index - 2];
+          if (remap !== undefined) {
+            const codes = width === 1 ? codes8 : width === 2 ? codes16 : codes32;
+            const src = values as Uint32Array;
+            for (let i = 0; i < n; i++) codes[i] = remap[src[at + i]!]!;
+            duckdb.copy_data_to_vector(vector, 0, codes.buffer, 0, n * width);
+          } else if (column.dictionary !== undefined && width < 4) {
             // Enum codes narrower than the buffer's Uint32 indices: narrow them (codes fit by construction).
             const narrow = width === 1 ? codes8 : codes16;
             narrow.set(values.subarray(at, at + n) as Uint32Array);

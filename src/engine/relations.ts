@@ -15,8 +15,8 @@ export function tableColumns(columns: Iterable<ColumnDefinition>): ColumnDefinit
 }
 
 /** The scan of one buffered chunk, in place (see `Engine`'s table functions). */
-function scanOf(state: MirrorState): string {
-  return `sluice_chunk(${state.serial}::UBIGINT, true)`;
+function scanOf(state: MirrorState, sorted = false): string {
+  return `sluice_chunk(${state.serial}::UBIGINT, true, ${sorted})`;
 }
 
 /** SELECT over a buffer mirror with dictionary columns decoded, every table column present, plus `__ord`. */
@@ -28,9 +28,12 @@ export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDe
  * The deduplicated rows of one mirror: grouped on the raw dictionary indices and time (integers,
  * far cheaper than strings), each field its last non-null value by row order; decoded afterwards.
  */
-export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[]): string {
+export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[], options: { enums?: boolean } = {}): string {
+  // `enums`: dictionary columns stay ENUMs over their sorted dictionary (ordered like the strings,
+  // written to Parquet as strings) instead of being cast to VARCHAR — for snapshots.
+  const enums = options.enums === true;
   // No two rows share tags and time (checked as rows arrive): nothing to merge, just decode.
-  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, scanOf(state), undefined);
+  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, scanOf(state, enums), undefined, enums);
   const keys = ['t'];
   const select = ['t'];
   for (const col of columns) {
@@ -42,11 +45,11 @@ export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefin
       select.push(`arg_max(c${col.id}, r) FILTER (WHERE c${col.id} IS NOT NULL) AS c${col.id}`);
     }
   }
-  const inner = `(SELECT ${select.join(', ')} FROM ${scanOf(state)} GROUP BY ${keys.join(', ')})`;
-  return decodeMirrorSql(state, columns, inner, undefined);
+  const inner = `(SELECT ${select.join(', ')} FROM ${scanOf(state, enums)} GROUP BY ${keys.join(', ')})`;
+  return decodeMirrorSql(state, columns, inner, undefined, enums);
 }
 
-function decodeMirrorSql(state: MirrorState, columns: readonly ColumnDefinition[], from: string, extra: string | undefined): string {
+function decodeMirrorSql(state: MirrorState, columns: readonly ColumnDefinition[], from: string, extra: string | undefined, enums = false): string {
   const select: string[] = [];
   for (const col of columns) {
     if (col.type === 'time') {
@@ -54,7 +57,7 @@ function decodeMirrorSql(state: MirrorState, columns: readonly ColumnDefinition[
     } else if (!state.columns.has(col.id)) {
       select.push(`NULL::${sqlType(col.type)} AS ${quoteIdent(col.name)}`);
     } else if (col.type === 'tag' || col.type === 'string') {
-      select.push(`CAST(m.c${col.id} AS VARCHAR) AS ${quoteIdent(col.name)}`);
+      select.push(enums ? `m.c${col.id} AS ${quoteIdent(col.name)}` : `CAST(m.c${col.id} AS VARCHAR) AS ${quoteIdent(col.name)}`);
     } else {
       select.push(`m.c${col.id} AS ${quoteIdent(col.name)}`);
     }

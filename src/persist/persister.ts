@@ -129,7 +129,7 @@ export class Persister {
     const path = join(this.options.scratchDir, `snapshot-${process.pid}-${++scratchSerial}.parquet`);
     const tags = columns.filter((c) => c.type === 'tag').map((c) => c.name);
     const sql =
-      `COPY (${mirrorDedupSql(state!, columns)} ORDER BY ${order.join(', ')}) ` +
+      `COPY (${mirrorDedupSql(state!, columns, { enums: true })} ORDER BY ${order.join(', ')}) ` +
       `TO ${quoteString(path)} (FORMAT parquet, COMPRESSION ${this.options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${this.options.rowGroupSize ?? 100_000}, ` +
       `KV_METADATA {sluice_tags: ${quoteString(JSON.stringify(tags))}, sluice_chunk_time_ns: ${quoteString(String(chunk.chunkTimeNs))}})`;
     let rowCount: number;
