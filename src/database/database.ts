@@ -100,6 +100,7 @@ export class SluiceDatabase {
         notifier: new CatalogApplier(state.catalog, buffer),
         clock,
         logger,
+        onEpochClaimed: (w) => persister.setFenceCheck(() => w.checkFence()),
         ...(options.wal === undefined ? {} : { config: options.wal }),
         ...(options.rng === undefined ? {} : { rng: options.rng }),
         ...(state.lastSnapshot === undefined ? {} : { lastSnapshot: state.lastSnapshot }),

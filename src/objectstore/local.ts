@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { posix, resolve } from 'node:path';
 import type { Fs } from '../effects/fs.js';
 import { NodeFs, hasErrorCode } from '../effects/fs.js';
+import { testSwitches } from '../effects/test-switches.js';
 import type { Rng } from '../effects/rng.js';
 import { SystemRng } from '../effects/rng.js';
 import { AlreadyExistsError, InvalidKeyError, LockedError, NotFoundError, StoreIoError } from './errors.js';
@@ -121,7 +122,7 @@ export class LocalObjectStore implements ObjectStore {
     }
     try {
       await handle.write(data);
-      await handle.sync();
+      if (!testSwitches.ackBeforeFsync) await handle.sync();
     } catch (err) {
       // Never fsync this handle again: its dirty pages may be gone. Drop the temp; the caller
       // retries with a fresh file. Cleanup errors are ignored: open() removes stale temps.
@@ -145,7 +146,7 @@ export class LocalObjectStore implements ObjectStore {
     if (mode === 'overwrite') {
       try {
         await this.fs.rename(tempPath, path);
-        await this.fs.syncDir(dir);
+        if (!testSwitches.skipDirFsync) await this.fs.syncDir(dir);
       } catch (err) {
         await this.fs.unlink(tempPath).catch(() => undefined);
         throw ioError(`publishing ${key}`, key, err);
@@ -169,7 +170,7 @@ export class LocalObjectStore implements ObjectStore {
       throw ioError(`publishing ${key}`, key, err);
     }
     try {
-      await this.fs.syncDir(dir);
+      if (!testSwitches.skipDirFsync) await this.fs.syncDir(dir);
     } catch (err) {
       // The name exists but may not survive a crash: report failure; a retry finds the name,
       // syncs the directory and lets the caller check the content is its own.

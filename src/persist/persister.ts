@@ -58,9 +58,18 @@ export class Persister {
   readonly stats: SnapshotStats = { snapshots: 0, files: 0, rows: 0, bytes: 0, lastDurationMs: 0, putRetries: 0 };
   private closed = false;
   private readonly logger: WalLogger;
+  private fenceCheck: () => Promise<void> = async () => undefined;
 
   constructor(private readonly options: PersisterOptions) {
     this.logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Sets the writer-fence check run before the catalog and the manifest are written: a fenced
+   * (zombie) writer must not commit a snapshot over the newer writer's.
+   */
+  setFenceCheck(check: () => Promise<void>): void {
+    this.fenceCheck = check;
   }
 
   close(): void {
@@ -85,6 +94,7 @@ export class Persister {
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 2, chunks.length) }, worker));
     const files = results.filter((f): f is PersistedFile => f !== undefined);
+    await this.fenceCheck();
     const catKey = catalogKey(nodeId, details.snapshotSequenceNumber);
     const catalogBytes = catalog.serialize();
     await this.retry(catKey, () => store.put(catKey, catalogBytes, 'overwrite'));

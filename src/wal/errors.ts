@@ -72,3 +72,13 @@ export class MissingWalFileError extends WalError {
     super('MISSING_WAL_FILE', `WAL file ${walFileSequenceNumber} is missing (${key}); replay cannot continue past the gap`);
   }
 }
+
+/** A newer writer claimed this node id: this one must stop writing (it is a zombie). */
+export class FencedError extends WalError {
+  constructor(
+    readonly ownEpoch: bigint,
+    readonly newerEpoch: bigint,
+  ) {
+    super('FENCED', `writer epoch ${ownEpoch} was fenced: a newer writer claimed epoch ${newerEpoch} for this node id`);
+  }
+}

@@ -6,6 +6,8 @@ import { SystemRng } from '../effects/rng.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { AlreadyExistsError, NotFoundError } from '../objectstore/errors.js';
 import { probeConditionalPut } from '../objectstore/probe.js';
+import { testSwitches } from '../effects/test-switches.js';
+import { EpochFence } from './fencing.js';
 import { decodeWalFileHeader, encodeOp, encodeWalFile, type FileBufferHolder } from './codec.js';
 import { resolveWalConfig, gen1DurationNs, type WalConfig } from './config.js';
 import { BufferFullError, InvalidWalConfigError, WalShutdownError, WalStoppedError } from './errors.js';
@@ -43,8 +45,13 @@ export interface OpenWalOptions {
   clock?: Clock;
   rng?: Rng;
   logger?: WalLogger;
-  /** Written into every file header; a fencing layer raises it for each new writer. Default 0. */
-  writerEpoch?: bigint;
+  /**
+   * Claim a writer epoch for the node id at open and re-check it after every WAL put, before
+   * acknowledging (see {@link EpochFence}). Default true; off only for tools that read a WAL.
+   */
+  fencing?: boolean;
+  /** Called once the epoch is claimed, before replay (which may re-run snapshots). */
+  onEpochClaimed?: (wal: ObjectStoreWal) => void;
   /** The last persisted snapshot, if any (from the snapshot manifests). */
   lastSnapshot?: PersistedSnapshotMarker;
   /** Start the background flusher (interval and size triggered). Default true. */
@@ -133,7 +140,8 @@ export class ObjectStoreWal {
   private readonly clock: Clock;
   private readonly rng: Rng;
   private readonly logger: WalLogger;
-  private readonly writerEpoch: bigint;
+  private writerEpoch = 0n;
+  private fence: EpochFence | undefined;
   private readonly primaryNotifier: WalFileNotifier;
   private readonly addedNotifiers: WalFileNotifier[] = [];
   private readonly tracker: SnapshotTracker;
@@ -178,7 +186,6 @@ export class ObjectStoreWal {
     this.clock = options.clock ?? new SystemClock();
     this.rng = options.rng ?? new SystemRng();
     this.logger = options.logger ?? silentLogger;
-    this.writerEpoch = options.writerEpoch ?? 0n;
     this.primaryNotifier = options.notifier;
     this.nextWalSeq = options.nextWalSequenceNumber;
     this.oldestWalFile = options.oldestWalFile;
@@ -413,6 +420,9 @@ export class ObjectStoreWal {
 
     try {
       await this.putWalFile(seq, bytes, putId);
+      // A newer writer may have claimed the node id while this one wrote: then nothing in this
+      // file may be acknowledged or applied (the newer writer may never read it).
+      await this.fence?.check();
     } catch (err) {
       permit?.release();
       this.stop(err);
@@ -461,9 +471,17 @@ export class ObjectStoreWal {
         return;
       } catch (err) {
         if (err instanceof AlreadyExistsError) {
-          if (await this.isOurOwnFile(key, putId)) {
+          const owner = await this.ownerOf(key, putId);
+          if (owner === 'self') {
             this.markPutHealthy();
             return;
+          }
+          if (owner === 'zombie') {
+            // Written by a fenced writer after this one claimed its epoch and listed the WAL:
+            // that writer re-checked its epoch after the put and never acknowledged it.
+            this.logger.warn({ key }, 'removing a WAL file a fenced writer wrote after this writer took over');
+            await this.store.delete(key);
+            continue;
           }
           throw new WalStoppedError(`another process has written WAL file ${seq} (${key}) ahead of this one`, { cause: err });
         }
@@ -478,15 +496,22 @@ export class ObjectStoreWal {
     }
   }
 
-  private async isOurOwnFile(key: string, putId: Uint8Array): Promise<boolean> {
+  /**
+   * Who wrote the WAL file a create-only put found under `key`: this writer (an earlier attempt
+   * whose answer was lost: same put id), a fenced writer of an older epoch, or someone else.
+   */
+  private async ownerOf(key: string, putId: Uint8Array): Promise<'self' | 'zombie' | 'other'> {
     for (let attempt = 1; ; attempt++) {
       try {
         const existing = await this.store.get(key);
+        if (testSwitches.skipPutIdCheck) return 'self'; // deliberately broken (tests only)
         const header = decodeWalFileHeader(existing, key);
-        return Buffer.compare(Buffer.from(header.putId), Buffer.from(putId)) === 0;
+        if (Buffer.compare(Buffer.from(header.putId), Buffer.from(putId)) === 0) return 'self';
+        if (this.fence !== undefined && header.writerEpoch < this.writerEpoch) return 'zombie';
+        return 'other';
       } catch (err) {
-        if (err instanceof NotFoundError) return false;
-        if (err instanceof Error && (err as { code?: string }).code === 'CORRUPT_WAL_FILE') return false;
+        if (err instanceof NotFoundError) return 'other';
+        if (err instanceof Error && (err as { code?: string }).code === 'CORRUPT_WAL_FILE') return 'other';
         this.logger.warn({ err, key, attempt }, 'reading back a conflicting WAL file failed; retrying');
         await this.clock.sleep(this.backoffMs(attempt));
       }
@@ -525,6 +550,12 @@ export class ObjectStoreWal {
    */
   async cleanupSnapshot(details: SnapshotDetails, permit: SnapshotPermit): Promise<void> {
     try {
+      try {
+        await this.fence?.check(); // a zombie must not delete what the newer writer replays
+      } catch (err) {
+        this.stop(err);
+        return;
+      }
       const lastSnapshotted = details.lastWalSequenceNumber;
       const deleteThrough = lastSnapshotted - this.config.snapshottedWalFilesToKeep;
       while (this.oldestWalFile <= deleteThrough) {
@@ -608,9 +639,37 @@ export class ObjectStoreWal {
     await this.releaseWriterLock();
   }
 
+  /**
+   * Throws {@link FencedError} if a newer writer has claimed this node id (the persister calls it
+   * before committing a snapshot, and cleanup before deleting WAL files).
+   */
+  async checkFence(): Promise<void> {
+    await this.fence?.check();
+  }
+
+  /** The epoch this writer claimed (0 without fencing). */
+  epoch(): bigint {
+    return this.writerEpoch;
+  }
+
   /** Takes the store's writer lock for this node id, where the store has one. */
   async acquireWriterLock(): Promise<void> {
     if (isWriterLockable(this.store)) this.writerLock = await this.store.acquireLock(this.nodeId);
+  }
+
+  /** Claims the next writer epoch of the node id (before replay; {@link openWal} does it). */
+  async claimEpoch(): Promise<void> {
+    assert(this.fence === undefined && this.nextWalSeq === 1 && this.stats.flushCount === 0, 'claim the epoch before replay and writes');
+    this.fence = await EpochFence.claim({
+      store: this.store,
+      nodeId: this.nodeId,
+      clock: this.clock,
+      rng: this.rng,
+      logger: this.logger,
+      retryBaseDelayMs: this.config.putRetryBaseDelayMs,
+      retryMaxDelayMs: this.config.putRetryMaxDelayMs,
+    });
+    this.writerEpoch = this.fence.epoch;
   }
 
   private async releaseWriterLock(): Promise<void> {
@@ -689,6 +748,9 @@ export async function openWal(options: OpenWalOptions): Promise<ObjectStoreWal> 
   const wal = new ObjectStoreWal({ ...options, nextWalSequenceNumber: 1, oldestWalFile: 1 });
   await wal.acquireWriterLock();
   try {
+    // The claim comes before replay lists the WAL: see EpochFence for why that order matters.
+    if (options.fencing ?? true) await wal.claimEpoch();
+    options.onEpochClaimed?.(wal);
     await wal.replay(options);
   } catch (err) {
     await wal.shutdown().catch(() => undefined); // releases the lock; the replay error is what matters

@@ -33,3 +33,26 @@ export function parseWalFileKey(key: string, nodeId: string): number | undefined
   const seq = Number(match[1]);
   return seq >= 1 ? seq : undefined;
 }
+
+/** Digits of the zero-padded epoch in an epoch object's name. */
+const EPOCH_DIGITS = 16;
+const EPOCH_NAME = /^(\d{16})\.epoch$/;
+
+/** `<nodeId>/epochs/`: where writers of a node id claim their epochs (never deleted). */
+export function epochPrefix(nodeId: string): string {
+  return `${nodeId}/epochs/`;
+}
+
+/** The key of writer epoch `epoch`: `<nodeId>/epochs/<epoch, 16 digits>.epoch`. */
+export function epochKey(nodeId: string, epoch: bigint): string {
+  if (epoch < 1n || epoch > 9_999_999_999_999_999n) throw new RangeError(`writer epoch ${epoch} does not fit in ${EPOCH_DIGITS} digits`);
+  return `${epochPrefix(nodeId)}${String(epoch).padStart(EPOCH_DIGITS, '0')}.epoch`;
+}
+
+/** The epoch in an epoch object key of this node, or undefined if the key is not one. */
+export function parseEpochKey(key: string, nodeId: string): bigint | undefined {
+  const prefix = epochPrefix(nodeId);
+  if (!key.startsWith(prefix)) return undefined;
+  const match = EPOCH_NAME.exec(key.slice(prefix.length));
+  return match === null ? undefined : BigInt(match[1]!);
+}

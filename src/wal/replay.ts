@@ -1,3 +1,4 @@
+import { testSwitches } from '../effects/test-switches.js';
 import type { Clock } from '../effects/clock.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { listAll } from '../objectstore/types.js';
@@ -177,6 +178,11 @@ export async function replayWal(args: ReplayArgs): Promise<ReplayStats> {
     stats.opsApplied += contents.ops.length;
     stats.bytesRead += fetched.bytes.length;
     args.onProgress?.({ filesDone: i + 1, filesTotal: toReplay.length, opsApplied: stats.opsApplied, bytesRead: stats.bytesRead });
+  }
+  if (testSwitches.keepSequenceAfterQuarantine && stats.quarantined.length > 0) {
+    // deliberately broken (tests only): number from the last good file, reusing quarantined numbers
+    const good = seqs.filter((s) => !stats.quarantined.some((q) => q.walFileSequenceNumber === s));
+    stats.nextWalSequenceNumber = Math.max(lastSnapshotted, ...good) + 1;
   }
   stats.durationMs = args.clock.monotonicMs() - startMs;
   args.logger.info({ files: stats.filesReplayed, ops: stats.opsApplied, bytes: stats.bytesRead, durationMs: stats.durationMs, quarantined: stats.quarantined.length }, 'WAL replayed');

@@ -172,7 +172,7 @@ test("another writer's file under our next number stops the WAL; every waiter ge
   // A second writer on the same node id writes file 1 first.
   const foreign = encodeWalContents(
     { persistTimestampMs: 0, minTimestampNs: 0n, maxTimestampNs: 0n, walFileNumber: 1, ops: [writeOp(0n)] },
-    { nodeId: 'node-a', writerEpoch: 0n, putId: new Uint8Array(16).fill(9) },
+    { nodeId: 'node-a', writerEpoch: wal.epoch() + 1n, putId: new Uint8Array(16).fill(9) },
   );
   await memory.put(walFileKey('node-a', 1), foreign, 'create');
   const ack = wal.writeOps([writeOp(1n)]);
