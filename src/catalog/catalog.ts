@@ -1,5 +1,6 @@
 import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, DbId, TableId } from '../wal/model.js';
 import { CatalogError } from './errors.js';
+import { isBareJsonDocument, openSealedDocument, sealDocument, SealedDocumentError } from './sealed-json.js';
 
 /** Limits on the catalog's size; InfluxDB 3 Core's messages are kept so clients understand them. */
 export interface CatalogLimits {
@@ -54,8 +55,10 @@ export function validateObjectName(what: 'table' | 'column', name: string): void
   if (CONTROL.test(name)) throw new CatalogError('INVALID_NAME', `${what} name ${JSON.stringify(name)} contains a control character`);
 }
 
-/** The version of the catalog's serialized form. */
-export const CATALOG_FORMAT_VERSION = 1;
+/** The version of the catalog's serialized form: 2 is sealed (checksummed); 1, bare JSON, is still read. */
+export const CATALOG_FORMAT_VERSION = 2;
+/** The kind in a sealed catalog's header line. */
+const CATALOG_KIND = 'CATALOG';
 
 interface SerializedCatalog {
   version: number;
@@ -195,7 +198,7 @@ export class Catalog {
     }
   }
 
-  /** The catalog as a versioned JSON document (persisted with each snapshot). */
+  /** The catalog as a sealed, versioned JSON document (persisted with each snapshot; see sealed-json.ts). */
   serialize(): Uint8Array {
     const doc: SerializedCatalog = {
       version: CATALOG_FORMAT_VERSION,
@@ -209,38 +212,90 @@ export class Catalog {
           .map((t) => ({ id: t.id, name: t.name, nextColumnId: t.nextColumnId, columns: [...t.columnsById.values()].sort((a, b) => a.id - b.id) })),
       })),
     };
-    return Buffer.from(JSON.stringify(doc));
+    return sealDocument(CATALOG_KIND, CATALOG_FORMAT_VERSION, Buffer.from(`${JSON.stringify(doc)}\n`));
   }
 
-  /** Reads what {@link serialize} wrote; CatalogError naming the problem for anything else. */
+  /**
+   * Reads what {@link serialize} wrote (or the bare JSON of version 1); CatalogError CORRUPT
+   * saying what is wrong for anything else: a damaged file is refused, never misread.
+   */
   static deserialize(bytes: Uint8Array, limits: CatalogLimits = defaultCatalogLimits()): Catalog {
-    let doc: SerializedCatalog;
+    const corrupt = (what: string): never => {
+      throw new CatalogError('CORRUPT', `catalog file ${what}`);
+    };
+    let json = bytes;
+    let version = 1;
+    if (!isBareJsonDocument(bytes)) {
+      try {
+        ({ version, payload: json } = openSealedDocument(bytes, CATALOG_KIND));
+      } catch (err) {
+        if (!(err instanceof SealedDocumentError)) throw err;
+        return corrupt(`is damaged: ${err.message}`);
+      }
+      if (version !== CATALOG_FORMAT_VERSION) return corrupt(`has unsupported version ${version} (this build reads 1 and ${CATALOG_FORMAT_VERSION})`);
+    }
+    let raw: unknown;
     try {
-      doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as SerializedCatalog;
+      raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
     } catch (err) {
-      throw new CatalogError('CORRUPT', `catalog file is not valid JSON: ${(err as Error).message}`);
+      return corrupt(`is not valid JSON: ${(err as Error).message}`);
     }
-    if (typeof doc !== 'object' || doc === null || doc.version !== CATALOG_FORMAT_VERSION) {
-      throw new CatalogError('CORRUPT', `unsupported catalog version ${JSON.stringify((doc as { version?: unknown } | null)?.version)}`);
-    }
+    const doc = readSerializedCatalog(raw, version, corrupt);
     const catalog = new Catalog(limits);
     try {
       for (const db of doc.databases) {
         catalog.applyCatalogBatch({ databaseId: db.id, databaseName: db.name, timeNs: 0n, ops: [{ kind: 'createDatabase' }] });
+        const dbSchema = catalog.databasesById.get(db.id)!;
         for (const t of db.tables) {
-          for (const c of t.columns) if (!COLUMN_TYPES.has(c.type)) throw new CatalogError('CORRUPT', `unknown column type ${JSON.stringify(c.type)}`);
           catalog.applyCatalogBatch({ databaseId: db.id, databaseName: db.name, timeNs: 0n, ops: [{ kind: 'createTable', tableId: t.id, tableName: t.name, columns: t.columns }] });
-          catalog.databasesById.get(db.id)!.tablesById.get(t.id)!.nextColumnId = Math.max(t.nextColumnId, catalog.databasesById.get(db.id)!.tablesById.get(t.id)!.nextColumnId);
+          const table = dbSchema.tablesById.get(t.id)!;
+          table.nextColumnId = Math.max(t.nextColumnId, table.nextColumnId);
         }
-        catalog.databasesById.get(db.id)!.nextTableId = Math.max(db.nextTableId, catalog.databasesById.get(db.id)!.nextTableId);
+        dbSchema.nextTableId = Math.max(db.nextTableId, dbSchema.nextTableId);
       }
       catalog.nextDatabaseId = Math.max(doc.nextDatabaseId, catalog.nextDatabaseId);
     } catch (err) {
-      if (err instanceof CatalogError) throw err;
-      throw new CatalogError('CORRUPT', `catalog file is malformed: ${(err as Error).message}`);
+      if (err instanceof CatalogError) return corrupt(`is inconsistent: ${err.message}`);
+      throw err;
     }
     return catalog;
   }
+}
+
+/** Checks the shape of a parsed catalog document: every id an integer, every name a string. */
+function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: string) => never): SerializedCatalog {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const id = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : corrupt(`is malformed: ${what} is not a non-negative integer`));
+  const name = (v: unknown, what: string): string => (typeof v === 'string' ? v : corrupt(`is malformed: ${what} is not a string`));
+  const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : corrupt(`is malformed: ${what} is not an array`));
+  if (!isObject(raw)) return corrupt('is not a JSON object');
+  if (raw.version !== version) return corrupt(`has version ${JSON.stringify(raw.version)} in a version ${version} document`);
+  return {
+    version,
+    nextDatabaseId: id(raw.nextDatabaseId, 'nextDatabaseId'),
+    databases: list(raw.databases, 'databases').map((db, d) => {
+      if (!isObject(db)) return corrupt(`is malformed: databases[${d}] is not an object`);
+      return {
+        id: id(db.id, `databases[${d}].id`),
+        name: name(db.name, `databases[${d}].name`),
+        nextTableId: id(db.nextTableId, `databases[${d}].nextTableId`),
+        tables: list(db.tables, `databases[${d}].tables`).map((t, i) => {
+          const at = `databases[${d}].tables[${i}]`;
+          if (!isObject(t)) return corrupt(`is malformed: ${at} is not an object`);
+          return {
+            id: id(t.id, `${at}.id`),
+            name: name(t.name, `${at}.name`),
+            nextColumnId: id(t.nextColumnId, `${at}.nextColumnId`),
+            columns: list(t.columns, `${at}.columns`).map((c, j): ColumnDefinition => {
+              if (!isObject(c)) return corrupt(`is malformed: ${at}.columns[${j}] is not an object`);
+              if (!COLUMN_TYPES.has(c.type as ColumnType)) return corrupt(`is malformed: unknown column type ${JSON.stringify(c.type)} at ${at}.columns[${j}]`);
+              return { id: id(c.id, `${at}.columns[${j}].id`), name: name(c.name, `${at}.columns[${j}].name`), type: c.type as ColumnType };
+            }),
+          };
+        }),
+      };
+    }),
+  };
 }
 
 function addColumn(table: TableSchema, column: ColumnDefinition): void {

@@ -3,6 +3,7 @@
  * and the point the WAL replay starts from.
  */
 import { Catalog, type CatalogLimits } from '../catalog/catalog.js';
+import { CatalogError } from '../catalog/errors.js';
 import { listAll, type ObjectStore } from '../objectstore/types.js';
 import { PersistError } from './errors.js';
 import { decodeManifest, snapshotPrefix, type PersistedFile, type SnapshotManifest } from './manifest.js';
@@ -31,18 +32,26 @@ export async function loadPersistedState(store: ObjectStore, nodeId: string, opt
   const newest = manifests[0];
   let catalog = new Catalog(options.limits);
   if (newest !== undefined) {
-    const bytes = await store.get(newest.catalogKey);
-    try {
-      catalog = Catalog.deserialize(bytes, options.limits);
-    } catch (err) {
-      throw new PersistError('CORRUPT_CATALOG', `catalog ${newest.catalogKey} (of snapshot ${newest.snapshotSequenceNumber}) is damaged: ${(err as Error).message}`, newest.catalogKey, { cause: err });
-    }
+    catalog = decodeCatalogFile(await store.get(newest.catalogKey), newest.catalogKey, options.limits, `of snapshot ${newest.snapshotSequenceNumber}`);
   }
   return {
     manifests,
     catalog,
     lastSnapshot: newest === undefined ? undefined : { snapshotSequenceNumber: newest.snapshotSequenceNumber, lastWalSequenceNumber: newest.walFileSequenceNumber },
   };
+}
+
+/**
+ * Verifies and reads a catalog file; any damage is a `PersistError` CORRUPT_CATALOG naming the
+ * key (`context` says more, e.g. which snapshot it belongs to).
+ */
+export function decodeCatalogFile(bytes: Uint8Array, key: string, limits?: CatalogLimits, context?: string): Catalog {
+  try {
+    return Catalog.deserialize(bytes, limits);
+  } catch (err) {
+    if (!(err instanceof CatalogError)) throw err;
+    throw new PersistError('CORRUPT_CATALOG', `catalog ${key}${context === undefined ? '' : ` (${context})`} is damaged: ${err.message}`, key, { cause: err });
+  }
 }
 
 /** The Parquet files every committed snapshot added, by database and table. */

@@ -1,12 +1,17 @@
 /**
- * Snapshot manifests: the commit point of a snapshot. One JSON object per snapshot at
+ * Snapshot manifests: the commit point of a snapshot. One sealed JSON document (a checksummed
+ * header line, then the JSON: see sealed-json.ts) per snapshot at
  * `<node>/snapshots/<16-digit inverted sequence>.info.json` (so a plain sorted listing is newest
  * first), naming the catalog written with it and every Parquet file it added. A Parquet file no
  * manifest names is garbage from an unfinished snapshot and is never read.
  */
+import { isBareJsonDocument, openSealedDocument, sealDocument, SealedDocumentError } from '../catalog/sealed-json.js';
 import { PersistError } from './errors.js';
 
-export const MANIFEST_FORMAT_VERSION = 1;
+/** The manifest version this build writes: 2 is sealed (checksummed); 1, bare JSON, is still read. */
+export const MANIFEST_FORMAT_VERSION = 2;
+/** The kind in a sealed manifest's header line. */
+const MANIFEST_KIND = 'MANIFEST';
 /** Sequence numbers are inverted against this (2^53 - 1, exact in a JS number) so newer keys sort first. */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -60,9 +65,11 @@ export function parquetKey(nodeId: string, dbId: number, tableId: number, chunkT
   return `${nodeId}/dbs/${dbId}/${tableId}/${date}/${time}/${String(walSeq).padStart(11, '0')}.parquet`;
 }
 
+/** The manifest as a sealed document of the current version (whatever `m.version` says). */
 export function encodeManifest(m: SnapshotManifest): Uint8Array {
   const json = {
     ...m,
+    version: MANIFEST_FORMAT_VERSION,
     files: m.files.map((f) => ({
       ...f,
       chunkTimeNs: String(f.chunkTimeNs),
@@ -70,23 +77,37 @@ export function encodeManifest(m: SnapshotManifest): Uint8Array {
       maxTimeNs: String(f.maxTimeNs),
     })),
   };
-  return new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`);
+  return sealDocument(MANIFEST_KIND, MANIFEST_FORMAT_VERSION, new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`));
 }
 
-/** Parses and checks a manifest; any damage is a `PersistError` naming the key. */
+/**
+ * Verifies, parses and checks a manifest (sealed version 2, or bare JSON version 1); any damage
+ * is a `PersistError` CORRUPT_MANIFEST naming the key.
+ */
 export function decodeManifest(bytes: Uint8Array, key: string): SnapshotManifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    throw new PersistError('CORRUPT_MANIFEST', `snapshot manifest ${key} is not valid JSON: ${(err as Error).message}`, key);
-  }
   const bad = (what: string): never => {
     throw new PersistError('CORRUPT_MANIFEST', `snapshot manifest ${key}: ${what}`, key);
   };
-  if (typeof raw !== 'object' || raw === null) return bad('not an object');
+  let json = bytes;
+  let version = 1;
+  if (!isBareJsonDocument(bytes)) {
+    try {
+      ({ version, payload: json } = openSealedDocument(bytes, MANIFEST_KIND));
+    } catch (err) {
+      if (!(err instanceof SealedDocumentError)) throw err;
+      return bad(err.message);
+    }
+    if (version !== MANIFEST_FORMAT_VERSION) return bad(`unsupported version ${version} (this build reads 1 and ${MANIFEST_FORMAT_VERSION})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+  } catch (err) {
+    return bad(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('not an object');
   const o = raw as Record<string, unknown>;
-  if (o.version !== MANIFEST_FORMAT_VERSION) return bad(`unsupported version ${JSON.stringify(o.version)}`);
+  if (o.version !== version) return bad(`version ${JSON.stringify(o.version)} in a version ${version} document`);
   const int = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : bad(`${what} is not a non-negative integer`));
   const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : bad(`${what} is not a string`));
   const big = (v: unknown, what: string): bigint => {
@@ -113,13 +134,13 @@ export function decodeManifest(bytes: Uint8Array, key: string): SnapshotManifest
     };
   });
   const manifest: SnapshotManifest = {
-    version: MANIFEST_FORMAT_VERSION,
+    version,
     nodeId: str(o.nodeId, 'nodeId'),
     snapshotSequenceNumber,
     walFileSequenceNumber: int(o.walFileSequenceNumber, 'walFileSequenceNumber'),
     catalogKey: str(o.catalogKey, 'catalogKey'),
     createdAtMs: int(o.createdAtMs, 'createdAtMs'),
-    forced: o.forced === true,
+    forced: typeof o.forced === 'boolean' ? o.forced : bad('forced is not a boolean'),
     files,
   };
   return manifest;

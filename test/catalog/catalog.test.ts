@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Catalog, validateDatabaseName, validateObjectName } from '../../src/catalog/catalog.js';
+import { crc32 } from 'node:zlib';
+import { Catalog, CATALOG_FORMAT_VERSION, validateDatabaseName, validateObjectName } from '../../src/catalog/catalog.js';
 import { CatalogError } from '../../src/catalog/errors.js';
 import type { CatalogBatch } from '../../src/wal/model.js';
 
@@ -56,6 +57,51 @@ test('the serialized catalog reads back equal; damaged or foreign files are Cata
   assert.equal(Buffer.from(Catalog.deserialize(bytes).serialize()).toString(), Buffer.from(bytes).toString());
   for (const bad of ['', '{', 'null', '{"version":2}', '{"version":1,"databases":[{"id":0,"name":"x","tables":[{"id":0,"name":"t","columns":[{"id":0,"name":"c","type":"weird"}]}]}]}', '{"version":1}']) {
     assert.throws(() => Catalog.deserialize(Buffer.from(bad)), CatalogError, bad);
+  }
+});
+
+/** A JSON payload behind a freshly computed header: the structural checks (not the checksum) must catch it. */
+function seal(json: string): Buffer {
+  const payload = Buffer.from(json);
+  return Buffer.concat([Buffer.from(`SLUICE-CATALOG v2 len=${payload.length} crc32=${crc32(payload).toString(16).padStart(8, '0')}\n`), payload]);
+}
+
+test('golden bytes: the catalog is a sealed JSON document (version 2), exactly so', () => {
+  const c = new Catalog();
+  c.applyCatalogBatch(batch);
+  const json =
+    '{"version":2,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}]}]}]}\n';
+  assert.equal(CATALOG_FORMAT_VERSION, 2);
+  assert.equal(Buffer.from(c.serialize()).toString(), seal(json).toString());
+  assert.equal(Buffer.from(c.serialize()).toString().split('\n')[0], 'SLUICE-CATALOG v2 len=260 crc32=3f50b0fd');
+});
+
+test('a version 1 catalog (bare JSON, written before catalogs were sealed) is still read', () => {
+  const c = new Catalog();
+  c.applyCatalogBatch(batch);
+  const v1 = Buffer.from(c.serialize()).toString().split('\n')[1]!.replace('"version":2', '"version":1');
+  assert.equal(Buffer.from(Catalog.deserialize(Buffer.from(v1)).serialize()).toString(), Buffer.from(c.serialize()).toString());
+});
+
+test('damaged sealed catalogs and well-sealed nonsense are CatalogError CORRUPT saying what is wrong', () => {
+  const c = new Catalog();
+  c.applyCatalogBatch(batch);
+  const text = Buffer.from(c.serialize()).toString();
+  const json = text.slice(text.indexOf('\n') + 1);
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['a renamed table, checksum kept', Buffer.from(text.replace('"cpu"', '"cpv"')), /checksum mismatch/],
+    ['truncated', Buffer.from(text.slice(0, -3)), /truncated or extended/],
+    ['manifest header', Buffer.from(text.replace('SLUICE-CATALOG', 'SLUICE-MANIFEST')), /SLUICE-MANIFEST document/],
+    ['version 3', Buffer.from(text.replace(' v2 ', ' v3 ')), /unsupported version 3/],
+    ['payload version 1', seal(json.replace('"version":2', '"version":1')), /version 1 in a version 2 document/],
+    ['string id', seal(json.replace('"id":3', '"id":"3"')), /databases\[0\]\.id is not a non-negative integer/],
+    ['name not a string', seal(json.replace('"name":"cpu"', '"name":7')), /tables\[0\]\.name is not a string/],
+    ['tables missing', seal(json.replace('"tables":', '"tablez":')), /tables is not an array/],
+    ['unknown type', seal(json.replace('"float64"', '"float65"')), /unknown column type/],
+    ['two tables with one name', seal(json.replace('"name":"cpu","nextColumnId":3,"columns":[', '"name":"cpu","nextColumnId":3,"columns":[]},{"id":1,"name":"cpu","nextColumnId":3,"columns":[')), /inconsistent/],
+  ];
+  for (const [what, bytes, message] of cases) {
+    assert.throws(() => Catalog.deserialize(bytes), (err: unknown) => err instanceof CatalogError && err.code === 'CORRUPT' && message.test(err.message), what);
   }
 });
 
