@@ -11,6 +11,9 @@ import { parseArgs } from 'node:util';
 import { SluiceDatabase, listSnapshots } from '../database/database.js';
 import { LocalObjectStore } from '../objectstore/local.js';
 import { MemoryObjectStore } from '../objectstore/memory.js';
+import { ObjectStoreError, UnsafeStoreError } from '../objectstore/errors.js';
+import { probeConditionalPut } from '../objectstore/probe.js';
+import { S3ObjectStore } from '../objectstore/s3.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { TokenStore } from '../server/auth.js';
 import { SLUICE_VERSION, SluiceServer } from '../server/http.js';
@@ -22,12 +25,23 @@ interface FlagSpec {
   type: 'string' | 'boolean';
   default?: string;
   help: string;
+  /** Environment variables read after SLUICE_<FLAG>, in order (the AWS ones for S3). */
+  env?: string[];
 }
 
 const STORE_FLAGS: Record<string, FlagSpec> = {
   'node-id': { type: 'string', default: 'sluice-node', help: 'identifies this writer; the prefix of every object it writes' },
-  'object-store': { type: 'string', default: 'file', help: 'where WAL, Parquet and catalog go: file | memory' },
+  'object-store': { type: 'string', default: 'file', help: 'where WAL, Parquet and catalog go: file | memory | s3' },
   'data-dir': { type: 'string', default: './data', help: 'the directory of the file object store' },
+  bucket: { type: 'string', default: '', help: 'the S3 bucket (with --object-store s3)', env: ['INFLUXDB3_BUCKET'] },
+  'aws-endpoint': { type: 'string', default: '', help: 'an S3-compatible endpoint URL (default: AWS)', env: ['AWS_ENDPOINT', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'] },
+  'aws-default-region': { type: 'string', default: 'us-east-1', help: 'the S3 region', env: ['AWS_DEFAULT_REGION', 'AWS_REGION'] },
+  'aws-access-key-id': { type: 'string', default: '', help: 'S3 access key (default: the AWS credential chain)', env: ['AWS_ACCESS_KEY_ID'] },
+  'aws-secret-access-key': { type: 'string', default: '', help: 'S3 secret key', env: ['AWS_SECRET_ACCESS_KEY'] },
+  'aws-session-token': { type: 'string', default: '', help: 'S3 session token', env: ['AWS_SESSION_TOKEN'] },
+  'aws-allow-http': { type: 'boolean', help: 'allow a plain http:// S3 endpoint', env: ['AWS_ALLOW_HTTP'] },
+  'object-store-prefix': { type: 'string', default: '', help: 'a key prefix inside the bucket, before the node id' },
+  'unsafe-skip-store-probe': { type: 'boolean', help: 'UNSAFE: use a store that fails the conditional-put probe (a second writer can overwrite acknowledged WAL files)' },
 };
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
@@ -80,7 +94,7 @@ function help(command?: string): string {
   const lines = [c.summary, '', `Usage: ${c.usage}`, '', 'Flags:'];
   for (const [name, f] of Object.entries(c.flags)) {
     const def = f.type === 'boolean' ? '' : f.default === '' || f.default === undefined ? '' : ` (default ${f.default})`;
-    lines.push(`  --${name.padEnd(32)} ${f.help}${def}  [${envName(name)}]`);
+    lines.push(`  --${name.padEnd(32)} ${f.help}${def}  [${[envName(name), ...(f.env ?? [])].join(', ')}]`);
   }
   return lines.join('\n');
 }
@@ -102,7 +116,7 @@ function parse(command: string, argv: string[]): { values: Record<string, string
   const values: Record<string, string | boolean> = {};
   for (const [name, f] of Object.entries(spec)) {
     const given = parsed.values[name];
-    const env = process.env[envName(name)];
+    const env = [envName(name), ...(f.env ?? [])].map((e) => process.env[e]).find((v) => v !== undefined && v !== '');
     if (given !== undefined) values[name] = given as string | boolean;
     else if (env !== undefined) values[name] = f.type === 'boolean' ? env === 'true' || env === '1' : env;
     else values[name] = f.type === 'boolean' ? false : (f.default ?? '');
@@ -129,8 +143,31 @@ async function openStore(values: Record<string, string | boolean>): Promise<Obje
   const kind = String(values['object-store']);
   if (kind === 'memory') return new MemoryObjectStore();
   if (kind === 'file') return LocalObjectStore.open({ root: String(values['data-dir']) });
-  if (kind === 's3') throw new UsageError('--object-store s3 is not available yet');
-  throw new UsageError(`--object-store: expected file or memory, got ${JSON.stringify(kind)}`);
+  if (kind === 's3') {
+    const bucket = String(values.bucket);
+    if (bucket === '') throw new UsageError('--object-store s3 needs --bucket (or INFLUXDB3_BUCKET)');
+    const accessKeyId = String(values['aws-access-key-id']);
+    const secretAccessKey = String(values['aws-secret-access-key']);
+    if ((accessKeyId === '') !== (secretAccessKey === '')) throw new UsageError('--aws-access-key-id and --aws-secret-access-key go together');
+    const endpoint = String(values['aws-endpoint']);
+    const prefix = String(values['object-store-prefix']);
+    const sessionToken = String(values['aws-session-token']);
+    try {
+      return new S3ObjectStore({
+        bucket,
+        region: String(values['aws-default-region']),
+        allowHttp: values['aws-allow-http'] === true,
+        ...(endpoint === '' ? {} : { endpoint }),
+        ...(prefix === '' ? {} : { prefix }),
+        ...(accessKeyId === '' ? {} : { accessKeyId, secretAccessKey }),
+        ...(sessionToken === '' ? {} : { sessionToken }),
+      });
+    } catch (err) {
+      if (err instanceof ObjectStoreError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  throw new UsageError(`--object-store: expected file, memory or s3, got ${JSON.stringify(kind)}`);
 }
 
 function isLoopback(host: string): boolean {
@@ -147,6 +184,18 @@ async function serve(argv: string[]): Promise<void> {
   if (host !== 'localhost' && isIP(host) === 0) throw new UsageError(`--http-bind: ${JSON.stringify(host)} is not an IP address`);
   const nodeId = String(values['node-id']);
   const store = await openStore(values);
+  const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
+  if (skipStoreProbe) {
+    logger.warn({ objectStore: store.description }, 'UNSAFE: --unsafe-skip-store-probe: the store is not checked for create-only puts; if it ignores them, a second writer can overwrite acknowledged WAL files');
+  } else {
+    try {
+      await probeConditionalPut(store, `${nodeId}/probe`);
+    } catch (err) {
+      await store.close();
+      if (err instanceof UnsafeStoreError) throw new UsageError(`${err.message}. Sluice's fencing needs conditional puts (If-None-Match: *); refusing to start. Use a store that honours them, or pass --unsafe-skip-store-probe to run anyway and risk losing acknowledged writes.`);
+      throw err;
+    }
+  }
   const tokens = await TokenStore.open(store, nodeId);
   const withoutAuth = values['without-auth'] === true;
   if (!isLoopback(host) && tokens.count === 0 && !withoutAuth) {
@@ -169,6 +218,7 @@ async function serve(argv: string[]): Promise<void> {
     wal,
     logger,
     queryTimeoutMs: durationMs(String(values['query-timeout']), 'query-timeout'),
+    skipStoreProbe: true, // probed above, before anything else touched the store
     ...(values['query-memory-limit'] === '' ? {} : { queryMemoryLimit: String(values['query-memory-limit']) }),
     ...(values['force-snapshot-mem-threshold'] === '' ? {} : { forceSnapshotBytes: int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold') }),
     onReplayProgress: (p) => logger.info({ ...p }, 'replaying WAL'),
