@@ -269,7 +269,7 @@ function catalogOf(databases: number, tablesPer: number, columnsPer: number, nam
   for (let d = 0; d < databases; d++) {
     const ops: CatalogOp[] = [{ kind: 'createDatabase' }];
     for (let t = 0; t < tablesPer; t++) {
-      ops.push({ kind: 'createTable', tableId: t, tableName: name('table', t), columns: [{ id: 0, name: 'time', type: 'time' }, ...Array.from({ length: columnsPer }, (_, k) => ({ id: k + 1, name: name('column', k), type: (['tag', 'int64', 'uint64', 'float64', 'string', 'bool'] as const)[k % 6] }))] });
+      ops.push({ kind: 'createTable', tableId: t, tableName: name('table', t), columns: [{ id: 0, name: 'time', type: 'time' }, ...Array.from({ length: columnsPer }, (_, k) => ({ id: k + 1, name: name('column', k), type: (['tag', 'int64', 'uint64', 'float64', 'string', 'bool'] as const)[k % 6]! }))] });
     }
     c.applyCatalogBatch({ databaseId: d * 2, databaseName: `db_${d}`, timeNs: 0n, ops });
   }
