@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { Fs, FsFileHandle, FsStat } from './fs.js';
 import type { Rng } from './rng.js';
+import { SeededRng } from './rng.js';
 
 type Entry = { kind: 'file'; ino: number } | { kind: 'dir'; dir: SimDir };
 
@@ -69,6 +71,14 @@ export class SimFs implements Fs {
   readonly opCounts = new Map<SimFsOp, number>();
   /** When set, every call is appended here (for tests that pin the order of calls). */
   trace: Array<{ op: SimFsOp; path: string }> | undefined;
+  /**
+   * Every `sync` called again on a handle whose earlier `sync` failed (refused with EIO): the
+   * dirty pages of such a handle may be gone, so a "successful" second fsync would lie. A test
+   * asserts this stays empty.
+   */
+  readonly syncRetriesAfterFailure: string[] = [];
+  /** While recording (see {@link startRecording}): the disk as it was before each call took effect. */
+  private recorded: SimFs[] | undefined;
 
   constructor(private nowMs: () => number = () => 0) {}
 
@@ -141,6 +151,77 @@ export class SimFs implements Fs {
     this.faults = [];
   }
 
+  /** Total calls made (every operation). */
+  callCount(): number {
+    let n = 0;
+    for (const c of this.opCounts.values()) n += c;
+    return n;
+  }
+
+  /**
+   * A deep copy of the disk — durable and pending state alike — with no faults, freeze or open
+   * handles: what a power loss at this instant would start from.
+   */
+  clone(): SimFs {
+    const copy = new SimFs(this.nowMs);
+    const dirs = new Map<SimDir, SimDir>();
+    const copyEntry = (e: Entry): Entry => (e.kind === 'file' ? e : { kind: 'dir', dir: copyDir(e.dir) });
+    const copyDir = (dir: SimDir): SimDir => {
+      const done = dirs.get(dir);
+      if (done !== undefined) return done;
+      const out = newDir();
+      dirs.set(dir, out);
+      for (const [name, e] of dir.entries) out.entries.set(name, copyEntry(e));
+      for (const [name, e] of dir.durable) out.durable.set(name, copyEntry(e));
+      out.pending = dir.pending.map((group) => group.map((c) => ({ name: c.name, entry: c.entry === undefined ? undefined : copyEntry(c.entry) })));
+      return out;
+    };
+    copy.root = copyDir(this.root);
+    // Buffers are never changed in place (writes push new ones), so sharing them is safe.
+    for (const [ino, inode] of this.inodes) copy.inodes.set(ino, { durable: inode.durable, pending: [...inode.pending], mtimeMs: inode.mtimeMs });
+    copy.nextIno = this.nextIno;
+    return copy;
+  }
+
+  /**
+   * Starts keeping a {@link clone} of the disk before each call takes effect: each is one
+   * instant the process could die at. {@link stopRecording} returns them, plus the disk after
+   * the last call.
+   */
+  startRecording(): void {
+    this.recorded = [];
+  }
+
+  /** Stops recording; returns the disk before each recorded call, then the disk now. */
+  stopRecording(): SimFs[] {
+    const images = this.recorded ?? [];
+    this.recorded = undefined;
+    images.push(this.clone());
+    return images;
+  }
+
+  /** A digest of what the process sees (paths and bytes): equal digests, equal disks. */
+  digest(): string {
+    const hash = createHash('sha1');
+    const dirs: string[] = [];
+    const walk = (dir: SimDir, path: string): void => {
+      for (const [name, e] of [...dir.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+        const p = `${path}/${name}`;
+        if (e.kind === 'dir') {
+          dirs.push(p);
+          walk(e.dir, p);
+        } else {
+          const bytes = volatileBytes(this.inodes.get(e.ino)!);
+          hash.update(`${p}\0${bytes.length}\0`);
+          hash.update(bytes);
+        }
+      }
+    };
+    walk(this.root, '');
+    hash.update(dirs.join('\0'));
+    return hash.digest('hex');
+  }
+
   /** Every file reachable from the root as the process sees it: path → bytes. */
   listFiles(): Map<string, Buffer> {
     const out = new Map<string, Buffer>();
@@ -167,6 +248,7 @@ export class SimFs implements Fs {
       }
       this.opsUntilFreeze--;
     }
+    this.recorded?.push(this.clone());
     this.opCounts.set(op, (this.opCounts.get(op) ?? 0) + 1);
     this.trace?.push({ op, path });
     for (const f of this.faults) {
@@ -237,6 +319,7 @@ export class SimFs implements Fs {
     this.setEntry(dir, name, { kind: 'file', ino });
     const generation = this.generation;
     let isClosed = false;
+    let hasFailedSync = false;
     const check = (syscall: string): void => {
       if (generation !== this.generation || isClosed) throw fsError('EBADF', syscall, path);
     };
@@ -248,12 +331,17 @@ export class SimFs implements Fs {
         inode.mtimeMs = this.nowMs();
       },
       sync: async () => {
+        if (hasFailedSync) {
+          // Linux would report success here with the dirty data gone: refuse, and record it.
+          this.syncRetriesAfterFailure.push(path);
+          throw fsError('EIO', 'fsync (retried on a handle whose fsync failed)', path);
+        }
         try {
           await this.enter('sync', path);
         } catch (err) {
-          // Like Linux after a failed fsync: the dirty data is dropped, so a second fsync on
-          // this handle would "succeed" with the data gone.
+          // Like Linux after a failed fsync: the dirty data is dropped.
           inode.pending = [];
+          hasFailedSync = true;
           throw err;
         }
         check('fsync');
@@ -363,4 +451,69 @@ export class SimFs implements Fs {
     dir.durable = new Map(dir.entries);
     dir.pending = [];
   }
+}
+
+/** What the disk kept of its pending changes in one crash state. */
+export type CrashOutcome = 'keepNothing' | 'keepAll' | `seeded-${number}`;
+
+/** One state a power loss can leave: the disk after dying before call `cut` (of `calls`). */
+export interface CrashState {
+  /** Calls that took effect before the death (`calls` = after the last one). */
+  cut: number;
+  calls: number;
+  outcome: CrashOutcome;
+  /** The disk after the power loss, ready to recover on. */
+  fs: SimFs;
+}
+
+/** Options of {@link crashStates}. */
+export interface CrashStateOptions {
+  /** Seeded outcomes per cut besides keep-nothing and keep-all (each file and directory keeps a seeded in-order prefix, the last write maybe torn). Default 4. */
+  seededPerCut?: number;
+  /** Base seed of the seeded outcomes. */
+  seed?: number;
+  /** Skip states whose disk equals one already given (default true). */
+  isDistinct?: boolean;
+  /**
+   * What else a state's check depends on at a cut (e.g. which writes were acknowledged by
+   * then): states are equal only when their disks and these keys are.
+   */
+  keyOf?: (cut: number) => string;
+}
+
+/**
+ * Every crash state of one recorded sequence of calls ({@link SimFs.startRecording}): each
+ * prefix of the calls as the instant of death, times what the disk kept — nothing pending,
+ * everything pending, and `seededPerCut` seeded subsets with tearing. States whose post-crash
+ * disk equals an earlier one are skipped unless `isDistinct` is false; `skipped` counts them.
+ */
+export function* crashStates(images: readonly SimFs[], options: CrashStateOptions = {}): Generator<CrashState, { states: number; skipped: number }> {
+  const seededPerCut = options.seededPerCut ?? 4;
+  const seed = options.seed ?? 0;
+  const isDistinct = options.isDistinct ?? true;
+  const seen = new Set<string>();
+  let states = 0;
+  let skipped = 0;
+  const calls = images.length - 1;
+  for (let cut = 0; cut < images.length; cut++) {
+    const outcomes: CrashOutcome[] = ['keepNothing', 'keepAll'];
+    for (let i = 0; i < seededPerCut; i++) outcomes.push(`seeded-${i}`);
+    for (const outcome of outcomes) {
+      const fs = images[cut]!.clone();
+      if (outcome === 'keepNothing') fs.crash(new SeededRng(0), 'dropAll');
+      else if (outcome === 'keepAll') fs.crash(new SeededRng(0), 'keepAll');
+      else fs.crash(new SeededRng((seed + cut * 7919 + Number(outcome.slice(7)) * 104_729) >>> 0), 'random');
+      if (isDistinct) {
+        const d = `${options.keyOf?.(cut) ?? ''}|${fs.digest()}`;
+        if (seen.has(d)) {
+          skipped++;
+          continue;
+        }
+        seen.add(d);
+      }
+      states++;
+      yield { cut, calls, outcome, fs };
+    }
+  }
+  return { states, skipped };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SimFs } from '../../src/effects/sim-fs.js';
+import { SimFs, crashStates } from '../../src/effects/sim-fs.js';
 import { SeededRng, testSeed } from '../../src/effects/rng.js';
 
 async function writeFile(sim: SimFs, path: string, data: string, opts: { sync: boolean }): Promise<void> {
@@ -116,9 +116,70 @@ test('faults: the k-th call fails, transiently or persistently; a failed fsync d
   await h.write(Buffer.from('pending'));
   sim.failAt('sync', 1, 'EIO');
   await assert.rejects(h.sync(), { code: 'EIO' });
-  await h.sync(); // "succeeds" — but the data is gone: why fsync must never be retried on a handle
+  assert.deepEqual(sim.syncRetriesAfterFailure, []);
+  // On Linux this second fsync "succeeds" with the data gone: SimFs refuses it and records it.
+  await assert.rejects(h.sync(), { code: 'EIO' });
+  assert.deepEqual(sim.syncRetriesAfterFailure, ['/g']);
   sim.crash(new SeededRng(1), 'keepAll');
   assert.equal(await text(sim, '/g'), '');
+});
+
+test('a clone is a separate disk with the same durable and pending state', async () => {
+  const sim = new SimFs();
+  await sim.mkdirp('/d');
+  await sim.syncDir('/');
+  await writeFile(sim, '/d/synced', 'kept', { sync: true });
+  await sim.syncDir('/d');
+  await writeFile(sim, '/d/pending', 'maybe', { sync: false });
+  const copy = sim.clone();
+  assert.equal(copy.digest(), sim.digest());
+  await sim.unlink('/d/synced');
+  assert.notEqual(copy.digest(), sim.digest(), 'changing the original leaves the clone alone');
+  copy.crash(new SeededRng(1), 'dropAll');
+  assert.deepEqual([...copy.listFiles().keys()], ['/d/synced']);
+  assert.equal(await text(copy, '/d/synced'), 'kept');
+});
+
+test('crash states: every cut of a recorded sequence × keep nothing, keep all and seeded subsets, without repeats', async () => {
+  const sim = new SimFs();
+  await sim.mkdirp('/d');
+  await sim.syncDir('/');
+  sim.startRecording();
+  const h = await sim.createExclusive('/d/.t.tmp'); // 1
+  await h.write(Buffer.alloc(9000, 7)); // 2
+  await h.sync(); // 3
+  await h.close(); // 4
+  await sim.link('/d/.t.tmp', '/d/t'); // 5
+  let ackedAfterCalls = -1;
+  await sim.syncDir('/d'); // 6
+  ackedAfterCalls = sim.callCount();
+  await sim.unlink('/d/.t.tmp'); // 7
+  const images = sim.stopRecording();
+  assert.equal(images.length, 8, 'one image before each of the 7 calls, and one after the last');
+  const seen = new Set<string>();
+  let states = 0;
+  let torn = 0;
+  const gen = crashStates(images, { seededPerCut: 20, seed: 5, keyOf: (cut) => String(cut >= ackedAfterCalls) });
+  for (;;) {
+    const next = gen.next();
+    if (next.done === true) {
+      assert.equal(next.value.states, states);
+      assert.ok(next.value.skipped > 0, 'equal states are given once');
+      break;
+    }
+    const { cut, fs } = next.value;
+    states++;
+    const key = `${cut >= ackedAfterCalls}|${fs.digest()}`;
+    assert.ok(!seen.has(key));
+    seen.add(key);
+    const files = fs.listFiles();
+    const t = files.get('/d/t');
+    if (cut >= ackedAfterCalls) assert.equal(t?.length, 9000, `cut ${cut}: the published file is whole`);
+    const tmp = files.get('/d/.t.tmp');
+    if (tmp !== undefined && tmp.length !== 0 && tmp.length !== 9000) torn++;
+  }
+  assert.ok(states >= 5, `${states} states`);
+  assert.ok(torn > 0, 'some states tear the unsynced write');
 });
 
 test('freezeAfter: calls after the k-th never settle', async () => {
