@@ -1,0 +1,251 @@
+// `npm run bench:ingest [-- flags]`: end-to-end ingest through the real server. Generates the
+// TSBS cpu-only dataset (seeded, deterministic), starts `sluice serve` on a temporary directory,
+// drives it over HTTP with N keep-alive connections in a closed loop, prints lines/s, latency
+// percentiles, server CPU, peak RSS and bytes on disk, verifies with SQL that every acknowledged
+// line is there, then SIGKILLs the server and measures the restart (WAL replay) — verified too.
+//
+// Flags: --lines 1000000 --hosts 1000 --batch 5000 --connections 4,16 --fields int|float
+//        --endpoint /api/v3/write_lp|/api/v2/write|/write --flush-interval 1s --no-restart
+//        --server-flag=--wal-flush-size=4194304 (repeatable; passed to `sluice serve`)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '1000000' },
+    hosts: { type: 'string', default: '1000' },
+    batch: { type: 'string', default: '5000' },
+    connections: { type: 'string', default: '4,16' },
+    fields: { type: 'string', default: 'int' },
+    endpoint: { type: 'string', default: '/api/v3/write_lp' },
+    'flush-interval': { type: 'string', default: '1s' },
+    seed: { type: 'string', default: '1' },
+    'no-restart': { type: 'boolean', default: false },
+    'server-flag': { type: 'string', multiple: true, default: [] },
+  },
+});
+const LINES = Number(values.lines);
+const HOSTS = Number(values.hosts);
+const BATCH = Number(values.batch);
+const CONNECTIONS = values.connections.split(',').map(Number);
+const FIELDS = values.fields === 'float' ? 'float' : 'int';
+const ENDPOINT = values.endpoint;
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+// ---- the dataset ------------------------------------------------------------------------------
+
+/**
+ * TSBS devops cpu-only lines: measurement `cpu`, 10 tags per host, 10 fields (usage_user …
+ * usage_guest_nice) as a clamped random walk per host, one row per host every 10 s, time-major,
+ * ns timestamps from 2025-01-01. Returned as request bodies of `batch` lines.
+ */
+function generate(lines: number, hosts: number, batch: number, fields: 'int' | 'float', seed: number): Buffer[] {
+  let state = seed >>> 0 || 1;
+  const rand = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+  const regions = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
+  const names = ['usage_user', 'usage_system', 'usage_idle', 'usage_nice', 'usage_iowait', 'usage_irq', 'usage_softirq', 'usage_steal', 'usage_guest', 'usage_guest_nice'];
+  const tags: string[] = [];
+  const walk: number[][] = [];
+  for (let h = 0; h < hosts; h++) {
+    const region = regions[Math.floor(rand() * regions.length)]!;
+    tags.push(
+      `cpu,hostname=host_${h},region=${region},datacenter=${region}${'abc'[Math.floor(rand() * 3)]},rack=${Math.floor(rand() * 100)},os=Ubuntu${rand() < 0.5 ? '16.04LTS' : '15.10'},arch=${rand() < 0.5 ? 'x64' : 'x86'},team=${['SF', 'NYC', 'LON', 'CHI'][Math.floor(rand() * 4)]},service=${Math.floor(rand() * 20)},service_version=${Math.floor(rand() * 2)},service_environment=${['production', 'staging', 'test'][Math.floor(rand() * 3)]} `,
+    );
+    walk.push(names.map(() => rand() * 100));
+  }
+  const bodies: Buffer[] = [];
+  const start = 1_735_689_600_000_000_000n;
+  let parts: string[] = [];
+  for (let i = 0; i < lines; i++) {
+    const h = i % hosts;
+    const w = walk[h]!;
+    let line = tags[h]!;
+    for (let f = 0; f < names.length; f++) {
+      w[f] = Math.min(100, Math.max(0, w[f]! + (rand() - 0.5) * 2));
+      line += `${f === 0 ? '' : ','}${names[f]}=${fields === 'int' ? `${Math.floor(w[f]!)}i` : w[f]!.toFixed(2)}`;
+    }
+    parts.push(`${line} ${start + BigInt(Math.floor(i / hosts)) * 10_000_000_000n}`);
+    if (parts.length === batch || i === lines - 1) {
+      bodies.push(Buffer.from(`${parts.join('\n')}\n`));
+      parts = [];
+    }
+  }
+  return bodies;
+}
+
+// ---- the server -------------------------------------------------------------------------------
+
+interface Server {
+  child: ChildProcess;
+  url: URL;
+  startMs: number;
+  readyMs: number;
+  exited: Promise<void>;
+}
+
+function startServer(dataDir: string): Promise<Server> {
+  const startMs = performance.now();
+  const args = [cli, 'serve', '--data-dir', dataDir, '--http-bind', '127.0.0.1:0', '--wal-flush-interval', values['flush-interval'], '--log-format', 'json', '--log-level', 'info', ...values['server-flag']];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      log += chunk;
+      const m = /"msg":"listening","address":"([^"]+)"/.exec(log);
+      if (m !== null) resolve({ child, url: new URL(`http://${m[1]}`), startMs, readyMs: performance.now() - startMs, exited });
+    });
+    child.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening: ${log}`)));
+  });
+}
+
+/** CPU seconds (user + system) of a process so far, from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function peakRssMb(pid: number): Promise<number> {
+  const m = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return m === null ? NaN : Number(m[1]) / 1024;
+}
+
+async function diskBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) total += await diskBytes(path);
+    else if (entry.isFile()) total += (await stat(path)).size;
+  }
+  return total;
+}
+
+// ---- the load ---------------------------------------------------------------------------------
+
+function post(agent: Agent, url: URL, path: string, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ agent, host: url.hostname, port: url.port, method: 'POST', path, headers: { 'Content-Length': body.length, 'Content-Type': 'text/plain; charset=utf-8' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function query(url: URL, sql: string): Promise<unknown> {
+  return fetch(`${url.origin}/api/v3/query_sql?db=bench&format=json&q=${encodeURIComponent(sql)}`).then(async (res) => {
+    if (res.status !== 200) throw new Error(`query answered ${res.status}: ${await res.text()}`);
+    return res.json();
+  });
+}
+
+function pathFor(endpoint: string): string {
+  if (endpoint === '/api/v2/write') return '/api/v2/write?bucket=bench&precision=ns';
+  if (endpoint === '/write') return '/write?db=bench&precision=n';
+  return '/api/v3/write_lp?db=bench&precision=nanosecond';
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function countRows(url: URL): Promise<number> {
+  const rows = (await query(url, 'SELECT count(*) AS n FROM cpu')) as Array<{ n: number }>;
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function run(bodies: Buffer[], connections: number): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-ingest-'));
+  try {
+    const server = await startServer(dataDir);
+    const pid = server.child.pid!;
+    const agent = new Agent({ keepAlive: true, maxSockets: connections });
+    const path = pathFor(ENDPOINT);
+    const latencies: number[] = [];
+    let next = 0;
+    let acked = 0;
+    let failed = 0;
+    const cpuBefore = await cpuSeconds(pid);
+    const clientCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (next < bodies.length) {
+          const i = next++;
+          const t0 = performance.now();
+          const status = await post(agent, server.url, path, bodies[i]!);
+          latencies.push(performance.now() - t0);
+          if (status === 204) acked += BATCH_LINES[i]!;
+          else failed++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const serverCpu = (await cpuSeconds(pid)) - cpuBefore;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    agent.destroy();
+    latencies.sort((a, b) => a - b);
+    const verified = await countRows(server.url);
+    const rss = await peakRssMb(pid);
+    const disk = await diskBytes(dataDir);
+    console.log(
+      `| ${connections} | ${Math.round(acked / seconds).toLocaleString('en-US')} | ${percentile(latencies, 50).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} | ${Math.round((serverCpu / seconds) * 100)} % | ${Math.round(((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100)} % | ${rss.toFixed(0)} MB | ${(disk / 1e6).toFixed(1)} MB | ${failed} | ${verified.toLocaleString('en-US')}/${acked.toLocaleString('en-US')} |`,
+    );
+    if (verified !== acked) throw new Error(`verification failed: ${verified} rows for ${acked} acknowledged lines`);
+
+    if (values['no-restart']) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      return;
+    }
+    // Restart after SIGKILL with everything acknowledged in the WAL: time to listening, all there.
+    server.child.kill('SIGKILL');
+    await server.exited;
+    const again = await startServer(dataDir);
+    const after = await countRows(again.url);
+    restarts.push(`| ${connections} | ${(again.readyMs / 1000).toFixed(2)} s | ${((await diskBytes(join(dataDir, 'sluice-node', 'wal')).catch(() => 0)) / 1e6).toFixed(1)} MB | ${after.toLocaleString('en-US')}/${acked.toLocaleString('en-US')} | ${(await peakRssMb(again.child.pid!)).toFixed(0)} MB |`);
+    again.child.kill('SIGTERM');
+    await again.exited;
+    if (after !== acked) throw new Error(`after restart ${after} rows for ${acked} acknowledged lines`);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const genStarted = performance.now();
+const bodies = generate(LINES, HOSTS, BATCH, FIELDS, Number(values.seed));
+const BATCH_LINES = bodies.map((b) => {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) if (b[i] === 10) n++;
+  return n;
+});
+const bytes = bodies.reduce((n, b) => n + b.length, 0);
+const restarts: string[] = [];
+console.log(`# sluice ingest — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
+console.log(`# dataset: TSBS cpu-only, ${LINES.toLocaleString('en-US')} lines (${FIELDS} fields, ${HOSTS} hosts, seed ${values.seed}), ${(bytes / 1e6).toFixed(0)} MB, generated in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
+console.log(`# load: ${ENDPOINT}, batches of ${BATCH} lines, closed loop; server: sluice serve --wal-flush-interval ${values['flush-interval']} ${values['server-flag'].join(' ')}`);
+console.log('');
+console.log('| connections | lines/s | p50 ms | p99 ms | server CPU | client CPU | server peak RSS | on disk | non-204 | verified |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const c of CONNECTIONS) await run(bodies, c);
+if (restarts.length > 0) {
+  console.log('');
+  console.log('Restart after SIGKILL with every acknowledged line in the WAL (spawn → listening):');
+  console.log('');
+  console.log('| after the run with connections | ready in | WAL on disk | verified | peak RSS |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of restarts) console.log(r);
+}
