@@ -331,7 +331,8 @@ export class QueryEngine {
     } catch {
       const bytes = await this.options.store.get(file.key);
       await mkdir(dirname(path), { recursive: true });
-      const tmp = `${path}.${process.pid}.tmp`;
+      // Unique per download: two queries (or a retry) may fetch the same file at once.
+      const tmp = `${path}.${process.pid}.${++downloadSerial}.tmp`;
       await writeFile(tmp, bytes);
       const { rename } = await import('node:fs/promises');
       await rename(tmp, path);
@@ -339,6 +340,8 @@ export class QueryEngine {
     return path;
   }
 }
+
+let downloadSerial = 0;
 
 function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
   if (Array.isArray(node)) {

@@ -73,9 +73,9 @@ export class EpochFence {
 
   /**
    * Throws {@link FencedError} if a newer writer has claimed the node id. Transient store
-   * errors are retried (the caller's acknowledgement waits).
+   * errors are retried (the caller's acknowledgement waits); `onRetry` hears of each.
    */
-  async check(): Promise<void> {
+  async check(onRetry?: (err: unknown) => void): Promise<void> {
     if (this.isFenced !== undefined) throw this.isFenced;
     if (testSwitches.skipEpochRecheck) return;
     const next = this.epoch + 1n;
@@ -86,6 +86,7 @@ export class EpochFence {
         if (err instanceof NotFoundError) return;
         if (!isRetryable(err)) throw err;
         this.options.logger.warn({ err, attempt }, 'checking the writer epoch failed; retrying');
+        onRetry?.(err);
         await this.options.clock.sleep(backoffMs(this.options, attempt));
         continue;
       }

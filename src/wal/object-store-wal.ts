@@ -421,8 +421,10 @@ export class ObjectStoreWal {
     try {
       await this.putWalFile(seq, bytes, putId);
       // A newer writer may have claimed the node id while this one wrote: then nothing in this
-      // file may be acknowledged or applied (the newer writer may never read it).
-      await this.fence?.check();
+      // file may be acknowledged or applied (the newer writer may never read it). A check that
+      // keeps failing holds the writers like a failing put, so it counts toward health too.
+      await this.fence?.check((err) => this.notePutFailure(err));
+      this.markPutHealthy();
     } catch (err) {
       permit?.release();
       this.stop(err);
@@ -485,9 +487,7 @@ export class ObjectStoreWal {
           }
           throw new WalStoppedError(`another process has written WAL file ${seq} (${key}) ahead of this one`, { cause: err });
         }
-        this.consecutivePutFailures++;
-        this.stats.putRetryCount++;
-        this.lastPutError = err instanceof Error ? err.message : String(err);
+        this.notePutFailure(err);
         const delayMs = this.backoffMs(attempt);
         this.logger.warn({ err, key, attempt, delayMs }, 'WAL put failed; retrying');
         if (this.state === 'stopped') throw this.stopError!;
@@ -521,6 +521,12 @@ export class ObjectStoreWal {
   private backoffMs(attempt: number): number {
     const capped = Math.min(this.config.putRetryMaxDelayMs, this.config.putRetryBaseDelayMs * 2 ** Math.min(attempt - 1, 30));
     return Math.round(capped * (0.5 + 0.5 * this.rng.nextFloat()));
+  }
+
+  private notePutFailure(err: unknown): void {
+    this.consecutivePutFailures++;
+    this.stats.putRetryCount++;
+    this.lastPutError = err instanceof Error ? err.message : String(err);
   }
 
   private markPutHealthy(): void {
