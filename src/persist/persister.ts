@@ -17,7 +17,7 @@ import type { ObjectStore } from '../objectstore/types.js';
 import type { ColumnDefinition, SnapshotDetails } from '../wal/model.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
 import { PersistError } from './errors.js';
-import { catalogKey, decodeManifest, encodeManifest, manifestKey, parquetKey, type PersistedFile, type SnapshotManifest } from './manifest.js';
+import { MANIFEST_FORMAT_VERSION, catalogKey, decodeManifest, encodeManifest, manifestKey, parquetKey, type PersistedFile, type SnapshotManifest } from './manifest.js';
 
 /** A buffered chunk a snapshot has claimed. */
 export interface SnapshotChunk extends MirroredChunk {
@@ -99,7 +99,7 @@ export class Persister {
     const catalogBytes = catalog.serialize();
     await this.retry(catKey, () => store.put(catKey, catalogBytes, 'overwrite'));
     const manifest: SnapshotManifest = {
-      version: 1,
+      version: MANIFEST_FORMAT_VERSION,
       nodeId,
       snapshotSequenceNumber: details.snapshotSequenceNumber,
       walFileSequenceNumber: details.lastWalSequenceNumber,
