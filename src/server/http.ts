@@ -33,11 +33,31 @@ export interface ServerOptions {
   /** Tokens; undefined serves without authentication. */
   tokens?: TokenStore | undefined;
   logger?: WalLogger;
+  /**
+   * After this many WAL puts in a row failed (the WAL retries them for as long as it takes), the
+   * server counts the WAL as degraded: new writes are refused with 503 before anything is
+   * buffered, and `/health` answers 503. Default 3.
+   */
+  degradedAfterPutFailures?: number;
+  /**
+   * Longest a writer waits for its write to become durable (default 10 000 ms). Past it the
+   * answer is 503 with an "outcome unknown" body: the write stays buffered and may still be
+   * applied, so the client must treat it as indeterminate (re-sending the same points is safe:
+   * writing a point again with the same fields changes nothing).
+   */
+  writeTimeoutMs?: number;
 }
 
 type Api = 'v1' | 'v2' | 'v3';
 
 /** An answer to send: status, body, content type, extra headers. */
+/** A write that was buffered but not made durable in time: its outcome is unknown. */
+class WriteOutcomeUnknownError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`write outcome unknown: not durable within ${timeoutMs} ms (the WAL may be failing); it may still be applied — re-sending the same points is safe`);
+  }
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -57,10 +77,14 @@ export class SluiceServer {
   private readonly sockets = new Set<Socket>();
   private readonly maxBytes: number;
   private readonly logger: WalLogger;
+  readonly degradedAfterPutFailures: number;
+  readonly writeTimeoutMs: number;
   private closing = false;
 
   constructor(private readonly options: ServerOptions) {
     this.maxBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
+    this.degradedAfterPutFailures = options.degradedAfterPutFailures ?? 3;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
     this.logger = options.logger ?? silentLogger;
     this.metrics = new Metrics(options.db);
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
@@ -176,6 +200,30 @@ export class SluiceServer {
   get db(): SluiceDatabase {
     return this.options.db;
   }
+
+  /** Why the WAL cannot take writes now (stopped, shut down, or failing puts past the threshold), or undefined. */
+  walTrouble(): string | undefined {
+    const wal = this.db.wal.health();
+    if (wal.state === 'stopped' || wal.state === 'shutdown') return `the WAL has ${wal.state}${wal.lastError === undefined ? '' : `: ${wal.lastError}`}`;
+    if (wal.state === 'degraded' && wal.consecutivePutFailures >= this.degradedAfterPutFailures) {
+      return `the WAL is degraded: ${wal.consecutivePutFailures} failed WAL puts in a row${wal.lastError === undefined ? '' : ` (${wal.lastError})`}, retrying`;
+    }
+    return undefined;
+  }
+
+  /** Waits for a write up to {@link writeTimeoutMs}; past it throws WriteOutcomeUnknownError (the write goes on). */
+  async withWriteDeadline<T>(write: Promise<T>): Promise<T> {
+    write.catch(() => undefined); // answered by the deadline: a later failure has no one to tell
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WriteOutcomeUnknownError(this.writeTimeoutMs)), this.writeTimeoutMs);
+    });
+    try {
+      return await Promise.race([write, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 function v2Error(status: number, message: string, headers: Record<string, string> = {}): HttpError {
@@ -236,9 +284,13 @@ async function write(server: SluiceServer, req: IncomingMessage, res: ServerResp
   const body = await server.readBody(req);
   if (!isUtf8(body)) throw new HttpError(400, 'the request body is not valid UTF-8');
   server.metrics.writeBytes += body.length;
+  // A WAL that keeps failing refuses new writes at once (nothing is buffered: a definite "no"),
+  // instead of letting them wait behind puts that do not succeed.
+  const trouble = server.walTrouble();
+  if (trouble !== undefined) throw new HttpError(503, `write refused, nothing was written: ${trouble}`, 'text/plain; charset=utf-8', { 'Retry-After': '5' });
   let result;
   try {
-    result = await server.db.writer.writeLp(db, body, { precision, acceptPartial, noSync });
+    result = await server.withWriteDeadline(server.db.writer.writeLp(db, body, { precision, acceptPartial, noSync }));
   } catch (err) {
     throw writeError(err, api);
   }
@@ -280,6 +332,7 @@ function writeError(err: unknown, api: Api): HttpError {
     }
     return new HttpError(400, err.message);
   }
+  if (err instanceof WriteOutcomeUnknownError) return new HttpError(503, err.message, 'text/plain; charset=utf-8', { 'Retry-After': '5' });
   if (err instanceof BufferFullError) return new HttpError(503, `write buffer full, retry later: ${err.message}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
   if (err instanceof WalStoppedError || err instanceof WalShutdownError) return new HttpError(503, `write buffer error: error from wal: ${err.message}`);
   if (err instanceof Error && err.name === 'CatalogError') return new HttpError(400, err.message);
@@ -419,12 +472,13 @@ function queryError(err: QueryError): HttpError {
 // ---- server information ----------------------------------------------------------------------
 
 function health(server: SluiceServer, _req: IncomingMessage, res: ServerResponse): void {
-  const wal = server.db.wal.health();
-  if (wal.state === 'stopped' || wal.state === 'shutdown') {
+  const trouble = server.walTrouble();
+  if (trouble !== undefined) {
     res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(`unhealthy: the WAL has ${wal.state}${wal.lastError === undefined ? '' : `: ${wal.lastError}`}`);
+    res.end(`unhealthy: ${trouble}`);
     return;
   }
+  const wal = server.db.wal.health();
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Access-Control-Allow-Origin': '*' });
   res.end(wal.state === 'degraded' ? `OK (degraded: ${wal.consecutivePutFailures} failed WAL puts in a row, retrying)` : 'OK');
 }

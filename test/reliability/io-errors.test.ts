@@ -248,34 +248,34 @@ async function snapshotRun(base: { disk: SimFs; requests: Request[] }, op: SimFs
     await drive(clock, () => outcomes[0] !== 'pending', () => false);
     before = sim.opCounts.get(op) ?? 0;
     sim.failAt(op, k, code, isPersistent);
-    let snapshotOutcome: 'pending' | 'ok' | 'failed' = 'pending';
+    const snap: { outcome: 'pending' | 'ok' | 'failed' } = { outcome: 'pending' };
     db.snapshotNow().then(
-      () => (snapshotOutcome = 'ok'),
-      () => (snapshotOutcome = 'failed'),
+      () => (snap.outcome = 'ok'),
+      () => (snap.outcome = 'failed'),
     );
     write(request(2, 200)); // arrives while the snapshot runs
-    const allSettled = () => snapshotOutcome !== 'pending' && outcomes.every((o) => o !== 'pending');
+    const allSettled = () => snap.outcome !== 'pending' && outcomes.every((o) => o !== 'pending');
     // Persistent faults: wait until the writes settle or the WAL says it is unhealthy (a snapshot
     // whose puts keep failing retries for ever while the WAL goes on).
     const hasFired = () => (sim.opCounts.get(op) ?? 0) - before >= k;
     await drive(clock, allSettled, () => isPersistent && hasFired() && (db.wal.health().state !== 'ok' || outcomes.every((o) => o !== 'pending')));
-    if (!isPersistent && snapshotOutcome === 'failed') {
+    if (!isPersistent && snap.outcome === 'failed') {
       // A failed snapshot keeps its data buffered; the next one succeeds without a restart.
       snapshotFailed = true;
-      snapshotOutcome = 'pending';
+      snap.outcome = 'pending';
       db.snapshotNow().then(
-        () => (snapshotOutcome = 'ok'),
-        () => (snapshotOutcome = 'failed'),
+        () => (snap.outcome = 'ok'),
+        () => (snap.outcome = 'failed'),
       );
       await drive(clock, allSettled, () => false);
     }
     if (!isPersistent) {
-      assert.equal(snapshotOutcome, 'ok', `${label}: the snapshot after a transient fault (failed once: ${snapshotFailed}, writes ${outcomes.join(',')}, wal ${JSON.stringify(db.wal.health())})`);
+      assert.equal(snap.outcome, 'ok', `${label}: the snapshot after a transient fault (failed once: ${snapshotFailed}, writes ${outcomes.join(',')}, wal ${JSON.stringify(db.wal.health())})`);
       assert.ok(outcomes.every((o) => o === 'acked'), `${label}: every write acknowledged after a transient fault (${outcomes.join(',')})`);
       assert.equal(db.wal.health().state, 'ok', `${label}: healthy again`);
       checker.check(await presentKeysRetried(db), 'before any restart');
     } else {
-      snapshotFailed = snapshotOutcome !== 'ok'; // failed, or still retrying
+      snapshotFailed = snap.outcome !== 'ok'; // failed, or still retrying
       walStuck = outcomes.includes('pending');
       // Writers held by the WAL see it unhealthy; a write made now is not acknowledged.
       if (walStuck) {
@@ -352,4 +352,71 @@ test(`I/O errors on the snapshot path: each operation failing at call 1…${K} (
   await Promise.all(Array.from({ length: SNAPSHOT_CONCURRENCY }, worker));
   console.log(`# I/O errors, snapshot path: ${runs} runs (k per operation: ${reached.join(', ')}; × transient/persistent; ${fired} faults fired, ${snapshotsFailed} snapshots failed, ${walStuck} persistent faults held the WAL), ${acked} acknowledged writes checked after power loss and restart, lost 0, false acknowledgements 0, fsync retries on a failed handle 0, transient faults healed without restart (${Math.round(performance.now() - started)} ms)`);
   assert.ok(fired > runs * 0.8, 'most injected faults fired');
+});
+
+// ---- over HTTP ------------------------------------------------------------------------------------
+
+test('over HTTP, a disk whose fsync fails from now on: 503 to the waiting writer within the deadline, 503 to new writers at once, /health 503; healing needs no restart and a power loss then loses nothing acknowledged', async () => {
+  const { request: httpRequest } = await import('node:http');
+  const { SluiceServer } = await import('../../src/server/http.js');
+  const { SystemClock } = await import('../../src/effects/clock.js');
+  const send = (port: number, method: string, path: string, body?: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method, path }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      req.on('error', reject);
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  const sim = new SimFs();
+  const { db, store } = await openDb(sim, 3, { flushIntervalMs: 5, putRetryBaseDelayMs: 5, putRetryMaxDelayMs: 20 }, new SystemClock(), true);
+  const server = new SluiceServer({ db, writeTimeoutMs: 250, degradedAfterPutFailures: 3 });
+  const { port } = await server.listen('127.0.0.1', 0);
+  const checker = new AckChecker('HTTP over a failing disk');
+  const statuses: number[] = [];
+  const write = async (id: string) => {
+    const r = request(2, 10);
+    checker.attempt(id, r.keys);
+    const reply = await send(port, 'POST', '/api/v3/write_lp?db=db&precision=s', r.body);
+    statuses.push(reply.status);
+    if (reply.status === 204) checker.ack(id);
+    else if (reply.status === 503 && reply.text.startsWith('write refused, nothing was written')) checker.refuse(id);
+    else checker.indeterminate(id);
+    return reply;
+  };
+  try {
+    assert.equal((await write('before')).status, 204);
+    sim.failAt('sync', 1, 'EIO', true);
+    const waiting = await write('waiting');
+    assert.equal(waiting.status, 503);
+    assert.match(waiting.text, /^write outcome unknown/);
+    assert.equal((await send(port, 'GET', '/health')).status, 503);
+    const refused = await write('refused');
+    assert.equal(refused.status, 503);
+    assert.match(refused.text, /^write refused, nothing was written: the WAL is degraded/);
+    assert.deepEqual(sim.syncRetriesAfterFailure, []);
+    sim.clearFaults();
+    const started = performance.now();
+    while ((await send(port, 'GET', '/health')).status !== 200) {
+      assert.ok(performance.now() - started < 5_000, 'healthy again without a restart');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal((await write('after')).status, 204);
+  } finally {
+    await server.close();
+    await db.close(); // stops the WAL's timer (the real clock's); what was acknowledged is synced already
+    await store.close();
+  }
+  sim.crash(new SeededRng(3), 'dropAll');
+  const reopened = await openDb(sim, 4);
+  try {
+    const report = checker.check(await presentKeys(reopened.db), 'after power loss');
+    console.log(`# I/O errors over HTTP: statuses ${statuses.join(', ')}; after power loss: ${report.acked} acknowledged present, ${report.refused} refused absent, ${report.indeterminate} indeterminate whole or absent`);
+  } finally {
+    await reopened.db.close();
+    await reopened.store.close();
+  }
 });

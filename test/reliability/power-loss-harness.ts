@@ -4,7 +4,7 @@
  * with the AckChecker.
  */
 import assert from 'node:assert/strict';
-import { SimClock } from '../../src/effects/clock.js';
+import { SimClock, type Clock } from '../../src/effects/clock.js';
 import { SeededRng } from '../../src/effects/rng.js';
 import { SimFs, type CrashState } from '../../src/effects/sim-fs.js';
 import { LocalObjectStore } from '../../src/objectstore/local.js';
@@ -127,10 +127,10 @@ export function checkerAt(label: string, requests: readonly Request[], cut: numb
 export const DB_WAL = { gen1Duration: '1m', snapshottedWalFilesToKeep: 0, flushIntervalMs: 1000 } as const;
 
 /** A real SluiceDatabase on a LocalObjectStore over `sim` (Parquet is made by DuckDB in a real scratch dir). */
-export async function openDb(sim: SimFs, seed: number, wal: Partial<WalConfig> = {}, clock = new SimClock()): Promise<{ db: SluiceDatabase; store: LocalObjectStore }> {
+export async function openDb(sim: SimFs, seed: number, wal: Partial<WalConfig> = {}, clock: Clock = new SimClock(), startBackgroundFlush = false): Promise<{ db: SluiceDatabase; store: LocalObjectStore }> {
   const store = await LocalObjectStore.open({ root: ROOT, fs: sim, rng: new SeededRng(seed), isProcessAlive });
   try {
-    const db = await SluiceDatabase.open({ store, nodeId: 'n', clock, rng: new SeededRng(seed + 1), wal: { ...DB_WAL, ...wal }, startBackgroundFlush: false, skipStoreProbe: true, queryThreads: 1 });
+    const db = await SluiceDatabase.open({ store, nodeId: 'n', clock, rng: new SeededRng(seed + 1), wal: { ...DB_WAL, ...wal }, startBackgroundFlush, skipStoreProbe: true, queryThreads: 1 });
     return { db, store };
   } catch (err) {
     await store.close().catch(() => undefined);

@@ -253,3 +253,71 @@ test('a WAL stopped by another writer answers writes with 503 and /health with 5
     await s.stop();
   }
 });
+
+test('a WAL whose puts keep failing: a waiting writer gets 503 (outcome unknown) within the deadline, new writes are refused with 503 at once, /health is 503; all heals without a restart', async () => {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { LocalObjectStore } = await import('../../src/objectstore/local.js');
+  const { SluiceDatabase } = await import('../../src/database/database.js');
+  const { FlakyStore } = await import('../support/wal-helpers.js');
+  const { AckChecker } = await import('../support/ack-checker.js');
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-http-degraded-'));
+  const local = await LocalObjectStore.open({ root: dir });
+  const store = new FlakyStore(local);
+  const db = await SluiceDatabase.open({ store, nodeId: 'node1', wal: { flushIntervalMs: 5, putRetryBaseDelayMs: 5, putRetryMaxDelayMs: 20 } });
+  const writeTimeoutMs = 300;
+  const server = new SluiceServer({ db, writeTimeoutMs, degradedAfterPutFailures: 3 });
+  const { port } = await server.listen('127.0.0.1', 0);
+  const checker = new AckChecker('degraded WAL over HTTP');
+  const write = async (id: string, expect: 'ack' | 'unknown' | 'refused') => {
+    const keys = [`${id}a`, `${id}b`];
+    checker.attempt(id, keys);
+    const started = performance.now();
+    const reply = await send(port, 'POST', '/api/v3/write_lp?db=db1&precision=s', keys.map((k, i) => `m,id=${k} v=${i}i ${i + 1}`).join('\n'));
+    const elapsedMs = performance.now() - started;
+    if (reply.status === 204) checker.ack(id);
+    else if (/nothing was written/.test(reply.text)) checker.refuse(id);
+    else checker.indeterminate(id);
+    if (expect === 'ack') assert.equal(reply.status, 204, reply.text);
+    else {
+      assert.equal(reply.status, 503, reply.text);
+      assert.equal(reply.headers['retry-after'], '5');
+      assert.match(reply.text, expect === 'unknown' ? /^write outcome unknown: not durable within 300 ms/ : /^write refused, nothing was written: the WAL is degraded: \d+ failed WAL puts in a row/);
+    }
+    return elapsedMs;
+  };
+  try {
+    await write('ok1', 'ack');
+    store.failPuts = 1_000_000_000;
+    // The writer waiting behind failing puts is answered within the deadline, not never.
+    const waitedMs = await write('waiting', 'unknown');
+    assert.ok(waitedMs >= writeTimeoutMs && waitedMs < writeTimeoutMs + 2_000, `answered after ${waitedMs} ms`);
+    assert.ok(db.wal.health().consecutivePutFailures >= 3);
+    const health = await send(port, 'GET', '/health');
+    assert.equal(health.status, 503);
+    assert.match(health.text, /^unhealthy: the WAL is degraded: \d+ failed WAL puts in a row \(injected put failure\), retrying$/);
+    const refusedMs = await write('refused', 'refused');
+    assert.ok(refusedMs < writeTimeoutMs, `refused at once (${refusedMs} ms)`);
+    // The store heals: the WAL's own retries get through, without a restart.
+    store.failPuts = 0;
+    const healStarted = performance.now();
+    while ((await send(port, 'GET', '/health')).status !== 200) {
+      assert.ok(performance.now() - healStarted < 5_000, 'healthy again within 5 s');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await write('ok2', 'ack');
+    const q = await send(port, 'GET', `/api/v3/query_sql?db=db1&format=jsonl&q=${encodeURIComponent('SELECT id FROM m')}`);
+    const present = q.text.trim().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { id: string }).id);
+    const report = checker.check(present);
+    assert.equal(report.refused, 1);
+    assert.equal(report.indeterminate, 1);
+    // The write answered "outcome unknown" stayed buffered and was applied once the puts got through.
+    assert.ok(present.includes('waitinga') && present.includes('waitingb'));
+  } finally {
+    await server.close();
+    await db.close();
+    await local.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
