@@ -77,6 +77,8 @@ export class Catalog {
   private readonly databasesById = new Map<DbId, DatabaseSchema>();
   private nextDatabaseId = 0;
   private tableCount = 0;
+  private changes = 0;
+  private lastRemoval = 0;
 
   constructor(readonly limits: CatalogLimits = defaultCatalogLimits()) {}
 
@@ -105,9 +107,27 @@ export class Catalog {
     return this.tableCount;
   }
 
+  /**
+   * Counts changes: rises with every applied or reverted batch. Work validated against a copy of
+   * the catalog at version v (a write worker's) holds as long as nothing was removed since v
+   * ({@link removalVersion} ≤ v) and, if it adds schema itself, nothing changed at all.
+   */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The version of the last change that removed something (a delete, a reverted batch). */
+  get removalVersion(): number {
+    return this.lastRemoval;
+  }
+
   /** Applies a batch of changes; idempotent, so replay can apply what is already there. */
   applyCatalogBatch(batch: CatalogBatch): void {
-    for (const op of batch.ops) this.applyOp(batch.databaseId, batch.databaseName, op);
+    this.changes++;
+    for (const op of batch.ops) {
+      if (op.kind === 'deleteDatabase' || op.kind === 'deleteTable') this.lastRemoval = this.changes;
+      this.applyOp(batch.databaseId, batch.databaseName, op);
+    }
   }
 
   private applyOp(dbId: DbId, dbName: string, op: CatalogOp): void {
@@ -171,6 +191,8 @@ export class Catalog {
 
   /** Removes what {@link applyCatalogBatch} added for these ops (the validator's undo, same tick only). */
   revertCatalogBatch(batch: CatalogBatch): void {
+    this.changes++;
+    this.lastRemoval = this.changes;
     for (let i = batch.ops.length - 1; i >= 0; i--) {
       const op = batch.ops[i]!;
       const db = this.databasesById.get(batch.databaseId);

@@ -6,6 +6,7 @@
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SluiceDatabase, listSnapshots } from '../database/database.js';
@@ -13,7 +14,6 @@ import { LocalObjectStore } from '../objectstore/local.js';
 import { MemoryObjectStore } from '../objectstore/memory.js';
 import { ObjectStoreError, UnsafeStoreError } from '../objectstore/errors.js';
 import { probeConditionalPut } from '../objectstore/probe.js';
-import { S3ObjectStore } from '../objectstore/s3.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { TokenStore } from '../server/auth.js';
 import { SLUICE_VERSION, SluiceServer } from '../server/http.js';
@@ -58,6 +58,7 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'max-http-request-size': { type: 'string', default: '10485760', help: 'largest request body in bytes, before and after gzip' },
   'query-memory-limit': { type: 'string', default: '', help: "the SQL engine's memory limit, e.g. 2GB (default 80% of RAM)" },
   'query-timeout': { type: 'string', default: '30s', help: 'longest a query may run' },
+  'write-workers': { type: 'string', default: '', help: 'threads that parse and validate write bodies of 64 KiB and more (default 1 with 2+ cores, else 0)' },
   'without-auth': { type: 'boolean', help: 'serve without tokens even on a non-loopback address' },
   'log-format': { type: 'string', default: '', help: 'json | pretty (default: pretty on a terminal, else json)' },
   'log-level': { type: 'string', default: 'info', help: 'debug | info | warn | error' },
@@ -152,6 +153,8 @@ async function openStore(values: Record<string, string | boolean>): Promise<Obje
     const endpoint = String(values['aws-endpoint']);
     const prefix = String(values['object-store-prefix']);
     const sessionToken = String(values['aws-session-token']);
+    // Loaded only here: the AWS SDK takes a third of a second to import, which every start paid.
+    const { S3ObjectStore } = await import('../objectstore/s3.js');
     try {
       return new S3ObjectStore({
         bucket,
@@ -219,6 +222,7 @@ async function serve(argv: string[]): Promise<void> {
     logger,
     queryTimeoutMs: durationMs(String(values['query-timeout']), 'query-timeout'),
     skipStoreProbe: true, // probed above, before anything else touched the store
+    writeWorkers: values['write-workers'] === '' ? (availableParallelism() > 1 ? 1 : 0) : int(String(values['write-workers']), 'write-workers'),
     ...(values['query-memory-limit'] === '' ? {} : { queryMemoryLimit: String(values['query-memory-limit']) }),
     ...(values['force-snapshot-mem-threshold'] === '' ? {} : { forceSnapshotBytes: int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold') }),
     onReplayProgress: (p) => logger.info({ ...p }, 'replaying WAL'),

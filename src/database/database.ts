@@ -42,6 +42,8 @@ export interface OpenDatabaseOptions {
   parquetCompression?: 'zstd' | 'snappy';
   startBackgroundFlush?: boolean;
   skipStoreProbe?: boolean;
+  /** Threads that parse and validate large write bodies off the main thread (default 0). */
+  writeWorkers?: number;
   onReplayProgress?: (progress: ReplayProgress) => void;
 }
 
@@ -115,7 +117,7 @@ export class SluiceDatabase {
       throw err;
     }
     buffer.attachWal(wal);
-    const writer = new LineProtocolWriter(state.catalog, wal, { clock });
+    const writer = new LineProtocolWriter(state.catalog, wal, { clock, workers: options.writeWorkers ?? 0 });
     const query = new QueryEngine({
       catalog: state.catalog,
       buffer,
@@ -146,6 +148,7 @@ export class SluiceDatabase {
   async kill(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.writer.close();
     this.persister.close();
     this.engine.close();
     await rm(this.scratchDir, { recursive: true, force: true });
@@ -157,6 +160,7 @@ export class SluiceDatabase {
     this.closed = true;
     try {
       await this.wal.shutdown();
+      await this.writer.close();
       await this.buffer.idle();
       await this.mirrors.idle();
     } finally {

@@ -54,6 +54,15 @@ export interface OpenWalOptions {
   onEpochClaimed?: (wal: ObjectStoreWal) => void;
   /** The last persisted snapshot, if any (from the snapshot manifests). */
   lastSnapshot?: PersistedSnapshotMarker;
+  /**
+   * Reads the last persisted snapshot after the epoch is claimed and before replay lists the
+   * WAL (instead of `lastSnapshot`). Use it when another writer of the node id may still run:
+   * a snapshot that writer commits before the claim is then seen, and its cleanup after a later
+   * commit re-checks the epoch and deletes nothing. Read before the claim, a snapshot committed
+   * in between is missed while its cleanup deletes the files above the one read, and replay —
+   * seeing no gap at the tail — numbers new files over them.
+   */
+  loadLastSnapshot?: () => Promise<PersistedSnapshotMarker | undefined>;
   /** Start the background flusher (interval and size triggered). Default true. */
   startBackgroundFlush?: boolean;
   /**
@@ -116,6 +125,14 @@ function emptyBuffer(): WalBuffer {
   return { ops: [], encodedOps: [], bytes: 0, waiters: [], minTimeNs: I64_MAX, maxTimeNs: I64_MIN, catalogTimeNs: undefined };
 }
 
+/** Attempts to delete one snapshotted WAL file before cleanup leaves it for the next snapshot. */
+const CLEANUP_DELETE_ATTEMPTS = 5;
+
+/** Store errors that say a retry may succeed. */
+function isTransientError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { isTransient?: unknown }).isTransient === true;
+}
+
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Checks a node id: it becomes the first segment of every object key. */
@@ -144,7 +161,7 @@ export class ObjectStoreWal {
   private fence: EpochFence | undefined;
   private readonly primaryNotifier: WalFileNotifier;
   private readonly addedNotifiers: WalFileNotifier[] = [];
-  private readonly tracker: SnapshotTracker;
+  private tracker: SnapshotTracker;
   private readonly snapshotSemaphore = new Semaphore(1);
 
   private buffer: WalBuffer = emptyBuffer();
@@ -208,8 +225,8 @@ export class ObjectStoreWal {
   }
 
   /** Adds ops to the buffer (all or none) without waiting for durability (`no_sync`). Throws like {@link bufferOpUnconfirmed}. */
-  bufferOpsUnconfirmed(ops: readonly WalOp[]): void {
-    this.bufferOps(ops, undefined);
+  bufferOpsUnconfirmed(ops: readonly WalOp[], encoded?: readonly Uint8Array[]): void {
+    this.bufferOps(ops, undefined, encoded);
   }
 
   /**
@@ -229,7 +246,7 @@ export class ObjectStoreWal {
    * synchronously, so a caller can undo what it did in the same tick; the promise then settles
    * once the ops are durable and applied.
    */
-  enqueueOps(ops: readonly WalOp[]): Promise<void> {
+  enqueueOps(ops: readonly WalOp[], encoded?: readonly Uint8Array[]): Promise<void> {
     if (ops.length === 0) {
       this.checkAccepting();
       return Promise.resolve(); // nothing to make durable
@@ -238,16 +255,18 @@ export class ObjectStoreWal {
     const done = new Promise<void>((resolve, reject) => {
       waiter = { resolve, reject };
     });
-    this.bufferOps(ops, waiter);
+    this.bufferOps(ops, waiter, encoded);
     return done;
   }
 
-  private bufferOps(ops: readonly WalOp[], waiter: Waiter | undefined): void {
+  /** `preEncoded`: `encodeOp` of each op, when a write worker already did it. */
+  private bufferOps(ops: readonly WalOp[], waiter: Waiter | undefined, preEncoded?: readonly Uint8Array[]): void {
     this.checkAccepting();
+    assert(preEncoded === undefined || preEncoded.length === ops.length);
     const encoded: Uint8Array[] = new Array(ops.length);
     let bytes = 0;
     for (let i = 0; i < ops.length; i++) {
-      const e = encodeOp(ops[i]!);
+      const e = preEncoded?.[i] ?? encodeOp(ops[i]!);
       encoded[i] = e;
       bytes += e.length;
     }
@@ -478,11 +497,24 @@ export class ObjectStoreWal {
             this.markPutHealthy();
             return;
           }
+          if (owner === 'gone') {
+            // Deleted between our put and the read-back (another writer replacing a fenced
+            // writer's file): the number is free again, so put again.
+            this.logger.warn({ key }, 'a conflicting WAL file vanished before it could be read back; putting again');
+            continue;
+          }
           if (owner === 'zombie') {
             // Written by a fenced writer after this one claimed its epoch and listed the WAL:
             // that writer re-checked its epoch after the put and never acknowledged it.
             this.logger.warn({ key }, 'removing a WAL file a fenced writer wrote after this writer took over');
-            await this.store.delete(key);
+            try {
+              await this.store.delete(key);
+            } catch (deleteErr) {
+              // A transient failure must not stop this (the newest) writer: retry like the put.
+              if (!isTransientError(deleteErr)) throw deleteErr;
+              this.notePutFailure(deleteErr);
+              await this.clock.sleep(this.backoffMs(attempt));
+            }
             continue;
           }
           throw new WalStoppedError(`another process has written WAL file ${seq} (${key}) ahead of this one`, { cause: err });
@@ -498,9 +530,10 @@ export class ObjectStoreWal {
 
   /**
    * Who wrote the WAL file a create-only put found under `key`: this writer (an earlier attempt
-   * whose answer was lost: same put id), a fenced writer of an older epoch, or someone else.
+   * whose answer was lost: same put id), a fenced writer of an older epoch, someone else — or
+   * nobody any more (`gone`: deleted since the put met it).
    */
-  private async ownerOf(key: string, putId: Uint8Array): Promise<'self' | 'zombie' | 'other'> {
+  private async ownerOf(key: string, putId: Uint8Array): Promise<'self' | 'zombie' | 'other' | 'gone'> {
     for (let attempt = 1; ; attempt++) {
       try {
         const existing = await this.store.get(key);
@@ -510,7 +543,7 @@ export class ObjectStoreWal {
         if (this.fence !== undefined && header.writerEpoch < this.writerEpoch) return 'zombie';
         return 'other';
       } catch (err) {
-        if (err instanceof NotFoundError) return 'other';
+        if (err instanceof NotFoundError) return 'gone';
         if (err instanceof Error && (err as { code?: string }).code === 'CORRUPT_WAL_FILE') return 'other';
         this.logger.warn({ err, key, attempt }, 'reading back a conflicting WAL file failed; retrying');
         await this.clock.sleep(this.backoffMs(attempt));
@@ -560,24 +593,39 @@ export class ObjectStoreWal {
         await this.fence?.check(); // a zombie must not delete what the newer writer replays
       } catch (err) {
         this.stop(err);
+        // stop() cancels the flush timer, so no flush would ever answer what is buffered now.
+        this.failBuffer(this.stopError!);
         return;
       }
       const lastSnapshotted = details.lastWalSequenceNumber;
       const deleteThrough = lastSnapshotted - this.config.snapshottedWalFilesToKeep;
       while (this.oldestWalFile <= deleteThrough) {
         const key = walFileKey(this.nodeId, this.oldestWalFile);
-        try {
-          await this.store.delete(key);
-        } catch (err) {
-          // Left for the next cleanup, which starts again from the oldest file.
-          this.logger.warn({ err, key }, 'deleting a snapshotted WAL file failed');
-          return;
-        }
+        // Left for the next cleanup, which starts again from the oldest file.
+        if (!(await this.deleteSnapshottedFile(key))) return;
         this.stats.walFilesDeleted++;
         this.oldestWalFile++;
       }
     } finally {
       permit.release();
+    }
+  }
+
+  /**
+   * Deletes one snapshotted WAL file, retrying a transient error a few times: giving up at the
+   * first one leaves every newer file for the next snapshot, so under a steady rate of failed
+   * deletes the WAL would grow without bound. Returns whether the file is gone.
+   */
+  private async deleteSnapshottedFile(key: string): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.delete(key);
+        return true;
+      } catch (err) {
+        this.logger.warn({ err, key, attempt }, 'deleting a snapshotted WAL file failed');
+        if (!isTransientError(err) || attempt >= CLEANUP_DELETE_ATTEMPTS) return false;
+        await this.clock.sleep(this.backoffMs(attempt));
+      }
     }
   }
 
@@ -723,6 +771,12 @@ export class ObjectStoreWal {
 
   // ---- opening ------------------------------------------------------------------------------
 
+  /** Starts the snapshot numbering after a persisted snapshot read at open (before replay). */
+  startAfterSnapshot(lastSnapshot: PersistedSnapshotMarker | undefined): void {
+    assert(this.nextWalSeq === 1 && this.stats.flushCount === 0 && this.tracker.walPeriods().length === 0, 'set the last snapshot before replay and writes');
+    this.tracker = new SnapshotTracker(this.config.snapshotSize, gen1DurationNs(this.config.gen1Duration), lastSnapshot?.snapshotSequenceNumber ?? 0, 0);
+  }
+
   /** Replays the WAL into the primary notifier (see {@link openWal}). */
   async replay(options: OpenWalOptions): Promise<void> {
     const stats = await replayWal({
@@ -757,7 +811,14 @@ export async function openWal(options: OpenWalOptions): Promise<ObjectStoreWal> 
     // The claim comes before replay lists the WAL: see EpochFence for why that order matters.
     if (options.fencing ?? true) await wal.claimEpoch();
     options.onEpochClaimed?.(wal);
-    await wal.replay(options);
+    let replayOptions = options;
+    if (options.loadLastSnapshot !== undefined) {
+      assert(options.lastSnapshot === undefined, 'give lastSnapshot or loadLastSnapshot, not both');
+      const lastSnapshot = await options.loadLastSnapshot();
+      wal.startAfterSnapshot(lastSnapshot);
+      if (lastSnapshot !== undefined) replayOptions = { ...options, lastSnapshot };
+    }
+    await wal.replay(replayOptions);
   } catch (err) {
     await wal.shutdown().catch(() => undefined); // releases the lock; the replay error is what matters
     throw err;

@@ -7,7 +7,8 @@ import type { WalOp } from '../wal/model.js';
 import type { ObjectStoreWal } from '../wal/object-store-wal.js';
 import { WriteError, type WriteLineError } from './errors.js';
 import type { Precision } from './precision.js';
-import { validateLineProtocol } from './validator.js';
+import { ValidatePool, type ValidateDone } from './validate-pool.js';
+import { validateLineProtocol, type ValidatedWrite, type ValidateOptions } from './validator.js';
 
 /** Options of one write. */
 export interface WriteLpOptions {
@@ -31,18 +32,42 @@ export interface WriteLpResult {
   invalidLines: WriteLineError[];
 }
 
+/** Bodies smaller than this are validated on the main thread: the hop to a worker costs more. */
+const DEFAULT_WORKER_MIN_BYTES = 64 * 1024;
+
+/** How a writer is built. */
+export interface WriterOptions {
+  clock?: Clock;
+  parse?: ParseOptions;
+  /** Threads that parse and validate large bodies off the main thread (default 0: none). */
+  workers?: number;
+  /** Smallest body sent to a worker, in bytes (default 64 KiB). */
+  workerMinBytes?: number;
+}
+
 /** The write path: line protocol → validated ops → the WAL. */
 export class LineProtocolWriter {
   private readonly parser: LineProtocolParser;
   private readonly clock: Clock;
+  private readonly pool: ValidatePool | undefined;
+  private readonly workerMinBytes: number;
+  /** Bodies validated by a worker and committed as they were, and those redone on the main thread. */
+  readonly workerStats = { committed: 0, redone: 0 };
 
   constructor(
     private readonly catalog: Catalog,
     private readonly wal: ObjectStoreWal,
-    options: { clock?: Clock; parse?: ParseOptions } = {},
+    options: WriterOptions = {},
   ) {
     this.parser = new LineProtocolParser(options.parse);
     this.clock = options.clock ?? new SystemClock();
+    this.pool = (options.workers ?? 0) > 0 ? new ValidatePool(catalog, options.workers!, options.parse) : undefined;
+    this.workerMinBytes = options.workerMinBytes ?? DEFAULT_WORKER_MIN_BYTES;
+  }
+
+  /** Stops the worker threads. */
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
 
   /**
@@ -52,14 +77,27 @@ export class LineProtocolWriter {
    * WriteError EMPTY_WRITE.
    */
   async writeLp(db: string, body: Buffer, options: WriteLpOptions = {}): Promise<WriteLpResult> {
-    const precision = options.precision ?? 'auto';
     const acceptPartial = options.acceptPartial ?? true;
-    const validated = validateLineProtocol(this.catalog, this.parser, db, body, {
-      precision,
+    const validateOptions: ValidateOptions = {
+      precision: options.precision ?? 'auto',
       acceptPartial,
       ingestTimeNs: this.clock.nowNs(),
       gen1DurationNs: gen1DurationNs(this.wal.getConfig().gen1Duration),
-    });
+    };
+    let validated: ValidatedWrite | undefined;
+    let encoded: Uint8Array[] | undefined;
+    if (this.pool !== undefined && body.length >= this.workerMinBytes) {
+      const done = await this.pool.validate(db, body, validateOptions);
+      // From here on, one tick: nothing else touches the catalog until the ops are buffered.
+      if (done !== undefined && this.holds(done)) {
+        validated = this.adopt(done);
+        encoded = done.encoded;
+        this.workerStats.committed++;
+      } else {
+        this.workerStats.redone++;
+      }
+    }
+    validated ??= validateLineProtocol(this.catalog, this.parser, db, body, validateOptions);
     if (!acceptPartial && validated.errors.length > 0) {
       throw new WriteError(validated.errors.some((e) => e.isLimit) ? 'LIMIT' : 'PARSE', 'line protocol parsing error', validated.errors);
     }
@@ -78,10 +116,10 @@ export class LineProtocolWriter {
     let durable: Promise<void>;
     try {
       if (options.noSync ?? false) {
-        this.wal.bufferOpsUnconfirmed(ops);
+        this.wal.bufferOpsUnconfirmed(ops, encoded);
         durable = Promise.resolve();
       } else {
-        durable = this.wal.enqueueOps(ops);
+        durable = this.wal.enqueueOps(ops, encoded);
       }
     } catch (err) {
       validated.undo();
@@ -89,5 +127,33 @@ export class LineProtocolWriter {
     }
     await durable;
     return result;
+  }
+
+  /**
+   * Whether a worker's result still holds against the catalog now: nothing removed since the
+   * worker's copy, and, if the body adds schema, no change at all (its new ids were computed
+   * from that copy).
+   */
+  private holds(done: ValidateDone): boolean {
+    if (this.catalog.removalVersion > done.basedOn) return false;
+    return done.catalogBatch === undefined || this.catalog.version === done.basedOn;
+  }
+
+  /** A worker's result as the main thread's own: its schema changes applied to the catalog. */
+  private adopt(done: ValidateDone): ValidatedWrite {
+    const batch = done.catalogBatch;
+    if (batch !== undefined) this.catalog.applyCatalogBatch(batch);
+    const catalog = this.catalog;
+    return {
+      catalogBatch: batch,
+      writeBatch: done.writeBatch,
+      lineCount: done.lineCount,
+      fieldCount: done.fieldCount,
+      tagCount: done.tagCount,
+      errors: done.errors,
+      undo: () => {
+        if (batch !== undefined) catalog.revertCatalogBatch(batch);
+      },
+    };
   }
 }

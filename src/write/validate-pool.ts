@@ -1,0 +1,139 @@
+import { Worker } from 'node:worker_threads';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ParseOptions } from '../lineprotocol/parser.js';
+import type { CatalogBatch, WriteBatch } from '../wal/model.js';
+import type { WriteLineError } from './errors.js';
+import type { ValidateOptions } from './validator.js';
+
+/** A body to validate (a copy of its bytes, moved to the worker). */
+export interface ValidateJob {
+  type: 'validate';
+  id: number;
+  db: string;
+  body: ArrayBuffer;
+  bodyOffset: number;
+  bodyLength: number;
+  options: ValidateOptions;
+}
+
+/** What a worker made of a body, against its catalog copy at version `basedOn`. */
+export interface ValidateDone {
+  type: 'done';
+  id: number;
+  basedOn: number;
+  catalogBatch: CatalogBatch | undefined;
+  writeBatch: WriteBatch | undefined;
+  /** `encodeOp` of the catalog op (if any) then the write op (if any). */
+  encoded: Uint8Array[];
+  lineCount: number;
+  fieldCount: number;
+  tagCount: number;
+  errors: WriteLineError[];
+}
+
+export type ValidateReply = ValidateDone | { type: 'redo'; id: number };
+
+export type WorkerMessage = ValidateJob | { type: 'catalog'; version: number; bytes: Uint8Array };
+
+interface PoolWorker {
+  worker: Worker;
+  inFlight: number;
+  catalogVersion: number;
+}
+
+/**
+ * Threads that parse, validate and WAL-encode line-protocol bodies, so the main thread only
+ * commits the result (the catalog is the main thread's; each worker keeps a copy, refreshed
+ * when the catalog's version changed before a job is sent). A result holds if nothing was
+ * removed from the catalog since the worker's copy and, when the body adds schema, nothing
+ * changed at all; otherwise the caller validates the body again on the main thread.
+ */
+export class ValidatePool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly pending = new Map<number, { resolve(reply: ValidateReply): void; reject(err: Error): void }>();
+  private nextId = 1;
+  private serialized: { version: number; bytes: Uint8Array } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly catalog: Catalog,
+    readonly size: number,
+    private readonly parse: ParseOptions = {},
+  ) {}
+
+  private start(): PoolWorker {
+    // Compiled, this module is .js beside validate-worker.js; under tsx (tests) both are .ts.
+    const workerData = { parse: this.parse, limits: this.catalog.limits };
+    const isSource = import.meta.url.endsWith('.ts');
+    const url = new URL(`./validate-worker.${isSource ? 'ts' : 'js'}`, import.meta.url);
+    const worker = isSource
+      ? // tsx's loader does not reach workers by itself: register it there, then load the worker
+        new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
+      : new Worker(url, { workerData });
+    const entry: PoolWorker = { worker, inFlight: 0, catalogVersion: -1 };
+    worker.on('message', (reply: ValidateReply) => {
+      if (--entry.inFlight === 0) worker.unref(); // an idle worker does not keep the process alive
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      p?.resolve(reply);
+    });
+    worker.on('error', (err) => this.fail(entry, err));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.fail(entry, new Error(`write worker exited with code ${code}`));
+    });
+    worker.unref();
+    this.workers.push(entry);
+    return entry;
+  }
+
+  private fail(entry: PoolWorker, err: Error): void {
+    const i = this.workers.indexOf(entry);
+    if (i >= 0) this.workers.splice(i, 1);
+    // Jobs of a dead worker are redone on the main thread by their callers.
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(err);
+    }
+  }
+
+  private pick(): PoolWorker {
+    if (this.workers.length < this.size) return this.start();
+    let best = this.workers[0]!;
+    for (const w of this.workers) if (w.inFlight < best.inFlight) best = w;
+    return best;
+  }
+
+  /**
+   * Validates `body` on a worker. Resolves with the worker's result, or `result: undefined`
+   * when the main thread must validate it (a refusal to report, a dead worker).
+   */
+  async validate(db: string, body: Buffer, options: ValidateOptions): Promise<ValidateDone | undefined> {
+    if (this.closed) return undefined;
+    const entry = this.pick();
+    if (entry.catalogVersion !== this.catalog.version) {
+      if (this.serialized?.version !== this.catalog.version) this.serialized = { version: this.catalog.version, bytes: this.catalog.serialize() };
+      entry.worker.postMessage({ type: 'catalog', version: this.serialized.version, bytes: this.serialized.bytes } satisfies WorkerMessage);
+      entry.catalogVersion = this.serialized.version;
+    }
+    // A copy moves to the worker: the caller keeps the body, to validate it again if need be.
+    const copy = new Uint8Array(body.length);
+    copy.set(body);
+    const id = this.nextId++;
+    const job: ValidateJob = { type: 'validate', id, db, body: copy.buffer, bodyOffset: 0, bodyLength: copy.length, options };
+    const reply = new Promise<ValidateReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    if (entry.inFlight++ === 0) entry.worker.ref();
+    entry.worker.postMessage(job, [job.body]);
+    try {
+      const r = await reply;
+      return r.type === 'done' ? r : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    this.workers.length = 0;
+  }
+}
