@@ -50,12 +50,15 @@ export interface SnapshotStats {
   bytes: number;
   lastDurationMs: number;
   putRetries: number;
+  /** Failed snapshot puts since the last one that succeeded (0 when healthy), and the last error. */
+  consecutivePutFailures: number;
+  lastPutError: string | undefined;
 }
 
 let scratchSerial = 0;
 
 export class Persister {
-  readonly stats: SnapshotStats = { snapshots: 0, files: 0, rows: 0, bytes: 0, lastDurationMs: 0, putRetries: 0 };
+  readonly stats: SnapshotStats = { snapshots: 0, files: 0, rows: 0, bytes: 0, lastDurationMs: 0, putRetries: 0, consecutivePutFailures: 0, lastPutError: undefined };
   private closed = false;
   private readonly logger: WalLogger;
   private fenceCheck: () => Promise<void> = async () => undefined;
@@ -177,10 +180,14 @@ export class Persister {
     for (let attempt = 1; ; attempt++) {
       try {
         await fn();
+        this.stats.consecutivePutFailures = 0;
+        this.stats.lastPutError = undefined;
         return;
       } catch (err) {
         if (err instanceof PersistError || this.closed) throw err;
         this.stats.putRetries++;
+        this.stats.consecutivePutFailures++;
+        this.stats.lastPutError = err instanceof Error ? err.message : String(err);
         const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt - 1, 6));
         this.logger.warn({ err, key, attempt, delayMs }, 'snapshot put failed; retrying');
         await this.options.clock.sleep(delayMs);

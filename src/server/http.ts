@@ -479,8 +479,14 @@ function health(server: SluiceServer, _req: IncomingMessage, res: ServerResponse
     return;
   }
   const wal = server.db.wal.health();
+  const snapshots = server.db.persister.stats;
+  // Failing snapshot puts do not endanger acknowledged writes (the WAL keeps them), but the
+  // buffer and the WAL grow until they succeed: say so.
+  const notes: string[] = [];
+  if (wal.state === 'degraded') notes.push(`${wal.consecutivePutFailures} failed WAL puts in a row, retrying`);
+  if (snapshots.consecutivePutFailures > 0) notes.push(`${snapshots.consecutivePutFailures} failed snapshot puts in a row, retrying${snapshots.lastPutError === undefined ? '' : ` (${snapshots.lastPutError})`}`);
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Access-Control-Allow-Origin': '*' });
-  res.end(wal.state === 'degraded' ? `OK (degraded: ${wal.consecutivePutFailures} failed WAL puts in a row, retrying)` : 'OK');
+  res.end(notes.length > 0 ? `OK (degraded: ${notes.join('; ')})` : 'OK');
 }
 
 function ping(_server: SluiceServer, _req: IncomingMessage, res: ServerResponse): void {

@@ -55,6 +55,7 @@ export class Metrics {
     metric('sluice_snapshot_rows_total', 'counter', 'Rows written to Parquet.', [['', persister.rows]]);
     metric('sluice_snapshot_bytes_total', 'counter', 'Parquet bytes written.', [['', persister.bytes]]);
     metric('sluice_snapshot_put_retries_total', 'counter', 'Failed snapshot puts retried (object-store errors).', [['', persister.putRetries]]);
+    metric('sluice_snapshot_put_failures_in_a_row', 'gauge', 'Failed snapshot puts since the last one that succeeded.', [['', persister.consecutivePutFailures]]);
     metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', this.db.persistedFiles.fileCount]]);
     lines.push('# EOF', '');
     return lines.join('\n');

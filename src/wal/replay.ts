@@ -2,6 +2,7 @@ import { testSwitches } from '../effects/test-switches.js';
 import type { Clock } from '../effects/clock.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { listAll } from '../objectstore/types.js';
+import { AlreadyExistsError } from '../objectstore/errors.js';
 import { decodeWalFile } from './codec.js';
 import type { WalConfig } from './config.js';
 import { CorruptWalFileError, MissingWalFileError } from './errors.js';
@@ -95,7 +96,12 @@ async function quarantine(args: ReplayArgs, seq: number, reason: string): Promis
   const key = walFileKey(args.nodeId, seq);
   const quarantineKey = `${walQuarantinePrefix(args.nodeId)}${key.slice(walFilePrefix(args.nodeId).length)}.${args.clock.nowMs()}`;
   const bytes = await args.store.get(key);
-  await args.store.put(quarantineKey, bytes, 'create');
+  try {
+    await args.store.put(quarantineKey, bytes, 'create');
+  } catch (err) {
+    // A crash between the copy and the delete left this very copy: keep it and finish the move.
+    if (!(err instanceof AlreadyExistsError) || !Buffer.from(await args.store.get(quarantineKey)).equals(Buffer.from(bytes))) throw err;
+  }
   await args.store.delete(key);
   args.logger.warn({ key, quarantineKey, reason }, 'quarantined a corrupt WAL file');
   return { walFileSequenceNumber: seq, key, quarantineKey, reason };
