@@ -177,8 +177,10 @@ export type OpenFailures = Map<string, number>;
  */
 export async function openProcess(spec: ProcessSpec, failures: OpenFailures, maxAttempts = 50): Promise<WalProcess> {
   for (let attempt = 0; ; attempt++) {
-    const store = new FaultyObjectStore(spec.mem, { ...spec.storeOptions, rng: new SeededRng((spec.seed + attempt * 0x9e3779b1) >>> 0), clock: spec.clock });
-    const rng = new SeededRng((spec.seed ^ 0xa5a5a5a5) + attempt);
+    const store = new FaultyObjectStore(spec.mem, { ...spec.storeOptions, rng: new SeededRng(derivedSeed(spec.seed, attempt, 'store')), clock: spec.clock });
+    // Put ids and epoch claim ids come from this Rng: two processes must never share a stream,
+    // or each would take the other's WAL files and epoch claims for its own.
+    const rng = new SeededRng(derivedSeed(spec.seed, attempt, 'wal'));
     const notifier = new SnapshotObjectNotifier(store, spec.nodeId, spec.clock, rng);
     let claimedEpoch: bigint | undefined;
     try {
@@ -214,6 +216,11 @@ export async function openProcess(spec: ProcessSpec, failures: OpenFailures, max
       await spec.clock.sleep(100);
     }
   }
+}
+
+/** A seed for one stream of one process, unrelated to every other (seed, attempt, purpose). */
+function derivedSeed(seed: number, attempt: number, purpose: string): number {
+  return createHash('sha256').update(`${seed}/${attempt}/${purpose}`).digest().readUInt32LE(0);
 }
 
 /** Runs the simulated clock until `promise` settles (at most `maxMs`); returns its value. */

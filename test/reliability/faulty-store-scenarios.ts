@@ -52,7 +52,7 @@ export async function faultyStoreRun(seed: number, simulatedMs: number): Promise
   let current: WalProcess | undefined;
   let crashes = 0;
   const logger = new CountingLogger();
-  const spec = (i: number): ProcessSpec => ({ name: `p${i}`, mem, nodeId: NODE, clock, seed: (seed * 31 + i) >>> 0, config, storeOptions, logger });
+  const spec = (i: number): ProcessSpec => ({ name: `p${i}`, mem, nodeId: NODE, clock, seed: seed + i * 0x10000, config, storeOptions, logger });
   const open = async (): Promise<void> => {
     const p = await openProcess(spec(processes.length), openFailures);
     processes.push(p);
@@ -204,7 +204,7 @@ export async function writersRun(seed: number, options: { isSnapshotReadBeforeCl
   let fencedOpens = 0;
   for (let i = 0; i < count; i++) {
     const atMs = i === 0 ? 0 : rng.nextInt(Math.floor(runMs * 0.7));
-    const spec: ProcessSpec = { name: `w${i}`, mem, nodeId: node, clock, seed: (seed * 7 + i) >>> 0, config, storeOptions, logger, ...options };
+    const spec: ProcessSpec = { name: `w${i}`, mem, nodeId: node, clock, seed: seed + i * 0x10000, config, storeOptions, logger, ...options };
     opens.push(
       clock.sleep(atMs).then(async () => {
         try {
@@ -284,6 +284,8 @@ export async function writersRun(seed: number, options: { isSnapshotReadBeforeCl
       else violations.push(`${w.name} (epoch ${e}) wrote after being fenced and did not stop`);
     }
   }
+  const epochs = writers.map((w) => w.wal.epoch());
+  if (new Set(epochs).size !== epochs.length) violations.push(`two writers hold one epoch: ${writers.map((w) => `${w.name} ${w.wal.epoch()}`).join(', ')}`);
   for (const w of writers) {
     if (w.wal.epoch() === newest && isAlive(w) && w.wal.health().state === 'stopped') violations.push(`the newest writer ${w.name} stopped: ${w.wal.health().lastError}`);
   }
