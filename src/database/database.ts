@@ -14,12 +14,12 @@ import type { Rng } from '../effects/rng.js';
 import { Engine } from '../engine/duckdb.js';
 import { Mirrors } from '../engine/mirrors.js';
 import type { ObjectStore } from '../objectstore/types.js';
-import { loadPersistedState, PersistedFiles } from '../persist/load.js';
+import { loadPersistedState, PersistedFiles, type PersistedState } from '../persist/load.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister } from '../persist/persister.js';
 import { QueryEngine } from '../query/engine.js';
 import type { WalConfig } from '../wal/config.js';
-import { silentLogger, type WalLogger } from '../wal/notifier.js';
+import { silentLogger, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
 import { openWal, type ObjectStoreWal } from '../wal/object-store-wal.js';
 import type { ReplayProgress } from '../wal/replay.js';
 import { LineProtocolWriter } from '../write/write-lp.js';
@@ -47,6 +47,17 @@ export interface OpenDatabaseOptions {
   onReplayProgress?: (progress: ReplayProgress) => void;
 }
 
+/** What the database builds from the persisted state once the WAL claimed its epoch. */
+interface Built {
+  state: PersistedState;
+  engine: Engine;
+  mirrors: Mirrors;
+  persistedFiles: PersistedFiles;
+  persister: Persister;
+  buffer: QueryableBuffer;
+  notifier: WalFileNotifier;
+}
+
 export class SluiceDatabase {
   private closed = false;
 
@@ -71,51 +82,73 @@ export class SluiceDatabase {
     const clock = options.clock ?? new SystemClock();
     const logger = options.logger ?? silentLogger;
     const started = clock.monotonicMs();
-    const state = await loadPersistedState(store, nodeId);
     const scratchDir = await mkdtemp(join(tmpdir(), 'sluice-'));
     const cacheDir = join(scratchDir, 'cache');
-    const allowed = [scratchDir];
-    const localFiles = store.localPath?.(`${nodeId}/dbs/x`);
-    if (localFiles !== undefined) allowed.push(dirname(localFiles));
-    const engine = await Engine.open({
-      allowedDirectories: allowed,
-      ...(options.queryMemoryLimit === undefined ? {} : { memoryLimit: options.queryMemoryLimit }),
-      ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
-    });
-    const mirrors = new Mirrors(engine);
-    const persistedFiles = new PersistedFiles();
-    for (const m of [...state.manifests].reverse()) persistedFiles.add(m);
-    const persister = new Persister({ store, nodeId, mirrors, scratchDir, clock, logger, ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }) });
-    const buffer = new QueryableBuffer({
-      catalog: state.catalog,
-      persister,
-      persistedFiles,
-      mirrors,
-      logger,
-      ...(options.forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes: options.forceSnapshotBytes }),
-    });
+
+    // What was persisted is read only after the WAL claimed its writer epoch: read before, a
+    // fenced writer could still commit a newer snapshot and delete the WAL files it covers, and
+    // replay would start below them (the writers suite shows acknowledged writes lost that way).
+    // So the engine, buffer and persister are built in `loadLastSnapshot`, and the WAL's
+    // notifier forwards to them.
+    let built: Built | undefined;
+    let fenceCheck: () => Promise<void> = async () => undefined;
+    const forward: WalFileNotifier = {
+      notify: (contents) => built!.notifier.notify(contents),
+      notifyAndSnapshot: (contents, details) => built!.notifier.notifyAndSnapshot(contents, details),
+    };
+    const build = async (): Promise<Built> => {
+      const state = await loadPersistedState(store, nodeId);
+      const allowed = [scratchDir];
+      const localFiles = store.localPath?.(`${nodeId}/dbs/x`);
+      if (localFiles !== undefined) allowed.push(dirname(localFiles));
+      const engine = await Engine.open({
+        allowedDirectories: allowed,
+        ...(options.queryMemoryLimit === undefined ? {} : { memoryLimit: options.queryMemoryLimit }),
+        ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
+      });
+      const mirrors = new Mirrors(engine);
+      const persistedFiles = new PersistedFiles();
+      for (const m of [...state.manifests].reverse()) persistedFiles.add(m);
+      const persister = new Persister({ store, nodeId, mirrors, scratchDir, clock, logger, ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }) });
+      persister.setFenceCheck(() => fenceCheck());
+      const buffer = new QueryableBuffer({
+        catalog: state.catalog,
+        persister,
+        persistedFiles,
+        mirrors,
+        logger,
+        ...(options.forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes: options.forceSnapshotBytes }),
+      });
+      return { state, engine, mirrors, persistedFiles, persister, buffer, notifier: new CatalogApplier(state.catalog, buffer) };
+    };
     let wal: ObjectStoreWal;
     try {
       wal = await openWal({
         store,
         nodeId,
-        notifier: new CatalogApplier(state.catalog, buffer),
+        notifier: forward,
         clock,
         logger,
-        onEpochClaimed: (w) => persister.setFenceCheck(() => w.checkFence()),
+        onEpochClaimed: (w) => {
+          fenceCheck = () => w.checkFence();
+        },
+        loadLastSnapshot: async () => {
+          built = await build();
+          return built.state.lastSnapshot;
+        },
         ...(options.wal === undefined ? {} : { config: options.wal }),
         ...(options.rng === undefined ? {} : { rng: options.rng }),
-        ...(state.lastSnapshot === undefined ? {} : { lastSnapshot: state.lastSnapshot }),
         ...(options.startBackgroundFlush === undefined ? {} : { startBackgroundFlush: options.startBackgroundFlush }),
         ...(options.skipStoreProbe === undefined ? {} : { skipStoreProbe: options.skipStoreProbe }),
         ...(options.onReplayProgress === undefined ? {} : { onReplayProgress: options.onReplayProgress }),
       });
     } catch (err) {
-      persister.close();
-      engine.close();
+      built?.persister.close();
+      built?.engine.close();
       await rm(scratchDir, { recursive: true, force: true });
       throw err;
     }
+    const { state, engine, mirrors, persistedFiles, persister, buffer } = built!;
     buffer.attachWal(wal);
     const writer = new LineProtocolWriter(state.catalog, wal, { clock, workers: options.writeWorkers ?? 0 });
     const query = new QueryEngine({
