@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -46,6 +46,7 @@ const BUNDLE_DIR = fileURLToPath(new URL('../../node_modules/.cache/sluice-kill-
  * server dozens of times. Returns the CLI's path; `removeBundle` deletes the bundle.
  */
 export async function bundleCli(): Promise<{ path: string; removeBundle: () => Promise<void> }> {
+  await mkdir(dirname(BUNDLE_DIR), { recursive: true }); // a fresh checkout has no node_modules/.cache
   const dir = await mkdtemp(BUNDLE_DIR.replace(/\/$/, '-'));
   await build({
     entryPoints: { main: fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)), 'validate-worker': fileURLToPath(new URL('../../src/write/validate-worker.ts', import.meta.url)) },
