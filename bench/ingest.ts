@@ -7,6 +7,7 @@
 // Flags: --lines 1000000 --hosts 1000 --batch 5000 --connections 4,16 --fields int|float
 //        --endpoint /api/v3/write_lp|/api/v2/write|/write --flush-interval 1s --no-restart
 //        --server-flag=--wal-flush-size=4194304 (repeatable; passed to `sluice serve`)
+// Env: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
@@ -96,7 +97,9 @@ interface Server {
 function startServer(dataDir: string): Promise<Server> {
   const startMs = performance.now();
   const args = [cli, 'serve', '--data-dir', dataDir, '--http-bind', '127.0.0.1:0', '--wal-flush-interval', values['flush-interval'], '--log-format', 'json', '--log-level', 'info', ...values['server-flag']];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // BENCH_SERVER_NODE_ARGS: node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
