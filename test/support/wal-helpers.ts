@@ -3,6 +3,7 @@ import { FieldKind, chunkRows, writeBatchForTable } from '../../src/wal/model.js
 import type { SnapshotStarted, WalFileNotifier } from '../../src/wal/notifier.js';
 import type { ListOptions, ListPage, ObjectMeta, ObjectStore, PutMode } from '../../src/objectstore/types.js';
 import { StoreIoError } from '../../src/objectstore/errors.js';
+import type { Catalog } from '../../src/catalog/catalog.js';
 
 /** A notifier that records every file it receives; snapshots persist when the test says so. */
 export class RecordingNotifier implements WalFileNotifier {
@@ -120,4 +121,26 @@ export class FlakyStore implements ObjectStore {
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** Every row written to the WAL, as sorted `table{column=value,…}@time` strings, using the catalog for names. */
+export function rowsOf(catalog: Catalog, ops: readonly WalOp[]): string[] {
+  const out: string[] = [];
+  for (const op of ops) {
+    if (op.kind !== 'write') continue;
+    const db = catalog.databaseById(op.batch.databaseId)!;
+    for (const [tableId, chunks] of op.batch.tableChunks) {
+      const table = db.tablesById.get(tableId)!;
+      for (const chunk of chunks.chunkTimeToChunk.values()) {
+        for (const row of chunkRows(chunk)) {
+          const parts = row.fields
+            .map((f) => [table.columnsById.get(f.columnId)!.name, f.kind === FieldKind.Tag ? `${f.value}` : `${String(f.value)}${f.kind === FieldKind.Int64 ? 'i' : f.kind === FieldKind.UInt64 ? 'u' : ''}`] as const)
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([k, v]) => `${k}=${v}`);
+          out.push(`${table.name}{${parts.join(',')}}@${row.timeNs}`);
+        }
+      }
+    }
+  }
+  return out.sort();
 }

@@ -9,11 +9,10 @@ import { Catalog } from '../../src/catalog/catalog.js';
 import { CatalogApplier } from '../../src/catalog/notifier.js';
 import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { MemoryObjectStore } from '../../src/objectstore/memory.js';
-import { FieldKind, chunkRows, type WalOp } from '../../src/wal/index.js';
 import { openWal } from '../../src/wal/object-store-wal.js';
 import { WriteError } from '../../src/write/errors.js';
 import { LineProtocolWriter } from '../../src/write/write-lp.js';
-import { RecordingNotifier } from '../support/wal-helpers.js';
+import { RecordingNotifier, rowsOf } from '../support/wal-helpers.js';
 
 async function setup(workers: number) {
   const store = new MemoryObjectStore();
@@ -22,24 +21,6 @@ async function setup(workers: number) {
   const wal = await openWal({ store, nodeId: 'node', notifier: new CatalogApplier(catalog, notifier), config: { flushIntervalMs: 2 }, fencing: false });
   const writer = new LineProtocolWriter(catalog, wal, { workers, workerMinBytes: 0 });
   return { store, catalog, notifier, wal, writer };
-}
-
-function rowsOf(catalog: Catalog, ops: readonly WalOp[]): string[] {
-  const out: string[] = [];
-  for (const op of ops) {
-    if (op.kind !== 'write') continue;
-    const db = catalog.databaseById(op.batch.databaseId)!;
-    for (const [tableId, chunks] of op.batch.tableChunks) {
-      const table = db.tablesById.get(tableId)!;
-      for (const chunk of chunks.chunkTimeToChunk.values()) {
-        for (const row of chunkRows(chunk)) {
-          const parts = row.fields.map((f) => `${table.columnsById.get(f.columnId)!.name}=${String(f.value)}${f.kind === FieldKind.Int64 ? 'i' : f.kind === FieldKind.UInt64 ? 'u' : ''}`).sort();
-          out.push(`${db.name}.${table.name}{${parts.join(',')}}@${row.timeNs}`);
-        }
-      }
-    }
-  }
-  return out;
 }
 
 /** Seeded bodies: growing schemas, type conflicts, bad lines, a few databases. */
@@ -92,7 +73,7 @@ test('concurrent bodies that add schema on workers: every row lands once, ids st
   const all = bodies(seed, 120, false);
   for (const { db, body } of all) await plain.writer.writeLp(db, Buffer.from(body), { precision: 'ns' });
   await Promise.all(all.map(({ db, body }) => pooled.writer.writeLp(db, Buffer.from(body), { precision: 'ns' })));
-  assert.deepEqual(rowsOf(pooled.catalog, pooled.notifier.ops()).sort(), rowsOf(plain.catalog, plain.notifier.ops()).sort(), `seed ${seed}`);
+  assert.deepEqual(rowsOf(pooled.catalog, pooled.notifier.ops()), rowsOf(plain.catalog, plain.notifier.ops()), `seed ${seed}`);
   const stats = pooled.writer.workerStats;
   assert.equal(stats.committed + stats.redone, all.length);
   assert.ok(stats.redone > 0, `some bodies were redone because the schema changed under them (${JSON.stringify(stats)})`);

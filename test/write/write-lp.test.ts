@@ -7,12 +7,12 @@ import { CatalogApplier } from '../../src/catalog/notifier.js';
 import { MemoryObjectStore } from '../../src/objectstore/memory.js';
 import { openWal } from '../../src/wal/object-store-wal.js';
 import { BufferFullError } from '../../src/wal/errors.js';
-import { FieldKind, chunkRows, type WalConfig, type WalOp } from '../../src/wal/index.js';
+import { FieldKind, type WalConfig } from '../../src/wal/index.js';
 import { LineProtocolWriter } from '../../src/write/write-lp.js';
 import { WriteError } from '../../src/write/errors.js';
 import { parsePrecision } from '../../src/write/precision.js';
 import { serializePoint } from '../../src/lineprotocol/serializer.js';
-import { RecordingNotifier } from '../support/wal-helpers.js';
+import { RecordingNotifier, rowsOf } from '../support/wal-helpers.js';
 
 const START_MS = Date.UTC(2025, 0, 1);
 const START_NS = BigInt(START_MS) * 1_000_000n;
@@ -34,27 +34,6 @@ async function setup(config: Partial<WalConfig> = {}, limits: Partial<CatalogLim
   return { clock, store, catalog, notifier, wal, writer, write };
 }
 
-/** Every row written to the WAL, as `table[tag=…]{field=…}@time` strings, using the catalog for names. */
-function rowsOf(catalog: Catalog, ops: readonly WalOp[]): string[] {
-  const out: string[] = [];
-  for (const op of ops) {
-    if (op.kind !== 'write') continue;
-    const db = catalog.databaseById(op.batch.databaseId)!;
-    for (const [tableId, chunks] of op.batch.tableChunks) {
-      const table = db.tablesById.get(tableId)!;
-      for (const chunk of chunks.chunkTimeToChunk.values()) {
-        for (const row of chunkRows(chunk)) {
-          const parts = row.fields
-            .map((f) => [table.columnsById.get(f.columnId)!.name, f.kind === FieldKind.Tag ? `${f.value}` : `${String(f.value)}${f.kind === FieldKind.Int64 ? 'i' : f.kind === FieldKind.UInt64 ? 'u' : ''}`] as const)
-            .sort(([a], [b]) => (a < b ? -1 : 1))
-            .map(([k, v]) => `${k}=${v}`);
-          out.push(`${table.name}{${parts.join(',')}}@${row.timeNs}`);
-        }
-      }
-    }
-  }
-  return out.sort();
-}
 
 test('a write reaches the WAL with its schema changes ahead of the rows, in the same file', async () => {
   const { write, notifier, catalog } = await setup();
