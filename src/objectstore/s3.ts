@@ -15,6 +15,7 @@ import type { Rng } from '../effects/rng.js';
 import { SystemRng } from '../effects/rng.js';
 import { AlreadyExistsError, NotFoundError, ObjectStoreError, StoreIoError } from './errors.js';
 import { validateKey } from './keys.js';
+import { backoffMs } from './retry.js';
 import type { ListOptions, ListPage, ObjectMeta, ObjectStore, PutMode } from './types.js';
 import { MAX_LIST_KEYS } from './types.js';
 
@@ -180,8 +181,7 @@ export class S3ObjectStore implements ObjectStore {
         }
         if (attempt >= this.maxAttempts) throw new StoreIoError(`S3 ${what} failed after ${attempt} attempts: ${failure.message}`, true, key, { cause: err });
         this.retries++;
-        const capped = Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** (attempt - 1));
-        await this.clock.sleep(Math.round(capped * (0.5 + 0.5 * this.rng.nextFloat())));
+        await this.clock.sleep(backoffMs(this.rng, attempt, this.retryBaseDelayMs, this.retryMaxDelayMs));
       }
     }
   }

@@ -2,6 +2,7 @@ import type { Clock } from '../effects/clock.js';
 import type { Rng } from '../effects/rng.js';
 import { testSwitches } from '../effects/test-switches.js';
 import { AlreadyExistsError, NotFoundError } from '../objectstore/errors.js';
+import { backoffMs, isTransientStoreError } from '../objectstore/retry.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { listAll } from '../objectstore/types.js';
 import { FencedError } from './errors.js';
@@ -64,9 +65,9 @@ export class EpochFence {
           continue;
         }
         if (err instanceof AlreadyExistsError) continue;
-        if (!isRetryable(err)) throw err;
+        if (!isTransientStoreError(err)) throw err;
         logger.warn({ err, attempt }, 'claiming a writer epoch failed; retrying');
-        await options.clock.sleep(backoffMs(options, attempt));
+        await options.clock.sleep(retryDelayMs(options, attempt));
       }
     }
   }
@@ -84,10 +85,10 @@ export class EpochFence {
         await this.options.store.head(epochKey(this.options.nodeId, next));
       } catch (err) {
         if (err instanceof NotFoundError) return;
-        if (!isRetryable(err)) throw err;
+        if (!isTransientStoreError(err)) throw err;
         this.options.logger.warn({ err, attempt }, 'checking the writer epoch failed; retrying');
         onRetry?.(err);
-        await this.options.clock.sleep(backoffMs(this.options, attempt));
+        await this.options.clock.sleep(retryDelayMs(this.options, attempt));
         continue;
       }
       this.isFenced = new FencedError(this.epoch, next);
@@ -105,12 +106,6 @@ async function isOwnClaim(store: ObjectStore, key: string, claimId: string): Pro
   }
 }
 
-/** Store errors worth retrying: transport and I/O failures that say so. */
-function isRetryable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { isTransient?: unknown }).isTransient === true;
-}
-
-function backoffMs(options: FenceOptions, attempt: number): number {
-  const capped = Math.min(options.retryMaxDelayMs, options.retryBaseDelayMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(capped * (0.5 + 0.5 * options.rng.nextFloat()));
+function retryDelayMs(options: FenceOptions, attempt: number): number {
+  return backoffMs(options.rng, attempt, options.retryBaseDelayMs, options.retryMaxDelayMs);
 }

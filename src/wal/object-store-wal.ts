@@ -6,6 +6,7 @@ import { SystemRng } from '../effects/rng.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { AlreadyExistsError, NotFoundError } from '../objectstore/errors.js';
 import { probeConditionalPut } from '../objectstore/probe.js';
+import { backoffMs, isTransientStoreError } from '../objectstore/retry.js';
 import { testSwitches } from '../effects/test-switches.js';
 import { EpochFence } from './fencing.js';
 import { decodeWalFileHeader, encodeOp, encodeWalFile, type FileBufferHolder } from './codec.js';
@@ -128,11 +129,6 @@ function emptyBuffer(): WalBuffer {
 /** Attempts to delete one snapshotted WAL file before cleanup leaves it for the next snapshot. */
 const CLEANUP_DELETE_ATTEMPTS = 5;
 
-/** Store errors that say a retry may succeed. */
-function isTransientError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { isTransient?: unknown }).isTransient === true;
-}
-
 const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Checks a node id: it becomes the first segment of every object key. */
@@ -157,7 +153,6 @@ export class ObjectStoreWal {
   private readonly clock: Clock;
   private readonly rng: Rng;
   private readonly logger: WalLogger;
-  private writerEpoch = 0n;
   private fence: EpochFence | undefined;
   private readonly primaryNotifier: WalFileNotifier;
   private readonly addedNotifiers: WalFileNotifier[] = [];
@@ -425,7 +420,7 @@ export class ObjectStoreWal {
     const bytes = encodeWalFile(
       {
         nodeId: this.nodeId,
-        writerEpoch: this.writerEpoch,
+        writerEpoch: this.epoch(),
         walFileSequenceNumber: seq,
         putId,
         persistTimestampMs: contents.persistTimestampMs,
@@ -511,7 +506,7 @@ export class ObjectStoreWal {
               await this.store.delete(key);
             } catch (deleteErr) {
               // A transient failure must not stop this (the newest) writer: retry like the put.
-              if (!isTransientError(deleteErr)) throw deleteErr;
+              if (!isTransientStoreError(deleteErr)) throw deleteErr;
               this.notePutFailure(deleteErr);
               await this.clock.sleep(this.backoffMs(attempt));
             }
@@ -540,7 +535,7 @@ export class ObjectStoreWal {
         if (testSwitches.skipPutIdCheck) return 'self'; // deliberately broken (tests only)
         const header = decodeWalFileHeader(existing, key);
         if (Buffer.compare(Buffer.from(header.putId), Buffer.from(putId)) === 0) return 'self';
-        if (this.fence !== undefined && header.writerEpoch < this.writerEpoch) return 'zombie';
+        if (this.fence !== undefined && header.writerEpoch < this.fence.epoch) return 'zombie';
         return 'other';
       } catch (err) {
         if (err instanceof NotFoundError) return 'gone';
@@ -552,8 +547,7 @@ export class ObjectStoreWal {
   }
 
   private backoffMs(attempt: number): number {
-    const capped = Math.min(this.config.putRetryMaxDelayMs, this.config.putRetryBaseDelayMs * 2 ** Math.min(attempt - 1, 30));
-    return Math.round(capped * (0.5 + 0.5 * this.rng.nextFloat()));
+    return backoffMs(this.rng, attempt, this.config.putRetryBaseDelayMs, this.config.putRetryMaxDelayMs);
   }
 
   private notePutFailure(err: unknown): void {
@@ -623,7 +617,7 @@ export class ObjectStoreWal {
         return true;
       } catch (err) {
         this.logger.warn({ err, key, attempt }, 'deleting a snapshotted WAL file failed');
-        if (!isTransientError(err) || attempt >= CLEANUP_DELETE_ATTEMPTS) return false;
+        if (!isTransientStoreError(err) || attempt >= CLEANUP_DELETE_ATTEMPTS) return false;
         await this.clock.sleep(this.backoffMs(attempt));
       }
     }
@@ -703,7 +697,7 @@ export class ObjectStoreWal {
 
   /** The epoch this writer claimed (0 without fencing). */
   epoch(): bigint {
-    return this.writerEpoch;
+    return this.fence?.epoch ?? 0n;
   }
 
   /** Takes the store's writer lock for this node id, where the store has one. */
@@ -723,7 +717,6 @@ export class ObjectStoreWal {
       retryBaseDelayMs: this.config.putRetryBaseDelayMs,
       retryMaxDelayMs: this.config.putRetryMaxDelayMs,
     });
-    this.writerEpoch = this.fence.epoch;
   }
 
   private async releaseWriterLock(): Promise<void> {

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Clock, SimClock } from '../../src/effects/clock.js';
 import { SeededRng, type Rng } from '../../src/effects/rng.js';
 import { AlreadyExistsError } from '../../src/objectstore/errors.js';
+import { isTransientStoreError } from '../../src/objectstore/retry.js';
 import { FaultyObjectStore, type FaultyObjectStoreOptions, type OpFaults } from '../../src/objectstore/faulty.js';
 import type { MemoryObjectStore } from '../../src/objectstore/memory.js';
 import { listAll, type ObjectStore } from '../../src/objectstore/types.js';
@@ -33,17 +34,13 @@ interface SnapshotDoc {
   keys: string[];
 }
 
-function isTransient(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { isTransient?: unknown }).isTransient === true;
-}
-
 /** Calls `fn` until it does not throw a transient store error, backing off on the clock. */
 async function retrying<T>(clock: Clock, rng: Rng, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (!isTransient(err)) throw err;
+      if (!isTransientStoreError(err)) throw err;
       await clock.sleep(Math.round(Math.min(1000, 20 * 2 ** Math.min(attempt, 10)) * (0.5 + 0.5 * rng.nextFloat())));
     }
   }
@@ -210,7 +207,7 @@ export async function openProcess(spec: ProcessSpec, failures: OpenFailures, max
       if (claimedEpoch !== undefined && (await spec.mem.head(epochKey(spec.nodeId, claimedEpoch + 1n)).then(() => true, () => false))) {
         throw new SupersededOpenError(claimedEpoch, err);
       }
-      const kind = isTransient(err) ? 'transient store error' : undefined;
+      const kind = isTransientStoreError(err) ? 'transient store error' : undefined;
       if (kind === undefined || attempt + 1 >= maxAttempts) throw err;
       failures.set(kind, (failures.get(kind) ?? 0) + 1);
       await spec.clock.sleep(100);

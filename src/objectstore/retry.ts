@@ -1,0 +1,15 @@
+import type { Rng } from '../effects/rng.js';
+
+/** Whether a store error says a retry may succeed (`StoreIoError` with `isTransient`). */
+export function isTransientStoreError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { isTransient?: unknown }).isTransient === true;
+}
+
+/**
+ * The wait before retry `attempt` (1-based): `baseMs · 2^(attempt−1)`, capped at `maxMs`, then
+ * jittered over its upper half so retrying callers spread out.
+ */
+export function backoffMs(rng: Rng, attempt: number, baseMs: number, maxMs: number): number {
+  const capped = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(capped * (0.5 + 0.5 * rng.nextFloat()));
+}
