@@ -108,7 +108,8 @@ export class Catalog {
   }
 
   /**
-   * Counts changes: rises with every applied or reverted batch. Work validated against a copy of
+   * Counts changes: rises with every batch that changed something (a batch applied again, as
+   * the WAL does live, changes nothing) and every reverted one. Work validated against a copy of
    * the catalog at version v (a write worker's) holds as long as nothing was removed since v
    * ({@link removalVersion} ≤ v) and, if it adds schema itself, nothing changed at all.
    */
@@ -123,32 +124,41 @@ export class Catalog {
 
   /** Applies a batch of changes; idempotent, so replay can apply what is already there. */
   applyCatalogBatch(batch: CatalogBatch): void {
-    this.changes++;
-    for (const op of batch.ops) {
-      if (op.kind === 'deleteDatabase' || op.kind === 'deleteTable') this.lastRemoval = this.changes;
-      this.applyOp(batch.databaseId, batch.databaseName, op);
+    let isChanged = false;
+    let isRemoved = false;
+    try {
+      for (const op of batch.ops) {
+        if (!this.applyOp(batch.databaseId, batch.databaseName, op)) continue;
+        isChanged = true;
+        if (op.kind === 'deleteDatabase' || op.kind === 'deleteTable') isRemoved = true;
+      }
+    } finally {
+      if (isChanged) this.changes++;
+      if (isRemoved) this.lastRemoval = this.changes;
     }
   }
 
-  private applyOp(dbId: DbId, dbName: string, op: CatalogOp): void {
+  /** Applies one op; returns whether it changed anything. */
+  private applyOp(dbId: DbId, dbName: string, op: CatalogOp): boolean {
     switch (op.kind) {
       case 'createDatabase': {
         const existing = this.databasesById.get(dbId);
         if (existing !== undefined) {
           if (existing.name !== dbName) throw new CatalogError('INCONSISTENT', `database ${dbId} is ${JSON.stringify(existing.name)}, not ${JSON.stringify(dbName)}`);
-          return;
+          return false;
         }
         if (this.databases.has(dbName)) throw new CatalogError('INCONSISTENT', `database ${JSON.stringify(dbName)} exists with another id`);
         const db: DatabaseSchema = { id: dbId, name: dbName, tables: new Map(), tablesById: new Map(), nextTableId: 0 };
         this.databases.set(dbName, db);
         this.databasesById.set(dbId, db);
         this.nextDatabaseId = Math.max(this.nextDatabaseId, dbId + 1);
-        return;
+        return true;
       }
       case 'createTable':
       case 'addColumns': {
         const db = this.requireDatabase(dbId, dbName);
         let table = db.tablesById.get(op.tableId);
+        let isChangedHere = false;
         if (table === undefined) {
           if (op.kind === 'addColumns') throw new CatalogError('INCONSISTENT', `table ${op.tableId} of database ${dbName} does not exist`);
           if (db.tables.has(op.tableName)) throw new CatalogError('INCONSISTENT', `table ${JSON.stringify(op.tableName)} exists with another id`);
@@ -157,28 +167,29 @@ export class Catalog {
           db.tablesById.set(op.tableId, table);
           db.nextTableId = Math.max(db.nextTableId, op.tableId + 1);
           this.tableCount++;
+          isChangedHere = true;
         } else if (table.name !== op.tableName) {
           throw new CatalogError('INCONSISTENT', `table ${op.tableId} is ${JSON.stringify(table.name)}, not ${JSON.stringify(op.tableName)}`);
         }
-        for (const column of op.columns) addColumn(table, column);
-        return;
+        for (const column of op.columns) if (addColumn(table, column)) isChangedHere = true;
+        return isChangedHere;
       }
       case 'deleteDatabase': {
         const db = this.databasesById.get(dbId);
-        if (db === undefined) return;
+        if (db === undefined) return false;
         this.databases.delete(db.name);
         this.databasesById.delete(dbId);
         this.tableCount -= db.tables.size;
-        return;
+        return true;
       }
       case 'deleteTable': {
         const db = this.databasesById.get(dbId);
         const table = db?.tablesById.get(op.tableId);
-        if (db === undefined || table === undefined) return;
+        if (db === undefined || table === undefined) return false;
         db.tables.delete(table.name);
         db.tablesById.delete(table.id);
         this.tableCount--;
-        return;
+        return true;
       }
     }
   }
@@ -320,17 +331,19 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
   };
 }
 
-function addColumn(table: TableSchema, column: ColumnDefinition): void {
+/** Adds a column; returns false if it is already there (and throws if it differs). */
+function addColumn(table: TableSchema, column: ColumnDefinition): boolean {
   const byId = table.columnsById.get(column.id);
   if (byId !== undefined) {
     if (byId.name !== column.name || byId.type !== column.type) {
       throw new CatalogError('INCONSISTENT', `column ${column.id} of table ${table.name} is ${byId.name} (${byId.type}), not ${column.name} (${column.type})`);
     }
-    return;
+    return false;
   }
   if (table.columns.has(column.name)) throw new CatalogError('INCONSISTENT', `column ${JSON.stringify(column.name)} of table ${table.name} exists with another id`);
   const copy: ColumnDefinition = { id: column.id, name: column.name, type: column.type };
   table.columns.set(column.name, copy);
   table.columnsById.set(column.id, copy);
   table.nextColumnId = Math.max(table.nextColumnId, column.id + 1);
+  return true;
 }

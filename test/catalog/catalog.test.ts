@@ -111,3 +111,21 @@ test('name rules: databases as InfluxDB 3; tables and columns any UTF-8 without 
   for (const ok of ['cpu', 'with space', 'ünï', 'a/b', '..']) validateObjectName('table', ok);
   for (const bad of ['', 'nul\u0000', 'tab\there', 'x'.repeat(512)]) assert.throws(() => validateObjectName('column', bad), CatalogError, bad);
 });
+
+test('the version counts batches that change something; re-applying a batch (as the WAL does live) does not; removals are marked', () => {
+  const catalog = new Catalog();
+  const batch = { databaseId: 0, databaseName: 'db', timeNs: 0n, ops: [{ kind: 'createDatabase' as const }, { kind: 'createTable' as const, tableId: 0, tableName: 't', columns: [{ id: 0, name: 'time', type: 'time' as const }] }] };
+  catalog.applyCatalogBatch(batch);
+  assert.equal(catalog.version, 1);
+  catalog.applyCatalogBatch(batch);
+  assert.equal(catalog.version, 1, 'nothing changed');
+  assert.equal(catalog.removalVersion, 0);
+  catalog.applyCatalogBatch({ ...batch, ops: [{ kind: 'addColumns', tableId: 0, tableName: 't', columns: [{ id: 1, name: 'v', type: 'float64' }] }] });
+  assert.equal(catalog.version, 2);
+  catalog.applyCatalogBatch({ ...batch, ops: [{ kind: 'deleteTable', tableId: 0, tableName: 't', deletionTimeNs: 0n }] });
+  assert.deepEqual([catalog.version, catalog.removalVersion], [3, 3]);
+  catalog.applyCatalogBatch({ ...batch, ops: [{ kind: 'deleteTable', tableId: 0, tableName: 't', deletionTimeNs: 0n }] });
+  assert.deepEqual([catalog.version, catalog.removalVersion], [3, 3], 'deleting what is gone changes nothing');
+  catalog.revertCatalogBatch({ ...batch, ops: [{ kind: 'createDatabase' }] });
+  assert.deepEqual([catalog.version, catalog.removalVersion], [4, 4]);
+});
