@@ -21,10 +21,10 @@ import { catalogKey, decodeManifest, encodeManifest, manifestKey, type Persisted
 import { decodeWalFile, encodeWalContents } from '../../src/wal/codec.js';
 import { CorruptWalFileError } from '../../src/wal/errors.js';
 import type { CatalogOp, Field, Row, WalContents, WalOp } from '../../src/wal/model.js';
-import { chunkRows, FieldKind, I64_MAX, I64_MIN, tableChunkFromRows, U64_MAX } from '../../src/wal/model.js';
+import { FieldKind, I64_MAX, I64_MIN, tableChunkFromRows, U64_MAX } from '../../src/wal/model.js';
 import { walFileKey } from '../../src/wal/paths.js';
 import { runSeeds } from '../support/regressions.js';
-import { catalogSample, mediumSample, SAMPLE_HEADER, smallSample } from '../wal/codec-samples.js';
+import { catalogSample, mediumSample, normalizeContents, SAMPLE_HEADER, smallSample } from '../wal/codec-samples.js';
 
 /** Files up to this size get every single-bit flip; larger ones the header's and sampled positions. */
 const EXHAUSTIVE_FLIP_BYTES = Number(process.env.CORRUPTION_EXHAUSTIVE_BYTES ?? 64 * 1024);
@@ -114,28 +114,6 @@ function walCorpus(): Array<{ name: string; contents: WalContents; header: Heade
     { name: 'very large (~1 MiB)', contents: contents(19, [writeOp(0, 'd', [[0, CHUNK, mixedRows(9_000, rng, 70)]])]), header: h() },
   ];
   return files;
-}
-
-/** Contents with every chunk as rows (fields by column id): how two encodings of the same data compare. */
-function normalize(c: WalContents): unknown {
-  return {
-    ...c,
-    ops: c.ops.map((op) => {
-      if (op.kind !== 'write') return op;
-      const tables = [...op.batch.tableChunks].map(([tableId, t]) => [
-        tableId,
-        { ...t, chunkTimeToChunk: [...t.chunkTimeToChunk].map(([time, chunk]) => [time, chunkRows(chunk).map((r) => ({ ...r, fields: [...r.fields].sort((a, b) => a.columnId - b.columnId).map((f) => ({ ...f, value: typeof f.value === 'number' ? floatBits(f.value) : f.value })) }))]) },
-      ]);
-      return { ...op, batch: { ...op.batch, tableChunks: tables } };
-    }),
-  };
-}
-
-/** A float as its bits, so NaN and -0 compare exactly. */
-function floatBits(v: number): string {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(v);
-  return b.toString('hex');
 }
 
 // ---- the damage loop -----------------------------------------------------------------------------
@@ -230,7 +208,7 @@ function walCorruption(seed: number): void {
     const key = walFileKey(header.nodeId, c.walFileNumber);
     const good = Buffer.from(encodeWalContents(c, header));
     const decoded = decodeWalFile(good, key);
-    assert.deepEqual(normalize(decoded.contents), normalize(c), `${name} decodes to what was encoded`);
+    assert.deepEqual(normalizeContents(decoded.contents), normalizeContents(c), `${name} decodes to what was encoded`);
     assert.equal(decoded.header.nodeId, header.nodeId);
     assert.equal(decoded.header.writerEpoch, header.writerEpoch);
     damageAll(good, `${name} (${key}, seed ${seed})`, (b) => decodeWalFile(b, key), (err) => err instanceof CorruptWalFileError && err.source === key && err.message.includes(key), rng, counts);

@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testSeed } from '../../src/effects/rng.js';
+import { AckTotals } from '../support/ack-checker.js';
 import { runSeeds } from '../support/regressions.js';
 import { faultyStoreRun } from './faulty-store-scenarios.js';
 
@@ -22,20 +23,13 @@ test(`faulty object store: ${SEEDS} seeds × ${SIMULATED_MS / 60_000} simulated 
   const base = testSeed();
   console.log(`# faulty store: base seed ${base} (replay with SEED=${base})`);
   const startMs = Date.now();
-  const totals = { acked: 0, indeterminate: 0, refused: 0, lines: 0, crashes: 0, processes: 0, snapshots: 0, walFilesDeleted: 0, lateFilesReplaced: 0, lost: 0, duplicated: 0, unexpected: 0, partial: 0 };
+  const totals = Object.assign(new AckTotals(), { crashes: 0, processes: 0, snapshots: 0, walFilesDeleted: 0, lateFilesReplaced: 0 });
   const faults = { calls: 0, errorBefore: 0, errorAfter: 0, conflict: 0, slowCalls: 0, listPages: 0 };
   const openFailures = new Map<string, number>();
   const { seeds, regressions } = await runSeeds('faulty-store', base, SEEDS, async (seed) => {
     const r = await faultyStoreRun(seed, SIMULATED_MS);
     r.checker.check(r.present, `(seed ${seed})`);
-    totals.acked += r.report.acked;
-    totals.indeterminate += r.report.indeterminate;
-    totals.refused += r.report.refused;
-    totals.lines += r.report.linesChecked;
-    totals.lost += r.report.lost.length;
-    totals.duplicated += r.report.duplicates.length;
-    totals.unexpected += r.report.unexpected.length;
-    totals.partial += r.report.partial.length;
+    totals.add(r.report);
     totals.crashes += r.crashes;
     totals.processes += r.processes;
     totals.snapshots += r.snapshots;

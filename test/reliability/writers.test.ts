@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { testSeed } from '../../src/effects/rng.js';
+import { AckTotals } from '../support/ack-checker.js';
 import { runSeeds } from '../support/regressions.js';
 import { writersRun } from './faulty-store-scenarios.js';
 
@@ -20,20 +21,13 @@ test(`two or three writers on one node id with snapshots, cleanup and store faul
   console.log(`# writers: base seed ${base} (replay with SEED=${base})`);
   const startMs = Date.now();
   const t = { writers: 0, three: 0, zombies: 0, zombiesStopped: 0, maxFilesAfterFence: 0, zombieAcks: 0, crashes: 0, snapshots: 0, walFilesDeleted: 0, zombieFilesReplaced: 0, fencedOpens: 0, faults: 0 };
-  const r0 = { acked: 0, indeterminate: 0, refused: 0, lines: 0, lost: 0, duplicated: 0, unexpected: 0, partial: 0 };
+  const r0 = new AckTotals();
   const openFailures = new Map<string, number>();
   const { seeds, regressions } = await runSeeds('writers', base, SEEDS, async (seed) => {
     const r = await writersRun(seed);
     r.checker.check(r.present, `(seed ${seed})`);
     assert.deepEqual(r.violations, [], `writers seed ${seed}`);
-    r0.acked += r.report.acked;
-    r0.indeterminate += r.report.indeterminate;
-    r0.refused += r.report.refused;
-    r0.lines += r.report.linesChecked;
-    r0.lost += r.report.lost.length;
-    r0.duplicated += r.report.duplicates.length;
-    r0.unexpected += r.report.unexpected.length;
-    r0.partial += r.report.partial.length;
+    r0.add(r.report);
     t.writers += r.writers;
     if (r.writers === 3) t.three++;
     t.zombies += r.zombies;

@@ -118,3 +118,26 @@ export class AckChecker {
     return r;
   }
 }
+
+/** Reports summed over many runs, for a suite's count line. */
+export class AckTotals {
+  acked = 0;
+  indeterminate = 0;
+  refused = 0;
+  lines = 0;
+  lost = 0;
+  duplicated = 0;
+  unexpected = 0;
+  partial = 0;
+
+  add(r: AckReport): void {
+    this.acked += r.acked;
+    this.indeterminate += r.indeterminate;
+    this.refused += r.refused;
+    this.lines += r.linesChecked;
+    this.lost += r.lost.length;
+    this.duplicated += r.duplicates.length;
+    this.unexpected += r.unexpected.length;
+    this.partial += r.partial.length;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Field, WalContents, WalOp } from '../../src/wal/model.js';
-import { FieldKind, I64_MAX, I64_MIN, U64_MAX, tableChunkFromRows } from '../../src/wal/model.js';
+import { FieldKind, I64_MAX, I64_MIN, U64_MAX, chunkRows, tableChunkFromRows } from '../../src/wal/model.js';
 
 /** A file with one write of every field kind, including extremes. */
 export function smallSample(): WalContents {
@@ -96,3 +96,25 @@ export function catalogSample(): WalContents {
 
 /** The header used for every sample. */
 export const SAMPLE_HEADER = { nodeId: 'node-1', writerEpoch: 3n, putId: Uint8Array.from({ length: 16 }, (_, i) => i) };
+
+/** Contents with every chunk as rows (fields by column id): how two encodings of the same data compare. */
+export function normalizeContents(c: WalContents): unknown {
+  return {
+    ...c,
+    ops: c.ops.map((op) => {
+      if (op.kind !== 'write') return op;
+      const tables = [...op.batch.tableChunks].map(([tableId, t]) => [
+        tableId,
+        { ...t, chunkTimeToChunk: [...t.chunkTimeToChunk].map(([time, chunk]) => [time, chunkRows(chunk).map((r) => ({ ...r, fields: [...r.fields].sort((a, b) => a.columnId - b.columnId).map((f) => ({ ...f, value: typeof f.value === 'number' ? floatBits(f.value) : f.value })) }))]) },
+      ]);
+      return { ...op, batch: { ...op.batch, tableChunks: tables } };
+    }),
+  };
+}
+
+/** A float as its bits, so NaN and -0 compare exactly. */
+function floatBits(v: number): string {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(v);
+  return b.toString('hex');
+}
