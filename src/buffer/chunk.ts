@@ -3,22 +3,93 @@
  * split into segments of {@link SEGMENT_ROWS} rows. The first segment grows geometrically (small
  * chunks stay small); after it, full segments are added and never copied, so appending to a
  * chunk of tens of millions of rows costs the same per row as to a small one. Tag and string
- * values are dictionary-encoded (`Uint32Array` indices into the column's dictionary); nulls are a
- * validity bitmap per segment (LSB first, 1 = valid), allocated only once a segment holds a
- * null. Appending a WAL `TableChunk` is a few `TypedArray.set` copies plus one index remap per
- * dictionary column.
+ * values are dictionary-encoded (indices into the column's dictionary); nulls are a validity
+ * bitmap per segment (LSB first, 1 = valid), allocated only once a segment holds a null.
+ *
+ * Segments are as narrow as their values allow, since the buffer is most of a server's memory:
+ * dictionary indices are 1, 2 or 4 bytes (as the dictionary grows), and int64 values 1, 2, 4 or
+ * 8 bytes (as the values seen in the segment need). A segment is widened in place of the old one
+ * when a value does not fit, at most three times. Readers take any width (see {@link readInt64}).
+ * Appending a WAL `TableChunk` is a few copies plus one index remap per dictionary column.
  */
-import { FieldKind, allocateColumnValues, type ColumnData, type ColumnId, type ColumnValues, type TableChunk } from '../wal/model.js';
+import { FieldKind, allocateColumnValues, type ColumnData, type ColumnId, type TableChunk } from '../wal/model.js';
 
-type Values = ColumnValues;
-const allocate = allocateColumnValues;
+/** Int64 segments: the narrowest signed width that holds every value written to it. */
+export type IntSegment = Int8Array | Int16Array | Int32Array | BigInt64Array;
+/** Dictionary index segments: the narrowest width that holds the dictionary's largest index. */
+export type IndexSegment = Uint8Array | Uint16Array | Uint32Array;
+/** A segment of any column. */
+export type SegmentValues = IntSegment | IndexSegment | BigUint64Array | Float64Array;
+
+/**
+ * Narrow int64 storage reads the low and high 32-bit words of each incoming value through an
+ * Int32Array view, which assumes little-endian memory; elsewhere int64 segments stay 8 bytes wide.
+ */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function allocateSegment(kind: FieldKind, length: number, bytes: number): SegmentValues {
+  if (kind === FieldKind.Int64) {
+    return bytes === 1 ? new Int8Array(length) : bytes === 2 ? new Int16Array(length) : bytes === 4 ? new Int32Array(length) : new BigInt64Array(length);
+  }
+  if (kind === FieldKind.Tag || kind === FieldKind.String) {
+    return bytes === 1 ? new Uint8Array(length) : bytes === 2 ? new Uint16Array(length) : new Uint32Array(length);
+  }
+  return allocateColumnValues(kind, length) as SegmentValues;
+}
+
+/** The narrowest width a new segment of `kind` starts at. */
+function initialBytes(kind: FieldKind): number {
+  return kind === FieldKind.Tag || kind === FieldKind.String || (kind === FieldKind.Int64 && LITTLE_ENDIAN) ? 1 : 8;
+}
+
+/** Bytes an index up to `maxIndex` needs. */
+function indexBytes(maxIndex: number): number {
+  return maxIndex <= 0xff ? 1 : maxIndex <= 0xffff ? 2 : 4;
+}
+
+/**
+ * Bytes the int64 values `words[2·from …]` (low, high word pairs) need, at least `bytes`.
+ */
+function int64Bytes(words: Int32Array, from: number, count: number, bytes: number): number {
+  if (bytes === 8) return 8;
+  for (let i = from * 2, end = (from + count) * 2; i < end; i += 2) {
+    const lo = words[i]!;
+    if (words[i + 1]! !== lo >> 31) return 8;
+    if (bytes < 4 && (lo < -32768 || lo > 32767)) bytes = 4;
+    else if (bytes < 2 && (lo < -128 || lo > 127)) bytes = 2;
+  }
+  return bytes;
+}
+
+/** Row `at` of an int64 segment of any width, as a bigint. */
+export function readInt64(segment: SegmentValues, at: number): bigint {
+  const v = segment[at]!;
+  return typeof v === 'bigint' ? v : BigInt(v);
+}
+
+/**
+ * Copies `n` values of an int64 segment of any width from row `at` into `out` as 8-byte
+ * little-endian values (`out` is an Int32Array view: low word, high word); returns `out`.
+ */
+export function widenInt64(segment: IntSegment, at: number, n: number, out: Int32Array): Int32Array {
+  if (segment instanceof BigInt64Array) {
+    out.set(new Int32Array(segment.buffer, segment.byteOffset + at * 8, n * 2));
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = segment[at + i]!;
+    out[2 * i] = v;
+    out[2 * i + 1] = v >> 31;
+  }
+  return out;
+}
 
 /** Rows per full segment: a multiple of DuckDB's vector size (2 048), so no scan straddles two. */
 export const SEGMENT_ROWS = 65_536;
 
 /** A column, segment by segment. */
 export class ColumnBuffer {
-  readonly segments: Values[] = [];
+  readonly segments: SegmentValues[] = [];
   /** Per segment: its validity bitmap, or undefined while every row in it is valid. */
   readonly validity: Array<Uint8Array | undefined> = [];
   /** Dictionary of a tag or string column. */
@@ -32,7 +103,7 @@ export class ColumnBuffer {
     segmentLengths: readonly number[],
   ) {
     for (const length of segmentLengths) {
-      this.segments.push(allocate(kind, length));
+      this.segments.push(allocateSegment(kind, length, initialBytes(kind)));
       this.validity.push(undefined);
     }
     if (kind === FieldKind.Tag || kind === FieldKind.String) {
@@ -55,8 +126,9 @@ export class ColumnBuffer {
 
   /** Reallocates the first segment at `length` rows, keeping its first `rows`. */
   growFirst(length: number, rows: number): void {
-    const next = allocate(this.kind, length);
-    next.set(this.segments[0]!.subarray(0, rows) as never);
+    const first = this.segments[0]!;
+    const next = allocateSegment(this.kind, length, first.BYTES_PER_ELEMENT);
+    next.set(first.subarray(0, rows) as never);
     this.segments[0] = next;
     const v = this.validity[0];
     if (v !== undefined) {
@@ -67,8 +139,22 @@ export class ColumnBuffer {
   }
 
   addSegment(): void {
-    this.segments.push(allocate(this.kind, SEGMENT_ROWS));
+    this.segments.push(allocateSegment(this.kind, SEGMENT_ROWS, initialBytes(this.kind)));
     this.validity.push(undefined);
+  }
+
+  /**
+   * Segment `seg`, at least `bytes` wide: replaced by a wider copy if it is narrower. Values are
+   * copied whole (rows past the end are zero), so the copy needs no row count.
+   */
+  segmentOfWidth(seg: number, bytes: number): SegmentValues {
+    const old = this.segments[seg]!;
+    if (old.BYTES_PER_ELEMENT >= bytes) return old;
+    const next = allocateSegment(this.kind, old.length, bytes);
+    if (next instanceof BigInt64Array) widenInt64(old as IntSegment, 0, old.length, new Int32Array(next.buffer));
+    else next.set(old as never);
+    this.segments[seg] = next;
+    return next;
   }
 
   /** The validity bitmap of segment `seg`, allocating it with rows [0, validRows) valid. */
@@ -212,19 +298,28 @@ export class BufferChunk {
 
   private appendColumn(column: ColumnBuffer, data: ColumnData, start: number, n: number): void {
     let remap: Uint32Array | undefined;
+    let bytes = 0;
+    let words: Int32Array | undefined;
     if (data.kind === FieldKind.Tag || data.kind === FieldKind.String) {
       const dict = data.dictionary;
       remap = new Uint32Array(dict.length);
       for (let d = 0; d < dict.length; d++) remap[d] = column.intern(dict[d]!);
+      bytes = indexBytes(column.dictionary!.length - 1);
+    } else if (data.kind === FieldKind.Int64 && LITTLE_ENDIAN) {
+      const v = data.values as BigInt64Array;
+      words = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
     }
     this.pieces(start, n, (seg, at, from, len) => {
-      const dst = column.segments[seg]!;
       if (remap !== undefined) {
         const src = (data as { indices: Uint32Array }).indices;
-        const out = dst as Uint32Array;
+        const out = column.segmentOfWidth(seg, bytes) as IndexSegment;
         for (let i = 0; i < len; i++) out[at + i] = remap[src[from + i]!] ?? 0;
+      } else if (words !== undefined) {
+        const out = column.segmentOfWidth(seg, int64Bytes(words, from, len, column.segments[seg]!.BYTES_PER_ELEMENT)) as IntSegment;
+        if (out instanceof BigInt64Array) out.set((data as { values: BigInt64Array }).values.subarray(from, from + len), at);
+        else for (let i = 0; i < len; i++) out[at + i] = words[2 * (from + i)]!;
       } else {
-        dst.set((data as { values: Values }).values.subarray(from, from + len) as never, at);
+        column.segments[seg]!.set((data as { values: SegmentValues }).values.subarray(from, from + len) as never, at);
       }
       const bitmap = column.validity[seg];
       if (data.validity !== undefined) copyBits(data.validity, from, column.bitmap(seg, at), at, len);

@@ -11,6 +11,7 @@
  */
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBInstance, DuckDBTableFunction, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
+import { widenInt64, type SegmentValues, type IntSegment } from '../buffer/chunk.js';
 import { FieldKind, type ColumnType } from '../wal/model.js';
 
 /** Columnar rows as the buffer holds them (see `src/buffer/chunk.ts`). */
@@ -24,7 +25,8 @@ export interface ColumnarSource {
 
 export interface ColumnarColumn {
   kind: FieldKind;
-  readonly segments: ReadonlyArray<BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array>;
+  /** Int64 and dictionary segments may be narrower than their DuckDB type (see `src/buffer/chunk.ts`). */
+  readonly segments: ReadonlyArray<SegmentValues>;
   /** Per segment: a validity bitmap, or undefined when every row in it is valid. */
   readonly validity: ReadonlyArray<Uint8Array | undefined>;
   dictionary: string[] | undefined;
@@ -219,6 +221,7 @@ export class Engine {
     const codes8 = new Uint8Array(vectorSize);
     const codes16 = new Uint16Array(vectorSize);
     const codes32 = new Uint32Array(vectorSize);
+    const wide64 = new Int32Array(vectorSize * 2);
     const lookup = (serial: unknown): ColumnarSource => {
       const source = this.sources.get(Number(serial));
       if (source === undefined) throw new Error(`no buffered chunk ${String(serial)}`);
@@ -303,13 +306,16 @@ export class Engine {
             const src = values as Uint32Array;
             for (let i = 0; i < n; i++) codes[i] = remap[src[at + i]!]!;
             duckdb.copy_data_to_vector(vector, 0, codes.buffer, 0, n * width);
-          } else if (column.dictionary !== undefined && width < 4) {
-            // Enum codes narrower than the buffer's Uint32 indices: narrow them (codes fit by construction).
-            const narrow = width === 1 ? codes8 : codes16;
-            narrow.set(values.subarray(at, at + n) as Uint32Array);
-            duckdb.copy_data_to_vector(vector, 0, narrow.buffer, 0, n * width);
-          } else {
+          } else if (values.BYTES_PER_ELEMENT === width) {
             duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset + at * width, n * width);
+          } else if (column.kind === FieldKind.Int64) {
+            // A narrow int64 segment: widen to DuckDB's 8-byte BIGINT.
+            duckdb.copy_data_to_vector(vector, 0, widenInt64(values as IntSegment, at, n, wide64).buffer as ArrayBuffer, 0, n * 8);
+          } else {
+            // Enum codes and stored indices of different widths (codes fit by construction).
+            const codes = width === 1 ? codes8 : width === 2 ? codes16 : codes32;
+            codes.set(values.subarray(at, at + n) as Uint32Array);
+            duckdb.copy_data_to_vector(vector, 0, codes.buffer, 0, n * width);
           }
           const validity = column.validity[seg];
           if (validity !== undefined) {

@@ -47,6 +47,46 @@ test('every type round-trips exactly: from the buffer, from Parquet after a snap
   }
 });
 
+test('int64 segments of every width and dictionaries past 2^8 entries answer the same from the buffer, from Parquet and after a restart', async () => {
+  // The buffer stores int64 values 1, 2, 4 or 8 bytes wide and dictionary indices 1, 2 or 4
+  // bytes wide, per segment, widening as values arrive; the SQL scan widens them back.
+  const { db, open, cleanup } = await tempDatabase();
+  let reopened;
+  try {
+    const edges = [5n, -100n, 300n, -40_000n, 3_000_000_000n, -9223372036854775808n, 9223372036854775807n];
+    const lines: string[] = [];
+    let sum = 0n;
+    let min = 0n;
+    let max = 0n;
+    const rows = 70_000; // more than one 65 536-row segment
+    for (let r = 0; r < rows; r++) {
+      // widths rise through each segment: the first rows fit a byte, later ones need more
+      const v = edges[Math.min(edges.length - 1, Math.floor(((r % 65_536) / 65_536) * edges.length * 1.2))]! + BigInt(r % 3);
+      const value = v > 9223372036854775807n ? 9223372036854775807n : v;
+      sum += value;
+      if (r === 0 || value < min) min = value;
+      if (r === 0 || value > max) max = value;
+      lines.push(`w,tag=t${r % 700} i=${value}i,small=${r % 100}i ${1_000_000_000 + r}`);
+    }
+    for (let i = 0; i < lines.length; i += 10_000) await db.writer.writeLp('db1', lp(lines.slice(i, i + 10_000).join('\n')), { precision: 'ns' });
+    const sql = 'SELECT count(*) AS n, sum(i::HUGEINT)::VARCHAR AS s, min(i) AS lo, max(i) AS hi, sum(small) AS small, count(DISTINCT tag) AS tags, max(tag) AS last FROM w';
+    const expected = [`n=${rows}n s="${sum}" lo=${min}n hi=${max}n small=${BigInt(((rows / 100) * 99 * 100) / 2)}n tags=700n last="t99"`];
+    assert.deepEqual(await queryRows(db, 'db1', sql), expected, 'from the buffer');
+    const spot = "SELECT tag, i, time FROM w WHERE time IN ('1970-01-01T00:00:01.000000000', '1970-01-01T00:00:01.000065537') ORDER BY time";
+    const spotRows = await queryRows(db, 'db1', spot);
+    assert.equal(spotRows.length, 2);
+    await db.snapshotNow();
+    assert.equal(db.buffer.getStats().rows, 0);
+    assert.deepEqual(await queryRows(db, 'db1', sql), expected, 'from Parquet');
+    assert.deepEqual(await queryRows(db, 'db1', spot), spotRows);
+    await db.close();
+    reopened = await open();
+    assert.deepEqual(await queryRows(reopened, 'db1', sql), expected, 'after a restart');
+  } finally {
+    await cleanup(...(reopened ? [reopened] : []));
+  }
+});
+
 test('a point written again merges its fields, last write wins, across the buffer and every file', async () => {
   const { db, open, cleanup } = await tempDatabase();
   let reopened;
