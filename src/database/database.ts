@@ -151,6 +151,7 @@ export class SluiceDatabase {
     const { state, engine, mirrors, persistedFiles, persister, buffer } = built!;
     buffer.attachWal(wal);
     const writer = new LineProtocolWriter(state.catalog, wal, { clock, workers: options.writeWorkers ?? 0 });
+    writer.warmWorkers();
     const query = new QueryEngine({
       catalog: state.catalog,
       buffer,

@@ -65,6 +65,11 @@ export class LineProtocolWriter {
     this.workerMinBytes = options.workerMinBytes ?? DEFAULT_WORKER_MIN_BYTES;
   }
 
+  /** Starts the worker threads now rather than at the first large body. */
+  warmWorkers(): void {
+    this.pool?.warm();
+  }
+
   /** Stops the worker threads. */
   async close(): Promise<void> {
     await this.pool?.close();
