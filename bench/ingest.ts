@@ -7,6 +7,7 @@
 // Flags: --lines 1000000 --hosts 1000 --batch 5000 --connections 4,16 --fields int|float
 //        --endpoint /api/v3/write_lp|/api/v2/write|/write --flush-interval 1s --no-restart
 //        --server-flag=--wal-flush-size=4194304 (repeatable; passed to `sluice serve`)
+//        --slowest N (also print the N slowest requests: which body, when it started, how long)
 // Env: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'flush-interval': { type: 'string', default: '1s' },
     seed: { type: 'string', default: '1' },
     'no-restart': { type: 'boolean', default: false },
+    slowest: { type: 'string', default: '0' },
     'server-flag': { type: 'string', multiple: true, default: [] },
   },
 });
@@ -178,6 +180,7 @@ async function run(bodies: Buffer[], connections: number): Promise<void> {
     const agent = new Agent({ keepAlive: true, maxSockets: connections });
     const path = pathFor(ENDPOINT);
     const latencies: number[] = [];
+    const trace: Array<{ at: number; ms: number; i: number }> = [];
     let next = 0;
     let acked = 0;
     let failed = 0;
@@ -191,6 +194,7 @@ async function run(bodies: Buffer[], connections: number): Promise<void> {
           const t0 = performance.now();
           const status = await post(agent, server.url, path, bodies[i]!);
           latencies.push(performance.now() - t0);
+          trace.push({ at: t0 - started, ms: performance.now() - t0, i });
           if (status === 204) acked += BATCH_LINES[i]!;
           else failed++;
         }
@@ -207,6 +211,11 @@ async function run(bodies: Buffer[], connections: number): Promise<void> {
     console.log(
       `| ${connections} | ${Math.round(acked / seconds).toLocaleString('en-US')} | ${percentile(latencies, 50).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} | ${Math.round((serverCpu / seconds) * 100)} % | ${Math.round(((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100)} % | ${rss.toFixed(0)} MB | ${(disk / 1e6).toFixed(1)} MB | ${failed} | ${verified.toLocaleString('en-US')}/${acked.toLocaleString('en-US')} |`,
     );
+    const slowest = Number(values.slowest);
+    if (slowest > 0) {
+      const worst = trace.sort((a, b) => b.ms - a.ms).slice(0, slowest);
+      console.log(`#   slowest requests (body, started at, took): ${worst.map((w) => `#${w.i} @${w.at.toFixed(0)} ms ${w.ms.toFixed(0)} ms`).join(', ')}`);
+    }
     if (verified !== acked) throw new Error(`verification failed: ${verified} rows for ${acked} acknowledged lines`);
 
     if (values['no-restart']) {
