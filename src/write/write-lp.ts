@@ -51,8 +51,11 @@ export class LineProtocolWriter {
   private readonly clock: Clock;
   private readonly pool: ValidatePool | undefined;
   private readonly workerMinBytes: number;
-  /** Bodies validated by a worker and committed as they were, and those redone on the main thread. */
-  readonly workerStats = { committed: 0, redone: 0 };
+  /**
+   * Bodies validated by a worker and committed as they were; results sent to a worker again
+   * because the schema changed under them; bodies validated on the main thread after all.
+   */
+  readonly workerStats = { committed: 0, retried: 0, redone: 0 };
 
   constructor(
     private readonly catalog: Catalog,
@@ -92,15 +95,21 @@ export class LineProtocolWriter {
     let validated: ValidatedWrite | undefined;
     let encoded: Uint8Array[] | undefined;
     if (this.pool !== undefined && body.length >= this.workerMinBytes) {
-      const done = await this.pool.validate(db, body, validateOptions);
-      // From here on, one tick: nothing else touches the catalog until the ops are buffered.
-      if (done !== undefined && this.holds(done)) {
-        validated = this.adopt(done);
-        encoded = done.encoded;
-        this.workerStats.committed++;
-      } else {
-        this.workerStats.redone++;
+      // A result that no longer holds (another body changed the schema first) goes to a worker
+      // once more, which then validates against the new catalog; after that, the main thread.
+      for (let attempt = 1; attempt <= 2; attempt++) {
+        const done = await this.pool.validate(db, body, validateOptions);
+        if (done === undefined) break; // a refusal to report, or a dead worker
+        // From here on, one tick: nothing else touches the catalog until the ops are buffered.
+        if (this.holds(done)) {
+          validated = this.adopt(done);
+          encoded = done.encoded;
+          this.workerStats.committed++;
+          break;
+        }
+        if (attempt === 1) this.workerStats.retried++;
       }
+      if (validated === undefined) this.workerStats.redone++;
     }
     validated ??= validateLineProtocol(this.catalog, this.parser, db, body, validateOptions);
     if (!acceptPartial && validated.errors.length > 0) {

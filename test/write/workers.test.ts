@@ -76,7 +76,9 @@ test('concurrent bodies that add schema on workers: every row lands once, ids st
   assert.deepEqual(rowsOf(pooled.catalog, pooled.notifier.ops()), rowsOf(plain.catalog, plain.notifier.ops()), `seed ${seed}`);
   const stats = pooled.writer.workerStats;
   assert.equal(stats.committed + stats.redone, all.length);
-  assert.ok(stats.redone > 0, `some bodies were redone because the schema changed under them (${JSON.stringify(stats)})`);
+  console.log(`# worker stats ${JSON.stringify(stats)}`);
+  assert.ok(stats.retried > 0, `some bodies went to a worker again because the schema changed under them (${JSON.stringify(stats)})`);
+  assert.ok(stats.redone > 0, `some bodies were validated on the main thread after a second try (${JSON.stringify(stats)})`);
   // a refusal on the worker is redone on the main thread and throws the typed error there
   await assert.rejects(pooled.writer.writeLp('bad/db', Buffer.from('m f=1 1')), (err: unknown) => err instanceof WriteError && err.code === 'INVALID_DATABASE');
   await assert.rejects(pooled.writer.writeLp('db0', Buffer.from('')), (err: unknown) => err instanceof WriteError && err.code === 'EMPTY_WRITE');
