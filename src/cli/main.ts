@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * The `sluice` command: `serve`, `write`, `query`, `wal inspect`, `wal verify`, `snapshots`,
  * `create token`. Flags follow InfluxDB 3's names; each also reads `SLUICE_<FLAG>` from the
@@ -56,6 +56,7 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'wal-replay-concurrency-limit': { type: 'string', default: '', help: 'WAL files fetched at once during replay (default max(cores, 10))' },
   'force-snapshot-mem-threshold': { type: 'string', default: '', help: 'buffered bytes that force a snapshot (default 50% of RAM)' },
   'max-http-request-size': { type: 'string', default: '10485760', help: 'largest request body in bytes, before and after gzip' },
+  'max-write-bytes-in-flight': { type: 'string', default: '8388608', help: 'write request bytes read and processed at once; more wait unread' },
   'query-memory-limit': { type: 'string', default: '', help: "the SQL engine's memory limit, e.g. 2GB (default 80% of RAM)" },
   'query-timeout': { type: 'string', default: '30s', help: 'longest a query may run' },
   'write-workers': { type: 'string', default: '', help: 'threads that parse and validate write bodies of 64 KiB and more (default 1 with 2+ cores, else 0)' },
@@ -227,7 +228,7 @@ async function serve(argv: string[]): Promise<void> {
     ...(values['force-snapshot-mem-threshold'] === '' ? {} : { forceSnapshotBytes: int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold') }),
     onReplayProgress: (p) => logger.info({ ...p }, 'replaying WAL'),
   });
-  const server = new SluiceServer({ db, tokens: withoutAuth || tokens.count === 0 ? undefined : tokens, maxRequestBytes: int(String(values['max-http-request-size']), 'max-http-request-size'), logger });
+  const server = new SluiceServer({ db, tokens: withoutAuth || tokens.count === 0 ? undefined : tokens, maxRequestBytes: int(String(values['max-http-request-size']), 'max-http-request-size'), maxWriteBytesInFlight: int(String(values['max-write-bytes-in-flight']), 'max-write-bytes-in-flight'), logger });
   const address = await server.listen(host, port);
   logger.info({ address: `${address.address}:${address.port}`, auth: !withoutAuth && tokens.count > 0 }, 'listening');
   let stopping = false;

@@ -19,9 +19,11 @@ import { BufferFullError, WalShutdownError, WalStoppedError } from '../wal/error
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
 import { WriteError, type WriteLineError } from '../write/errors.js';
 import type { Precision } from '../write/precision.js';
+import type { WriteLpResult } from '../write/write-lp.js';
 import { parsePrecision } from '../write/precision.js';
 import type { TokenStore } from './auth.js';
 import { Metrics } from './metrics.js';
+import { WriteAdmission } from './admission.js';
 import { BodyTooLargeError, readBodyInto } from './body.js';
 
 export const SLUICE_VERSION = '0.1.0';
@@ -46,6 +48,11 @@ export interface ServerOptions {
    * writing a point again with the same fields changes nothing).
    */
   writeTimeoutMs?: number;
+  /**
+   * Write request bytes read and processed at once (default 8 MiB); more wait unread in their
+   * sockets, up to `writeTimeoutMs`, then get 503 (nothing written). See WriteAdmission.
+   */
+  maxWriteBytesInFlight?: number;
 }
 
 type Api = 'v1' | 'v2' | 'v3';
@@ -57,6 +64,11 @@ class WriteOutcomeUnknownError extends Error {
     super(`write outcome unknown: not durable within ${timeoutMs} ms (the WAL may be failing); it may still be applied — re-sending the same points is safe`);
   }
 }
+
+/** Default of ServerOptions.maxWriteBytesInFlight. */
+export const DEFAULT_MAX_WRITE_BYTES_IN_FLIGHT = 8 * 1024 * 1024;
+/** What a write body of unknown size (chunked, gzip) counts for until it has been read. */
+const UNKNOWN_BODY_BYTES = 1024 * 1024;
 
 class HttpError extends Error {
   constructor(
@@ -79,12 +91,14 @@ export class SluiceServer {
   private readonly logger: WalLogger;
   readonly degradedAfterPutFailures: number;
   readonly writeTimeoutMs: number;
+  readonly admission: WriteAdmission;
   private closing = false;
 
   constructor(private readonly options: ServerOptions) {
     this.maxBytes = options.maxRequestBytes ?? 10 * 1024 * 1024;
     this.degradedAfterPutFailures = options.degradedAfterPutFailures ?? 3;
     this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.admission = new WriteAdmission(options.maxWriteBytesInFlight ?? DEFAULT_MAX_WRITE_BYTES_IN_FLIGHT);
     this.logger = options.logger ?? silentLogger;
     this.metrics = new Metrics(options.db);
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
@@ -281,18 +295,38 @@ async function write(server: SluiceServer, req: IncomingMessage, res: ServerResp
     precision = mapped;
   }
   if (db === null || db === '') throw new HttpError(400, `serde error: missing field \`${api === 'v2' ? 'bucket' : 'db'}\``);
-  const body = await server.readBody(req);
-  if (!isUtf8(body)) throw new HttpError(400, 'the request body is not valid UTF-8');
-  server.metrics.writeBytes += body.length;
-  // A WAL that keeps failing refuses new writes at once (nothing is buffered: a definite "no"),
-  // instead of letting them wait behind puts that do not succeed.
-  const trouble = server.walTrouble();
-  if (trouble !== undefined) throw new HttpError(503, `write refused, nothing was written: ${trouble}`, 'text/plain; charset=utf-8', { 'Retry-After': '5' });
-  let result;
+  // Admission by bytes, before the body is read: over the limit, it waits unread in its socket.
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  const identity = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim() === 'identity';
+  let admitted = identity && Number.isFinite(declared) ? declared : UNKNOWN_BODY_BYTES;
+  if (!(await server.admission.acquire(admitted, server.writeTimeoutMs))) {
+    throw new HttpError(503, `write refused, nothing was written: the server is busy (${server.admission.limitBytes} bytes of writes in flight, --max-write-bytes-in-flight); retry`, 'text/plain; charset=utf-8', { 'Retry-After': '1', Connection: 'close' });
+  }
+  let pending: Promise<WriteLpResult> | undefined;
+  let result: WriteLpResult;
   try {
-    result = await server.withWriteDeadline(server.db.writer.writeLp(db, body, { precision, acceptPartial, noSync }));
-  } catch (err) {
-    throw writeError(err, api);
+    const body = await server.readBody(req);
+    if (body.length > admitted) {
+      server.admission.charge(body.length - admitted);
+      admitted = body.length;
+    }
+    if (!isUtf8(body)) throw new HttpError(400, 'the request body is not valid UTF-8');
+    server.metrics.writeBytes += body.length;
+    // A WAL that keeps failing refuses new writes at once (nothing is buffered: a definite "no"),
+    // instead of letting them wait behind puts that do not succeed.
+    const trouble = server.walTrouble();
+    if (trouble !== undefined) throw new HttpError(503, `write refused, nothing was written: ${trouble}`, 'text/plain; charset=utf-8', { 'Retry-After': '5' });
+    pending = server.db.writer.writeLp(db, body, { precision, acceptPartial, noSync });
+    try {
+      result = await server.withWriteDeadline(pending);
+    } catch (err) {
+      throw writeError(err, api);
+    }
+  } finally {
+    // The bytes stay counted until the write itself settles, also past an answered deadline.
+    const bytes = admitted;
+    if (pending === undefined) server.admission.release(bytes);
+    else void pending.then(() => server.admission.release(bytes), () => server.admission.release(bytes));
   }
   server.metrics.writeLines += result.lineCount;
   server.metrics.writeRejectedLines += result.invalidLines.length;
