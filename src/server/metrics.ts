@@ -57,6 +57,12 @@ export class Metrics {
     metric('sluice_snapshot_put_retries_total', 'counter', 'Failed snapshot puts retried (object-store errors).', [['', persister.putRetries]]);
     metric('sluice_snapshot_put_failures_in_a_row', 'gauge', 'Failed snapshot puts since the last one that succeeded.', [['', persister.consecutivePutFailures]]);
     metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', this.db.persistedFiles.fileCount]]);
+    // Process memory, with the names Prometheus' Node.js client uses (heap figures: main thread).
+    const memory = process.memoryUsage();
+    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the whole process (every thread, DuckDB).', [['', memory.rss]]);
+    metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved by the main thread.', [['', memory.heapTotal]]);
+    metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use by the main thread.', [['', memory.heapUsed]]);
+    metric('nodejs_external_memory_bytes', 'gauge', 'Memory outside the V8 heap held by main-thread objects (typed arrays, buffers).', [['', memory.external]]);
     lines.push('# EOF', '');
     return lines.join('\n');
   }
