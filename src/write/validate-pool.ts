@@ -42,6 +42,13 @@ interface PoolWorker {
 }
 
 /**
+ * A worker's young generation, in MiB. What a job allocates dies with the job, so a small young
+ * generation costs no throughput, and V8's default (up to 48 MiB, grown under a high allocation
+ * rate) is resident memory for nothing: 4 MiB takes ~15 MB off the server's peak RSS.
+ */
+const WORKER_YOUNG_GENERATION_MB = 4;
+
+/**
  * Threads that parse, validate and WAL-encode line-protocol bodies, so the main thread only
  * commits the result (the catalog is the main thread's; each worker keeps a copy, refreshed
  * when the catalog's version changed before a job is sent). A result holds if nothing was
@@ -77,7 +84,7 @@ export class ValidatePool {
     const worker = isSource
       ? // tsx's loader does not reach workers by itself: register it there, then load the worker
         new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`, { eval: true, workerData })
-      : new Worker(url, { workerData });
+      : new Worker(url, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     const entry: PoolWorker = { worker, inFlight: 0, catalogVersion: -1 };
     worker.on('message', (reply: ValidateReply) => {
       if (--entry.inFlight === 0) worker.unref(); // an idle worker does not keep the process alive
