@@ -7,6 +7,8 @@
 // Flags: --lines 1000000 --hosts 1000 --batch 5000 --connections 4,16 --fields int|float
 //        --endpoint /api/v3/write_lp|/api/v2/write|/write --flush-interval 1s --no-restart
 //        --server-flag=--wal-flush-size=4194304 (repeatable; passed to `sluice serve`)
+//        --repeat N (N fresh servers per connection count; then the medians)
+//        --memory (also print the server's memory gauges at the end of the load)
 //        --slowest N (also print the N slowest requests: which body, when it started, how long)
 // Env: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -29,6 +31,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'no-restart': { type: 'boolean', default: false },
     slowest: { type: 'string', default: '0' },
+    memory: { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '1' },
     'server-flag': { type: 'string', multiple: true, default: [] },
   },
 });
@@ -39,6 +43,7 @@ const CONNECTIONS = values.connections.split(',').map(Number);
 const FIELDS = values.fields === 'float' ? 'float' : 'int';
 const ENDPOINT = values.endpoint;
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const shebangFlags = (/^#!\/usr\/bin\/env -S node (.*)$/m.exec((await readFile(cli, 'utf8')).split('\n')[0]!)?.[1] ?? '').split(' ').filter((a) => a !== '');
 
 // ---- the dataset ------------------------------------------------------------------------------
 
@@ -100,7 +105,8 @@ function startServer(dataDir: string): Promise<Server> {
   const startMs = performance.now();
   const args = [cli, 'serve', '--data-dir', dataDir, '--http-bind', '127.0.0.1:0', '--wal-flush-interval', values['flush-interval'], '--log-format', 'json', '--log-level', 'info', ...values['server-flag']];
   // BENCH_SERVER_NODE_ARGS: node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  // The server runs with the node flags of the `sluice` command's shebang, as `sluice serve` does.
+  const nodeArgs = [...shebangFlags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
   const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
@@ -150,6 +156,17 @@ function post(agent: Agent, url: URL, path: string, body: Buffer): Promise<numbe
   });
 }
 
+/** The server's memory gauges from /metrics, in MB. */
+async function memoryMetrics(url: URL): Promise<string> {
+  const text = await (await fetch(`${url.origin}/metrics`)).text();
+  const out: string[] = [];
+  for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'sluice_buffer_bytes']) {
+    const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    if (m !== null) out.push(`${name.replace(/_bytes$/, '')} ${(Number(m[1]) / 1e6).toFixed(0)} MB`);
+  }
+  return out.join(', ');
+}
+
 function query(url: URL, sql: string): Promise<unknown> {
   return fetch(`${url.origin}/api/v3/query_sql?db=bench&format=json&q=${encodeURIComponent(sql)}`).then(async (res) => {
     if (res.status !== 200) throw new Error(`query answered ${res.status}: ${await res.text()}`);
@@ -172,6 +189,14 @@ async function countRows(url: URL): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+interface RunResult {
+  linesPerSecond: number;
+  steady: number;
+  p99: number;
+  rss: number;
+}
+const results = new Map<number, RunResult[]>();
+
 async function run(bodies: Buffer[], connections: number): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-ingest-'));
   try {
@@ -181,6 +206,7 @@ async function run(bodies: Buffer[], connections: number): Promise<void> {
     const path = pathFor(ENDPOINT);
     const latencies: number[] = [];
     const trace: Array<{ at: number; ms: number; i: number }> = [];
+    let drain: { ms: number; acked: number } | undefined;
     let next = 0;
     let acked = 0;
     let failed = 0;
@@ -198,19 +224,28 @@ async function run(bodies: Buffer[], connections: number): Promise<void> {
           if (status === 204) acked += BATCH_LINES[i]!;
           else failed++;
         }
+        // The first connection out of bodies: from here on fewer bodies are in flight than
+        // connections, and the last ones wait for the 1 s flush tick unless they fill a flush.
+        drain ??= { ms: performance.now() - started, acked };
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const steady = drain === undefined ? NaN : drain.acked / (drain.ms / 1000);
     const serverCpu = (await cpuSeconds(pid)) - cpuBefore;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     agent.destroy();
     latencies.sort((a, b) => a - b);
-    const verified = await countRows(server.url);
+    // Peak RSS at the end of the load (where ../shared/bench reads it), then after the SQL count.
     const rss = await peakRssMb(pid);
+    const memory = values.memory ? await memoryMetrics(server.url) : '';
+    const verified = await countRows(server.url);
+    const rssAfterQuery = await peakRssMb(pid);
     const disk = await diskBytes(dataDir);
     console.log(
-      `| ${connections} | ${Math.round(acked / seconds).toLocaleString('en-US')} | ${percentile(latencies, 50).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} | ${Math.round((serverCpu / seconds) * 100)} % | ${Math.round(((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100)} % | ${rss.toFixed(0)} MB | ${(disk / 1e6).toFixed(1)} MB | ${failed} | ${verified.toLocaleString('en-US')}/${acked.toLocaleString('en-US')} |`,
+      `| ${connections} | ${Math.round(acked / seconds).toLocaleString('en-US')} | ${Math.round(steady).toLocaleString('en-US')} | ${percentile(latencies, 50).toFixed(0)} | ${percentile(latencies, 99).toFixed(0)} | ${Math.round((serverCpu / seconds) * 100)} % | ${Math.round(((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100)} % | ${rss.toFixed(0)} MB | ${rssAfterQuery.toFixed(0)} MB | ${(disk / 1e6).toFixed(1)} MB | ${failed} | ${verified.toLocaleString('en-US')}/${acked.toLocaleString('en-US')} |`,
     );
+    results.set(connections, [...(results.get(connections) ?? []), { linesPerSecond: acked / seconds, steady, p99: percentile(latencies, 99), rss }]);
+    if (memory !== '') console.log(`#   memory at the end of the load: ${memory}`);
     const slowest = Number(values.slowest);
     if (slowest > 0) {
       const worst = trace.sort((a, b) => b.ms - a.ms).slice(0, slowest);
@@ -248,11 +283,24 @@ const bytes = bodies.reduce((n, b) => n + b.length, 0);
 const restarts: string[] = [];
 console.log(`# sluice ingest — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 console.log(`# dataset: TSBS cpu-only, ${LINES.toLocaleString('en-US')} lines (${FIELDS} fields, ${HOSTS} hosts, seed ${values.seed}), ${(bytes / 1e6).toFixed(0)} MB, generated in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
-console.log(`# load: ${ENDPOINT}, batches of ${BATCH} lines, closed loop; server: sluice serve --wal-flush-interval ${values['flush-interval']} ${values['server-flag'].join(' ')}`);
+console.log(`# load: ${ENDPOINT}, batches of ${BATCH} lines, closed loop; server: node ${shebangFlags.join(' ')} sluice serve --wal-flush-interval ${values['flush-interval']} ${values['server-flag'].join(' ')}`);
 console.log('');
-console.log('| connections | lines/s | p50 ms | p99 ms | server CPU | client CPU | server peak RSS | on disk | non-204 | verified |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const c of CONNECTIONS) await run(bodies, c);
+console.log('| connections | lines/s | lines/s until the drain | p50 ms | p99 ms | server CPU | client CPU | server peak RSS | peak RSS after the SQL count | on disk | non-204 | verified |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+const REPEAT = Number(values.repeat);
+for (const c of CONNECTIONS) for (let r = 0; r < REPEAT; r++) await run(bodies, c);
+if (REPEAT > 1) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  console.log('');
+  console.log(`Medians over ${REPEAT} runs (lines/s, p99) and the highest peak RSS:`);
+  console.log('');
+  console.log('| connections | lines/s (median) | lines/s (min–max) | until the drain (median) | p99 ms (median) | server peak RSS (max) |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const [c, rs] of results) {
+    const lps = rs.map((r) => r.linesPerSecond);
+    console.log(`| ${c} | ${Math.round(median(lps)).toLocaleString('en-US')} | ${Math.round(Math.min(...lps)).toLocaleString('en-US')}–${Math.round(Math.max(...lps)).toLocaleString('en-US')} | ${Math.round(median(rs.map((r) => r.steady))).toLocaleString('en-US')} | ${median(rs.map((r) => r.p99)).toFixed(0)} | ${Math.max(...rs.map((r) => r.rss)).toFixed(0)} MB |`);
+  }
+}
 if (restarts.length > 0) {
   console.log('');
   console.log('Restart after SIGKILL with every acknowledged line in the WAL (spawn → listening):');
