@@ -20,6 +20,7 @@ import { silentLogger, type WalLogger } from '../wal/notifier.js';
 import { WriteError, type WriteLineError } from '../write/errors.js';
 import type { Precision } from '../write/precision.js';
 import type { WriteLpResult } from '../write/write-lp.js';
+import { WriteWorkerLostError } from '../write/validate-pool.js';
 import { parsePrecision } from '../write/precision.js';
 import type { TokenStore } from './auth.js';
 import { Metrics } from './metrics.js';
@@ -316,7 +317,8 @@ async function write(server: SluiceServer, req: IncomingMessage, res: ServerResp
     // instead of letting them wait behind puts that do not succeed.
     const trouble = server.walTrouble();
     if (trouble !== undefined) throw new HttpError(503, `write refused, nothing was written: ${trouble}`, 'text/plain; charset=utf-8', { 'Retry-After': '5' });
-    pending = server.db.writer.writeLp(db, body, { precision, acceptPartial, noSync });
+    // The body is the server's own: a write worker may take its memory instead of a copy.
+    pending = server.db.writer.writeLp(db, body, { precision, acceptPartial, noSync, detachBody: true });
     try {
       result = await server.withWriteDeadline(pending);
     } catch (err) {
@@ -368,6 +370,7 @@ function writeError(err: unknown, api: Api): HttpError {
   }
   if (err instanceof WriteOutcomeUnknownError) return new HttpError(503, err.message, 'text/plain; charset=utf-8', { 'Retry-After': '5' });
   if (err instanceof BufferFullError) return new HttpError(503, `write buffer full, retry later: ${err.message}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
+  if (err instanceof WriteWorkerLostError) return new HttpError(503, err.message, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
   if (err instanceof WalStoppedError || err instanceof WalShutdownError) return new HttpError(503, `write buffer error: error from wal: ${err.message}`);
   if (err instanceof Error && err.name === 'CatalogError') return new HttpError(400, err.message);
   return new HttpError(500, `write buffer error: ${(err as Error).message ?? String(err)}`);

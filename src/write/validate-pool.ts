@@ -5,7 +5,7 @@ import type { CatalogBatch, WriteBatch } from '../wal/model.js';
 import type { WriteLineError } from './errors.js';
 import type { ValidateOptions } from './validator.js';
 
-/** A body to validate (a copy of its bytes, moved to the worker). */
+/** A body to validate: its bytes, moved to the worker (and moved back with the reply). */
 export interface ValidateJob {
   type: 'validate';
   id: number;
@@ -29,9 +29,27 @@ export interface ValidateDone {
   fieldCount: number;
   tagCount: number;
   errors: WriteLineError[];
+  /** The job's body buffer, moved back. */
+  body: ArrayBuffer;
 }
 
-export type ValidateReply = ValidateDone | { type: 'redo'; id: number };
+export type ValidateReply = ValidateDone | { type: 'redo'; id: number; body: ArrayBuffer };
+
+/** What became of a body sent to a worker. */
+export type PoolOutcome =
+  /** The worker's result, and the body (moved back: the caller's view of it may be detached). */
+  | { kind: 'done'; done: ValidateDone; body: Buffer }
+  /** The main thread must validate the body (a refusal to report, a closed pool). */
+  | { kind: 'redo'; body: Buffer }
+  /** The worker died with the body moved to it: the body is gone and nothing was written. */
+  | { kind: 'lost'; error: Error };
+
+/** A write body that was moved to a write worker that then died; nothing of it was written. */
+export class WriteWorkerLostError extends Error {
+  constructor(cause: Error) {
+    super(`the write worker holding this body failed (${cause.message}); nothing was written, retry`, { cause });
+  }
+}
 
 export type WorkerMessage = ValidateJob | { type: 'catalog'; version: number; bytes: Uint8Array };
 
@@ -57,7 +75,7 @@ const WORKER_YOUNG_GENERATION_MB = 4;
  */
 export class ValidatePool {
   private readonly workers: PoolWorker[] = [];
-  private readonly pending = new Map<number, { resolve(reply: ValidateReply): void; reject(err: Error): void }>();
+  private readonly pending = new Map<number, { entry: PoolWorker; resolve(reply: ValidateReply): void; reject(err: Error): void }>();
   private nextId = 1;
   private serialized: { version: number; bytes: Uint8Array } | undefined;
   private closed = false;
@@ -104,8 +122,10 @@ export class ValidatePool {
   private fail(entry: PoolWorker, err: Error): void {
     const i = this.workers.indexOf(entry);
     if (i >= 0) this.workers.splice(i, 1);
-    // Jobs of a dead worker are redone on the main thread by their callers.
+    // The dead worker's jobs fail (their callers redo a copied body, or report a moved one lost);
+    // other workers' jobs go on.
     for (const [id, p] of this.pending) {
+      if (p.entry !== entry) continue;
       this.pending.delete(id);
       p.reject(err);
     }
@@ -119,30 +139,39 @@ export class ValidatePool {
   }
 
   /**
-   * Validates `body` on a worker. Resolves with the worker's result, or `result: undefined`
-   * when the main thread must validate it (a refusal to report, a dead worker).
+   * Validates `body` on a worker. With `detach`, the body's memory moves to the worker and back
+   * (no copy; the caller's `body` is unusable from the call on and must be taken from the
+   * outcome); otherwise a copy moves. If a worker dies holding a moved body, the body is lost.
    */
-  async validate(db: string, body: Buffer, options: ValidateOptions): Promise<ValidateDone | undefined> {
-    if (this.closed) return undefined;
+  async validate(db: string, body: Buffer, options: ValidateOptions, detach = false): Promise<PoolOutcome> {
+    if (this.closed) return { kind: 'redo', body };
     const entry = this.pick();
     if (entry.catalogVersion !== this.catalog.version) {
       if (this.serialized?.version !== this.catalog.version) this.serialized = { version: this.catalog.version, bytes: this.catalog.serialize() };
       entry.worker.postMessage({ type: 'catalog', version: this.serialized.version, bytes: this.serialized.bytes } satisfies WorkerMessage);
       entry.catalogVersion = this.serialized.version;
     }
-    // A copy moves to the worker: the caller keeps the body, to validate it again if need be.
-    const copy = new Uint8Array(body.length);
-    copy.set(body);
+    // Only a buffer that is the body alone can move; a pooled or shared one is copied.
+    const movable = detach && body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer;
+    let moved: ArrayBuffer;
+    if (movable) {
+      moved = body.buffer as ArrayBuffer;
+    } else {
+      const copy = new Uint8Array(body.length);
+      copy.set(body);
+      moved = copy.buffer;
+    }
     const id = this.nextId++;
-    const job: ValidateJob = { type: 'validate', id, db, body: copy.buffer, bodyOffset: 0, bodyLength: copy.length, options };
-    const reply = new Promise<ValidateReply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const job: ValidateJob = { type: 'validate', id, db, body: moved, bodyOffset: 0, bodyLength: body.length, options };
+    const reply = new Promise<ValidateReply>((resolve, reject) => this.pending.set(id, { entry, resolve, reject }));
     if (entry.inFlight++ === 0) entry.worker.ref();
     entry.worker.postMessage(job, [job.body]);
     try {
       const r = await reply;
-      return r.type === 'done' ? r : undefined;
-    } catch {
-      return undefined;
+      const back = movable ? Buffer.from(r.body, 0, job.bodyLength) : body;
+      return r.type === 'done' ? { kind: 'done', done: r, body: back } : { kind: 'redo', body: back };
+    } catch (err) {
+      return movable ? { kind: 'lost', error: err as Error } : { kind: 'redo', body };
     }
   }
 
@@ -150,5 +179,8 @@ export class ValidatePool {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.workers.length = 0;
+    // Jobs still out are never answered now: their callers must not wait forever.
+    for (const p of this.pending.values()) p.reject(new Error('the write workers were closed'));
+    this.pending.clear();
   }
 }

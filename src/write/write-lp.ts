@@ -7,7 +7,7 @@ import type { WalOp } from '../wal/model.js';
 import type { ObjectStoreWal } from '../wal/object-store-wal.js';
 import { WriteError, type WriteLineError } from './errors.js';
 import type { Precision } from './precision.js';
-import { ValidatePool, type ValidateDone } from './validate-pool.js';
+import { ValidatePool, WriteWorkerLostError, type ValidateDone } from './validate-pool.js';
 import { validateLineProtocol, type ValidatedWrite, type ValidateOptions } from './validator.js';
 
 /** Options of one write. */
@@ -18,6 +18,11 @@ export interface WriteLpOptions {
   acceptPartial?: boolean;
   /** Acknowledge once buffered, before the WAL file is durable. */
   noSync?: boolean;
+  /**
+   * The caller gives up `body`: the writer may move its memory to a write worker instead of
+   * copying it, which leaves the caller's Buffer detached (empty). The server does this.
+   */
+  detachBody?: boolean;
 }
 
 /** What a write did. */
@@ -98,8 +103,11 @@ export class LineProtocolWriter {
       // A result that no longer holds (another body changed the schema first) goes to a worker
       // once more, which then validates against the new catalog; after that, the main thread.
       for (let attempt = 1; attempt <= 2; attempt++) {
-        const done = await this.pool.validate(db, body, validateOptions);
-        if (done === undefined) break; // a refusal to report, or a dead worker
+        const outcome = await this.pool.validate(db, body, validateOptions, options.detachBody ?? false);
+        if (outcome.kind === 'lost') throw new WriteWorkerLostError(outcome.error);
+        body = outcome.body; // moved back from the worker
+        if (outcome.kind === 'redo') break; // a refusal to report, a dead worker, a closed pool
+        const done = outcome.done;
         // From here on, one tick: nothing else touches the catalog until the ops are buffered.
         if (this.holds(done)) {
           validated = this.adopt(done);

@@ -1,7 +1,7 @@
 /**
  * Write workers: bodies parsed and validated on worker threads commit exactly what the main
  * thread would have — the same rows, rejected lines, schema and WAL bytes — including bodies
- * that add schema while other bodies are in flight (those are redone on the main thread).
+ * that add schema while other bodies are in flight (sent to a worker again, then redone on the main thread), and bodies moved to a worker rather than copied.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +11,16 @@ import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { MemoryObjectStore } from '../../src/objectstore/memory.js';
 import { openWal } from '../../src/wal/object-store-wal.js';
 import { WriteError } from '../../src/write/errors.js';
+import { WriteWorkerLostError } from '../../src/write/validate-pool.js';
 import { LineProtocolWriter } from '../../src/write/write-lp.js';
 import { RecordingNotifier, rowsOf } from '../support/wal-helpers.js';
+
+/** `text` in a buffer that is its own ArrayBuffer (Buffer.from(string) may share a pool). */
+function ownBuffer(text: string): Buffer {
+  const body = Buffer.from(new ArrayBuffer(Buffer.byteLength(text)));
+  body.write(text);
+  return body;
+}
 
 async function setup(workers: number) {
   const store = new MemoryObjectStore();
@@ -72,7 +80,9 @@ test('concurrent bodies that add schema on workers: every row lands once, ids st
   const pooled = await setup(2);
   const all = bodies(seed, 120, false);
   for (const { db, body } of all) await plain.writer.writeLp(db, Buffer.from(body), { precision: 'ns' });
-  await Promise.all(all.map(({ db, body }) => pooled.writer.writeLp(db, Buffer.from(body), { precision: 'ns' })));
+  // Bodies in buffers of their own, given up by the caller: they move to the worker and back
+  // (again for a second try, and to the main thread for a redo) instead of being copied.
+  await Promise.all(all.map(({ db, body }) => pooled.writer.writeLp(db, ownBuffer(body), { precision: 'ns', detachBody: true })));
   assert.deepEqual(rowsOf(pooled.catalog, pooled.notifier.ops()), rowsOf(plain.catalog, plain.notifier.ops()), `seed ${seed}`);
   const stats = pooled.writer.workerStats;
   assert.equal(stats.committed + stats.redone, all.length);
@@ -83,6 +93,28 @@ test('concurrent bodies that add schema on workers: every row lands once, ids st
   await assert.rejects(pooled.writer.writeLp('bad/db', Buffer.from('m f=1 1')), (err: unknown) => err instanceof WriteError && err.code === 'INVALID_DATABASE');
   await assert.rejects(pooled.writer.writeLp('db0', Buffer.from('')), (err: unknown) => err instanceof WriteError && err.code === 'EMPTY_WRITE');
   await plain.wal.shutdown();
+  await pooled.wal.shutdown();
+  await pooled.writer.close();
+});
+
+test('a worker that dies holding a moved body: 503-able WriteWorkerLostError, nothing written; a copied body is redone on the main thread', { timeout: 60_000 }, async () => {
+  const pooled = await setup(1);
+  const lines = Array.from({ length: 40_000 }, (_, i) => `m,h=h${i % 100} v=${i}i,w=${i}.5 ${1_700_000_000_000_000_000 + i}`).join('\n');
+  const kill = () => (pooled.writer as unknown as { pool: { workers: Array<{ worker: { terminate(): Promise<number> } }> } }).pool.workers[0]!.worker.terminate();
+  // Moved: the body is gone with the worker.
+  const given = ownBuffer(lines);
+  const moved = pooled.writer.writeLp('db', given, { precision: 'ns', detachBody: true });
+  assert.equal(given.length, 0, 'the body moved to the worker, not a copy');
+  await kill();
+  await assert.rejects(moved, (err: unknown) => err instanceof WriteWorkerLostError && /nothing was written, retry/.test(err.message));
+  assert.equal(pooled.catalog.listDatabases().length, 0, 'no schema from the lost body');
+  assert.equal(pooled.notifier.ops().length, 0);
+  // Copied: the caller's body is still there, so the main thread validates it (a new worker starts for later bodies).
+  const copied = pooled.writer.writeLp('db', ownBuffer(lines), { precision: 'ns' });
+  await kill();
+  const result = await copied;
+  assert.equal(result.lineCount, 40_000);
+  assert.equal(rowsOf(pooled.catalog, pooled.notifier.ops()).length, 40_000);
   await pooled.wal.shutdown();
   await pooled.writer.close();
 });
