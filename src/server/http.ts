@@ -101,7 +101,7 @@ export class SluiceServer {
     this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
     this.admission = new WriteAdmission(options.maxWriteBytesInFlight ?? DEFAULT_MAX_WRITE_BYTES_IN_FLIGHT);
     this.logger = options.logger ?? silentLogger;
-    this.metrics = new Metrics(options.db);
+    this.metrics = new Metrics(options.db, this.admission);
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);

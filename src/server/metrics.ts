@@ -1,5 +1,6 @@
 /** Prometheus text exposition of the server's and the database's counters. */
 import type { SluiceDatabase } from '../database/database.js';
+import type { WriteAdmission } from './admission.js';
 
 export class Metrics {
   writeLines = 0;
@@ -11,7 +12,10 @@ export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly requestMs = new Map<string, number>();
 
-  constructor(private readonly db: SluiceDatabase) {}
+  constructor(
+    private readonly db: SluiceDatabase,
+    private readonly admission?: WriteAdmission,
+  ) {}
 
   observeRequest(path: string, status: number, ms: number): void {
     const key = `path="${path.replace(/[^A-Za-z0-9/_.-]/g, '_')}",status="${status}"`;
@@ -37,6 +41,11 @@ export class Metrics {
     metric('sluice_queries_total', 'counter', 'SQL queries answered.', [['', this.queries]]);
     metric('sluice_query_errors_total', 'counter', 'SQL queries that failed.', [['', this.queryErrors]]);
     metric('sluice_query_seconds_total', 'counter', 'Time spent answering SQL queries.', [['', this.queryMs / 1000]]);
+    if (this.admission !== undefined) {
+      metric('sluice_write_bytes_in_flight', 'gauge', 'Write body bytes admitted and not yet settled.', [['', this.admission.bytesInFlight]]);
+      metric('sluice_write_admission_waits_total', 'counter', 'Writes that waited, unread, for --max-write-bytes-in-flight.', [['', this.admission.stats.waited]]);
+      metric('sluice_write_admission_timeouts_total', 'counter', 'Writes refused with 503 after waiting past the write timeout.', [['', this.admission.stats.timedOut]]);
+    }
     metric('sluice_wal_flushes_total', 'counter', 'WAL files written.', [['', wal.flushCount]]);
     metric('sluice_wal_flush_bytes_total', 'counter', 'Bytes of WAL files written.', [['', wal.flushBytes]]);
     metric('sluice_wal_last_flush_seconds', 'gauge', 'Latency of the last WAL flush (put, notify).', [['', wal.lastFlushLatencyMs / 1000]]);

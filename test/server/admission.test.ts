@@ -50,6 +50,9 @@ test('over the in-flight limit, writes wait unread and then land; one that waits
     assert.deepEqual(answers, [204, 204, 204, 204, 204]);
     assert.ok(server.admission.stats.waited >= 3, `writes waited for admission: ${JSON.stringify(server.admission.stats)}`);
     assert.equal(server.admission.bytesInFlight, 0);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^sluice_write_admission_waits_total [3-9]$/m);
+    assert.match(metrics, /^sluice_write_bytes_in_flight 0$/m);
     const rows = await db.query.query('d', 'SELECT count(*) AS n FROM m');
     assert.equal(Number(rows.rows[0]![0]), 5);
 
