@@ -10,7 +10,8 @@
  * dictionary indices are 1, 2 or 4 bytes (as the dictionary grows), and int64 values 1, 2, 4 or
  * 8 bytes (as the values seen in the segment need). A segment is widened in place of the old one
  * when a value does not fit, at most three times. Readers take any width (see {@link readInt64}).
- * Appending a WAL `TableChunk` is a few copies plus one index remap per dictionary column.
+ * Appending a WAL `TableChunk` is a few copies (a narrowing loop for int64), plus one index remap
+ * per dictionary column.
  */
 import { FieldKind, allocateColumnValues, type ColumnData, type ColumnId, type TableChunk } from '../wal/model.js';
 

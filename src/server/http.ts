@@ -71,6 +71,11 @@ export const DEFAULT_MAX_WRITE_BYTES_IN_FLIGHT = 8 * 1024 * 1024;
 /** What a write body of unknown size (chunked, gzip) counts for until it has been read. */
 const UNKNOWN_BODY_BYTES = 1024 * 1024;
 
+/** A request body's content encoding (lower case) and its Content-Length (NaN when absent). */
+function declaredBody(req: IncomingMessage): { encoding: string; declared: number } {
+  return { encoding: (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim(), declared: Number(req.headers['content-length'] ?? NaN) };
+}
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -187,12 +192,11 @@ export class SluiceServer {
 
   /** The request body: Content-Length and gzip bounded by the limit before more is read. */
   async readBody(req: IncomingMessage): Promise<Buffer> {
-    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    const { encoding, declared } = declaredBody(req);
     if (encoding !== 'identity' && encoding !== 'gzip') {
       req.resume();
       throw new HttpError(400, `unacceptable content-encoding: ${encoding}`);
     }
-    const declared = Number(req.headers['content-length'] ?? NaN);
     // Answer and close the connection: the rest of the body is never read.
     const tooLarge = () => new HttpError(413, `max request size (${this.maxBytes} bytes) exceeded`, 'text/plain; charset=utf-8', { Connection: 'close' });
     if (declared > this.maxBytes) throw tooLarge();
@@ -297,9 +301,8 @@ async function write(server: SluiceServer, req: IncomingMessage, res: ServerResp
   }
   if (db === null || db === '') throw new HttpError(400, `serde error: missing field \`${api === 'v2' ? 'bucket' : 'db'}\``);
   // Admission by bytes, before the body is read: over the limit, it waits unread in its socket.
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  const identity = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim() === 'identity';
-  let admitted = identity && Number.isFinite(declared) ? declared : UNKNOWN_BODY_BYTES;
+  const { encoding, declared } = declaredBody(req);
+  let admitted = encoding === 'identity' && Number.isFinite(declared) ? declared : UNKNOWN_BODY_BYTES;
   if (!(await server.admission.acquire(admitted, server.writeTimeoutMs))) {
     throw new HttpError(503, `write refused, nothing was written: the server is busy (${server.admission.limitBytes} bytes of writes in flight, --max-write-bytes-in-flight); retry`, 'text/plain; charset=utf-8', { 'Retry-After': '1', Connection: 'close' });
   }

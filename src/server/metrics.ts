@@ -14,7 +14,7 @@ export class Metrics {
 
   constructor(
     private readonly db: SluiceDatabase,
-    private readonly admission?: WriteAdmission,
+    private readonly admission: WriteAdmission,
   ) {}
 
   observeRequest(path: string, status: number, ms: number): void {
@@ -41,11 +41,9 @@ export class Metrics {
     metric('sluice_queries_total', 'counter', 'SQL queries answered.', [['', this.queries]]);
     metric('sluice_query_errors_total', 'counter', 'SQL queries that failed.', [['', this.queryErrors]]);
     metric('sluice_query_seconds_total', 'counter', 'Time spent answering SQL queries.', [['', this.queryMs / 1000]]);
-    if (this.admission !== undefined) {
-      metric('sluice_write_bytes_in_flight', 'gauge', 'Write body bytes admitted and not yet settled.', [['', this.admission.bytesInFlight]]);
-      metric('sluice_write_admission_waits_total', 'counter', 'Writes that waited, unread, for --max-write-bytes-in-flight.', [['', this.admission.stats.waited]]);
-      metric('sluice_write_admission_timeouts_total', 'counter', 'Writes refused with 503 after waiting past the write timeout.', [['', this.admission.stats.timedOut]]);
-    }
+    metric('sluice_write_bytes_in_flight', 'gauge', 'Write body bytes admitted and not yet settled.', [['', this.admission.bytesInFlight]]);
+    metric('sluice_write_admission_waits_total', 'counter', 'Writes that waited, unread, for --max-write-bytes-in-flight.', [['', this.admission.stats.waited]]);
+    metric('sluice_write_admission_timeouts_total', 'counter', 'Writes refused with 503 after waiting past the write timeout.', [['', this.admission.stats.timedOut]]);
     metric('sluice_wal_flushes_total', 'counter', 'WAL files written.', [['', wal.flushCount]]);
     metric('sluice_wal_flush_bytes_total', 'counter', 'Bytes of WAL files written.', [['', wal.flushBytes]]);
     metric('sluice_wal_last_flush_seconds', 'gauge', 'Latency of the last WAL flush (put, notify).', [['', wal.lastFlushLatencyMs / 1000]]);
