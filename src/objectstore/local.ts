@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { posix, resolve } from 'node:path';
 import type { Fs } from '../effects/fs.js';
@@ -18,6 +19,13 @@ export interface LocalObjectStoreOptions {
   rng?: Rng;
   /** Whether a process id is alive (for stale-lock takeover); default: `process.kill(pid, 0)`. */
   isProcessAlive?: (pid: number) => boolean;
+  /** This machine's boot id, undefined where unknown; default: `/proc/sys/kernel/random/boot_id`. */
+  readBootId?: () => string | undefined;
+  /**
+   * When a live process started, in clock ticks since boot, undefined where unknown; default:
+   * field 22 (`starttime`) of `/proc/<pid>/stat`. Tells a reused process id from the lock's holder.
+   */
+  readProcessStartTime?: (pid: number) => string | undefined;
 }
 
 /** A held writer lock; `release` removes it. */
@@ -36,6 +44,63 @@ function ioError(what: string, key: string | undefined, err: unknown): StoreIoEr
   const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
   const message = err instanceof Error ? err.message : String(err);
   return new StoreIoError(`${what} failed: ${message}`, TRANSIENT_CODES.has(code), key, { cause: err });
+}
+
+/** What a lock file records about its holder; fields after `token` are missing in older files. */
+interface LockHolder {
+  pid: number;
+  token: string;
+  host?: string;
+  bootId?: string;
+  /** The holder's start time in clock ticks since boot (see readProcessStartTime). */
+  startTime?: string;
+  /** When the lock was taken (ISO 8601). */
+  since?: string;
+}
+
+/** Hooks that judge whether a lock's holder still runs; injected by tests. */
+interface HolderProbe {
+  isProcessAlive: (pid: number) => boolean;
+  readBootId: () => string | undefined;
+  readProcessStartTime: (pid: number) => string | undefined;
+}
+
+function defaultReadBootId(): string | undefined {
+  try {
+    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return id === '' ? undefined : id;
+  } catch {
+    return undefined; // no /proc (macOS, some sandboxes): locks are judged by pid alone
+  }
+}
+
+function defaultReadProcessStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // no /proc, hidden pids, or the process just ended: judged by pid alone
+  }
+  // Field 2 (comm) is in parentheses and may hold spaces and ')': fields 3.. follow the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const startTime = fields[22 - 3];
+  return startTime !== undefined && /^\d+$/.test(startTime) ? startTime : undefined;
+}
+
+/**
+ * Why a lock's holder no longer holds it, or undefined if it may: the machine rebooted since, the
+ * process is gone, or its pid now belongs to a process that started at another time (in a
+ * container the server is pid 1 after every restart). Fields a lock or this system lacks are not
+ * judged: an old lock file, or no /proc, falls back to the pid alone.
+ */
+function staleReason(holder: LockHolder, probe: HolderProbe): string | undefined {
+  if (holder.pid <= 0) return 'unreadable lock file';
+  const bootId = holder.bootId === undefined ? undefined : probe.readBootId();
+  if (bootId !== undefined && bootId !== holder.bootId) return `taken before the machine rebooted (boot ${holder.bootId})`;
+  if (!probe.isProcessAlive(holder.pid)) return `process ${holder.pid} is gone`;
+  const startTime = holder.startTime === undefined ? undefined : probe.readProcessStartTime(holder.pid);
+  if (startTime !== undefined && startTime !== holder.startTime) return `process id ${holder.pid} now belongs to another process`;
+  return undefined;
 }
 
 function defaultIsProcessAlive(pid: number): boolean {
@@ -57,6 +122,8 @@ export class LocalObjectStore implements ObjectStore {
   readonly description: string;
   /** Stale temp files removed when the store was opened. */
   removedTempFileCount = 0;
+  /** Why the last stale lock this store took over was stale (for the log), if it took one over. */
+  lastLockTakeover: string | undefined;
   private readonly durableDirs = new Set<string>();
   private readonly heldLocks = new Set<LockHandle>();
 
@@ -64,14 +131,19 @@ export class LocalObjectStore implements ObjectStore {
     private readonly root: string,
     private readonly fs: Fs,
     private readonly rng: Rng,
-    private readonly isProcessAlive: (pid: number) => boolean,
+    private readonly probe: HolderProbe,
   ) {
     this.description = `file:${root}`;
   }
 
   /** Opens (creating it durably if needed) a store at `root` and removes stale temp files. */
   static async open(options: LocalObjectStoreOptions): Promise<LocalObjectStore> {
-    const store = new LocalObjectStore(resolve(options.root), options.fs ?? new NodeFs(), options.rng ?? new SystemRng(), options.isProcessAlive ?? defaultIsProcessAlive);
+    const probe: HolderProbe = {
+      isProcessAlive: options.isProcessAlive ?? defaultIsProcessAlive,
+      readBootId: options.readBootId ?? defaultReadBootId,
+      readProcessStartTime: options.readProcessStartTime ?? defaultReadProcessStartTime,
+    };
+    const store = new LocalObjectStore(resolve(options.root), options.fs ?? new NodeFs(), options.rng ?? new SystemRng(), probe);
     await store.ensureDurableDir(store.root);
     store.removedTempFileCount = await store.removeTempFiles(store.root);
     return store;
@@ -314,8 +386,9 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   /**
-   * Takes the exclusive writer lock `<root>/<name>/.lock` (one writer per node id). A lock whose
-   * process is dead is taken over. LockedError if a live process holds it.
+   * Takes the exclusive writer lock `<root>/<name>/.lock` (one writer per node id). The lock file
+   * records the holder's pid, host, boot id, start time and when it was taken; a lock whose holder
+   * is gone (see staleReason) is taken over. LockedError, naming the holder, if it still runs.
    */
   async acquireLock(name: string): Promise<LockHandle> {
     validateKey(name);
@@ -324,7 +397,17 @@ export class LocalObjectStore implements ObjectStore {
     await this.ensureDurableDir(dir);
     const lockPath = posix.join(dir, LOCK_FILE);
     const token = Buffer.from(this.rng.bytes(16)).toString('hex');
-    const body = Buffer.from(JSON.stringify({ pid: process.pid, token, host: hostname() }));
+    const bootId = this.probe.readBootId();
+    const startTime = this.probe.readProcessStartTime(process.pid);
+    const holder: LockHolder = {
+      pid: process.pid,
+      token,
+      host: hostname(),
+      ...(bootId === undefined ? {} : { bootId }),
+      ...(startTime === undefined ? {} : { startTime }),
+      since: new Date().toISOString(),
+    };
+    const body = Buffer.from(JSON.stringify(holder));
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const handle = await this.fs.createExclusive(lockPath);
@@ -356,7 +439,8 @@ export class LocalObjectStore implements ObjectStore {
   private async takeOverIfStale(lockPath: string): Promise<void> {
     const holder = await this.readLock(lockPath);
     if (holder === undefined) return; // gone meanwhile: try creating again
-    if (holder.pid > 0 && this.isProcessAlive(holder.pid)) throw new LockedError(lockPath, `held by live process ${holder.pid}${holder.host ? ` on ${holder.host}` : ''}`);
+    const reason = staleReason(holder, this.probe);
+    if (reason === undefined) throw new LockedError(lockPath, await this.describeHolder(lockPath, holder));
     const asidePath = `${lockPath}.${Buffer.from(this.rng.bytes(8)).toString('hex')}.stale`;
     try {
       await this.fs.rename(lockPath, asidePath);
@@ -371,12 +455,35 @@ export class LocalObjectStore implements ObjectStore {
       throw new LockedError(lockPath, 'another process took it over at the same time');
     }
     await this.fs.unlink(asidePath).catch(() => undefined);
+    this.lastLockTakeover = `${lockPath}: ${reason}`;
   }
 
-  private async readLock(path: string): Promise<{ pid: number; token: string; host?: string } | undefined> {
+  /** `process 1 on host web-1 since 2025-…Z`, for a person deciding what to stop. */
+  private async describeHolder(lockPath: string, holder: LockHolder): Promise<string> {
+    let since = holder.since;
+    if (since === undefined) {
+      // Older lock files do not say: the file's modification time is when it was written.
+      const s = await this.fs.stat(lockPath).catch(() => undefined);
+      if (s !== undefined) since = new Date(s.mtimeMs).toISOString();
+    }
+    return `process ${holder.pid}${holder.host === undefined ? '' : ` on host ${holder.host}`}${since === undefined ? '' : ` since ${since}`}`;
+  }
+
+  private async readLock(path: string): Promise<LockHolder | undefined> {
     try {
-      const parsed = JSON.parse(Buffer.from(await this.fs.readFile(path)).toString('utf8')) as { pid?: unknown; token?: unknown; host?: unknown };
-      return { pid: typeof parsed.pid === 'number' ? parsed.pid : -1, token: String(parsed.token ?? ''), ...(typeof parsed.host === 'string' ? { host: parsed.host } : {}) };
+      const parsed = JSON.parse(Buffer.from(await this.fs.readFile(path)).toString('utf8')) as Record<string, unknown>;
+      const text = (name: string): Record<string, string> => {
+        const value = parsed[name];
+        return typeof value === 'string' ? { [name]: value } : {};
+      };
+      return {
+        pid: typeof parsed.pid === 'number' && Number.isSafeInteger(parsed.pid) ? parsed.pid : -1,
+        token: String(parsed.token ?? ''),
+        ...text('host'),
+        ...text('bootId'),
+        ...text('startTime'),
+        ...text('since'),
+      };
     } catch (err) {
       if (hasErrorCode(err, 'ENOENT')) return undefined;
       // An unreadable or torn lock file (crash while writing it) belongs to nobody alive.
