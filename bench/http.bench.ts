@@ -40,7 +40,7 @@ async function drive(port: number, body: Buffer): Promise<number> {
 
 /** Reads a body the way the server does: 'data' events into one buffer sized by Content-Length. */
 function readAll(req: IncomingMessage): Promise<Buffer> {
-  return readBodyInto(req, Number(req.headers['content-length'] ?? NaN), 10 * 1024 * 1024);
+  return readBodyInto(req, Number(req.headers['content-length'] ?? NaN), { maxBytes: 10 * 1024 * 1024, deadlineMs: 60_000, minBytesPerSecond: 1024, rateGraceMs: 5_000 });
 }
 
 async function nodeHttp(body: Buffer): Promise<number> {

@@ -1,5 +1,7 @@
 /**
- * Admission of write bodies by bytes: at most `limitBytes` of write requests are read and
+ * Admission by units: write bodies by bytes, queries by count (one unit each).
+ *
+ * Writes: at most `limitBytes` of write requests are read and
  * processed at once; the others wait, unread, in their sockets (the kernel holds their bytes and
  * TCP slows their senders), first come first served. Without it every connection's body is in
  * memory at once — several copies of it while it is parsed, validated and waiting for its WAL
@@ -7,14 +9,27 @@
  *
  * One request larger than the limit is still admitted when nothing else is in flight, so the
  * limit never refuses a body the request-size limit allows.
+ *
+ * Queries: at most `limit` run at once (each holds SQL-engine threads and threads of Node's
+ * pool, which file writes share: unbounded queries would starve the WAL), at most `maxWaiting`
+ * wait in line, each up to its own timeout.
  */
-export class WriteAdmission {
+export class Admission {
   private inFlight = 0;
   private readonly waiting: Array<{ bytes: number; grant(): void }> = [];
-  /** Requests that had to wait, and those that waited past their deadline. */
-  readonly stats = { waited: 0, timedOut: 0 };
+  /** Requests that had to wait, those that waited past their deadline, and those refused at once (line full). */
+  readonly stats = { waited: 0, timedOut: 0, refused: 0 };
 
-  constructor(readonly limitBytes: number) {}
+  constructor(
+    readonly limitBytes: number,
+    /** Most requests that may wait; more are refused at once. */
+    readonly maxWaiting = Number.POSITIVE_INFINITY,
+  ) {}
+
+  /** Requests waiting in line. */
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
 
   get bytesInFlight(): number {
     return this.inFlight;
@@ -22,29 +37,42 @@ export class WriteAdmission {
 
   /**
    * Waits until `bytes` fit under the limit (or nothing else is in flight). Resolves false if
-   * `timeoutMs` passed first: then nothing was admitted.
+   * `timeoutMs` passed first, the line was full, or `signal` aborted (the client left): then
+   * nothing was admitted.
    */
-  acquire(bytes: number, timeoutMs: number): Promise<boolean> {
+  acquire(bytes: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (this.waiting.length === 0 && this.fits(bytes)) {
       this.inFlight += bytes;
       return Promise.resolve(true);
     }
+    if (this.waiting.length >= this.maxWaiting || signal?.aborted === true) {
+      this.stats.refused++;
+      return Promise.resolve(false);
+    }
     this.stats.waited++;
     return new Promise<boolean>((resolve) => {
+      const leave = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const i = this.waiting.indexOf(entry);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+        this.wake(); // a large waiter leaving may let smaller ones behind it in
+      };
+      const onAbort = () => leave();
       const entry = {
         bytes,
         grant: () => {
           clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
           resolve(true);
         },
       };
       const timer = setTimeout(() => {
-        const i = this.waiting.indexOf(entry);
-        if (i >= 0) this.waiting.splice(i, 1);
         this.stats.timedOut++;
-        resolve(false);
-        this.wake(); // a large waiter leaving may let smaller ones behind it in
+        leave();
       }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(entry);
     });
   }
@@ -56,6 +84,7 @@ export class WriteAdmission {
 
   release(bytes: number): void {
     this.inFlight -= bytes;
+    if (this.inFlight < 0) throw new Error(`admission released more than it admitted (${this.inFlight})`);
     this.wake();
   }
 

@@ -1,6 +1,7 @@
 /** Prometheus text exposition of the server's and the database's counters. */
 import type { SluiceDatabase } from '../database/database.js';
-import type { WriteAdmission } from './admission.js';
+import type { Admission } from './admission.js';
+import { routeLabel } from './routes.js';
 
 export class Metrics {
   writeLines = 0;
@@ -13,37 +14,57 @@ export class Metrics {
   private readonly requestMs = new Map<string, number>();
 
   constructor(
-    private readonly db: SluiceDatabase,
-    private readonly admission: WriteAdmission,
+    private readonly database: () => SluiceDatabase | undefined,
+    private readonly admission: Admission,
+    private readonly queryAdmission: Admission,
   ) {}
 
-  observeRequest(path: string, status: number, ms: number): void {
-    const key = `path="${path.replace(/[^A-Za-z0-9/_.-]/g, '_')}",status="${status}"`;
+  /** Counts a request under its route (a path that is no route counts as `other`: clients cannot add series). */
+  observeRequest(path: string | undefined, status: number, ms: number): void {
+    const route = routeLabel(path);
+    const key = `path="${route}",status="${status}"`;
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
-    this.requestMs.set(path, (this.requestMs.get(path) ?? 0) + ms);
+    this.requestMs.set(route, (this.requestMs.get(route) ?? 0) + ms);
   }
 
   render(): string {
-    const wal = this.db.wal.getStats();
-    const health = this.db.wal.health();
-    const buffer = this.db.buffer.getStats();
-    const persister = this.db.persister.stats;
-    const replay = wal.replay;
     const lines: string[] = [];
     const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) lines.push(`${name}${labels === '' ? '' : `{${labels}}`} ${value}`);
     };
-    metric('sluice_http_requests_total', 'counter', 'HTTP requests by path and status.', [...this.requests]);
+    metric('sluice_http_requests_total', 'counter', 'HTTP requests by route (other: any path that is no route) and status.', [...this.requests]);
+    metric('sluice_write_bytes_in_flight', 'gauge', 'Write body bytes admitted and not yet settled.', [['', this.admission.bytesInFlight]]);
+    metric('sluice_write_admission_waits_total', 'counter', 'Writes that waited, unread, for --max-write-bytes-in-flight.', [['', this.admission.stats.waited]]);
+    metric('sluice_write_admission_timeouts_total', 'counter', 'Writes refused with 503 after waiting past the write timeout.', [['', this.admission.stats.timedOut]]);
+    metric('sluice_queries_running', 'gauge', 'Queries admitted and running.', [['', this.queryAdmission.bytesInFlight]]);
+    metric('sluice_queries_waiting', 'gauge', 'Queries waiting in line for --max-concurrent-queries.', [['', this.queryAdmission.waitingCount]]);
+    metric('sluice_query_admission_waits_total', 'counter', 'Queries that waited in line.', [['', this.queryAdmission.stats.waited]]);
+    metric('sluice_query_admission_refusals_total', 'counter', 'Queries refused with 503: line full or waited past --query-queue-timeout.', [['', this.queryAdmission.stats.refused + this.queryAdmission.stats.timedOut]]);
+    const db = this.database();
+    if (db !== undefined) this.renderDatabase(db, metric);
+    // Process memory, with the names Prometheus' Node.js client uses (heap figures: main thread).
+    const memory = process.memoryUsage();
+    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the whole process (every thread, DuckDB).', [['', memory.rss]]);
+    metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved by the main thread.', [['', memory.heapTotal]]);
+    metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use by the main thread.', [['', memory.heapUsed]]);
+    metric('nodejs_external_memory_bytes', 'gauge', 'Memory outside the V8 heap held by main-thread objects (typed arrays, buffers).', [['', memory.external]]);
+    lines.push('# EOF', '');
+    return lines.join('\n');
+  }
+
+  private renderDatabase(db: SluiceDatabase, metric: (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => void): void {
+    const wal = db.wal.getStats();
+    const health = db.wal.health();
+    const buffer = db.buffer.getStats();
+    const persister = db.persister.stats;
+    const replay = wal.replay;
     metric('sluice_write_lines_total', 'counter', 'Line-protocol lines written.', [['', this.writeLines]]);
     metric('sluice_write_bytes_total', 'counter', 'Line-protocol request bytes received (after gzip).', [['', this.writeBytes]]);
     metric('sluice_write_rejected_lines_total', 'counter', 'Lines rejected in partial writes.', [['', this.writeRejectedLines]]);
     metric('sluice_queries_total', 'counter', 'SQL queries answered.', [['', this.queries]]);
     metric('sluice_query_errors_total', 'counter', 'SQL queries that failed.', [['', this.queryErrors]]);
     metric('sluice_query_seconds_total', 'counter', 'Time spent answering SQL queries.', [['', this.queryMs / 1000]]);
-    metric('sluice_write_bytes_in_flight', 'gauge', 'Write body bytes admitted and not yet settled.', [['', this.admission.bytesInFlight]]);
-    metric('sluice_write_admission_waits_total', 'counter', 'Writes that waited, unread, for --max-write-bytes-in-flight.', [['', this.admission.stats.waited]]);
-    metric('sluice_write_admission_timeouts_total', 'counter', 'Writes refused with 503 after waiting past the write timeout.', [['', this.admission.stats.timedOut]]);
     metric('sluice_wal_flushes_total', 'counter', 'WAL files written.', [['', wal.flushCount]]);
     metric('sluice_wal_flush_bytes_total', 'counter', 'Bytes of WAL files written.', [['', wal.flushBytes]]);
     metric('sluice_wal_last_flush_seconds', 'gauge', 'Latency of the last WAL flush (put, notify).', [['', wal.lastFlushLatencyMs / 1000]]);
@@ -63,14 +84,6 @@ export class Metrics {
     metric('sluice_snapshot_bytes_total', 'counter', 'Parquet bytes written.', [['', persister.bytes]]);
     metric('sluice_snapshot_put_retries_total', 'counter', 'Failed snapshot puts retried (object-store errors).', [['', persister.putRetries]]);
     metric('sluice_snapshot_put_failures_in_a_row', 'gauge', 'Failed snapshot puts since the last one that succeeded.', [['', persister.consecutivePutFailures]]);
-    metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', this.db.persistedFiles.fileCount]]);
-    // Process memory, with the names Prometheus' Node.js client uses (heap figures: main thread).
-    const memory = process.memoryUsage();
-    metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the whole process (every thread, DuckDB).', [['', memory.rss]]);
-    metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved by the main thread.', [['', memory.heapTotal]]);
-    metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use by the main thread.', [['', memory.heapUsed]]);
-    metric('nodejs_external_memory_bytes', 'gauge', 'Memory outside the V8 heap held by main-thread objects (typed arrays, buffers).', [['', memory.external]]);
-    lines.push('# EOF', '');
-    return lines.join('\n');
+    metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', db.persistedFiles.fileCount]]);
   }
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceDatabase } from '../../src/database/database.js';
 import { MemoryObjectStore } from '../../src/objectstore/memory.js';
-import { WriteAdmission } from '../../src/server/admission.js';
+import { Admission as WriteAdmission } from '../../src/server/admission.js';
 import { SluiceServer } from '../../src/server/http.js';
 
 test('admission by bytes: first come first served, a body over the limit alone, a timeout admits nothing', async () => {
@@ -33,7 +33,7 @@ test('admission by bytes: first come first served, a body over the limit alone, 
   assert.equal(await behind, true);
   a.charge(20); // a body that turned out larger than declared
   assert.equal(a.bytesInFlight, 115);
-  assert.deepEqual(a.stats, { waited: 5, timedOut: 2 });
+  assert.deepEqual(a.stats, { waited: 5, timedOut: 2, refused: 0 });
 });
 
 test('over the in-flight limit, writes wait unread and then land; one that waits past the write timeout gets 503 and nothing is written', { timeout: 30_000 }, async () => {
