@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { quoteIdent, quoteString, type MirrorState } from '../engine/duckdb.js';
@@ -49,6 +49,20 @@ export interface QueryResult {
 
 export type QueryParams = readonly DuckDBValue[] | Readonly<Record<string, DuckDBValue>>;
 
+export interface QueryRunOptions {
+  /** Longest the query may take, producing and handing over its answer included (default: the engine's). */
+  timeoutMs?: number;
+  /** Aborts the query (e.g. the client went away). */
+  signal?: AbortSignal;
+}
+
+/** Where {@link QueryEngine.stream} hands a result: its columns first, then its rows chunk by chunk. */
+export interface ResultSink {
+  start(columns: QueryColumn[]): void | Promise<void>;
+  /** One chunk of rows; the next is fetched once this resolves. `signal` aborts on timeout or cancel. */
+  rows(chunk: DuckDBDataChunk, signal: AbortSignal): Promise<void>;
+}
+
 interface ChunkSource {
   chunk: { chunkTimeNs: bigint; serial: number };
   state: MirrorState;
@@ -74,30 +88,57 @@ export class QueryEngine {
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
-  /** Runs one read-only SQL statement against database `db`. */
-  async query(db: string, sql: string, params?: QueryParams, options: { timeoutMs?: number } = {}): Promise<QueryResult> {
+  /** Runs one read-only SQL statement against database `db` and returns every row (for small results). */
+  async query(db: string, sql: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<QueryResult> {
+    let columns: QueryColumn[] = [];
+    const rows: DuckDBValue[][] = [];
+    await this.stream(db, sql, params, {
+      start: (c) => {
+        columns = c;
+      },
+      rows: async (chunk) => {
+        for (const row of chunk.getRows()) rows.push(row);
+      },
+    }, options);
+    return { columns, rows };
+  }
+
+  /**
+   * Runs one read-only SQL statement and hands its rows to `sink` one engine chunk (up to 2 048
+   * rows) at a time, as they are produced: the next chunk is fetched only once the sink's promise
+   * resolved, so a slow consumer slows the query instead of filling memory. The timeout covers
+   * everything, the sink's waits included; on timeout or abort the engine is interrupted.
+   */
+  async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    return this.withReadyDatabase(database, async (con, sources) => {
+    await this.withReadyDatabase(database, async (con, sources) => {
       const ast = await this.checkReadOnly(con, sql);
-      return this.withPrunedView(con, ast, sources, () =>
-        this.withTimeout(con, options.timeoutMs, async () => {
-          const reader = await con.runAndReadAll(sql, params as never);
-          const names = reader.columnNames();
-          const types = reader.columnTypes();
-          return { columns: names.map((name, i) => ({ name, type: types[i]!.toString() })), rows: reader.getRows() as DuckDBValue[][] };
+      await this.withPrunedView(con, ast, sources, () =>
+        this.withTimeout(con, options, async (signal) => {
+          const result = await con.stream(sql, params as never);
+          const names = result.columnNames();
+          const types = result.columnTypes();
+          await sink.start(names.map((name, i) => ({ name, type: types[i]!.toString() })));
+          for (;;) {
+            signal.throwIfAborted();
+            const chunk = await result.fetchChunk();
+            signal.throwIfAborted();
+            if (chunk === null || chunk.rowCount === 0) break;
+            await sink.rows(chunk, signal);
+          }
         }),
       );
     });
   }
 
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */
-  async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: { timeoutMs?: number } = {}): Promise<void> {
+  async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
     await this.withReadyDatabase(database, async (con, sources) => {
       const ast = await this.checkReadOnly(con, sql);
       const inner = sql.trim().replace(/;+\s*$/, '');
       await this.withPrunedView(con, ast, sources, () =>
-        this.withTimeout(con, options.timeoutMs, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never)),
+        this.withTimeout(con, options, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never)),
       );
     });
   }
@@ -184,20 +225,33 @@ export class QueryEngine {
   /** What the last pruned query read and skipped (for tests and metrics). */
   lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number } | undefined;
 
-  private async withTimeout<T>(con: DuckDBConnection, timeoutMs: number | undefined, fn: () => Promise<T>): Promise<T> {
-    const ms = timeoutMs ?? this.timeoutMs;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+  /**
+   * Runs `fn` under the query's deadline and the caller's abort signal: either interrupts the
+   * engine and aborts the signal `fn` gets (so a sink waiting on a slow client gives up too).
+   */
+  private async withTimeout<T>(con: DuckDBConnection, options: QueryRunOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const ms = options.timeoutMs ?? this.timeoutMs;
+    const controller = new AbortController();
+    let reason: 'timeout' | 'aborted' | undefined;
+    const stop = (why: 'timeout' | 'aborted') => {
+      if (reason !== undefined) return;
+      reason = why;
       con.interrupt();
-    }, ms);
+      controller.abort(why);
+    };
+    const timer = setTimeout(() => stop('timeout'), ms);
+    const onAbort = () => stop('aborted');
+    if (options.signal?.aborted === true) onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await fn();
+      return await fn(controller.signal);
     } catch (err) {
-      if (timedOut) throw new QueryError('TIMEOUT', `query exceeded its timeout of ${ms} ms`);
+      if (reason === 'timeout') throw new QueryError('TIMEOUT', `query exceeded its timeout of ${ms} ms`);
+      if (reason === 'aborted') throw new QueryError('CANCELLED', 'the query was cancelled (the client went away)');
       throw toQueryError(err);
     } finally {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
