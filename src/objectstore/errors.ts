@@ -57,3 +57,31 @@ export class StoreIoError extends ObjectStoreError {
     super('IO', message, key, options);
   }
 }
+
+/** The store operations a {@link PermanentStoreError} names, as HTTP methods say them. */
+export type StoreOperation = 'PUT' | 'GET' | 'HEAD' | 'LIST' | 'DELETE';
+
+/**
+ * The store refused an operation in a way no retry changes: wrong credentials, access denied,
+ * a missing bucket, a request the server will never accept. Not retried: a WAL that meets one
+ * stops with it, a snapshot fails with it. `serviceCode` is the server's error code
+ * (`AccessDenied`, `NoSuchBucket`, …); `status` its HTTP status.
+ */
+export class PermanentStoreError extends ObjectStoreError {
+  /** Never worth retrying (the counterpart of {@link StoreIoError.isTransient}). */
+  readonly isTransient = false;
+
+  constructor(
+    readonly service: string,
+    readonly operation: StoreOperation,
+    readonly status: number | undefined,
+    readonly serviceCode: string,
+    /** Where the operation went, as an operator would look for it (`s3://bucket/node/wal/…`). */
+    readonly target: string,
+    readonly detail: string,
+    key?: string,
+    options?: { cause?: unknown },
+  ) {
+    super('PERMANENT', `${service} says ${serviceCode}${status === undefined ? '' : ` (${status})`} for ${operation} ${target}: ${detail}`, key, options);
+  }
+}

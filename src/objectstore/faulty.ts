@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../effects/clock.js';
 import type { Rng } from '../effects/rng.js';
-import { AlreadyExistsError, NotFoundError, StoreIoError } from './errors.js';
+import { AlreadyExistsError, NotFoundError, PermanentStoreError, StoreIoError, type StoreOperation } from './errors.js';
 import type { ListOptions, ListPage, ObjectMeta, ObjectStore, PutMode } from './types.js';
 
 /** The operations a {@link FaultyObjectStore} injects faults into. */
@@ -22,6 +22,21 @@ export interface OpFaults {
   latencyRate: number;
   minLatencyMs: number;
   maxLatencyMs: number;
+}
+
+/**
+ * A permanent refusal (a revoked key, a deleted bucket): from {@link FaultyObjectStore.refuse}
+ * on, every matching call fails with a {@link PermanentStoreError} before it takes effect.
+ */
+export interface Refusal {
+  /** The operations refused (default: all). */
+  ops?: readonly FaultyOp[];
+  /** Only keys (a list: prefixes) that start with this (default: all). */
+  keyPrefix?: string;
+  /** What the error says: the service (default `S3`), HTTP status and error code. */
+  service?: string;
+  status: number;
+  serviceCode: string;
 }
 
 /** How a {@link FaultyObjectStore} misbehaves. */
@@ -54,6 +69,8 @@ export type FaultOutcome =
   | 'error-before'
   | 'error-after'
   | 'conflict'
+  /** Refused for good before it took effect (see {@link Refusal}). */
+  | 'refused'
   | 'failed';
 
 /** One call as the store saw it. */
@@ -79,10 +96,12 @@ export interface FaultCounts {
   slowCalls: number;
   listPages: number;
   ignoredConditions: number;
+  refused: number;
 }
 
 const NO_FAULTS: OpFaults = { errorBeforeRate: 0, errorAfterRate: 0, conflictRate: 0, latencyRate: 0, minLatencyMs: 0, maxLatencyMs: 0 };
 const OPS: readonly FaultyOp[] = ['put', 'get', 'getRange', 'head', 'list', 'delete'];
+const OPERATION_OF: Readonly<Record<FaultyOp, StoreOperation>> = { put: 'PUT', get: 'GET', getRange: 'GET', head: 'HEAD', list: 'LIST', delete: 'DELETE' };
 
 /** A promise that never settles: the answer of a call to a crashed store. */
 function never<T>(): Promise<T> {
@@ -92,7 +111,8 @@ function never<T>(): Promise<T> {
 /**
  * A fault-injecting wrapper over any ObjectStore, for tests: transient errors before and after
  * an operation takes effect, S3's 409 conflicts, simulated latency (which reorders concurrent
- * calls), small slow list pages, and a store that ignores create-only puts. Every decision comes
+ * calls), small slow list pages, a store that ignores create-only puts, and permanent refusals
+ * ({@link refuse}). Every decision comes
  * from the seeded Rng and every wait from the Clock, so a seed on a simulated clock replays
  * exactly; {@link trace} records each call so a test can prove it.
  *
@@ -109,8 +129,9 @@ export class FaultyObjectStore implements ObjectStore {
   private readonly isTracing: boolean;
   private isCrashed = false;
   private crashDelayMs = 0;
+  private refusal: Refusal | undefined;
   private readonly entries: FaultTraceEntry[] = [];
-  readonly counts: FaultCounts = { calls: 0, errorBefore: 0, errorAfter: 0, conflict: 0, slowCalls: 0, listPages: 0, ignoredConditions: 0 };
+  readonly counts: FaultCounts = { calls: 0, errorBefore: 0, errorAfter: 0, conflict: 0, slowCalls: 0, listPages: 0, ignoredConditions: 0, refused: 0 };
 
   constructor(
     private readonly inner: ObjectStore,
@@ -140,6 +161,14 @@ export class FaultyObjectStore implements ObjectStore {
   /** Turns every fault off (latency included) from now on. */
   heal(): void {
     for (const op of OPS) this.faults.set(op, { ...NO_FAULTS });
+  }
+
+  /**
+   * Refuses matching calls from now on, as a store does after its credentials are revoked or its
+   * bucket deleted; `undefined` lifts the refusal. Refused calls draw nothing from the Rng.
+   */
+  refuse(refusal: Refusal | undefined): void {
+    this.refusal = refusal;
   }
 
   /**
@@ -224,6 +253,13 @@ export class FaultyObjectStore implements ObjectStore {
   private async run<T>(op: FaultyOp, key: string, effect: () => Promise<{ value: T; outcome: FaultOutcome }>): Promise<T> {
     if (this.isCrashed) return never<T>();
     this.counts.calls++;
+    const refusal = this.refusal;
+    if (refusal !== undefined && (refusal.ops?.includes(op) ?? true) && key.startsWith(refusal.keyPrefix ?? '')) {
+      this.counts.refused++;
+      const nowMs = this.clock.nowMs();
+      if (this.isTracing) this.entries.push({ op, key, outcome: 'refused', startMs: nowMs, endMs: nowMs, isAnswered: true });
+      throw new PermanentStoreError(refusal.service ?? 'S3', OPERATION_OF[op], refusal.status, refusal.serviceCode, key, 'injected refusal', key);
+    }
     const f = this.faults.get(op)!;
     const startMs = this.clock.nowMs();
     let latencyMs = 0;

@@ -1,8 +1,18 @@
 import type { Rng } from '../effects/rng.js';
+import { PermanentStoreError } from './errors.js';
 
 /** Whether a store error says a retry may succeed (`StoreIoError` with `isTransient`). */
 export function isTransientStoreError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { isTransient?: unknown }).isTransient === true;
+}
+
+/**
+ * Whether a store error says no retry can succeed ({@link PermanentStoreError}: bad credentials,
+ * access denied, a missing bucket): retry loops give up on it at once. Errors that are neither
+ * transient nor permanent (a full disk, an unknown answer) are for the caller's policy.
+ */
+export function isPermanentStoreError(err: unknown): err is PermanentStoreError {
+  return err instanceof PermanentStoreError;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Clock } from '../effects/clock.js';
 import { SystemClock } from '../effects/clock.js';
 import type { Rng } from '../effects/rng.js';
 import { SystemRng } from '../effects/rng.js';
-import { AlreadyExistsError, NotFoundError, ObjectStoreError, StoreIoError } from './errors.js';
+import { AlreadyExistsError, NotFoundError, ObjectStoreError, PermanentStoreError, StoreIoError, type StoreOperation } from './errors.js';
 import { validateKey } from './keys.js';
 import { backoffMs } from './retry.js';
 import type { ListOptions, ListPage, ObjectMeta, ObjectStore, PutMode } from './types.js';
@@ -59,10 +59,40 @@ type Failure =
   | { kind: 'preconditionFailed' }
   | { kind: 'invalidRange' }
   | { kind: 'transient'; message: string }
-  | { kind: 'permanent'; message: string };
+  /** Refused for good (credentials, permissions, bucket): a {@link PermanentStoreError}. */
+  | { kind: 'permanent'; status: number | undefined; serviceCode: string; serverMessage: string | undefined }
+  /** Neither known transient nor known permanent: a non-transient StoreIoError, the caller decides. */
+  | { kind: 'unclassified'; message: string };
 
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
 const TRANSIENT_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException', 'SlowDown', 'Throttling', 'ThrottlingException', 'InternalError', 'ServiceUnavailable', 'ConditionalRequestConflict', 'OperationAborted', 'RequestTimeTooSkewed']);
+
+/**
+ * S3 error codes no retry changes, with what each means for an operator. Every 403 but
+ * RequestTimeTooSkewed (a clock that may be fixed) is permanent too, with or without a code (a
+ * HEAD answer has no body to name one). `ExpiredToken` is not here: credentials the SDK
+ * refreshes can meet it once at the turn of a token and then succeed.
+ */
+const PERMANENT_CODES: ReadonlyMap<string, string> = new Map([
+  ['AccessDenied', 'access denied: these credentials may not do this to this bucket (check the bucket policy and the key\'s permissions)'],
+  ['Forbidden', 'access denied (the answer names no reason: check the credentials and the bucket policy)'],
+  ['InvalidAccessKeyId', 'the server knows no such access key id (check the access key)'],
+  ['SignatureDoesNotMatch', 'the request signature does not match: the secret access key is wrong'],
+  ['InvalidToken', 'the session token is malformed or invalid'],
+  ['AccountProblem', 'the account has a problem that prevents this operation'],
+  ['AllAccessDisabled', 'all access to this bucket has been disabled'],
+  ['NoSuchBucket', 'the bucket does not exist'],
+  ['InvalidBucketName', 'the bucket name is not valid'],
+  ['PermanentRedirect', 'the bucket must be reached at another endpoint or region'],
+  ['AuthorizationHeaderMalformed', 'the request was signed for another region than the bucket\'s'],
+  ['InvalidRegion', 'the request was signed for another region than the bucket\'s'],
+  ['EntityTooLarge', 'the object is larger than the server accepts'],
+  ['KeyTooLongError', 'the key is longer than the server accepts'],
+  ['MetadataTooLarge', 'the object metadata is larger than the server accepts'],
+  ['InvalidArgument', 'the server refuses an argument of the request'],
+  ['NotImplemented', 'the server does not implement this request'],
+  ['MethodNotAllowed', 'the server does not allow this method here'],
+]);
 
 function classify(err: unknown): Failure {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
@@ -72,11 +102,18 @@ function classify(err: unknown): Failure {
   if (name === 'NoSuchKey' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) return { kind: 'notFound' };
   if (name === 'PreconditionFailed' || status === 412) return { kind: 'preconditionFailed' };
   if (name === 'InvalidRange' || status === 416) return { kind: 'invalidRange' };
+  // Before the status rules: S3 answers RequestTimeTooSkewed with 403, NotImplemented with 501.
+  if (TRANSIENT_NAMES.has(name) || (e?.code !== undefined && TRANSIENT_CODES.has(e.code))) return { kind: 'transient', message };
+  if (err instanceof S3ServiceException && (PERMANENT_CODES.has(name) || status === 403 || status === 301)) {
+    // The SDK names an error without a code `Unknown` and, without a message, says `UnknownError`.
+    const serviceCode = name !== '' && name !== 'Unknown' ? name : status === 403 ? 'Forbidden' : `HTTP${status ?? ''}`;
+    const serverMessage = e.message === undefined || e.message === '' || e.message === 'UnknownError' || e.message === name ? undefined : e.message;
+    return { kind: 'permanent', status, serviceCode, serverMessage };
+  }
   // 409 on a conditional put is a concurrent conditional request: retry it.
   if (status === 409 || status === 429 || (status !== undefined && status >= 500)) return { kind: 'transient', message };
-  if (TRANSIENT_NAMES.has(name) || (e?.code !== undefined && TRANSIENT_CODES.has(e.code))) return { kind: 'transient', message };
   if (!(err instanceof S3ServiceException) && status === undefined) return { kind: 'transient', message }; // transport
-  return { kind: 'permanent', message };
+  return { kind: 'unclassified', message };
 }
 
 /**
@@ -84,7 +121,9 @@ function classify(err: unknown): Failure {
  * every put carries a random put id in its metadata, so a put whose answer was lost and whose
  * retry then meets 412 is recognised as our own by reading the id back. Transient failures
  * (timeouts, resets, 5xx, throttling, 409 conflicts) are retried with capped, jittered backoff
- * up to `maxAttempts`; then, and for everything else, a typed error. Listing is S3's, sorted
+ * up to `maxAttempts`, then fail as a transient {@link StoreIoError}. Refusals no retry changes
+ * (403s, NoSuchBucket, …) fail at once as a {@link PermanentStoreError} naming the S3 code, the
+ * status and the object; anything else as a non-transient StoreIoError. Listing is S3's, sorted
  * by UTF-8 bytes like every store's.
  *
  * The server must honour conditional puts: {@link probeConditionalPut} checks it at open.
@@ -164,8 +203,16 @@ export class S3ObjectStore implements ObjectStore {
   /**
    * Runs one S3 call with the retry policy; `onFailure` maps the failures the operation
    * understands (404, 412, 416) to a result or an error, and returns undefined for the rest.
+   * `key` is the store key of the object, `keyOrPrefix` what the call names (a list's prefix).
    */
-  private async call<T>(what: string, key: string | undefined, send: (signal: AbortSignal) => Promise<T>, onFailure?: (f: Failure, attempt: number) => { value: T } | Error | undefined): Promise<T> {
+  private async call<T>(
+    operation: StoreOperation,
+    key: string | undefined,
+    keyOrPrefix: string,
+    send: (signal: AbortSignal) => Promise<T>,
+    onFailure?: (f: Failure, attempt: number) => { value: T } | Error | undefined,
+  ): Promise<T> {
+    const what = `${operation.toLowerCase()} of ${keyOrPrefix}`;
     for (let attempt = 1; ; attempt++) {
       try {
         return await send(AbortSignal.timeout(this.requestTimeoutMs));
@@ -175,8 +222,13 @@ export class S3ObjectStore implements ObjectStore {
         if (handled instanceof Error) throw handled;
         if (handled !== undefined) return handled.value;
         if (failure.kind === 'notFound' && key !== undefined) throw new NotFoundError(key);
+        if (failure.kind === 'permanent') {
+          const meaning = PERMANENT_CODES.get(failure.serviceCode) ?? 'the server refuses this request';
+          const detail = failure.serverMessage === undefined ? meaning : `${meaning} (the server says: ${failure.serverMessage})`;
+          throw new PermanentStoreError('S3', operation, failure.status, failure.serviceCode, `s3://${this.bucket}/${this.prefix}${keyOrPrefix}`, detail, key, { cause: err });
+        }
         if (failure.kind !== 'transient') {
-          const message = failure.kind === 'permanent' ? failure.message : failure.kind;
+          const message = failure.kind === 'unclassified' ? failure.message : failure.kind;
           throw new StoreIoError(`S3 ${what} failed: ${message}`, false, key, { cause: err });
         }
         if (attempt >= this.maxAttempts) throw new StoreIoError(`S3 ${what} failed after ${attempt} attempts: ${failure.message}`, true, key, { cause: err });
@@ -190,7 +242,8 @@ export class S3ObjectStore implements ObjectStore {
     const fullKey = this.fullKey(key);
     const putId = Buffer.from(this.rng.bytes(16)).toString('hex');
     const result = await this.call(
-      `put of ${key}`,
+      'PUT',
+      key,
       key,
       (abortSignal) =>
         this.client
@@ -223,13 +276,13 @@ export class S3ObjectStore implements ObjectStore {
   /** The put id in an object's metadata (undefined if it has none). */
   private async putIdOf(key: string): Promise<string | undefined> {
     const fullKey = this.fullKey(key);
-    const out = await this.call(`head of ${key}`, key, (abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }));
+    const out = await this.call('HEAD', key, key, (abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }));
     return out.Metadata?.[PUT_ID_METADATA];
   }
 
   async get(key: string): Promise<Uint8Array> {
     const fullKey = this.fullKey(key);
-    return this.call(`get of ${key}`, key, async (abortSignal) => {
+    return this.call('GET', key, key, async (abortSignal) => {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal });
       return out.Body === undefined ? new Uint8Array(0) : out.Body.transformToByteArray();
     });
@@ -243,7 +296,8 @@ export class S3ObjectStore implements ObjectStore {
       return new Uint8Array(0);
     }
     return this.call(
-      `ranged get of ${key}`,
+      'GET',
+      key,
       key,
       async (abortSignal) => {
         const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: fullKey, Range: `bytes=${from}-${end - 1}` }), { abortSignal });
@@ -256,14 +310,14 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectMeta> {
     const fullKey = this.fullKey(key);
-    const out = await this.call(`head of ${key}`, key, (abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }));
+    const out = await this.call('HEAD', key, key, (abortSignal) => this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }));
     return { key, sizeBytes: out.ContentLength ?? 0, lastModifiedMs: out.LastModified?.getTime() ?? 0 };
   }
 
   async list(options: ListOptions): Promise<ListPage> {
     const maxKeys = Math.min(options.maxKeys ?? MAX_LIST_KEYS, MAX_LIST_KEYS);
     const prefix = `${this.prefix}${options.prefix}`;
-    const out = await this.call(`list of ${options.prefix}`, undefined, (abortSignal) =>
+    const out = await this.call('LIST', undefined, options.prefix, (abortSignal) =>
       this.client.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
@@ -286,7 +340,8 @@ export class S3ObjectStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const fullKey = this.fullKey(key);
     await this.call(
-      `delete of ${key}`,
+      'DELETE',
+      key,
       key,
       (abortSignal) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: fullKey }), { abortSignal }).then(() => undefined),
       (failure) => (failure.kind === 'notFound' ? { value: undefined } : undefined),

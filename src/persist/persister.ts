@@ -2,8 +2,11 @@
  * Writes snapshots: each claimed chunk becomes one Parquet file (deduplicated, sorted by tags and
  * time, zstd), then the catalog, then the manifest that commits them. Puts are retried with
  * capped backoff until they succeed or the persister closes, so a snapshot never half-finishes
- * silently; a crash at any point leaves either no manifest (the snapshot re-runs from the WAL at
- * restart, overwriting its unreferenced files) or a complete one.
+ * silently — except a permanent refusal of the store (bad credentials, access denied, a missing
+ * bucket), which fails the snapshot at once and stays in the stats until a put succeeds (the
+ * buffer keeps the snapshot's rows and persists it again before the next snapshot). A crash at
+ * any point leaves either no manifest (the snapshot re-runs from the WAL at restart, overwriting
+ * its unreferenced files) or a complete one.
  */
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { quoteIdent, quoteString } from '../engine/duckdb.js';
 import type { MirroredChunk, Mirrors } from '../engine/mirrors.js';
 import { mirrorDedupSql } from '../engine/relations.js';
 import { AlreadyExistsError } from '../objectstore/errors.js';
+import { isPermanentStoreError } from '../objectstore/retry.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { ColumnDefinition, SnapshotDetails } from '../wal/model.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
@@ -53,12 +57,30 @@ export interface SnapshotStats {
   /** Failed snapshot puts since the last one that succeeded (0 when healthy), and the last error. */
   consecutivePutFailures: number;
   lastPutError: string | undefined;
+  /** Snapshots that failed (a permanent store error, a Parquet write, a conflict, a close). */
+  failedSnapshots: number;
+  /**
+   * The store's permanent refusal that failed the last snapshot put (`S3 says AccessDenied (403)
+   * for PUT …`), until a put succeeds: such a put is not retried.
+   */
+  permanentPutError: string | undefined;
 }
 
 let scratchSerial = 0;
 
 export class Persister {
-  readonly stats: SnapshotStats = { snapshots: 0, files: 0, rows: 0, bytes: 0, lastDurationMs: 0, putRetries: 0, consecutivePutFailures: 0, lastPutError: undefined };
+  readonly stats: SnapshotStats = {
+    snapshots: 0,
+    files: 0,
+    rows: 0,
+    bytes: 0,
+    lastDurationMs: 0,
+    putRetries: 0,
+    consecutivePutFailures: 0,
+    lastPutError: undefined,
+    failedSnapshots: 0,
+    permanentPutError: undefined,
+  };
   private closed = false;
   private readonly logger: WalLogger;
   private fenceCheck: () => Promise<void> = async () => undefined;
@@ -81,6 +103,15 @@ export class Persister {
 
   /** Persists the chunks of one snapshot and commits its manifest; resolves with the manifest. */
   async persistSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest> {
+    try {
+      return await this.writeSnapshot(details, chunks, catalog);
+    } catch (err) {
+      this.stats.failedSnapshots++;
+      throw err;
+    }
+  }
+
+  private async writeSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest> {
     const { nodeId, store } = this.options;
     const started = this.options.clock.monotonicMs();
     // Chunks in parallel (claimed chunks no longer change), files listed in claim order.
@@ -182,12 +213,18 @@ export class Persister {
         await fn();
         this.stats.consecutivePutFailures = 0;
         this.stats.lastPutError = undefined;
+        this.stats.permanentPutError = undefined;
         return;
       } catch (err) {
         if (err instanceof PersistError || this.closed) throw err;
-        this.stats.putRetries++;
         this.stats.consecutivePutFailures++;
         this.stats.lastPutError = err instanceof Error ? err.message : String(err);
+        if (isPermanentStoreError(err)) {
+          this.stats.permanentPutError = err.message;
+          this.logger.error({ err, key }, 'snapshot put refused for good; the snapshot fails');
+          throw err;
+        }
+        this.stats.putRetries++;
         const delayMs = Math.min(5000, 100 * 2 ** Math.min(attempt - 1, 6));
         this.logger.warn({ err, key, attempt, delayMs }, 'snapshot put failed; retrying');
         await this.options.clock.sleep(delayMs);

@@ -40,8 +40,12 @@ export class WalShutdownError extends WalError {
  * an unrecoverable error happened. Every waiting and later write gets this error.
  */
 export class WalStoppedError extends WalError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('STOPPED', `wal stopped: ${message}`, options);
+  constructor(
+    /** Why, without the `wal stopped:` prefix (what `health().lastError` says). */
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super('STOPPED', `wal stopped: ${reason}`, options);
   }
 }
 

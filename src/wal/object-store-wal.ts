@@ -6,7 +6,7 @@ import { SystemRng } from '../effects/rng.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { AlreadyExistsError, NotFoundError } from '../objectstore/errors.js';
 import { probeConditionalPut } from '../objectstore/probe.js';
-import { backoffMs, isTransientStoreError } from '../objectstore/retry.js';
+import { backoffMs, isPermanentStoreError, isTransientStoreError } from '../objectstore/retry.js';
 import { testSwitches } from '../effects/test-switches.js';
 import { EpochFence } from './fencing.js';
 import { decodeWalFileHeader, encodeOp, encodeWalFile, type FileBufferHolder } from './codec.js';
@@ -89,7 +89,7 @@ export interface WalHealth {
   state: 'ok' | 'degraded' | 'stopped' | 'shutdown';
   /** Consecutive failed attempts of the current WAL put (0 when healthy). */
   consecutivePutFailures: number;
-  /** The last put or stop error's message, while degraded or stopped. */
+  /** While degraded, the last failed put's error; while stopped, why (a store's refusal names its code, status and key). */
   lastError?: string;
 }
 
@@ -473,10 +473,12 @@ export class ObjectStoreWal {
   }
 
   /**
-   * Puts one WAL file create-only, retrying transient failures with capped backoff for as long
-   * as it takes (writers wait; the buffer fills and then refuses new writes). A conflict is
-   * resolved by reading the object back: our own earlier attempt (same put id) is success;
-   * anything else means another writer — the WAL stops.
+   * Puts one WAL file create-only, retrying failures with capped backoff for as long as it
+   * takes (writers wait; the buffer fills and then refuses new writes) — except a permanent
+   * refusal (bad credentials, access denied, a missing bucket), which no wait can change: it is
+   * thrown, and the WAL stops with it. A conflict is resolved by reading the object back: our
+   * own earlier attempt (same put id) is success; anything else means another writer — the WAL
+   * stops.
    */
   private async putWalFile(seq: number, bytes: Uint8Array, putId: Uint8Array): Promise<void> {
     const key = walFileKey(this.nodeId, seq);
@@ -514,6 +516,7 @@ export class ObjectStoreWal {
           }
           throw new WalStoppedError(`another process has written WAL file ${seq} (${key}) ahead of this one`, { cause: err });
         }
+        if (isPermanentStoreError(err)) throw err;
         this.notePutFailure(err);
         const delayMs = this.backoffMs(attempt);
         this.logger.warn({ err, key, attempt, delayMs }, 'WAL put failed; retrying');
@@ -540,6 +543,7 @@ export class ObjectStoreWal {
       } catch (err) {
         if (err instanceof NotFoundError) return 'gone';
         if (err instanceof Error && (err as { code?: string }).code === 'CORRUPT_WAL_FILE') return 'other';
+        if (isPermanentStoreError(err)) throw err;
         this.logger.warn({ err, key, attempt }, 'reading back a conflicting WAL file failed; retrying');
         await this.clock.sleep(this.backoffMs(attempt));
       }
@@ -744,7 +748,7 @@ export class ObjectStoreWal {
 
   /** The WAL's condition. */
   health(): WalHealth {
-    if (this.state === 'stopped') return { state: 'stopped', consecutivePutFailures: this.consecutivePutFailures, lastError: this.stopError!.message };
+    if (this.state === 'stopped') return { state: 'stopped', consecutivePutFailures: this.consecutivePutFailures, lastError: this.stopError!.reason };
     if (this.state === 'shutdown') return { state: 'shutdown', consecutivePutFailures: 0 };
     if (this.consecutivePutFailures > 0) {
       return { state: 'degraded', consecutivePutFailures: this.consecutivePutFailures, ...(this.lastPutError === undefined ? {} : { lastError: this.lastPutError }) };

@@ -1,11 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket, type AddressInfo } from 'node:net';
-import { AlreadyExistsError, NotFoundError, StoreIoError } from '../../src/objectstore/errors.js';
+import { AlreadyExistsError, NotFoundError, PermanentStoreError, StoreIoError, type StoreOperation } from '../../src/objectstore/errors.js';
+import { isPermanentStoreError, isTransientStoreError } from '../../src/objectstore/retry.js';
 import { probeConditionalPut } from '../../src/objectstore/probe.js';
 import { listAll } from '../../src/objectstore/types.js';
 import { objectStoreContract } from './contract.js';
 import { s3TestServer, type S3TestServer } from '../support/s3-server.js';
+import { allowAll, deleteBucket, denyActions, s3Admin } from '../support/s3-admin.js';
+import type { S3ObjectStore } from '../../src/objectstore/s3.js';
 
 let server: S3TestServer;
 before(async () => {
@@ -117,7 +120,7 @@ test('s3: errors are typed: missing keys, a missing bucket, a dead endpoint afte
   await assert.rejects(store.head('none'), NotFoundError);
   await store.close();
   const noBucket = await server.store({ bucket: 'sluice-no-such-bucket' });
-  await assert.rejects(noBucket.put('k', Buffer.from('x'), 'create'), (err: unknown) => err instanceof StoreIoError && !err.isTransient && /NoSuchBucket/.test(err.message));
+  await assert.rejects(noBucket.put('k', Buffer.from('x'), 'create'), (err: unknown) => err instanceof PermanentStoreError && !isTransientStoreError(err) && err.serviceCode === 'NoSuchBucket');
   await noBucket.close();
   const dead = await server.store({ bucket: 'sluice-dead', endpoint: 'http://127.0.0.1:9', maxAttempts: 3, retryBaseDelayMs: 1, retryMaxDelayMs: 5 });
   await assert.rejects(dead.get('k'), (err: unknown) => err instanceof StoreIoError && err.isTransient && /after 3 attempts/.test(err.message));
@@ -128,4 +131,69 @@ test('s3: errors are typed: missing keys, a missing bucket, a dead endpoint afte
 test('s3: plain-HTTP endpoints are refused unless allowed; bad bucket names are refused', async () => {
   await assert.rejects(server.store({ allowHttp: false }), /--aws-allow-http/);
   await assert.rejects(server.store({ bucket: 'Bad_Bucket' }), /invalid S3 bucket name/);
+});
+
+/** Every operation of a store, each expected to be refused (none may succeed). */
+async function refusals(store: S3ObjectStore): Promise<Array<[StoreOperation, string, number | undefined, string]>> {
+  const out: Array<[StoreOperation, string, number | undefined, string]> = [];
+  const calls: Array<[StoreOperation, () => Promise<unknown>]> = [
+    ['PUT', () => store.put('n/wal/1.wal', Buffer.from('x'), 'create')],
+    ['GET', () => store.get('n/k')],
+    ['GET', () => store.getRange('n/k', 0, 1)],
+    ['HEAD', () => store.head('n/k')],
+    ['LIST', () => store.list({ prefix: 'n/' })],
+    ['DELETE', () => store.delete('n/k')],
+  ];
+  for (const [operation, call] of calls) {
+    const err = await call().then(
+      () => assert.fail(`${operation} succeeded`),
+      (e: unknown) => e,
+    );
+    assert.ok(isPermanentStoreError(err), `${operation}: ${String(err)}`);
+    assert.equal(err.operation, operation);
+    out.push([operation, err.serviceCode, err.status, err.message]);
+  }
+  return out;
+}
+
+test('s3: refusals no retry changes fail at once as PermanentStoreError with the S3 code, the status and the object: wrong secret, unknown key id, a bucket policy, a deleted bucket', async () => {
+  const admin = s3Admin(server);
+  const bucket = await server.newBucket();
+  const good = await server.store({ bucket });
+  await good.put('n/k', Buffer.from('v'), 'create');
+  const options = { bucket, retryBaseDelayMs: 1, retryMaxDelayMs: 5 };
+
+  const wrongSecret = await server.store({ ...options, secretAccessKey: 'not-the-secret' });
+  const codes = (rs: Array<[StoreOperation, string, number | undefined, string]>) => rs.map(([op, code, status]) => `${op} ${code} ${status}`);
+  const signature = await refusals(wrongSecret);
+  // A HEAD answer has no body, so it cannot name its code.
+  assert.deepEqual(codes(signature), ['PUT SignatureDoesNotMatch 403', 'GET SignatureDoesNotMatch 403', 'GET SignatureDoesNotMatch 403', 'HEAD Forbidden 403', 'LIST SignatureDoesNotMatch 403', 'DELETE SignatureDoesNotMatch 403']);
+  assert.equal(signature[0]![3], `S3 says SignatureDoesNotMatch (403) for PUT s3://${bucket}/n/wal/1.wal: the request signature does not match: the secret access key is wrong`);
+  assert.equal(wrongSecret.retries, 0, 'nothing retried');
+
+  const unknownKey = await server.store({ ...options, accessKeyId: 'no-such-key-id' });
+  assert.deepEqual(codes(await refusals(unknownKey)), ['PUT InvalidAccessKeyId 403', 'GET InvalidAccessKeyId 403', 'GET InvalidAccessKeyId 403', 'HEAD Forbidden 403', 'LIST InvalidAccessKeyId 403', 'DELETE InvalidAccessKeyId 403']);
+  assert.equal(unknownKey.retries, 0);
+
+  await denyActions(admin, bucket, ['s3:PutObject', 's3:GetObject', 's3:ListBucket', 's3:DeleteObject']);
+  const denied = await refusals(good);
+  assert.deepEqual(codes(denied), ['PUT AccessDenied 403', 'GET AccessDenied 403', 'GET AccessDenied 403', 'HEAD Forbidden 403', 'LIST AccessDenied 403', 'DELETE AccessDenied 403']);
+  assert.match(denied[4]![3], new RegExp(`^S3 says AccessDenied \\(403\\) for LIST s3://${bucket}/n/: access denied`));
+  await allowAll(admin, bucket);
+  assert.equal(Buffer.from(await good.get('n/k')).toString(), 'v', 'lifting the policy lets the same store in again');
+
+  await deleteBucket(admin, bucket);
+  // HEAD of a missing bucket is a bodiless 404, like a missing key's: absent, as a head says.
+  await assert.rejects(good.head('n/k'), NotFoundError);
+  for (const [operation, call] of [
+    ['PUT', () => good.put('n/k', Buffer.from('x'), 'overwrite')],
+    ['GET', () => good.get('n/k')],
+    ['LIST', () => good.list({ prefix: '' })],
+    ['DELETE', () => good.delete('n/k')],
+  ] as const) {
+    await assert.rejects(call(), (err: unknown) => isPermanentStoreError(err) && err.serviceCode === 'NoSuchBucket' && err.status === 404 && err.operation === operation && /the bucket does not exist$/.test(err.message));
+  }
+  assert.equal(good.retries, 0);
+  for (const s of [good, wrongSecret, unknownKey]) await s.close();
+  admin.destroy();
 });
