@@ -4,6 +4,11 @@ import type { WalLogger } from '../wal/notifier.js';
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 type Level = keyof typeof LEVELS;
 
+/** The values of `--log-level`. */
+export const LOG_LEVELS: readonly string[] = Object.keys(LEVELS);
+/** The values of `--log-format` (empty: pretty on a terminal, else json). */
+export const LOG_FORMATS: readonly string[] = ['json', 'pretty'];
+
 function plain(obj: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
@@ -14,6 +19,7 @@ function plain(obj: object): Record<string, unknown> {
   return out;
 }
 
+/** A logger writing to stderr at `level` and above; unknown levels mean info. */
 export function createLogger(format: string, level: string): WalLogger {
   const min = LEVELS[(level as Level) in LEVELS ? (level as Level) : 'info'];
   const pretty = format === 'pretty' || (format === '' && process.stderr.isTTY === true);

@@ -1,9 +1,12 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * The `sluice` command: `serve`, `write`, `query`, `wal inspect`, `wal verify`, `snapshots`,
- * `create token`. Flags follow InfluxDB 3's names; each also reads `SLUICE_<FLAG>` from the
- * environment (`--wal-flush-interval` ↔ `SLUICE_WAL_FLUSH_INTERVAL`).
+ * `create token`, `delete token`. Flags follow InfluxDB 3's names; each also reads
+ * `SLUICE_<FLAG>` from the environment (`--wal-flush-interval` ↔ `SLUICE_WAL_FLUSH_INTERVAL`).
+ * Every error ends the command with one line, `error: <message>`, and exit code 1; its stack
+ * follows only with `--log-level debug`.
  */
+import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -14,12 +17,18 @@ import { LocalObjectStore } from '../objectstore/local.js';
 import { MemoryObjectStore } from '../objectstore/memory.js';
 import { ObjectStoreError, UnsafeStoreError } from '../objectstore/errors.js';
 import { probeConditionalPut } from '../objectstore/probe.js';
+import { InvalidKeyError } from '../objectstore/errors.js';
+import { validateKey } from '../objectstore/keys.js';
 import type { ObjectStore } from '../objectstore/types.js';
-import { TokenStore } from '../server/auth.js';
+import { DuplicateTokenError, TokenStore, UnknownTokenError } from '../server/auth.js';
 import { SLUICE_VERSION, SluiceServer } from '../server/http.js';
-import { decodeWalFile } from '../wal/codec.js';
+import { MAX_NODE_ID_BYTES, decodeWalFile } from '../wal/codec.js';
+import { type WalConfig, parseGen1Duration, resolveWalConfig } from '../wal/config.js';
+import { InvalidWalConfigError } from '../wal/errors.js';
+import { hasErrorCode } from '../effects/fs.js';
+import type { ReplayProgress } from '../wal/replay.js';
 import { chunkRows } from '../wal/model.js';
-import { createLogger } from './logger.js';
+import { LOG_FORMATS, LOG_LEVELS, createLogger } from './logger.js';
 
 interface FlagSpec {
   type: 'string' | 'boolean';
@@ -62,7 +71,12 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'write-workers': { type: 'string', default: '', help: 'threads that parse and validate write bodies of 64 KiB and more (default 1 with 2+ cores, else 0)' },
   'without-auth': { type: 'boolean', help: 'serve without tokens even on a non-loopback address' },
   'log-format': { type: 'string', default: '', help: 'json | pretty (default: pretty on a terminal, else json)' },
-  'log-level': { type: 'string', default: 'info', help: 'debug | info | warn | error' },
+  'log-level': { type: 'string', default: 'info', help: 'debug | info | warn | error (debug also prints the stack of an error)' },
+};
+
+/** Every command takes it: with `debug`, an error's stack follows its one-line message. */
+const DEBUG_FLAG: Record<string, FlagSpec> = {
+  'log-level': { type: 'string', default: 'info', help: 'debug prints the stack of an error' },
 };
 
 const CLIENT_FLAGS: Record<string, FlagSpec> = {
@@ -73,12 +87,13 @@ const CLIENT_FLAGS: Record<string, FlagSpec> = {
 
 const COMMANDS: Record<string, { summary: string; usage: string; flags: Record<string, FlagSpec> }> = {
   serve: { summary: 'run the HTTP server', usage: 'sluice serve [flags]', flags: SERVE_FLAGS },
-  write: { summary: 'write line protocol from a file or stdin', usage: 'sluice write --db <db> [--precision p] [file|-]', flags: { ...CLIENT_FLAGS, precision: { type: 'string', default: 'auto', help: 'auto | s | ms | us | ns' } } },
-  query: { summary: 'run a SQL query', usage: 'sluice query --db <db> [--format pretty] "<sql>"', flags: { ...CLIENT_FLAGS, format: { type: 'string', default: 'pretty', help: 'json | jsonl | csv | pretty | parquet' } } },
-  'wal inspect': { summary: 'decode WAL files: header, checksum, ops', usage: 'sluice wal inspect <file|dir> [--rows]', flags: { rows: { type: 'boolean', help: 'print every row' } } },
-  'wal verify': { summary: 'check every WAL file of a directory; exit 1 on damage', usage: 'sluice wal verify <dir>', flags: {} },
-  snapshots: { summary: 'list snapshot manifests and their Parquet files', usage: 'sluice snapshots [--data-dir d] [--node-id n]', flags: STORE_FLAGS },
-  'create token': { summary: 'create an API token and print it once', usage: 'sluice create token --admin [--name n]', flags: { ...STORE_FLAGS, admin: { type: 'boolean', help: 'an admin token (the only kind so far)' }, name: { type: 'string', default: '_admin', help: "the token's name" } } },
+  write: { summary: 'write line protocol from a file or stdin', usage: 'sluice write --db <db> [--precision p] [file|-]', flags: { ...CLIENT_FLAGS, precision: { type: 'string', default: 'auto', help: 'auto | s | ms | us | ns' }, ...DEBUG_FLAG } },
+  query: { summary: 'run a SQL query', usage: 'sluice query --db <db> [--format pretty] "<sql>"', flags: { ...CLIENT_FLAGS, format: { type: 'string', default: 'pretty', help: 'json | jsonl | csv | pretty | parquet' }, ...DEBUG_FLAG } },
+  'wal inspect': { summary: 'decode WAL files: header, checksum, ops', usage: 'sluice wal inspect <file|dir> [--rows]', flags: { rows: { type: 'boolean', help: 'print every row' }, ...DEBUG_FLAG } },
+  'wal verify': { summary: 'check every WAL file of a directory; exit 1 on damage', usage: 'sluice wal verify <dir>', flags: { ...DEBUG_FLAG } },
+  snapshots: { summary: 'list snapshot manifests and their Parquet files', usage: 'sluice snapshots [--data-dir d] [--node-id n]', flags: { ...STORE_FLAGS, ...DEBUG_FLAG } },
+  'create token': { summary: 'create an API token and print it once', usage: 'sluice create token --admin [--name n]', flags: { ...STORE_FLAGS, admin: { type: 'boolean', help: 'an admin token (the only kind so far)' }, name: { type: 'string', default: '_admin', help: "the token's name" }, ...DEBUG_FLAG } },
+  'delete token': { summary: 'delete an API token; a running server refuses it within a second', usage: 'sluice delete token --name <n>', flags: { ...STORE_FLAGS, name: { type: 'string', default: '', help: "the token's name" }, ...DEBUG_FLAG } },
 };
 
 function envName(flag: string): string {
@@ -109,7 +124,7 @@ function parse(command: string, argv: string[]): { values: Record<string, string
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${help(command)}`);
+    throw new UsageError(`${(err as Error).message} (sluice ${command} --help lists the flags)`);
   }
   if (parsed.values.help === true) {
     console.log(help(command));
@@ -126,23 +141,49 @@ function parse(command: string, argv: string[]): { values: Record<string, string
   return { values, positionals: parsed.positionals };
 }
 
+/** A command given wrongly (a flag, an argument): the person must change the command line. */
 class UsageError extends Error {}
 
-function durationMs(value: string, flag: string): number {
+/** Why a command could not run, in words the person can act on (a taken port, a missing file). */
+class CommandError extends Error {}
+
+function durationMs(value: string, flag: string, minMs = 0): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
   if (m === null) throw new UsageError(`--${flag}: invalid duration ${JSON.stringify(value)} (use e.g. 500ms, 1s, 1m)`);
   const n = Number(m[1]);
-  return Math.round(m[2] === 's' || m[2] === undefined ? n * 1000 : m[2] === 'm' ? n * 60_000 : n);
+  const ms = Math.round(m[2] === 's' || m[2] === undefined ? n * 1000 : m[2] === 'm' ? n * 60_000 : n);
+  if (ms < minMs) throw new UsageError(`--${flag}: must be at least ${minMs} ms, got ${JSON.stringify(value)}`);
+  return ms;
 }
 
-function int(value: string, flag: string): number {
+function int(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`--${flag}: expected a non-negative integer, got ${JSON.stringify(value)}`);
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag}: expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
+  }
   return n;
 }
 
+function oneOf(value: string, flag: string, allowed: readonly string[]): string {
+  if (!allowed.includes(value)) throw new UsageError(`--${flag}: expected ${allowed.filter((a) => a !== '').join(' | ')}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** A node id names a directory and prefixes every key: one key segment, at most 255 bytes. */
+function nodeIdOf(values: Record<string, string | boolean>): string {
+  const nodeId = String(values['node-id']);
+  try {
+    validateKey(nodeId);
+  } catch (err) {
+    if (err instanceof InvalidKeyError) throw new UsageError(`--node-id: ${err.message}`);
+    throw err;
+  }
+  if (nodeId.includes('/') || Buffer.byteLength(nodeId) > MAX_NODE_ID_BYTES) throw new UsageError(`--node-id: ${JSON.stringify(nodeId)} must be one path segment of at most ${MAX_NODE_ID_BYTES} bytes`);
+  return nodeId;
+}
+
 async function openStore(values: Record<string, string | boolean>): Promise<ObjectStore> {
-  const kind = String(values['object-store']);
+  const kind = oneOf(String(values['object-store']), 'object-store', ['file', 'memory', 's3']);
   if (kind === 'memory') return new MemoryObjectStore();
   if (kind === 'file') return LocalObjectStore.open({ root: String(values['data-dir']) });
   if (kind === 's3') {
@@ -178,59 +219,144 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '127.0.0.1' || host === '::1' || host.startsWith('127.');
 }
 
-async function serve(argv: string[]): Promise<void> {
-  const { values } = parse('serve', argv);
-  const logger = createLogger(String(values['log-format']), String(values['log-level']));
-  const bind = String(values['http-bind']);
+/** The WAL config from the serve flags; every value checked, an error names its flag. */
+function walConfigOf(values: Record<string, string | boolean>): Partial<WalConfig> {
+  const gen1 = String(values['gen1-duration']);
+  try {
+    parseGen1Duration(gen1);
+  } catch {
+    throw new UsageError(`--gen1-duration: expected 1m | 5m | 10m, got ${JSON.stringify(gen1)}`);
+  }
+  const wal: Partial<WalConfig> = {
+    flushIntervalMs: durationMs(String(values['wal-flush-interval']), 'wal-flush-interval', 1),
+    flushSizeBytes: int(String(values['wal-flush-size']), 'wal-flush-size', 1),
+    snapshotSize: int(String(values['wal-snapshot-size']), 'wal-snapshot-size', 1),
+    maxWriteBufferSize: int(String(values['wal-max-write-buffer-size']), 'wal-max-write-buffer-size', 1),
+    gen1Duration: parseGen1Duration(gen1),
+    snapshottedWalFilesToKeep: int(String(values['snapshotted-wal-files-to-keep']), 'snapshotted-wal-files-to-keep'),
+    ...(values['wal-replay-concurrency-limit'] === '' ? {} : { replayConcurrencyLimit: int(String(values['wal-replay-concurrency-limit']), 'wal-replay-concurrency-limit', 1) }),
+  };
+  try {
+    resolveWalConfig(wal);
+  } catch (err) {
+    if (err instanceof InvalidWalConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  return wal;
+}
+
+/** `host:port` of --http-bind; a bare host listens on 8181. */
+function bindOf(bind: string): { host: string; port: number } {
   const colon = bind.lastIndexOf(':');
   const host = colon < 0 ? bind : bind.slice(0, colon).replace(/^\[|\]$/g, '');
-  const port = colon < 0 ? 8181 : int(bind.slice(colon + 1), 'http-bind');
+  const port = colon < 0 ? 8181 : int(bind.slice(colon + 1), 'http-bind', 0, 65535);
   if (host !== 'localhost' && isIP(host) === 0) throw new UsageError(`--http-bind: ${JSON.stringify(host)} is not an IP address`);
-  const nodeId = String(values['node-id']);
-  const store = await openStore(values);
-  const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
-  if (skipStoreProbe) {
-    logger.warn({ objectStore: store.description }, 'UNSAFE: --unsafe-skip-store-probe: the store is not checked for create-only puts; if it ignores them, a second writer can overwrite acknowledged WAL files');
-  } else {
-    try {
-      await probeConditionalPut(store, `${nodeId}/probe`);
-    } catch (err) {
-      await store.close();
-      if (err instanceof UnsafeStoreError) throw new UsageError(`${err.message}. Sluice's fencing needs conditional puts (If-None-Match: *); refusing to start. Use a store that honours them, or pass --unsafe-skip-store-probe to run anyway and risk losing acknowledged writes.`);
-      throw err;
-    }
-  }
-  const tokens = await TokenStore.open(store, nodeId);
+  return { host, port };
+}
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use (is another server running?)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'address not available on this machine',
+};
+
+/** The replay's progress as /health shows it while the port is bound and the WAL replays. */
+function replayProgressText(p: ReplayProgress): string {
+  return `replaying WAL: ${p.filesDone}/${p.filesTotal} WAL files, ${p.opsApplied} ops, ${p.bytesRead} bytes`;
+}
+
+async function serve(argv: string[]): Promise<void> {
+  // Every flag is checked before anything is opened: a mistake costs no replay.
+  const { values } = parse('serve', argv);
+  const logFormat = oneOf(String(values['log-format']), 'log-format', ['', ...LOG_FORMATS]);
+  const logLevel = oneOf(String(values['log-level']), 'log-level', LOG_LEVELS);
+  const bind = String(values['http-bind']);
+  const { host, port } = bindOf(bind);
+  const nodeId = nodeIdOf(values);
+  const wal = walConfigOf(values);
+  const queryTimeoutMs = durationMs(String(values['query-timeout']), 'query-timeout', 1);
+  const maxRequestBytes = int(String(values['max-http-request-size']), 'max-http-request-size', 1);
+  const maxWriteBytesInFlight = int(String(values['max-write-bytes-in-flight']), 'max-write-bytes-in-flight', 1);
+  const writeWorkers = values['write-workers'] === '' ? (availableParallelism() > 1 ? 1 : 0) : int(String(values['write-workers']), 'write-workers');
+  const queryMemoryLimit = String(values['query-memory-limit']);
+  if (queryMemoryLimit !== '' && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(queryMemoryLimit)) throw new UsageError(`--query-memory-limit: expected a size such as 512MB or 2GB, got ${JSON.stringify(queryMemoryLimit)}`);
+  const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
   const withoutAuth = values['without-auth'] === true;
-  if (!isLoopback(host) && tokens.count === 0 && !withoutAuth) {
-    await store.close();
-    throw new UsageError(`refusing to serve on ${host} without authentication: create a token (sluice create token --admin) or pass --without-auth`);
+  const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
+  const logger = createLogger(logFormat, logLevel);
+
+  const store = await openStore(values);
+  let server: SluiceServer | undefined;
+  let db: SluiceDatabase | undefined;
+  try {
+    if (skipStoreProbe) {
+      logger.warn({ objectStore: store.description }, 'UNSAFE: --unsafe-skip-store-probe: the store is not checked for create-only puts; if it ignores them, a second writer can overwrite acknowledged WAL files');
+    } else {
+      try {
+        await probeConditionalPut(store, `${nodeId}/probe`);
+      } catch (err) {
+        if (err instanceof UnsafeStoreError) throw new UsageError(`${err.message}. Sluice's fencing needs conditional puts (If-None-Match: *); refusing to start. Use a store that honours them, or pass --unsafe-skip-store-probe to run anyway and risk losing acknowledged writes.`);
+        throw err;
+      }
+    }
+    const tokens = await TokenStore.open(store, nodeId);
+    if (!isLoopback(host) && tokens.count === 0 && !withoutAuth) {
+      throw new UsageError(`refusing to serve on ${host} without authentication: create a token (sluice create token --admin) or pass --without-auth`);
+    }
+    if (withoutAuth && tokens.count > 0) {
+      logger.warn({ tokens: tokens.names }, `--without-auth: the ${tokens.count} existing token${tokens.count === 1 ? ' is' : 's are'} ignored; every request is served without authentication`);
+    }
+    logger.info({ nodeId, objectStore: store.description, bind, wal }, 'starting');
+
+    // The port is bound before the WAL is replayed: a taken port fails now, not after a long
+    // replay, and meanwhile /health answers 503 with the replay's progress.
+    server = new SluiceServer({ db: undefined, tokens: withoutAuth ? undefined : tokens, maxRequestBytes, maxWriteBytesInFlight, logger });
+    let address;
+    try {
+      address = await server.listen(host, port);
+    } catch (err) {
+      const code = typeof err === 'object' && err !== null ? String((err as { code?: unknown }).code ?? '') : '';
+      throw new CommandError(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${LISTEN_ERRORS[code] ?? (err as Error).message}`, { cause: err });
+    }
+    const where = `${address.address}:${address.port}`;
+    logger.info({ address: where }, 'port bound; replaying the WAL before serving');
+    const startedMs = performance.now();
+    let loggedAtMs = 0;
+    const startingServer = server;
+    startingServer.setStartupProgress('loading the catalog and snapshots');
+    db = await SluiceDatabase.open({
+      store,
+      nodeId,
+      wal,
+      logger,
+      queryTimeoutMs,
+      skipStoreProbe: true, // probed above, before anything else touched the store
+      writeWorkers,
+      ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
+      ...(forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes }),
+      onReplayProgress: (p) => {
+        startingServer.setStartupProgress(replayProgressText(p));
+        // One line a second at most: replay reports every file.
+        const nowMs = performance.now();
+        if (nowMs - loggedAtMs >= 1000 || p.filesDone === p.filesTotal) {
+          loggedAtMs = nowMs;
+          logger.info({ ...p }, 'replaying WAL');
+        }
+      },
+    });
+    if (store instanceof LocalObjectStore && store.lastLockTakeover !== undefined) logger.warn({ lock: store.lastLockTakeover }, 'took over the lock of a writer that is gone');
+    server.attach(db);
+    logger.info({ address: where, auth: withoutAuth ? 'off (--without-auth)' : tokens.count > 0 ? 'on' : 'on once a token exists', startupMs: Math.round(performance.now() - startedMs) }, 'listening');
+  } catch (err) {
+    // Nothing was acknowledged yet: release the port, the database and the lock, then report
+    // the error that stopped the start (a failure to clean up would only hide it).
+    await server?.close(0).catch(() => undefined);
+    await db?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
   }
-  const wal = {
-    flushIntervalMs: durationMs(String(values['wal-flush-interval']), 'wal-flush-interval'),
-    flushSizeBytes: int(String(values['wal-flush-size']), 'wal-flush-size'),
-    snapshotSize: int(String(values['wal-snapshot-size']), 'wal-snapshot-size'),
-    maxWriteBufferSize: int(String(values['wal-max-write-buffer-size']), 'wal-max-write-buffer-size'),
-    gen1Duration: String(values['gen1-duration']) as '1m' | '5m' | '10m',
-    snapshottedWalFilesToKeep: int(String(values['snapshotted-wal-files-to-keep']), 'snapshotted-wal-files-to-keep'),
-    ...(values['wal-replay-concurrency-limit'] === '' ? {} : { replayConcurrencyLimit: int(String(values['wal-replay-concurrency-limit']), 'wal-replay-concurrency-limit') }),
-  };
-  logger.info({ nodeId, objectStore: store.description, bind, wal }, 'starting');
-  const db = await SluiceDatabase.open({
-    store,
-    nodeId,
-    wal,
-    logger,
-    queryTimeoutMs: durationMs(String(values['query-timeout']), 'query-timeout'),
-    skipStoreProbe: true, // probed above, before anything else touched the store
-    writeWorkers: values['write-workers'] === '' ? (availableParallelism() > 1 ? 1 : 0) : int(String(values['write-workers']), 'write-workers'),
-    ...(values['query-memory-limit'] === '' ? {} : { queryMemoryLimit: String(values['query-memory-limit']) }),
-    ...(values['force-snapshot-mem-threshold'] === '' ? {} : { forceSnapshotBytes: int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold') }),
-    onReplayProgress: (p) => logger.info({ ...p }, 'replaying WAL'),
-  });
-  const server = new SluiceServer({ db, tokens: withoutAuth || tokens.count === 0 ? undefined : tokens, maxRequestBytes: int(String(values['max-http-request-size']), 'max-http-request-size'), maxWriteBytesInFlight: int(String(values['max-write-bytes-in-flight']), 'max-write-bytes-in-flight'), logger });
-  const address = await server.listen(host, port);
-  logger.info({ address: `${address.address}:${address.port}`, auth: !withoutAuth && tokens.count > 0 }, 'listening');
+  assert(server !== undefined && db !== undefined);
+  const running = { server, db };
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -238,10 +364,10 @@ async function serve(argv: string[]): Promise<void> {
     logger.info({ signal }, 'shutting down: no new requests, final flush');
     try {
       // Stop accepting; flush at once so writes in flight are answered now, not at the next tick.
-      const serverClosed = server.close();
-      await db.wal.flushBuffer().catch(() => undefined);
+      const serverClosed = running.server.close();
+      await running.db.wal.flushBuffer().catch(() => undefined);
       await serverClosed;
-      await db.close();
+      await running.db.close();
       await store.close();
       logger.info({}, 'stopped');
       process.exit(0);
@@ -298,7 +424,14 @@ async function queryCommand(argv: string[]): Promise<void> {
 }
 
 async function walFiles(path: string): Promise<string[]> {
-  if (!(await stat(path)).isDirectory()) return [path];
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(path)).isDirectory();
+  } catch (err) {
+    if (hasErrorCode(err, 'ENOENT')) throw new CommandError(`${path}: no such file or directory`, { cause: err });
+    throw err;
+  }
+  if (!isDirectory) return [path];
   const names = (await readdir(path)).filter((n) => n.endsWith('.wal')).sort();
   return names.map((n) => join(path, n));
 }
@@ -365,9 +498,34 @@ async function createToken(argv: string[]): Promise<void> {
   if (values.admin !== true) throw new UsageError('create token: only admin tokens exist so far: pass --admin');
   const store = await openStore(values);
   try {
-    const tokens = await TokenStore.open(store, String(values['node-id']));
-    const token = await tokens.create(String(values.name), true);
+    const tokens = await TokenStore.open(store, nodeIdOf(values));
+    let token: string;
+    try {
+      token = await tokens.create(String(values.name), true);
+    } catch (err) {
+      if (err instanceof DuplicateTokenError) throw new CommandError(`${err.message}: pick another --name, or delete it first (sluice delete token --name ${err.tokenName})`);
+      throw err;
+    }
     console.log(`Token: ${token}\n\nStore it now: only its hash is kept, it cannot be shown again.\nUse it as: Authorization: Bearer ${token}`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function deleteToken(argv: string[]): Promise<void> {
+  const { values } = parse('delete token', argv);
+  const name = String(values.name);
+  if (name === '') throw new UsageError('delete token: --name is required');
+  const store = await openStore(values);
+  try {
+    const tokens = await TokenStore.open(store, nodeIdOf(values));
+    try {
+      await tokens.delete(name);
+    } catch (err) {
+      if (err instanceof UnknownTokenError) throw new CommandError(`${err.message}${tokens.count === 0 ? ': there are no tokens' : `; the tokens are: ${tokens.names.join(', ')}`}`);
+      throw err;
+    }
+    console.log(`Deleted token ${JSON.stringify(name)}; a running server refuses it within a second.${tokens.count === 0 ? ' No tokens are left: a server on a loopback address now serves without authentication.' : ''}`);
   } finally {
     await store.close();
   }
@@ -388,6 +546,7 @@ async function main(argv: string[]): Promise<void> {
     if (twoWord === 'wal inspect') return walInspect(rest);
     if (twoWord === 'wal verify') return walVerify(rest);
     if (twoWord === 'create token') return createToken(rest);
+    if (twoWord === 'delete token') return deleteToken(rest);
   }
   const tail = second === undefined ? [] : [second, ...rest];
   switch (first) {
@@ -400,11 +559,29 @@ async function main(argv: string[]): Promise<void> {
     case 'snapshots':
       return snapshotsCommand(tail);
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(argv.join(' '))}\n\n${help()}`);
+      throw new UsageError(`unknown command ${JSON.stringify(argv.join(' '))} (sluice --help lists the commands)`);
   }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(err instanceof UsageError ? `sluice: ${err.message}` : err);
-  process.exit(2);
+/** Whether the command line or the environment asks for `--log-level debug`. */
+function isDebug(argv: string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--log-level=debug' || (argv[i] === '--log-level' && argv[i + 1] === 'debug')) return true;
+  }
+  return process.env[envName('log-level')] === 'debug';
+}
+
+/** An error's message on one line, with the cause's when the message does not already say it. */
+function oneLineMessage(err: unknown): string {
+  let message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+  if (cause !== undefined && !(err instanceof CommandError) && !message.includes(cause)) message += ` (${cause})`;
+  return message.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+const args = process.argv.slice(2);
+main(args).catch((err: unknown) => {
+  process.stderr.write(`error: ${oneLineMessage(err)}\n`);
+  if (isDebug(args) && err instanceof Error && err.stack !== undefined) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
 });

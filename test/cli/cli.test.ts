@@ -23,32 +23,32 @@ function run(args: string[], env: Record<string, string> = {}, stdin?: string): 
 test('sluice --help lists every command, and each command --help lists its flags with defaults and env names', async () => {
   const top = await run(['--help']);
   assert.equal(top.code, 0);
-  for (const c of ['serve', 'write', 'query', 'wal inspect', 'wal verify', 'snapshots', 'create token']) assert.ok(top.stdout.includes(`  ${c}`), c);
+  for (const c of ['serve', 'write', 'query', 'wal inspect', 'wal verify', 'snapshots', 'create token', 'delete token']) assert.ok(top.stdout.includes(`  ${c}`), c);
   const serve = await run(['serve', '--help']);
   for (const flag of ['--node-id', '--object-store', '--data-dir', '--http-bind', '--wal-flush-interval', '--wal-snapshot-size', '--wal-max-write-buffer-size', '--gen1-duration', '--snapshotted-wal-files-to-keep', '--wal-replay-concurrency-limit', '--without-auth']) {
     assert.ok(serve.stdout.includes(flag), flag);
   }
   assert.match(serve.stdout, /--wal-flush-interval\s+.*\(default 1s\)\s+\[SLUICE_WAL_FLUSH_INTERVAL\]/);
   const bad = await run(['serve', '--no-such-flag']);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /Unknown option '--no-such-flag'/);
-  assert.equal((await run(['frobnicate'])).code, 2);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^error: Unknown option '--no-such-flag'.*\n$/);
+  assert.equal((await run(['frobnicate'])).code, 1);
 });
 
 test('serve refuses a non-loopback bind without a token unless --without-auth; create token prints a token once', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
   try {
     const refused = await run(['serve', '--data-dir', dir, '--http-bind', '0.0.0.0:0']);
-    assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /refusing to serve on 0\.0\.0\.0 without authentication/);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^error: refusing to serve on 0\.0\.0\.0 without authentication/m);
     const viaEnv = await run(['serve', '--data-dir', dir], { SLUICE_HTTP_BIND: '0.0.0.0:0' });
-    assert.equal(viaEnv.code, 2, 'the environment variable is honoured');
+    assert.equal(viaEnv.code, 1, 'the environment variable is honoured');
     const created = await run(['create', 'token', '--admin', '--data-dir', dir]);
     assert.equal(created.code, 0, created.stderr);
     const token = /Token: (apiv3_\S+)/.exec(created.stdout)![1]!;
     const stored = await readFile(join(dir, 'sluice-node', 'tokens.json'), 'utf8');
     assert.ok(!stored.includes(token));
-    assert.equal((await run(['create', 'token', '--data-dir', dir])).code, 2, '--admin is required');
+    assert.equal((await run(['create', 'token', '--data-dir', dir])).code, 1, '--admin is required');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

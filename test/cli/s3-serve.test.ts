@@ -114,7 +114,7 @@ test('serve refuses an S3 store that ignores conditional puts (s3rver) unless --
       () => assert.fail('the server started on a store without conditional puts'),
       (err: { log: string; code: number }) => err,
     );
-    assert.equal(refused.code, 2);
+    assert.equal(refused.code, 1);
     assert.match(refused.log, /does not honour create-only puts: a second create-only put of the same key succeeded.*refusing to start.*--unsafe-skip-store-probe/s);
 
     const unsafe = await serve([...flags, '--unsafe-skip-store-probe']);
@@ -139,7 +139,7 @@ test('serve --object-store s3 explains what is missing or wrong', async () => {
       () => assert.fail('started'),
       (e: { log: string; code: number }) => e,
     );
-    assert.equal(err.code, 2);
+    assert.equal(err.code, 1);
     assert.match(err.log, message);
   }
 });
