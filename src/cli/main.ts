@@ -221,12 +221,8 @@ function isLoopback(host: string): boolean {
 
 /** The WAL config from the serve flags; every value checked, an error names its flag. */
 function walConfigOf(values: Record<string, string | boolean>): Partial<WalConfig> {
-  const gen1 = String(values['gen1-duration']);
-  try {
-    parseGen1Duration(gen1);
-  } catch {
-    throw new UsageError(`--gen1-duration: expected 1m | 5m | 10m, got ${JSON.stringify(gen1)}`);
-  }
+  // A closed list, not parseGen1Duration alone: its `in` check also accepts `constructor`.
+  const gen1 = oneOf(String(values['gen1-duration']), 'gen1-duration', ['1m', '5m', '10m']);
   const wal: Partial<WalConfig> = {
     flushIntervalMs: durationMs(String(values['wal-flush-interval']), 'wal-flush-interval', 1),
     flushSizeBytes: int(String(values['wal-flush-size']), 'wal-flush-size', 1),

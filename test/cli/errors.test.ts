@@ -34,18 +34,14 @@ test('a bad serve flag is one line naming it, exit 1, and nothing is opened or c
   try {
     const cases: Array<[string[], string | RegExp]> = [
       [['--gen1-duration', '7m'], 'error: --gen1-duration: expected 1m | 5m | 10m, got "7m"'],
+      [['--gen1-duration', 'constructor'], 'error: --gen1-duration: expected 1m | 5m | 10m, got "constructor"'],
       [['--wal-flush-interval', '0'], /^error: --wal-flush-interval: must be at least 1 ms/],
-      [['--wal-flush-interval', 'soon'], /^error: --wal-flush-interval: invalid duration "soon"/],
       [['--wal-snapshot-size', '0'], /^error: --wal-snapshot-size: expected an integer ≥ 1, got "0"/],
       [['--http-bind', '127.0.0.1:70000'], /^error: --http-bind: expected an integer from 0 to 65535, got "70000"/],
-      [['--http-bind', 'example.com:80'], /^error: --http-bind: "example.com" is not an IP address/],
       [['--log-level', 'loud'], /^error: --log-level: expected debug \| info \| warn \| error, got "loud"/],
-      [['--log-format', 'xml'], /^error: --log-format: expected json \| pretty, got "xml"/],
       [['--query-memory-limit', 'lots'], /^error: --query-memory-limit: expected a size/],
-      [['--query-timeout', '0'], /^error: --query-timeout: must be at least 1 ms/],
       [['--max-write-bytes-in-flight', '0'], /^error: --max-write-bytes-in-flight: expected an integer ≥ 1/],
       [['--node-id', 'a/b'], /^error: --node-id: "a\/b" must be one path segment/],
-      [['--node-id', '..'], /^error: --node-id: invalid object key/],
       [['--object-store', 'ftp'], /^error: --object-store: expected file \| memory \| s3, got "ftp"/],
       [['--no-such-flag'], /^error: Unknown option '--no-such-flag'.*\(sluice serve --help lists the flags\)$/],
     ];
