@@ -216,7 +216,9 @@ export class Catalog {
       } else if (op.kind === 'createTable' || op.kind === 'addColumns') {
         const table = db.tablesById.get(op.tableId);
         if (table === undefined) continue;
-        for (const column of op.columns) {
+        // Last column first, so the next column id steps back over each one.
+        for (let c = op.columns.length - 1; c >= 0; c--) {
+          const column = op.columns[c]!;
           table.columns.delete(column.name);
           table.columnsById.delete(column.id);
           if (table.nextColumnId === column.id + 1) table.nextColumnId = column.id;

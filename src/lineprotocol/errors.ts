@@ -26,7 +26,12 @@ export class LineProtocolError extends Error {
     readonly excerpt: string,
     readonly detail: string,
   ) {
+    // A bad line is the client's data, not a fault here: a stack trace would say nothing, and
+    // capturing one for each of a body's many bad lines costs more than parsing them.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`line ${lineNumber}: ${detail}`);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'LineProtocolError';
   }
 }

@@ -8,7 +8,7 @@ import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, FieldKind, 
 import { FieldKind as Kind, I64_MAX, I64_MIN, chunkTimeNs } from '../wal/model.js';
 import { ChunkBuilder } from './chunk-builder.js';
 import { WriteError, type WriteLineError } from './errors.js';
-import { defaultTimeNs, timestampToNs, type Precision } from './precision.js';
+import { defaultTimeNs, storableTimeRangeNs, timestampToNs, type Precision } from './precision.js';
 
 /** How a body is validated. */
 export interface ValidateOptions {
@@ -85,15 +85,22 @@ class Validator implements LineSink {
   private readonly tagColumns: ColumnDefinition[] = [];
   private readonly fieldColumns: ColumnDefinition[] = [];
   private readonly newColumns: ColumnDefinition[] = [];
+  private readonly newColumnsByName = new Map<string, ColumnDefinition>();
+  /** The id the next new column of the line being validated gets. */
+  private nextColumnId = 0;
   /** Per table, the keys of its last valid line and their columns: most lines repeat them. */
   private readonly shapes = new Map<TableSchema, LineShape>();
+  private readonly minTimeNs: bigint;
+  private readonly maxTimeNs: bigint;
 
   constructor(
     private readonly catalog: Catalog,
     readonly db: DatabaseSchema,
     private readonly body: Buffer,
     private readonly options: ValidateOptions,
-  ) {}
+  ) {
+    ({ minNs: this.minTimeNs, maxNs: this.maxTimeNs } = storableTimeRangeNs(options.gen1DurationNs));
+  }
 
   error(err: LineProtocolError): void {
     this.reject(err.lineNumber, err.excerpt, err.detail, false);
@@ -135,31 +142,10 @@ class Validator implements LineSink {
     const table = this.resolveTable(line.measurement);
     const newColumns = this.newColumns;
     newColumns.length = 0;
-    let nextColumnId = table?.nextColumnId ?? 1; // 0 is `time` in a new table
-    const columnFor = (name: string, type: ColumnType): ColumnDefinition => {
-      if (name === 'time') throw new LineRejected(`invalid column name 'time': it is reserved for the timestamp`);
-      const existing = table?.columns.get(name) ?? newColumns.find((c) => c.name === name);
-      if (existing !== undefined) {
-        if (existing.type !== type) throw new LineRejected(`invalid column type for column '${name}', expected ${existing.type}, got ${type}`);
-        return existing;
-      }
-      try {
-        validateObjectName('column', name);
-      } catch (err) {
-        throw new LineRejected((err as Error).message);
-      }
-      const column: ColumnDefinition = { id: nextColumnId++, name, type };
-      newColumns.push(column);
-      return column;
-    };
-    for (let t = 0; t < line.tagCount; t++) this.tagColumns[t] = columnFor(line.tagKeys[t]!, 'tag');
-    for (let f = 0; f < line.fieldCount; f++) this.fieldColumns[f] = columnFor(line.fieldKeys[f]!, FIELD_TYPE[line.fieldKinds[f]!]!);
-    if (newColumns.length > 0) {
-      const columnCount = (table?.columns.size ?? 1) + newColumns.length;
-      if (columnCount > this.catalog.limits.maxColumnsPerTable) {
-        throw new LineRejected(`Update to schema would exceed number of columns per table limit of ${this.catalog.limits.maxColumnsPerTable} columns`, true);
-      }
-    }
+    this.newColumnsByName.clear();
+    this.nextColumnId = table?.nextColumnId ?? 1; // 0 is `time` in a new table
+    for (let t = 0; t < line.tagCount; t++) this.tagColumns[t] = this.columnFor(table, line.tagKeys[t]!, 'tag');
+    for (let f = 0; f < line.fieldCount; f++) this.fieldColumns[f] = this.columnFor(table, line.fieldKeys[f]!, FIELD_TYPE[line.fieldKinds[f]!]!);
     const timeNs = this.lineTimeNs(line);
 
     // The line is valid: make its schema changes, then append its values.
@@ -175,12 +161,47 @@ class Validator implements LineSink {
     this.appendLine(line, schema, timeNs);
   }
 
+  /** The column `name` of type `type` for the line being validated: the table's, one the line already added, or a new one. */
+  private columnFor(table: TableSchema | undefined, name: string, type: ColumnType): ColumnDefinition {
+    // InfluxDB refuses it too: the column `time` is the timestamp, a second one could not be told apart.
+    if (name === 'time') throw new LineRejected(`invalid ${type === 'tag' ? 'tag' : 'field'} key 'time': the name time is reserved for the timestamp`);
+    let existing = table?.columns.get(name);
+    existing ??= this.newColumnsByName.get(name);
+    if (existing !== undefined) {
+      if (existing.type !== type) throw new LineRejected(`invalid column type for column '${name}', expected ${existing.type}, got ${type}`);
+      return existing;
+    }
+    try {
+      validateObjectName('column', name);
+    } catch (err) {
+      throw new LineRejected((err as Error).message);
+    }
+    // Checked at each new column, not once at the end: a line of 100 000 new keys is refused at
+    // the first one past the limit.
+    const columnCount = (table?.columns.size ?? 1) + this.newColumns.length + 1;
+    if (columnCount > this.catalog.limits.maxColumnsPerTable) {
+      throw new LineRejected(`Update to schema would exceed number of columns per table limit of ${this.catalog.limits.maxColumnsPerTable} columns`, true);
+    }
+    const column: ColumnDefinition = { id: this.nextColumnId++, name, type };
+    this.newColumns.push(column);
+    this.newColumnsByName.set(name, column);
+    return column;
+  }
+
   private lineTimeNs(line: ParsedLine): bigint {
-    if (line.timestamp === undefined) return defaultTimeNs(this.options.ingestTimeNs, this.options.precision);
-    if (this.options.precision === 'ns') return line.timestamp;
-    const converted = timestampToNs(line.timestamp, this.options.precision);
-    if (converted === undefined) throw new LineRejected(`timestamp, ${line.timestamp}, out of range for precision: ${this.options.precision}`);
-    return converted;
+    let timeNs: bigint;
+    if (line.timestamp === undefined) timeNs = defaultTimeNs(this.options.ingestTimeNs, this.options.precision);
+    else if (this.options.precision === 'ns') timeNs = line.timestamp;
+    else {
+      const converted = timestampToNs(line.timestamp, this.options.precision);
+      if (converted === undefined) throw new LineRejected(`timestamp, ${line.timestamp}, out of range for precision: ${this.options.precision}`);
+      timeNs = converted;
+    }
+    if (timeNs < this.minTimeNs || timeNs > this.maxTimeNs) {
+      const written = line.timestamp === undefined ? `the ingest time ${timeNs} ns` : `timestamp ${line.timestamp} (precision ${this.options.precision})`;
+      throw new LineRejected(`${written} is outside the storable time range: ${this.minTimeNs} to ${this.maxTimeNs} ns (${isoOfNs(this.minTimeNs)} to ${isoOfNs(this.maxTimeNs)})`);
+    }
+    return timeNs;
   }
 
   private appendLine(line: ParsedLine, schema: TableSchema, timeNs: bigint): void {
@@ -273,6 +294,12 @@ class Validator implements LineSink {
     }
     return { databaseId: this.db.id, databaseName: this.db.name, tableChunks, minTimeNs, maxTimeNs };
   }
+}
+
+/** A nanosecond time as an ISO date (to the millisecond, rounded down). */
+function isoOfNs(timeNs: bigint): string {
+  const ms = timeNs / 1_000_000n - (timeNs % 1_000_000n < 0n ? 1n : 0n);
+  return new Date(Number(ms)).toISOString();
 }
 
 /**
