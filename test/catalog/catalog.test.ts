@@ -50,6 +50,25 @@ test('delete ops remove databases and tables; reverting a batch removes what it 
   assert.equal(r.peekNextDatabaseId(), 3);
 });
 
+test('reverting a batch that added several columns at once restores the next ids exactly (the validator undo)', () => {
+  const c = new Catalog();
+  c.applyCatalogBatch(batch); // cpu: time, host, usage → next column id 3
+  const before = Buffer.from(c.serialize()).toString();
+  const more: CatalogBatch = {
+    ...batch,
+    ops: [
+      { kind: 'addColumns', tableId: 0, tableName: 'cpu', columns: [{ id: 3, name: 'a', type: 'int64' }, { id: 4, name: 'b', type: 'tag' }, { id: 5, name: 'c', type: 'bool' }] },
+      { kind: 'createTable', tableId: 1, tableName: 'mem', columns: [{ id: 0, name: 'time', type: 'time' }, { id: 1, name: 'x', type: 'float64' }] },
+    ],
+  };
+  c.applyCatalogBatch(more);
+  assert.equal(c.database('db')!.tables.get('cpu')!.nextColumnId, 6);
+  c.revertCatalogBatch(more);
+  assert.equal(c.database('db')!.tables.get('cpu')!.nextColumnId, 3);
+  assert.equal(c.database('db')!.nextTableId, 1);
+  assert.equal(Buffer.from(c.serialize()).toString(), before);
+});
+
 test('the serialized catalog reads back equal; damaged or foreign files are CatalogErrors', () => {
   const c = new Catalog();
   c.applyCatalogBatch(batch);

@@ -8,9 +8,10 @@ import { MemoryObjectStore } from '../../src/objectstore/memory.js';
 import { openWal } from '../../src/wal/object-store-wal.js';
 import { BufferFullError } from '../../src/wal/errors.js';
 import { FieldKind, type WalConfig } from '../../src/wal/index.js';
+import { chunkTimeNs } from '../../src/wal/model.js';
 import { LineProtocolWriter } from '../../src/write/write-lp.js';
 import { WriteError } from '../../src/write/errors.js';
-import { parsePrecision } from '../../src/write/precision.js';
+import { parsePrecision, storableTimeRangeNs, type Precision } from '../../src/write/precision.js';
 import { serializePoint } from '../../src/lineprotocol/serializer.js';
 import { RecordingNotifier, rowsOf } from '../support/wal-helpers.js';
 
@@ -114,15 +115,76 @@ test('precision: units, aliases, auto guessing, overflow, and ingest time for li
   assert.throws(() => parsePrecision('minutes'), /unrecognized precision unit: minutes/);
 });
 
-test('names: bad database names are refused; `time` is reserved', async () => {
-  const { writer, write } = await setup();
+test('precision names that are also properties of every object are unknown units, not a crash', () => {
+  for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']) {
+    assert.throws(() => parsePrecision(name), (err: unknown) => err instanceof WriteError && err.code === 'INVALID_PRECISION' && err.message === `unrecognized precision unit: ${name}`, name);
+  }
+});
+
+test('the storable time range: each gen1 window inside int64, pinned for 1m, 5m and 10m', () => {
+  // [gen1 duration, first storable time, last storable time] in ns
+  const table: Array<[bigint, bigint, bigint]> = [
+    [60_000_000_000n, -9223372020000000000n, 9223372019999999999n],
+    [300_000_000_000n, -9223371900000000000n, 9223371899999999999n],
+    [600_000_000_000n, -9223371600000000000n, 9223371599999999999n],
+  ];
+  for (const [gen1, min, max] of table) {
+    assert.deepEqual(storableTimeRangeNs(gen1), { minNs: min, maxNs: max });
+    assert.equal(chunkTimeNs(min, gen1), min, 'the first time opens a window');
+    assert.ok(chunkTimeNs(min - 1n, gen1) < -(1n << 63n), 'one earlier falls in a window that starts below int64');
+    assert.equal(chunkTimeNs(max, gen1) + gen1, max + 1n, 'the last time closes a window');
+    assert.ok(chunkTimeNs(max + 1n, gen1) + gen1 > (1n << 63n) - 1n, 'one later falls in a window that ends above int64');
+  }
+});
+
+test('a time outside the storable range is one rejected line: the others are stored, flushed and snapshotted', async () => {
+  const { write, writer, notifier, catalog, wal, clock } = await setup();
+  const { minNs, maxNs } = storableTimeRangeNs(600_000_000_000n); // the default gen1 duration, 10m
+  const outside: Array<[string, Precision]> = [
+    ['9223372036854775807', 's'], // past int64 once scaled
+    ['9223372036855', 'ms'],
+    ['-9223372036854776', 'us'],
+    ['9223372036854775807', 'ns'], // int64's end: its window would end past it
+    ['-9223372036854775808', 'ns'], // int64's start: its window would start before it
+    [String(maxNs + 1n), 'ns'],
+    [String(minNs - 1n), 'auto'],
+    ['9223372037', 's'],
+  ];
+  for (const [timestamp, precision] of outside) {
+    // the neighbours have no timestamp (the ingest time), so they are good in every unit
+    const r = await write('db', `m v=1\nm v=2 ${timestamp}\nm v=3`, { precision });
+    assert.equal(r.lineCount, 2, `${timestamp} ${precision}`);
+    assert.deepEqual(r.invalidLines.map((e) => e.lineNumber), [2], `${timestamp} ${precision}`);
+    const message = r.invalidLines.find((e) => e.lineNumber === 2)!.errorMessage;
+    assert.match(message, /out of range for precision|outside the storable time range: -9223371600000000000 to 9223371599999999999 ns \(1677-09-21T00:20:00\.000Z to 2262-04-11T23:39:59\.999Z\)/, message);
+  }
+  // the edges themselves are stored, and a forced snapshot of them (its end marker is the last window's end) succeeds
+  assert.equal((await write('db', `m v=4 ${minNs}\nm v=5 ${maxNs}`, { precision: 'ns' })).lineCount, 2);
+  const snapshot = wal.forceSnapshot();
+  await clock.advance(200);
+  await snapshot;
+  assert.ok(notifier.snapshots.some((s) => s.endTimeMarkerNs === maxNs + 1n));
+  const rows = rowsOf(catalog, notifier.ops());
+  assert.ok(rows.includes(`m{v=4}@${minNs}`) && rows.includes(`m{v=5}@${maxNs}`));
+  assert.equal(rows.filter((r) => /v=2}/.test(r)).length, 0);
+  // accept_partial=false: the bad time refuses the body as a parse error, nothing else breaks
+  await assert.rejects(writer.writeLp('db', Buffer.from('m v=6 1\nm v=7 9223372036854775807'), { acceptPartial: false, precision: 'ns' }), (err: unknown) => err instanceof WriteError && err.code === 'PARSE' && err.lineErrors[0]!.lineNumber === 2);
+});
+
+test('names: bad database names are refused; a tag or field named `time` is refused per line, as InfluxDB does', async () => {
+  const { writer, write, catalog } = await setup();
   for (const bad of ['', '_x', '-x', 'a b', 'a/b/c', '../x', 'x'.repeat(512), 'naïve']) {
     await assert.rejects(writer.writeLp(bad, Buffer.from('m f=1')), (err: unknown) => err instanceof WriteError && err.code === 'INVALID_DATABASE', bad);
   }
-  const r = await write('db', 'm time=1 1\nm,time=x f=1 2');
-  assert.equal(r.lineCount, 0);
-  assert.equal(r.invalidLines.length, 2);
-  assert.match(r.invalidLines[0]!.errorMessage, /reserved/);
+  const r = await write('db', 'm time=1 1\nm,time=x f=1 2\nm,host=a f=1,time="s" 3\nm f=2 4\nm Time=1,TIME=2 5');
+  assert.deepEqual(r.invalidLines.map((e) => [e.lineNumber, e.errorMessage]), [
+    [1, "invalid field key 'time': the name time is reserved for the timestamp"],
+    [2, "invalid tag key 'time': the name time is reserved for the timestamp"],
+    [3, "invalid field key 'time': the name time is reserved for the timestamp"],
+  ]);
+  assert.equal(r.lineCount, 2, 'the other lines are stored; only the exact name `time` is reserved, as names are case-sensitive');
+  assert.deepEqual([...catalog.database('db')!.tables.get('m')!.columns.keys()].sort(), ['TIME', 'Time', 'f', 'time'], 'no column was renamed or added for a refused line');
+  assert.equal(catalog.database('db')!.tables.get('m')!.columns.get('time')!.type, 'time');
 });
 
 test('catalog limits answer with InfluxDB’s messages (columns, tables per line; databases per request)', async () => {
@@ -133,7 +195,37 @@ test('catalog limits answer with InfluxDB’s messages (columns, tables per line
     [2, 'Update to schema would exceed number of columns per table limit of 3 columns', true],
     [4, 'Update to schema would exceed number of tables limit of 2 tables', true],
   ]);
-  await assert.rejects(writer.writeLp('other', Buffer.from('m f=1')), (err: unknown) => err instanceof WriteError && err.code === 'LIMIT' && /Adding a new database would exceed limit of 1 databases/.test(err.message));
+  await assert.rejects(writer.writeLp('other', Buffer.from('m f=1')), (err: unknown) => err instanceof WriteError && err.code === 'LIMIT' && err.message === 'Adding a new database would exceed limit of 1 databases');
+});
+
+test('the database limit refuses the next database by name with the limit in the message; the others still take writes', async () => {
+  const { write, writer, catalog } = await setup({}, { maxDatabases: 100 });
+  for (let i = 0; i < 100; i++) await write(`db${i}`, 'm f=1 1');
+  assert.equal(catalog.listDatabases().length, 100);
+  await assert.rejects(writer.writeLp('db100', Buffer.from('m f=1 1\nm f=2 2')), (err: unknown) => {
+    assert.ok(err instanceof WriteError);
+    assert.equal(err.code, 'LIMIT');
+    assert.equal(err.message, 'Adding a new database would exceed limit of 100 databases');
+    return true;
+  });
+  assert.equal(catalog.database('db100'), undefined);
+  assert.equal((await write('db99', 'm f=3 3')).lineCount, 1);
+});
+
+test('a line with 100 000 new keys is refused at the column limit in linear time, its neighbours stored', async () => {
+  const { write, catalog } = await setup();
+  const wide = (n: number, kind: 'tags' | 'fields'): string =>
+    kind === 'fields' ? `m ${Array.from({ length: n }, (_, i) => `f${i}=1`).join(',')} 2` : `m,${Array.from({ length: n }, (_, i) => `t${i}=v`).join(',')} f=1 2`;
+  for (const kind of ['fields', 'tags'] as const) {
+    const started = performance.now();
+    const r = await write('db', `m ok=1 1\n${wide(100_000, kind)}\nm ok=2 3`);
+    const elapsedMs = performance.now() - started;
+    assert.deepEqual(r.invalidLines.map((e) => [e.lineNumber, e.errorMessage, e.isLimit]), [[2, 'Update to schema would exceed number of columns per table limit of 500 columns', true]]);
+    assert.equal(r.lineCount, 2);
+    // a quadratic check took ~20 s here; linear, it is well under a second even on a busy machine
+    assert.ok(elapsedMs < 5000, `${kind}: ${elapsedMs.toFixed(0)} ms`);
+  }
+  assert.deepEqual([...catalog.database('db')!.tables.get('m')!.columns.keys()].sort(), ['ok', 'time']);
 });
 
 test('an empty body is EMPTY_WRITE; a body of only bad lines writes nothing and reports them', async () => {
