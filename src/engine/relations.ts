@@ -2,9 +2,16 @@
  * SQL that turns stored rows into a table relation with InfluxDB point semantics: a point is
  * (tags, time); when it was written more than once, each field takes its last non-null value.
  * "Last" is the `__ord` column: a source rank times 2^32 plus the row's position in the source.
+ * Every relation's columns carry SQL names (`./names.ts`), so `host` and `Host` are two columns.
  */
 import type { ColumnDefinition } from '../wal/model.js';
 import { quoteIdent, quoteString, sqlType, type MirrorState } from './duckdb.js';
+import { foldCase, sqlName } from './names.js';
+
+/** A column's SQL name, quoted. */
+export function columnSql(col: ColumnDefinition): string {
+  return quoteIdent(sqlName(col.name));
+}
 
 export const ORD = '__sluice_ord';
 const RANK_SHIFT = 4294967296n;
@@ -52,28 +59,42 @@ export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefin
 function decodeMirrorSql(state: MirrorState, columns: readonly ColumnDefinition[], from: string, extra: string | undefined, enums = false): string {
   const select: string[] = [];
   for (const col of columns) {
+    const name = columnSql(col);
     if (col.type === 'time') {
-      select.push(`m.t AS ${quoteIdent(col.name)}`);
+      select.push(`m.t AS ${name}`);
     } else if (!state.columns.has(col.id)) {
-      select.push(`NULL::${sqlType(col.type)} AS ${quoteIdent(col.name)}`);
+      select.push(`NULL::${sqlType(col.type)} AS ${name}`);
     } else if (col.type === 'tag' || col.type === 'string') {
-      select.push(enums ? `m.c${col.id} AS ${quoteIdent(col.name)}` : `CAST(m.c${col.id} AS VARCHAR) AS ${quoteIdent(col.name)}`);
+      select.push(enums ? `m.c${col.id} AS ${name}` : `CAST(m.c${col.id} AS VARCHAR) AS ${name}`);
     } else {
-      select.push(`m.c${col.id} AS ${quoteIdent(col.name)}`);
+      select.push(`m.c${col.id} AS ${name}`);
     }
   }
   if (extra !== undefined) select.push(extra);
   return `SELECT ${select.join(', ')} FROM ${from} m`;
 }
 
-/** SELECT over Parquet files that hold `present` of the table's columns (others are NULL). */
+/**
+ * SELECT over Parquet files that hold `present` of the table's columns (others are NULL).
+ *
+ * Files carry each column under its exact name. DuckDB matches those names without regard to
+ * case and renames the second of two that differ only in case (`host`, `host_1`), so when the
+ * present columns include such a pair the files are read by Parquet field id instead: snapshots
+ * write each column's catalog id as its field id (`src/persist/persister.ts`). Otherwise they
+ * are read by name, which also reads files written before field ids.
+ */
 export function parquetRelationSql(paths: readonly string[], present: ReadonlySet<number>, columns: readonly ColumnDefinition[], rank: number | undefined): string {
-  const select = columns.map((col) =>
-    present.has(col.id) ? quoteIdent(col.name) : `NULL::${sqlType(col.type)} AS ${quoteIdent(col.name)}`,
-  );
+  const stored = columns.filter((col) => present.has(col.id));
+  const byFieldId = new Set(stored.map((col) => foldCase(col.name))).size < stored.length;
+  const select = columns.map((col) => {
+    if (!present.has(col.id)) return `NULL::${sqlType(col.type)} AS ${columnSql(col)}`;
+    return byFieldId ? columnSql(col) : `${quoteIdent(col.name)} AS ${columnSql(col)}`;
+  });
   if (rank !== undefined) select.push(`${BigInt(rank) * RANK_SHIFT}::BIGINT AS ${ORD}`);
   const list = paths.map(quoteString).join(', ');
-  return `SELECT ${select.join(', ')} FROM read_parquet([${list}], union_by_name = true)`;
+  if (!byFieldId) return `SELECT ${select.join(', ')} FROM read_parquet([${list}], union_by_name = true)`;
+  const schema = stored.map((col) => `${col.id}: {name: ${quoteString(sqlName(col.name))}, type: ${quoteString(sqlType(col.type))}, default_value: NULL}`);
+  return `SELECT ${select.join(', ')} FROM read_parquet([${list}], schema = MAP {${schema.join(', ')}})`;
 }
 
 /**
@@ -81,9 +102,9 @@ export function parquetRelationSql(paths: readonly string[], present: ReadonlySe
  * its last non-null value; output columns in `columns` order.
  */
 export function dedupSql(sources: readonly string[], columns: readonly ColumnDefinition[]): string {
-  const keys = columns.filter((c) => c.type === 'tag' || c.type === 'time').map((c) => quoteIdent(c.name));
+  const keys = columns.filter((c) => c.type === 'tag' || c.type === 'time').map(columnSql);
   const select = columns.map((col) => {
-    const q = quoteIdent(col.name);
+    const q = columnSql(col);
     if (col.type === 'tag' || col.type === 'time') return q;
     return `arg_max(${q}, ${ORD}) FILTER (WHERE ${q} IS NOT NULL) AS ${q}`;
   });
@@ -92,5 +113,5 @@ export function dedupSql(sources: readonly string[], columns: readonly ColumnDef
 
 /** An empty relation with the table's columns. */
 export function emptyRelationSql(columns: readonly ColumnDefinition[]): string {
-  return `SELECT ${columns.map((c) => `NULL::${sqlType(c.type)} AS ${quoteIdent(c.name)}`).join(', ')} WHERE false`;
+  return `SELECT ${columns.map((c) => `NULL::${sqlType(c.type)} AS ${columnSql(c)}`).join(', ')} WHERE false`;
 }

@@ -12,15 +12,17 @@ import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Clock } from '../effects/clock.js';
-import { quoteIdent, quoteString } from '../engine/duckdb.js';
+import { quoteString } from '../engine/duckdb.js';
 import type { MirroredChunk, Mirrors } from '../engine/mirrors.js';
-import { mirrorDedupSql } from '../engine/relations.js';
+import { nameOfSql, sqlName } from '../engine/names.js';
+import { columnSql, mirrorDedupSql } from '../engine/relations.js';
 import { AlreadyExistsError } from '../objectstore/errors.js';
 import { isPermanentStoreError } from '../objectstore/retry.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { ColumnDefinition, SnapshotDetails } from '../wal/model.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
 import { PersistError } from './errors.js';
+import { renameParquetColumns } from './parquet-names.js';
 import { MANIFEST_FORMAT_VERSION, catalogKey, decodeManifest, encodeManifest, manifestKey, parquetKey, type PersistedFile, type SnapshotManifest } from './manifest.js';
 
 /** A buffered chunk a snapshot has claimed. */
@@ -67,6 +69,13 @@ export interface SnapshotStats {
 }
 
 let scratchSerial = 0;
+
+/** The exact name of a column written under its SQL name. */
+function exactName(encoded: string): string {
+  const name = nameOfSql(encoded);
+  if (name === undefined) throw new Error(`the Parquet writer wrote a column ${JSON.stringify(encoded)} that is no SQL name`);
+  return name;
+}
 
 export class Persister {
   readonly stats: SnapshotStats = {
@@ -169,19 +178,23 @@ export class Persister {
     const present = tableColumns.filter((c) => c.type === 'time' || state!.columns.has(c.id));
     // Series key (tags in catalog order), then time: the sort order of every file.
     const columns = [...present.filter((c) => c.type === 'tag'), ...present.filter((c) => c.type === 'time'), ...present.filter((c) => c.type !== 'tag' && c.type !== 'time')];
-    const order = columns.filter((c) => c.type === 'tag' || c.type === 'time').map((c) => quoteIdent(c.name));
+    const order = columns.filter((c) => c.type === 'tag' || c.type === 'time').map(columnSql);
     const path = join(this.options.scratchDir, `snapshot-${process.pid}-${++scratchSerial}.parquet`);
     const tags = columns.filter((c) => c.type === 'tag').map((c) => c.name);
+    // DuckDB writes the columns under their SQL names (it cannot write two names that differ only
+    // in case), each with its catalog id as Parquet field id; the footer then gets the exact names.
+    const fieldIds = columns.map((c) => `${quoteString(sqlName(c.name))}: ${c.id}`).join(', ');
     const sql =
       `COPY (${mirrorDedupSql(state!, columns, { enums: true })} ORDER BY ${order.join(', ')}) ` +
       `TO ${quoteString(path)} (FORMAT parquet, COMPRESSION ${this.options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${this.options.rowGroupSize ?? 100_000}, ` +
+      `FIELD_IDS {${fieldIds}}, ` +
       `KV_METADATA {sluice_tags: ${quoteString(JSON.stringify(tags))}, sluice_chunk_time_ns: ${quoteString(String(chunk.chunkTimeNs))}})`;
     let rowCount: number;
     let bytes: Uint8Array;
     try {
       // No lock needed: a claimed chunk's mirror no longer changes and is dropped only after this snapshot.
       rowCount = await this.options.mirrors.engine.withConnection(async (con) => Number((await con.runAndReadAll(sql)).getRows()[0]![0]));
-      bytes = await readFile(path);
+      bytes = renameParquetColumns(await readFile(path), exactName);
     } catch (err) {
       throw new PersistError('PARQUET_WRITE', `writing the Parquet file of table ${chunk.tableId} in database ${chunk.dbId}, chunk ${chunk.chunkTimeNs}, failed: ${(err as Error).message}`, undefined, { cause: err });
     } finally {

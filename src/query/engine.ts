@@ -5,11 +5,12 @@
  * each field its last non-null value). Windows held by one source that cannot overlap another
  * are read as they are; only windows with several sources pay for deduplication.
  *
- * Only one read-only statement runs (a SELECT, with no file-reading or other table functions
- * outside a short allow list), parameters bound, under a timeout; DuckDB's memory limit and its
- * ban on file access outside Sluice's directories are set when the engine opens.
+ * Only one read-only statement runs (a SELECT reading only its own database's tables, with no
+ * file-reading or other table functions outside a short allow list: `./sql-check.ts`), names
+ * rewritten so that case tells them apart (`./names.ts`), parameters bound, under a timeout;
+ * DuckDB's memory limit and its ban on file access outside Sluice's directories are set when the
+ * engine opens.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
@@ -17,12 +18,20 @@ import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { quoteIdent, quoteString, type MirrorState } from '../engine/duckdb.js';
 import type { Mirrors } from '../engine/mirrors.js';
-import { dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
+import { sqlName } from '../engine/names.js';
+import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { PersistedFiles } from '../persist/load.js';
 import type { PersistedFile } from '../persist/manifest.js';
-import type { ColumnDefinition } from '../wal/model.js';
+import { stringifyJsonKeepingBigInts, walk, type AstNode } from './ast.js';
+import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
+import { timeRangeOf } from './pruning.js';
+import { checkQuery, type CheckedQuery } from './sql-check.js';
+
+export { parseJsonKeepingBigInts, stringifyJsonKeepingBigInts } from './ast.js';
+export { timeRangeOf } from './pruning.js';
+export type { CheckedQuery } from './sql-check.js';
 
 export interface QueryEngineOptions {
   catalog: Catalog;
@@ -77,11 +86,11 @@ interface TableSources {
   files: PersistedFile[];
 }
 
-const ALLOWED_TABLE_FUNCTIONS = new Set(['range', 'generate_series', 'unnest']);
-
 export class QueryEngine {
   private readonly viewSql = new Map<string, string>();
   private readonly schemas = new Set<number>();
+  /** The database each connection is on (`USE`d) while a query holds it. */
+  private readonly databaseOf = new WeakMap<DuckDBConnection, DatabaseSchema>();
   private readonly timeoutMs: number;
 
   constructor(private readonly options: QueryEngineOptions) {
@@ -149,6 +158,7 @@ export class QueryEngine {
     return database;
   }
 
+  /** Runs `run` on a connection set to `database`, its views up to date; `sources` are keyed by SQL name. */
   private withReadyDatabase<T>(database: DatabaseSchema, run: (con: DuckDBConnection, sources: Map<string, TableSources>) => Promise<T>): Promise<T> {
     const { mirrors } = this.options;
     let sources = new Map<string, TableSources>();
@@ -159,7 +169,12 @@ export class QueryEngine {
       () =>
         mirrors.engine.withConnection(async (con) => {
           await con.run(`USE memory.db_${database.id}`);
-          return run(con, sources);
+          this.databaseOf.set(con, database);
+          try {
+            return await run(con, sources);
+          } finally {
+            this.databaseOf.delete(con);
+          }
         }),
     );
   }
@@ -169,8 +184,8 @@ export class QueryEngine {
    * with constants (a conjunction of comparisons or BETWEEN), a temporary view of that table for
    * this connection leaves out every file and buffered chunk wholly outside the range.
    */
-  private async withPrunedView<T>(con: DuckDBConnection, ast: unknown, sources: Map<string, TableSources>, run: () => Promise<T>): Promise<T> {
-    const range = timeRangeOf(ast);
+  private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, run: () => Promise<T>): Promise<T> {
+    const range = timeRangeOf(checked.ast);
     const table = range === undefined ? undefined : sources.get(range.table);
     this.lastPruning = undefined;
     if (range === undefined || table === undefined) return run();
@@ -198,7 +213,7 @@ export class QueryEngine {
     const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
     const chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
     this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length };
-    const name = quoteIdent(table.table.name);
+    const name = quoteIdent(sqlName(table.table.name));
     await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${await this.tableRelationSql(table.table, chunks, files)}`);
     try {
       return await run();
@@ -255,40 +270,15 @@ export class QueryEngine {
     }
   }
 
-  /** One statement, a SELECT, no table functions but a few pure ones, no internal tables. */
-  private async checkReadOnly(con: DuckDBConnection, sql: string): Promise<unknown> {
-    let count: number;
-    try {
-      const extracted = await con.extractStatements(sql);
-      count = extracted.count;
-      if (count === 1) {
-        const prepared = await extracted.prepare(0);
-        const type = prepared.statementType;
-        prepared.destroySync();
-        if (type !== 1 /* SELECT */) throw new QueryError('NOT_READ_ONLY', 'only SELECT statements are allowed');
-      }
-    } catch (err) {
-      throw toQueryError(err);
-    }
-    if (count === 0) throw new QueryError('INVALID_QUERY', 'the query is empty');
-    if (count > 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${count}`);
-    const reader = await con.runAndReadAll(`SELECT json_serialize_sql(${quoteString(sql)})`);
-    const ast = parseJsonKeepingBigInts(String(reader.getRows()[0]![0])) as { error?: boolean; error_message?: string };
-    // PRAGMA and CALL are rewritten into SELECTs over table functions; they do not serialize.
-    if (ast.error === true) throw new QueryError('NOT_READ_ONLY', `only plain SELECT statements are allowed (${ast.error_message ?? 'not a SELECT'})`);
-    walk(ast, (node) => {
-      if (node.type === 'TABLE_FUNCTION') {
-        const fn = (node.function as { function_name?: string } | undefined)?.function_name ?? '';
-        if (!ALLOWED_TABLE_FUNCTIONS.has(fn.toLowerCase())) throw new QueryError('NOT_READ_ONLY', `table function ${fn}() is not allowed`);
-      } else if (node.type === 'BASE_TABLE') {
-        const schema = String(node.schema_name ?? '').toLowerCase();
-        const catalog = String(node.catalog_name ?? '').toLowerCase();
-        if (schema === 'sluice' || catalog === 'sluice' || catalog === 'system' || catalog === 'temp') {
-          throw new QueryError('NOT_READ_ONLY', `table ${[node.catalog_name, node.schema_name, node.table_name].filter(Boolean).join('.')} is internal`);
-        }
-      }
-    });
-    return ast;
+  /**
+   * One statement, a SELECT, reading only the tables of the connection's database (no other
+   * schema, no files, table functions from a short allow list), its names resolved; run
+   * `checked.sql` and name result columns with `checked.columnName`.
+   */
+  private async checkReadOnly(con: DuckDBConnection, sql: string): Promise<CheckedQuery> {
+    const database = this.databaseOf.get(con);
+    if (database === undefined) throw new Error('checkReadOnly needs a connection from withReadyDatabase');
+    return checkQuery(con, sql, database);
   }
 
   /** Syncs the database's buffered chunks into the engine and (re)creates the views that changed. */
@@ -306,9 +296,10 @@ export class QueryEngine {
     for (let i = 0; i < tables.length; i++) {
       const table = tables[i]!;
       const chunkStates = chunksByTable[i]!.map((chunk) => ({ chunk, state: states[k++]!, minTimeNs: chunk.minTimeNs, maxTimeNs: chunk.maxTimeNs }));
-      sources.set(table.name, { table, chunks: chunkStates, files: filesByTable[i]! });
+      sources.set(sqlName(table.name), { table, chunks: chunkStates, files: filesByTable[i]! });
       const sql = await this.tableRelationSql(table, chunkStates, filesByTable[i]!);
-      const name = `db_${database.id}.${quoteIdent(table.name)}`;
+      // Views carry SQL names: DuckDB would take `Cpu` for `cpu`.
+      const name = `db_${database.id}.${quoteIdent(sqlName(table.name))}`;
       if (this.viewSql.get(name) === sql) continue;
       statements.push(`CREATE OR REPLACE VIEW ${name} AS ${sql}`);
       this.viewSql.set(name, sql);
@@ -371,7 +362,7 @@ export class QueryEngine {
     }
     if (dedupSources.length > 0) parts.push(dedupSql(dedupSources, columns));
     if (parts.length === 0) return emptyRelationSql(columns);
-    const cols = columns.map((c: ColumnDefinition) => quoteIdent(c.name)).join(', ');
+    const cols = columns.map(columnSql).join(', ');
     return parts.map((p) => `SELECT ${cols} FROM (${p})`).join(' UNION ALL ');
   }
 
@@ -396,148 +387,3 @@ export class QueryEngine {
 }
 
 let downloadSerial = 0;
-
-function walk(node: unknown, visit: (n: Record<string, unknown>) => void): void {
-  if (Array.isArray(node)) {
-    for (const child of node) walk(child, visit);
-  } else if (typeof node === 'object' && node !== null) {
-    visit(node as Record<string, unknown>);
-    for (const child of Object.values(node)) walk(child, visit);
-  }
-}
-
-function toQueryError(err: unknown): QueryError {
-  if (err instanceof QueryError) return err;
-  const message = (err instanceof Error ? err.message : String(err)).replace(/^Failed to extract statements: /, '');
-  if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Syntax|Not implemented) Error/i.test(message)) return new QueryError('INVALID_QUERY', message);
-  if (/^Permission Error/i.test(message)) return new QueryError('NOT_READ_ONLY', message);
-  if (/^Out of Memory Error/i.test(message)) return new QueryError('RESOURCES_EXHAUSTED', message);
-  if (/^INTERRUPT Error/i.test(message)) return new QueryError('TIMEOUT', message);
-  return new QueryError('INTERNAL', message);
-}
-
-type AstNode = Record<string, unknown>;
-
-const VOLATILE = new Set(['now', 'current_timestamp', 'get_current_timestamp', 'transaction_timestamp', 'current_date', 'today', 'current_time', 'random', 'uuid', 'gen_random_uuid', 'nextval', 'currval', 'setseed']);
-
-/** An expression with no column, parameter, subquery or star in it: its value is known before the scan. */
-function isConstant(n: unknown): boolean {
-  let constant = typeof n === 'object' && n !== null;
-  walk(n, (node) => {
-    const t = String(node.type ?? node.class ?? '');
-    if (t === 'COLUMN_REF' || t === 'SUBQUERY' || t === 'VALUE_PARAMETER' || t === 'PARAMETER' || t === 'STAR' || t === 'LAMBDA' || t === 'WINDOW_AGGREGATE' || t === 'AGGREGATE') constant = false;
-  });
-  return constant;
-}
-
-function isVolatile(n: unknown): boolean {
-  let volatile = false;
-  walk(n, (node) => {
-    if (node.class === 'FUNCTION' && VOLATILE.has(String(node.function_name).toLowerCase())) volatile = true;
-  });
-  return volatile;
-}
-
-/**
- * The constant bounds on `time` of a statement that reads one table: a top-level SELECT whose
- * FROM is that table and whose WHERE is a conjunction including `time <op> <constant>` or
- * `time BETWEEN <constant> AND <constant>` (literals, casts, make_timestamp_ns(…),
- * now() − INTERVAL … for lower bounds). Anything else gives undefined (no pruning; never wrong).
- */
-export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[] } | undefined {
-  const statements = (ast as { statements?: Array<{ node?: AstNode }> }).statements;
-  const node = statements?.[0]?.node;
-  if (statements?.length !== 1 || node?.type !== 'SELECT_NODE') return undefined;
-  const from = node.from_table as AstNode | undefined;
-  if (from?.type !== 'BASE_TABLE' || (from.schema_name ?? '') !== '' || (from.catalog_name ?? '') !== '') return undefined;
-  const table = String(from.table_name);
-  const alias = String(from.alias ?? '');
-  const isTime = (n: unknown): boolean => {
-    const e = n as AstNode | undefined;
-    if (e?.type !== 'COLUMN_REF') return false;
-    const names = e.column_names as string[];
-    return (names.length === 1 && names[0] === 'time') || (names.length === 2 && names[1] === 'time' && (names[0] === table || names[0] === alias));
-  };
-  const literal = (n: unknown): AstNode | undefined => (isConstant(n) ? (n as AstNode) : undefined);
-  const lower: AstNode[] = [];
-  const upper: AstNode[] = [];
-  const FLIP: Record<string, string> = { COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO', COMPARE_EQUAL: 'COMPARE_EQUAL' };
-  const visit = (n: unknown): void => {
-    const e = n as AstNode | undefined;
-    if (e === undefined || e === null) return;
-    if (e.type === 'CONJUNCTION_AND') {
-      for (const child of e.children as unknown[]) visit(child);
-      return;
-    }
-    if (e.type === 'COMPARE_BETWEEN' && isTime(e.input)) {
-      const a = literal(e.lower);
-      const b = literal(e.upper);
-      if (a !== undefined) lower.push(a);
-      if (b !== undefined && !isVolatile(b)) upper.push(b);
-      return;
-    }
-    let op = String(e.type);
-    let value: AstNode | undefined;
-    if (isTime(e.left)) value = literal(e.right);
-    else if (isTime(e.right)) {
-      value = literal(e.left);
-      op = FLIP[op] ?? '';
-    }
-    if (value === undefined) return;
-    if (op === 'COMPARE_GREATERTHAN' || op === 'COMPARE_GREATERTHANOREQUALTO' || op === 'COMPARE_EQUAL') lower.push(value);
-    // An upper bound that moves with the clock (now()) may be later when the statement runs: never prune by it.
-    if ((op === 'COMPARE_LESSTHAN' || op === 'COMPARE_LESSTHANOREQUALTO' || op === 'COMPARE_EQUAL') && !isVolatile(value)) upper.push(value);
-  };
-  visit(node.where_clause);
-  return lower.length + upper.length === 0 ? undefined : { table, lower, upper };
-}
-
-// A marker no user string can hold by chance (random per process).
-const BIG_TAG = `bigint${randomBytes(8).toString('hex')}:`;
-const BIG = `\u0000${BIG_TAG}`;
-const BIG_BACK = new RegExp(`"\\\\u0000${BIG_TAG}(-?\\d+)"`, 'g');
-
-/**
- * JSON.parse, but integers too long for a double (DuckDB's AST holds BIGINT constants as JSON
- * numbers) become marked strings, so {@link stringifyJsonKeepingBigInts} writes them back exactly.
- */
-export function parseJsonKeepingBigInts(text: string): unknown {
-  let out = '';
-  let inString = false;
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i]!;
-    if (inString) {
-      out += ch;
-      if (ch === '\\') {
-        out += text[i + 1] ?? '';
-        i += 2;
-        continue;
-      }
-      if (ch === '"') inString = false;
-      i++;
-      continue;
-    }
-    if (ch === '"') {
-      inString = true;
-      out += ch;
-      i++;
-      continue;
-    }
-    if (ch === '-' || (ch >= '0' && ch <= '9')) {
-      let j = i + 1;
-      while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++;
-      const token = text.slice(i, j);
-      out += /^-?\d{16,}$/.test(token) ? JSON.stringify(BIG + token) : token;
-      i = j;
-      continue;
-    }
-    out += ch;
-    i++;
-  }
-  return JSON.parse(out);
-}
-
-export function stringifyJsonKeepingBigInts(value: unknown): string {
-  return JSON.stringify(value).replace(BIG_BACK, '$1');
-}

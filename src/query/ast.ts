@@ -1,0 +1,69 @@
+/**
+ * DuckDB's statement AST as JSON (`json_serialize_sql` / `json_deserialize_sql`): walking it,
+ * and parsing and writing it with 64-bit integer constants kept exact.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** One object of the AST: an expression, a table reference, a query node or part of one. */
+export type AstNode = Record<string, unknown>;
+
+/** Calls `visit` on every object in `node`, parents before children. */
+export function walk(node: unknown, visit: (n: AstNode) => void): void {
+  if (Array.isArray(node)) {
+    for (const child of node) walk(child, visit);
+  } else if (typeof node === 'object' && node !== null) {
+    visit(node as AstNode);
+    for (const child of Object.values(node)) walk(child, visit);
+  }
+}
+
+// A marker no user string can hold by chance (random per process).
+const BIG_TAG = `bigint${randomBytes(8).toString('hex')}:`;
+const BIG = `\u0000${BIG_TAG}`;
+const BIG_BACK = new RegExp(`"\\\\u0000${BIG_TAG}(-?\\d+)"`, 'g');
+
+/**
+ * JSON.parse, but integers too long for a double (DuckDB's AST holds BIGINT constants as JSON
+ * numbers) become marked strings, so {@link stringifyJsonKeepingBigInts} writes them back exactly.
+ */
+export function parseJsonKeepingBigInts(text: string): unknown {
+  let out = '';
+  let inString = false;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (inString) {
+      out += ch;
+      if (ch === '\\') {
+        out += text[i + 1] ?? '';
+        i += 2;
+        continue;
+      }
+      if (ch === '"') inString = false;
+      i++;
+      continue;
+    }
+    if (ch === '"') {
+      inString = true;
+      out += ch;
+      i++;
+      continue;
+    }
+    if (ch === '-' || (ch >= '0' && ch <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++;
+      const token = text.slice(i, j);
+      out += /^-?\d{16,}$/.test(token) ? JSON.stringify(BIG + token) : token;
+      i = j;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return JSON.parse(out);
+}
+
+/** JSON.stringify that writes the integers {@link parseJsonKeepingBigInts} marked back as numbers. */
+export function stringifyJsonKeepingBigInts(value: unknown): string {
+  return JSON.stringify(value).replace(BIG_BACK, '$1');
+}

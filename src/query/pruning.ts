@@ -1,0 +1,82 @@
+/**
+ * Time-range pruning: the constant bounds a statement puts on `time`, so the engine can leave
+ * out every Parquet file and buffered chunk wholly outside them (see `QueryEngine`).
+ */
+import { walk, type AstNode } from './ast.js';
+
+const VOLATILE = new Set(['now', 'current_timestamp', 'get_current_timestamp', 'transaction_timestamp', 'current_date', 'today', 'current_time', 'random', 'uuid', 'gen_random_uuid', 'nextval', 'currval', 'setseed']);
+
+/** An expression with no column, parameter, subquery or star in it: its value is known before the scan. */
+function isConstant(n: unknown): boolean {
+  let constant = typeof n === 'object' && n !== null;
+  walk(n, (node) => {
+    const t = String(node.type ?? node.class ?? '');
+    if (t === 'COLUMN_REF' || t === 'SUBQUERY' || t === 'VALUE_PARAMETER' || t === 'PARAMETER' || t === 'STAR' || t === 'LAMBDA' || t === 'WINDOW_AGGREGATE' || t === 'AGGREGATE') constant = false;
+  });
+  return constant;
+}
+
+function isVolatile(n: unknown): boolean {
+  let volatile = false;
+  walk(n, (node) => {
+    if (node.class === 'FUNCTION' && VOLATILE.has(String(node.function_name).toLowerCase())) volatile = true;
+  });
+  return volatile;
+}
+
+/**
+ * The constant bounds on `time` of a statement that reads one table: a top-level SELECT with no
+ * WITH clause (a CTE could shadow the table, or read it unbounded), whose FROM is that table and
+ * whose WHERE is a conjunction including `time <op> <constant>` or
+ * `time BETWEEN <constant> AND <constant>` (literals, casts, make_timestamp_ns(…),
+ * now() − INTERVAL … for lower bounds). `table` is the name as the statement spells it (a SQL
+ * name once names are resolved). Anything else gives undefined (no pruning; never wrong).
+ */
+export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[] } | undefined {
+  const statements = (ast as { statements?: Array<{ node?: AstNode }> }).statements;
+  const node = statements?.[0]?.node;
+  if (statements?.length !== 1 || node?.type !== 'SELECT_NODE') return undefined;
+  if (((node.cte_map as { map?: unknown[] } | undefined)?.map?.length ?? 0) > 0) return undefined;
+  const from = node.from_table as AstNode | undefined;
+  if (from?.type !== 'BASE_TABLE' || (from.schema_name ?? '') !== '' || (from.catalog_name ?? '') !== '') return undefined;
+  const table = String(from.table_name);
+  const alias = String(from.alias ?? '');
+  const isTime = (n: unknown): boolean => {
+    const e = n as AstNode | undefined;
+    if (e?.type !== 'COLUMN_REF') return false;
+    const names = e.column_names as string[];
+    return (names.length === 1 && names[0] === 'time') || (names.length === 2 && names[1] === 'time' && (names[0] === table || names[0] === alias));
+  };
+  const literal = (n: unknown): AstNode | undefined => (isConstant(n) ? (n as AstNode) : undefined);
+  const lower: AstNode[] = [];
+  const upper: AstNode[] = [];
+  const FLIP: Record<string, string> = { COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO', COMPARE_EQUAL: 'COMPARE_EQUAL' };
+  const visit = (n: unknown): void => {
+    const e = n as AstNode | undefined;
+    if (e === undefined || e === null) return;
+    if (e.type === 'CONJUNCTION_AND') {
+      for (const child of e.children as unknown[]) visit(child);
+      return;
+    }
+    if (e.type === 'COMPARE_BETWEEN' && isTime(e.input)) {
+      const a = literal(e.lower);
+      const b = literal(e.upper);
+      if (a !== undefined) lower.push(a);
+      if (b !== undefined && !isVolatile(b)) upper.push(b);
+      return;
+    }
+    let op = String(e.type);
+    let value: AstNode | undefined;
+    if (isTime(e.left)) value = literal(e.right);
+    else if (isTime(e.right)) {
+      value = literal(e.left);
+      op = FLIP[op] ?? '';
+    }
+    if (value === undefined) return;
+    if (op === 'COMPARE_GREATERTHAN' || op === 'COMPARE_GREATERTHANOREQUALTO' || op === 'COMPARE_EQUAL') lower.push(value);
+    // An upper bound that moves with the clock (now()) may be later when the statement runs: never prune by it.
+    if ((op === 'COMPARE_LESSTHAN' || op === 'COMPARE_LESSTHANOREQUALTO' || op === 'COMPARE_EQUAL') && !isVolatile(value)) upper.push(value);
+  };
+  visit(node.where_clause);
+  return lower.length + upper.length === 0 ? undefined : { table, lower, upper };
+}
