@@ -58,7 +58,7 @@ export function renameParquetColumns(file: Uint8Array, rename: (name: string) =>
   const reader = new FooterReader(footer);
   const found: NameRange[] = [];
   reader.readFileMetaData(found);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [file.subarray(0, footerStart)];
   let at = 0;
@@ -96,7 +96,7 @@ export function parquetColumnNames(file: Uint8Array): string[] {
   const { footer } = footerOf(file);
   const found: NameRange[] = [];
   new FooterReader(footer).readFileMetaData(found);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   return found.filter((r) => r.kind === 'schema').map((r) => decoder.decode(footer.subarray(r.start, r.end)));
 }
 
