@@ -182,11 +182,19 @@ class NameResolver {
       const isUnpivot = Array.isArray(pivot.unpivot_names) && pivot.unpivot_names.length > 0;
       this.defineAll(pivot, 'unpivot_names');
       for (const entry of (pivot.entries ?? []) as AstNode[]) {
-        if (typeof entry.alias === 'string' && entry.alias !== '') entry.alias = this.define(entry.alias);
-        if (!isUnpivot) continue;
-        // UNPIVOT … IN (a, "B"): the columns arrive as string constants.
-        for (const value of (entry.values ?? []) as Array<{ value?: unknown }>) {
-          if (typeof value.value === 'string') value.value = this.ref(value.value);
+        if (!isUnpivot) {
+          // PIVOT … IN ('x' AS name): the alias names an output column.
+          if (typeof entry.alias === 'string' && entry.alias !== '') entry.alias = this.define(entry.alias);
+          continue;
+        }
+        // UNPIVOT … IN (a, "B"): the columns arrive as string constants, and the name column
+        // holds each entry's alias or, without one, its column's name: keep that the user's.
+        const values = (entry.values ?? []) as Array<{ value?: unknown }>;
+        for (const value of values) {
+          if (typeof value.value !== 'string') continue;
+          const original = value.value;
+          value.value = this.ref(original);
+          if (values.length === 1 && value.value !== original && (entry.alias ?? '') === '') entry.alias = original;
         }
       }
     }

@@ -51,6 +51,8 @@ const EXPECTED: Array<[string, string[]]> = [
   ['SELECT * EXCLUDE ("Host", "Usage", time) FROM cpu ORDER BY usage', ['host="a" usage=1', 'host="c" usage=2']],
   ['SELECT a."Host", b.load FROM cpu a, "Cpu" b WHERE a.host = \'a\'', ['Host="B" load=7']],
   ['SELECT "Host" FROM cpu WHERE "Usage" IN (SELECT max("Usage") FROM cpu)', ['Host="D"']],
+  // UNPIVOT's name column holds the exact names.
+  ['SELECT name, val FROM cpu UNPIVOT (val FOR name IN (usage, "Usage")) ORDER BY val', ['name="usage" val=1', 'name="usage" val=2', 'name="Usage" val=10', 'name="Usage" val=20']],
 ];
 
 async function checkAll(db: SluiceDatabase, when: string): Promise<void> {
