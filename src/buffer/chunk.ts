@@ -234,6 +234,12 @@ export class BufferChunk {
   readonly columns = new Map<ColumnId, ColumnBuffer>();
   /** Whether a snapshot has claimed this chunk (it stays queryable until its file is). */
   sealed = false;
+  /**
+   * The {@link byteSize} the queryable buffer's total holds for this chunk: it adds the change
+   * after each append and subtracts exactly this when the chunk leaves, so the total is exact
+   * however the chunk's arrays grew or widened in between.
+   */
+  accountedBytes = 0;
   /** State owned by the SQL engine for this chunk. */
   mirror: unknown;
 

@@ -5,7 +5,13 @@
  * older than its end-time marker — new rows for those windows open fresh chunks — persists the
  * claimed chunks, and releases exactly those chunks in the same step that makes their files
  * visible, so no query ever sees a gap or a row twice.
+ *
+ * A snapshot whose persistence failed keeps its chunks claimed, and the next snapshot persists
+ * it first, in order: a later snapshot's manifest marks every WAL file before it as persisted
+ * (replay starts after it and cleanup deletes those files), so it must never commit while an
+ * earlier snapshot's rows are only in memory.
  */
+import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Mirrors } from '../engine/mirrors.js';
@@ -53,6 +59,12 @@ export interface BufferStats {
   forcedSnapshots: number;
 }
 
+/** A snapshot whose chunks are claimed and not yet persisted. */
+interface ClaimedSnapshot {
+  details: SnapshotDetails;
+  claimed: BufferChunk[];
+}
+
 export class QueryableBuffer implements WalFileNotifier {
   private readonly tables = new Map<number, Map<number, TableBuffer>>();
   /** Bumped when chunks appear or leave (not on appends), so query views know to rebuild. */
@@ -60,6 +72,10 @@ export class QueryableBuffer implements WalFileNotifier {
   private bytes = 0;
   private rows = 0;
   private forcedSnapshots = 0;
+  /** Claimed snapshots not yet persisted, oldest first (more than one only after a failure). */
+  private readonly unpersisted: ClaimedSnapshot[] = [];
+  /** Tail of the persistence chain: snapshots are persisted one at a time, in order. */
+  private persisting: Promise<void> = Promise.resolve();
   private forcing: Promise<void> | undefined;
   private forcer: SnapshotForcer | undefined;
   private readonly logger: WalLogger;
@@ -82,10 +98,24 @@ export class QueryableBuffer implements WalFileNotifier {
 
   async notifyAndSnapshot(contents: WalContents, details: SnapshotDetails): Promise<SnapshotStarted> {
     this.apply(contents);
-    const claimed = this.claim(details.endTimeMarkerNs);
-    const persisted = this.persist(details, claimed);
+    this.unpersisted.push({ details, claimed: this.claim(details.endTimeMarkerNs) });
+    const persisted = this.persisting.catch(() => undefined).then(() => this.persistUnpersisted());
+    this.persisting = persisted;
     persisted.catch(() => undefined); // the WAL observes it; do not crash on an unobserved rejection
     return { persisted };
+  }
+
+  /**
+   * Persists every claimed snapshot, oldest first (an earlier failed one before the new one);
+   * the first failure leaves it and every later one queued for the next snapshot.
+   */
+  private async persistUnpersisted(): Promise<void> {
+    while (this.unpersisted.length > 0) {
+      const next = this.unpersisted[0]!;
+      if (this.unpersisted.length > 1) this.logger.warn({ snapshotSequenceNumber: next.details.snapshotSequenceNumber }, 'persisting a snapshot that failed before');
+      await this.persist(next.details, next.claimed);
+      assert(this.unpersisted.shift() === next);
+    }
   }
 
   /** The table's chunks (claimed and active), or none. */
@@ -128,9 +158,8 @@ export class QueryableBuffer implements WalFileNotifier {
             table.active.set(chunkTime, buffered);
             this.version++;
           }
-          const before = buffered.byteSize();
           buffered.append(chunk);
-          this.bytes += buffered.byteSize() - before;
+          this.account(buffered);
           this.rows += chunk.rowCount;
         }
       }
@@ -149,9 +178,18 @@ export class QueryableBuffer implements WalFileNotifier {
     this.version++;
   }
 
+  /** Adds what the chunk grew by since it was last accounted (a new chunk's arrays included). */
+  private account(chunk: BufferChunk): void {
+    const size = chunk.byteSize();
+    this.bytes += size - chunk.accountedBytes;
+    chunk.accountedBytes = size;
+  }
+
   private forget(chunk: BufferChunk): void {
-    this.bytes -= chunk.byteSize();
+    this.bytes -= chunk.accountedBytes;
+    chunk.accountedBytes = 0;
     this.rows -= chunk.rowCount;
+    assert(this.bytes >= 0 && this.rows >= 0, `buffer accounting went negative: ${this.bytes} bytes, ${this.rows} rows`);
     this.options.mirrors.drop(chunk);
   }
 
@@ -192,14 +230,19 @@ export class QueryableBuffer implements WalFileNotifier {
     if (this.bytes < this.forceSnapshotBytes || this.forcing !== undefined || this.forcer === undefined) return;
     this.forcedSnapshots++;
     this.logger.warn({ bufferBytes: this.bytes, thresholdBytes: this.forceSnapshotBytes }, 'buffer above its memory threshold: forcing a snapshot');
-    this.forcing = this.forcer
-      .forceSnapshot()
-      .catch((err: unknown) => this.logger.error({ err }, 'forced snapshot failed'))
-      .finally(() => {
+    this.forcing = this.forcer.forceSnapshot().then(
+      () => {
         this.forcing = undefined;
         // Writes that arrived while it ran may have crossed the threshold again.
         this.checkMemory();
-      });
+      },
+      (err: unknown) => {
+        this.forcing = undefined;
+        // No retry at once: a snapshot that fails fast (a store refusing puts) would loop, each
+        // round writing a WAL file. The next applied WAL file checks again.
+        this.logger.error({ err }, 'forced snapshot failed');
+      },
+    );
   }
 
   /** Waits until no forced snapshot is running (including ones it chains). */
