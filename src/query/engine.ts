@@ -23,6 +23,7 @@ import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSq
 import type { ObjectStore } from '../objectstore/types.js';
 import type { PersistedFiles } from '../persist/load.js';
 import type { PersistedFile } from '../persist/manifest.js';
+import { renameParquetFileColumns } from '../persist/parquet-names.js';
 import { stringifyJsonKeepingBigInts, walk, type AstNode } from './ast.js';
 import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
@@ -121,13 +122,13 @@ export class QueryEngine {
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
     await this.withReadyDatabase(database, async (con, sources) => {
-      const ast = await this.checkReadOnly(con, sql);
-      await this.withPrunedView(con, ast, sources, () =>
+      const checked = await this.checkReadOnly(con, sql);
+      await this.withPrunedView(con, checked, sources, () =>
         this.withTimeout(con, options, async (signal) => {
-          const result = await con.stream(sql, params as never);
+          const result = await con.stream(checked.sql, params as never);
           const names = result.columnNames();
           const types = result.columnTypes();
-          await sink.start(names.map((name, i) => ({ name, type: types[i]!.toString() })));
+          await sink.start(names.map((name, i) => ({ name: checked.columnName(name), type: types[i]!.toString() })));
           for (;;) {
             signal.throwIfAborted();
             const chunk = await result.fetchChunk();
@@ -144,11 +145,12 @@ export class QueryEngine {
   async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
     await this.withReadyDatabase(database, async (con, sources) => {
-      const ast = await this.checkReadOnly(con, sql);
-      const inner = sql.trim().replace(/;+\s*$/, '');
-      await this.withPrunedView(con, ast, sources, () =>
+      const checked = await this.checkReadOnly(con, sql);
+      const inner = checked.sql.trim().replace(/;+\s*$/, '');
+      await this.withPrunedView(con, checked, sources, () =>
         this.withTimeout(con, options, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never)),
       );
+      await renameParquetFileColumns(path, checked.columnName);
     });
   }
 

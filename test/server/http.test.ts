@@ -4,52 +4,8 @@ import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { send, startServer } from '../support/http-helpers.js';
 import { SluiceServer } from '../../src/server/http.js';
-import { TokenStore } from '../../src/server/auth.js';
-import type { OpenDatabaseOptions } from '../../src/database/database.js';
-import { tempDatabase } from '../support/db-helpers.js';
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  text: string;
-}
-
-/** One HTTP request on loopback (no client library in the way). */
-function send(port: number, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const b = Buffer.concat(chunks);
-        resolve({ status: res.statusCode!, headers: res.headers, body: b, text: b.toString('utf8') });
-      });
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-async function startServer(options: Partial<OpenDatabaseOptions> = {}, serverOptions: { maxRequestBytes?: number; withTokens?: boolean } = {}) {
-  const env = await tempDatabase(options);
-  const tokens = serverOptions.withTokens === true ? await TokenStore.open(env.store, 'node1') : undefined;
-  const token = tokens === undefined ? undefined : await tokens.create('_admin', true);
-  const server = new SluiceServer({ db: env.db, tokens, ...(serverOptions.maxRequestBytes === undefined ? {} : { maxRequestBytes: serverOptions.maxRequestBytes }) });
-  const { port } = await server.listen('127.0.0.1', 0);
-  return {
-    ...env,
-    port,
-    server,
-    token,
-    stop: async () => {
-      await server.close();
-      await env.cleanup();
-    },
-  };
-}
 
 test('writes: v3, v2 and v1 answer 204, partial writes and parse errors with InfluxDB 3 bodies and physical line numbers', async () => {
   const s = await startServer();
