@@ -45,13 +45,13 @@ export class BrowserPolicy {
   check(req: IncomingMessage): Record<string, string> {
     const host = req.headers.host;
     if (this.loopbackHostsOnly && host !== undefined && !isLoopbackHost(host)) {
-      throw forbidden(`host ${JSON.stringify(host.slice(0, 200))} refused: this server is bound to a loopback address and answers only loopback names (localhost, 127.0.0.1, [::1]); bind another address to serve other names`);
+      throw forbidden(`host ${host.slice(0, 200)} refused: this server is bound to a loopback address and answers only loopback names (localhost, 127.0.0.1, [::1]); bind another address to serve other names`);
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {
       if (this.allows(origin)) return this.corsHeaders(origin);
       if (host !== undefined && isSameOrigin(origin, host)) return {};
-      throw forbidden(`cross-origin request from ${JSON.stringify(origin.slice(0, 200))} refused: list the origin in --cors-allowed-origins to allow it`);
+      throw forbidden(`cross-origin request from ${origin.slice(0, 200)} refused: list the origin in --cors-allowed-origins to allow it`);
     }
     if (req.headers['sec-fetch-site'] === 'cross-site') throw forbidden('cross-site request refused (Sec-Fetch-Site: cross-site): list the page\'s origin in --cors-allowed-origins to allow it');
     return {};
@@ -60,7 +60,7 @@ export class BrowserPolicy {
   /** The answer to a CORS preflight (OPTIONS): 204 with the allowed methods, or 403. */
   preflight(req: IncomingMessage): Record<string, string> {
     const origin = req.headers.origin;
-    if (origin === undefined || !this.allows(origin)) throw forbidden(`CORS preflight from ${JSON.stringify((origin ?? '(no Origin)').slice(0, 200))} refused: list the origin in --cors-allowed-origins to allow it`);
+    if (origin === undefined || !this.allows(origin)) throw forbidden(`CORS preflight from ${(origin ?? '(no Origin)').slice(0, 200)} refused: list the origin in --cors-allowed-origins to allow it`);
     return { ...this.corsHeaders(origin), 'Access-Control-Allow-Methods': ALLOWED_METHODS, 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '86400' };
   }
 

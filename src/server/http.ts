@@ -188,7 +188,7 @@ export class SluiceServer {
         for (const [name, value] of Object.entries(this.browser.check(req))) res.setHeader(name, value);
       }
       if (!route.methods.includes(req.method ?? '')) throw new HttpError(405, `method ${req.method} not allowed on ${path}`);
-      if (!route.public && this.options.tokens !== undefined && (await this.options.tokens.isEnabled())) await this.authenticate(req, target, route.api);
+      if (!route.public && this.options.tokens !== undefined) await this.checkAuth(req, target, route.api, this.options.tokens);
       if (this.database === undefined && !route.whileStarting) {
         throw new HttpError(503, `starting: ${this.startupProgress}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
       }
@@ -232,11 +232,28 @@ export class SluiceServer {
     }
   }
 
-  private async authenticate(req: IncomingMessage, target: RequestTarget, api: Api): Promise<void> {
-    const token = tokenOf(req, target, api);
-    if (token === undefined || !(await this.options.tokens!.verify(token))) {
-      throw new HttpError(401, json({ error: 'the request was not authenticated' }), 'application/json');
+  /** Requires a valid token while any exists; a token file that cannot be read is a 503, never a pass. */
+  private async checkAuth(req: IncomingMessage, target: RequestTarget, api: Api, tokens: TokenStore): Promise<void> {
+    let enabled: boolean;
+    try {
+      enabled = await tokens.isEnabled();
+    } catch (err) {
+      throw this.tokensUnreadable(err);
     }
+    if (!enabled) return;
+    const token = tokenOf(req, target, api);
+    let ok: boolean;
+    try {
+      ok = token !== undefined && (await tokens.verify(token));
+    } catch (err) {
+      throw this.tokensUnreadable(err);
+    }
+    if (!ok) throw new HttpError(401, json({ error: 'the request was not authenticated' }), 'application/json');
+  }
+
+  private tokensUnreadable(err: unknown): HttpError {
+    this.logger.error({ err }, 'could not read the tokens');
+    return new HttpError(503, json({ error: `cannot check the request's token now: ${(err as Error).message}` }), 'application/json', { 'Retry-After': '5' });
   }
 
   /** The request body: bounded in size (before and after gzip), time and rate. */

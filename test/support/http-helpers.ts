@@ -19,6 +19,9 @@ export function send(port: number, method: string, path: string, body?: Buffer |
     const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
+      // A connection cut mid-answer (a streamed answer that failed) rejects.
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('aborted: the connection closed mid-answer')));
       res.on('end', () => {
         const b = Buffer.concat(chunks);
         resolve({ status: res.statusCode!, headers: res.headers, body: b, text: b.toString('utf8') });
