@@ -6,6 +6,7 @@
  * Every error ends the command with one line, `error: <message>`, and exit code 1; its stack
  * follows only with `--log-level debug`.
  */
+import './threadpool.js';
 import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -67,7 +68,15 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'max-http-request-size': { type: 'string', default: '10485760', help: 'largest request body in bytes, before and after gzip' },
   'max-write-bytes-in-flight': { type: 'string', default: '8388608', help: 'write request bytes read and processed at once; more wait unread' },
   'query-memory-limit': { type: 'string', default: '', help: "the SQL engine's memory limit, e.g. 2GB (default 80% of RAM)" },
-  'query-timeout': { type: 'string', default: '30s', help: 'longest a query may run' },
+  'query-timeout': { type: 'string', default: '30s', help: 'longest a query may take, sending its answer included' },
+  'max-concurrent-queries': { type: 'string', default: '2', help: 'queries that run at once; more wait in line' },
+  'max-queued-queries': { type: 'string', default: '64', help: 'queries that may wait in line; more get 503 at once' },
+  'query-queue-timeout': { type: 'string', default: '10s', help: 'longest a query waits in line before 503' },
+  'max-query-result-bytes': { type: 'string', default: '268435456', help: 'largest query answer: 413, or cut off once streaming' },
+  'max-query-text-bytes': { type: 'string', default: '262144', help: 'longest query text: 413 before it is parsed' },
+  'http-body-timeout': { type: 'string', default: '60s', help: 'longest a request body may take to arrive: 408 and the connection closed' },
+  'min-body-rate': { type: 'string', default: '1024', help: 'slowest average request body rate in bytes/s, judged after 5 s (0: none)' },
+  'cors-allowed-origins': { type: 'string', default: '', help: 'comma-separated origins browsers may call from (* for any); none by default' },
   'write-workers': { type: 'string', default: '', help: 'threads that parse and validate write bodies of 64 KiB and more (default 1 with 2+ cores, else 0)' },
   'without-auth': { type: 'boolean', help: 'serve without tokens even on a non-loopback address' },
   'log-format': { type: 'string', default: '', help: 'json | pretty (default: pretty on a terminal, else json)' },
@@ -276,6 +285,16 @@ async function serve(argv: string[]): Promise<void> {
   const writeWorkers = values['write-workers'] === '' ? (availableParallelism() > 1 ? 1 : 0) : int(String(values['write-workers']), 'write-workers');
   const queryMemoryLimit = String(values['query-memory-limit']);
   if (queryMemoryLimit !== '' && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(queryMemoryLimit)) throw new UsageError(`--query-memory-limit: expected a size such as 512MB or 2GB, got ${JSON.stringify(queryMemoryLimit)}`);
+  const limits = {
+    maxConcurrentQueries: int(String(values['max-concurrent-queries']), 'max-concurrent-queries', 1),
+    maxQueuedQueries: int(String(values['max-queued-queries']), 'max-queued-queries'),
+    queryQueueTimeoutMs: durationMs(String(values['query-queue-timeout']), 'query-queue-timeout', 1),
+    maxQueryResultBytes: int(String(values['max-query-result-bytes']), 'max-query-result-bytes', 1),
+    maxQueryTextBytes: int(String(values['max-query-text-bytes']), 'max-query-text-bytes', 1),
+    bodyReadTimeoutMs: durationMs(String(values['http-body-timeout']), 'http-body-timeout', 1),
+    minBodyBytesPerSecond: int(String(values['min-body-rate']), 'min-body-rate'),
+    corsAllowedOrigins: String(values['cors-allowed-origins']).split(',').map((o) => o.trim()).filter((o) => o !== ''),
+  };
   const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
@@ -306,7 +325,12 @@ async function serve(argv: string[]): Promise<void> {
 
     // The port is bound before the WAL is replayed: a taken port fails now, not after a long
     // replay, and meanwhile /health answers 503 with the replay's progress.
-    server = new SluiceServer({ db: undefined, tokens: withoutAuth ? undefined : tokens, maxRequestBytes, maxWriteBytesInFlight, logger });
+    // The last resort: whatever escapes a request's error path (a bug) is logged, and the
+    // server goes on serving every other client instead of exiting.
+    process.on('uncaughtException', (err) => logger.error({ err }, 'uncaught exception (a bug): logged, the server goes on'));
+    process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug): logged, the server goes on'));
+    // On a loopback bind only loopback Host names are answered (DNS rebinding); see docs/security.md.
+    server = new SluiceServer({ db: undefined, tokens: withoutAuth ? undefined : tokens, maxRequestBytes, maxWriteBytesInFlight, logger, ...limits, loopbackHostsOnly: isLoopback(host) });
     let address;
     try {
       address = await server.listen(host, port);
