@@ -131,6 +131,12 @@ export class LineProtocolParser {
   /** Per field position, where the last unescaped key there sat (in this body) and its string. */
   private readonly fieldKeyTemplates: Array<{ buf: Buffer; start: number; length: number; key: string } | undefined> = [];
   private lastNameHadEscapes = false;
+  /**
+   * Whether the last name read holds a NUL byte: refused in tag and string values, because the
+   * SQL engine takes strings as C strings — it would cut them at the NUL (and two tag values that
+   * differ only after it would collide). Names with one are refused by the catalog (a control character).
+   */
+  private lastNameHadNul = false;
   private unescapeBuf = Buffer.allocUnsafe(1024);
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
@@ -297,6 +303,7 @@ export class LineProtocolParser {
     const end = this.end;
     const isMeasurement = what === 'measurement';
     let hasEscapes = false;
+    let hasNul = false;
     let h = FNV_OFFSET;
     let isAscii = true;
     let i = start;
@@ -305,6 +312,7 @@ export class LineProtocolParser {
       if (b === BACKSLASH) {
         if (i + 1 >= end) fail(what === 'measurement' ? 'measurement' : what.startsWith('tag') ? 'tag' : 'field', `${what} ends with a backslash`);
         if (buf[i + 1] === NEWLINE) this.newlinesInLine++;
+        else if (buf[i + 1] === 0) hasNul = true; // `\` then NUL keeps both
         hasEscapes = true;
         i += 2;
         continue;
@@ -312,6 +320,7 @@ export class LineProtocolParser {
       if (b === COMMA || b === SPACE || (b === EQUALS && !isMeasurement)) break;
       if (b === NEWLINE) break;
       if (b > 0x7f) isAscii = false;
+      else if (b === 0) hasNul = true;
       h = Math.imul(h ^ b, FNV_PRIME);
       i++;
     }
@@ -322,6 +331,7 @@ export class LineProtocolParser {
     }
     if (i - start > this.maxStringBytes) fail('too-large', `${what} is longer than ${this.maxStringBytes} bytes`);
     this.lastNameHadEscapes = hasEscapes;
+    this.lastNameHadNul = hasNul;
     if (!hasEscapes) return this.interner.internHashed(buf, start, i, h, isAscii);
     const out = this.unescapeInto(start, i, isMeasurement);
     if (out === 0) fail(isMeasurement ? 'measurement' : 'tag', `empty ${what}`);
@@ -356,6 +366,7 @@ export class LineProtocolParser {
       this.pos++;
       if (this.pos >= this.end || buf[this.pos] === SPACE || buf[this.pos] === COMMA) fail('tag', `tag \`${key}\` has an empty value`);
       const value = this.readName('tag value');
+      if (this.lastNameHadNul) fail('tag', `tag value of \`${key}\` contains a NUL byte, which Sluice cannot store`);
       if (hasDuplicate(line.tagKeys, line.tagCount, key)) fail('duplicate-tag', `duplicate tag key \`${key}\``);
       line.tagKeys[line.tagCount] = key;
       line.tagValues[line.tagCount] = value;
@@ -466,6 +477,7 @@ export class LineProtocolParser {
     const buf = this.buf;
     const start = this.pos + 1;
     let hasEscapes = false;
+    let hasNul = false;
     let i = start;
     for (;;) {
       if (i >= this.end) fail('field-value', `unterminated string value for field \`${key}\``);
@@ -480,11 +492,13 @@ export class LineProtocolParser {
       }
       if (b === QUOTE) break;
       if (b === NEWLINE) this.newlinesInLine++;
+      else if (b === 0) hasNul = true;
       i++;
     }
     this.pos = i + 1;
     if (!this.isLineEnd(this.pos) && buf[this.pos] !== COMMA && buf[this.pos] !== SPACE) fail('field-value', `unexpected content after the string value of field \`${key}\``);
     if (i - start > this.maxStringBytes) fail('too-large', `String is greater than ${this.maxStringBytes} bytes (field \`${key}\`)`);
+    if (hasNul) fail('field-value', `string value of field \`${key}\` contains a NUL byte, which Sluice cannot store`);
     if (!hasEscapes) return buf.toString('utf8', start, i);
     if (this.unescapeBuf.length < i - start) this.unescapeBuf = Buffer.allocUnsafe(Math.max(i - start, this.unescapeBuf.length * 2));
     const out = this.unescapeBuf;

@@ -209,6 +209,13 @@ const cases: Array<[string, Expected]> = [
   ['m f=x', { error: 'field-value' }],
   ["m f='x'", { error: 'field-value' }],
   ['m f="a" "b"', { error: 'timestamp' }],
+  // --- NUL: the SQL engine takes strings as C strings, so tag and string values cannot hold one
+  ['m,t=a\u0000b f=1', { error: 'tag' }],
+  ['m,t=a\\\u0000 f=1', { error: 'tag' }],
+  ['m f="a\u0000b"', { error: 'field-value' }],
+  ['m f="\u0000"', { error: 'field-value' }],
+  ['m\u0000 f=1', 'm\u0000||f:f=1|'], // names: the catalog refuses control characters
+  ['m,t\u0000=v f=1', 'm|t\u0000=v|f:f=1|'],
 ];
 
 function render(point: Point): string {
@@ -247,6 +254,15 @@ test(`line-protocol conformance: ${cases.length} cases`, () => {
   }
   assert.deepEqual(failures, []);
   console.log(`line-protocol conformance cases: ${cases.length}`);
+});
+
+test('a NUL in a tag or string value is refused with a message naming the key', () => {
+  const results = parseLines('m,host=a\u0000 f=1\nm f="x\u0000y",g=2\nm,host=a f="ok" 1');
+  assert.deepEqual(results.map((r) => (r instanceof LineProtocolError ? [r.lineNumber, r.kind, r.detail] : [r.lineNumber, 'ok'])), [
+    [1, 'tag', 'tag value of `host` contains a NUL byte, which Sluice cannot store'],
+    [2, 'field-value', 'string value of field `f` contains a NUL byte, which Sluice cannot store'],
+    [3, 'ok'],
+  ]);
 });
 
 test('errors carry the physical line number and an excerpt; other lines still parse', () => {
