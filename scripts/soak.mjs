@@ -13,8 +13,9 @@
 // Prints progress on stderr, then the JSON summary on stdout; exits 1 if any run failed.
 //
 // Suites and their knobs are found in the test files themselves, so a new suite needs no change
-// here: every test/reliability/*.test.ts, and test/server/kill.test.ts, test/wal/*.test.ts and
-// test/database/*.test.ts that read a count as `Number(process.env.NAME ?? default)`.
+// here: every test/reliability/*.test.ts, and test/server/kill.test.ts, the HTTP fuzz
+// (test/server/http-fuzz.test.ts: FUZZ_SCALE), test/wal/*.test.ts and test/database/*.test.ts
+// that read a count as `Number(process.env.NAME ?? default)`.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -55,7 +56,7 @@ function testFiles(dir) {
 
 /** The suites and, for each, its count env vars with their scaled values. */
 function discoverSuites() {
-  const candidates = [...testFiles('test/reliability'), 'test/server/kill.test.ts', ...testFiles('test/wal'), ...testFiles('test/database')];
+  const candidates = [...testFiles('test/reliability'), 'test/server/kill.test.ts', 'test/server/http-fuzz.test.ts', ...testFiles('test/wal'), ...testFiles('test/database')];
   const suites = [];
   for (const file of candidates) {
     if (!existsSync(file)) continue;
