@@ -69,7 +69,8 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'max-write-bytes-in-flight': { type: 'string', default: '8388608', help: 'write request bytes read and processed at once; more wait unread' },
   'query-memory-limit': { type: 'string', default: '', help: "the SQL engine's memory limit, e.g. 2GB (default 80% of RAM)" },
   'query-timeout': { type: 'string', default: '30s', help: 'longest a query may take, sending its answer included' },
-  'max-concurrent-queries': { type: 'string', default: '2', help: 'queries that run at once; more wait in line' },
+  'query-threads': { type: 'string', default: '', help: 'SQL engine threads per query (default: cores minus the queries that may run at once, at least 1)' },
+  'max-concurrent-queries': { type: 'string', default: '', help: 'queries that run at once; more wait in line (default half the cores, at least 1)' },
   'max-queued-queries': { type: 'string', default: '64', help: 'queries that may wait in line; more get 503 at once' },
   'query-queue-timeout': { type: 'string', default: '10s', help: 'longest a query waits in line before 503' },
   'max-query-result-bytes': { type: 'string', default: '268435456', help: 'largest query answer: 413, or cut off once streaming' },
@@ -286,7 +287,7 @@ async function serve(argv: string[]): Promise<void> {
   const queryMemoryLimit = String(values['query-memory-limit']);
   if (queryMemoryLimit !== '' && !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(queryMemoryLimit)) throw new UsageError(`--query-memory-limit: expected a size such as 512MB or 2GB, got ${JSON.stringify(queryMemoryLimit)}`);
   const limits = {
-    maxConcurrentQueries: int(String(values['max-concurrent-queries']), 'max-concurrent-queries', 1),
+    maxConcurrentQueries: values['max-concurrent-queries'] === '' ? Math.max(1, Math.floor(availableParallelism() / 2)) : int(String(values['max-concurrent-queries']), 'max-concurrent-queries', 1),
     maxQueuedQueries: int(String(values['max-queued-queries']), 'max-queued-queries'),
     queryQueueTimeoutMs: durationMs(String(values['query-queue-timeout']), 'query-queue-timeout', 1),
     maxQueryResultBytes: int(String(values['max-query-result-bytes']), 'max-query-result-bytes', 1),
@@ -295,6 +296,9 @@ async function serve(argv: string[]): Promise<void> {
     minBodyBytesPerSecond: int(String(values['min-body-rate']), 'min-body-rate'),
     corsAllowedOrigins: String(values['cors-allowed-origins']).split(',').map((o) => o.trim()).filter((o) => o !== ''),
   };
+  // Each running query keeps its calling thread and the engine's workers busy: leave a core for
+  // the write path (the event loop, the WAL's I/O), or a busy engine would double write latency.
+  const queryThreads = values['query-threads'] === '' ? Math.max(1, availableParallelism() - limits.maxConcurrentQueries) : int(String(values['query-threads']), 'query-threads', 1);
   const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
@@ -350,6 +354,7 @@ async function serve(argv: string[]): Promise<void> {
       wal,
       logger,
       queryTimeoutMs,
+      queryThreads,
       skipStoreProbe: true, // probed above, before anything else touched the store
       writeWorkers,
       ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),

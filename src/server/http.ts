@@ -161,6 +161,7 @@ export class SluiceServer {
     }, graceMs);
     await closed;
     clearTimeout(timer);
+    this.metrics.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -286,6 +287,18 @@ export class SluiceServer {
   get db(): SluiceDatabase {
     if (this.database === undefined) throw new HttpError(503, `starting: ${this.startupProgress}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
     return this.database;
+  }
+
+  /**
+   * Called by a query after each piece of main-thread work on its answer (`busyMs` long). While
+   * writes are in flight, the query pauses twice as long as it worked, so writes get at least
+   * two thirds of the event loop however many queries stream: a write needs several turns of the loop (read,
+   * validate, flush, answer), and each would otherwise wait behind every query's chunk.
+   */
+  async yieldToWrites(busyMs: number, signal: AbortSignal): Promise<void> {
+    const pauseMs = this.admission.bytesInFlight > 0 ? Math.min(Math.ceil(2 * busyMs), 50) : 0;
+    await new Promise<void>((resolve) => (pauseMs > 0 ? setTimeout(resolve, pauseMs) : setImmediate(resolve)));
+    signal.throwIfAborted();
   }
 
   /** Why the WAL cannot take writes now (stopped, shut down, or failing puts past the threshold), or undefined. */

@@ -22,7 +22,8 @@ export function health(server: SluiceServer, _req: IncomingMessage, res: ServerR
   // buffer and the WAL grow until they succeed: say so.
   const notes: string[] = [];
   if (wal.state === 'degraded') notes.push(`${wal.consecutivePutFailures} failed WAL puts in a row, retrying`);
-  if (snapshots.consecutivePutFailures > 0) notes.push(`${snapshots.consecutivePutFailures} failed snapshot puts in a row, retrying${snapshots.lastPutError === undefined ? '' : ` (${snapshots.lastPutError})`}`);
+  if (snapshots.permanentPutError !== undefined) notes.push(`snapshots refused by the object store: ${snapshots.permanentPutError} (the WAL keeps every write; fix the store's permissions and restart)`);
+  else if (snapshots.consecutivePutFailures > 0) notes.push(`${snapshots.consecutivePutFailures} failed snapshot puts in a row, retrying${snapshots.lastPutError === undefined ? '' : ` (${snapshots.lastPutError})`}`);
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(notes.length > 0 ? `OK (degraded: ${notes.join('; ')})` : 'OK');
 }

@@ -1,4 +1,5 @@
 /** Prometheus text exposition of the server's and the database's counters. */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { SluiceDatabase } from '../database/database.js';
 import type { Admission } from './admission.js';
 import { routeLabel } from './routes.js';
@@ -13,11 +14,21 @@ export class Metrics {
   private readonly requests = new Map<string, number>();
   private readonly requestMs = new Map<string, number>();
 
+  /** Event-loop delay since the last scrape (reset at each, as Prometheus' Node.js client does). */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+
   constructor(
     private readonly database: () => SluiceDatabase | undefined,
     private readonly admission: Admission,
     private readonly queryAdmission: Admission,
-  ) {}
+  ) {
+    this.loopDelay.enable();
+  }
+
+  /** Stops the event-loop monitor (the server closed). */
+  close(): void {
+    this.loopDelay.disable();
+  }
 
   /** Counts a request under its route (a path that is no route counts as `other`: clients cannot add series). */
   observeRequest(path: string | undefined, status: number, ms: number): void {
@@ -49,6 +60,10 @@ export class Metrics {
     metric('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved by the main thread.', [['', memory.heapTotal]]);
     metric('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use by the main thread.', [['', memory.heapUsed]]);
     metric('nodejs_external_memory_bytes', 'gauge', 'Memory outside the V8 heap held by main-thread objects (typed arrays, buffers).', [['', memory.external]]);
+    const delay = this.loopDelay;
+    metric('nodejs_eventloop_lag_p99_seconds', 'gauge', 'Event-loop delay, 99th percentile since the last scrape.', [['', delay.count === 0 ? 0 : delay.percentile(99) / 1e9]]);
+    metric('nodejs_eventloop_lag_max_seconds', 'gauge', 'Longest event-loop delay since the last scrape.', [['', delay.count === 0 ? 0 : delay.max / 1e9]]);
+    delay.reset();
     lines.push('# EOF', '');
     return lines.join('\n');
   }
@@ -83,6 +98,7 @@ export class Metrics {
     metric('sluice_snapshot_rows_total', 'counter', 'Rows written to Parquet.', [['', persister.rows]]);
     metric('sluice_snapshot_bytes_total', 'counter', 'Parquet bytes written.', [['', persister.bytes]]);
     metric('sluice_snapshot_put_retries_total', 'counter', 'Failed snapshot puts retried (object-store errors).', [['', persister.putRetries]]);
+    metric('sluice_snapshot_failures_total', 'counter', 'Snapshots that failed (persisted again before the next one).', [['', persister.failedSnapshots]]);
     metric('sluice_snapshot_put_failures_in_a_row', 'gauge', 'Failed snapshot puts since the last one that succeeded.', [['', persister.consecutivePutFailures]]);
     metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', db.persistedFiles.fileCount]]);
   }

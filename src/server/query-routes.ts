@@ -30,6 +30,8 @@ const CONTENT_TYPES: Record<QueryFormat, string> = {
 
 /** Answer bytes gathered before they are written (and before the status is committed). */
 const FLUSH_BYTES = 64 * 1024;
+/** Answer bytes converted between two yields to the event loop. */
+const YIELD_BYTES = 1024 * 1024;
 
 function formatFromAccept(accept: string | undefined): QueryFormat {
   if (accept === undefined || accept === '') return 'json';
@@ -124,7 +126,7 @@ export async function querySql(server: SluiceServer, req: IncomingMessage, res: 
   try {
     if (request.format === 'parquet') await answerParquet(server, request, res, gone.signal);
     else {
-      const sink = new ResponseSink(res, request.format, server.limits.maxQueryResultBytes);
+      const sink = new ResponseSink(server, res, request.format, server.limits.maxQueryResultBytes);
       await server.db.query.stream(request.db, request.sql, request.params, sink, { signal: gone.signal });
       await sink.end();
     }
@@ -164,6 +166,7 @@ class ResponseSink implements ResultSink {
   private writtenBytes = 0;
 
   constructor(
+    private readonly server: SluiceServer,
     private readonly res: ServerResponse,
     private readonly format: Exclude<QueryFormat, 'parquet'>,
     private readonly maxBytes: number,
@@ -175,19 +178,31 @@ class ResponseSink implements ResultSink {
   }
 
   async rows(chunk: DuckDBDataChunk, signal: AbortSignal): Promise<void> {
+    const startedMs = performance.now();
     const formatter = this.formatter!;
     const width = chunk.columnCount;
     const vectors = Array.from({ length: width }, (_, i) => chunk.getColumnVector(i));
     const values = new Array<DuckDBValue>(width);
     const n = chunk.rowCount;
+    let sinceYield = 0;
     for (let r = 0; r < n; r++) {
       // One row at a time, checked as it grows: a result of huge values stops at the limit
       // instead of being turned into JS strings whole.
       for (let c = 0; c < width; c++) values[c] = vectors[c]!.getItem(r) as DuckDBValue;
-      this.push(formatter.row(values));
+      const text = formatter.row(values);
+      this.push(text);
       if (this.writtenBytes + this.pendingBytes + formatter.heldBytes > this.maxBytes) throw tooLarge(this.maxBytes);
+      // Rows of large values take long to convert: let other clients' work (the WAL's flushes)
+      // run in between instead of holding the event loop for the whole chunk.
+      sinceYield += text.length + 64;
+      if (sinceYield >= YIELD_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        signal.throwIfAborted();
+      }
     }
     if (this.pendingBytes >= FLUSH_BYTES) await this.flush(signal);
+    await this.server.yieldToWrites(performance.now() - startedMs, signal);
   }
 
   /** Writes the rest; the whole answer in one piece (with its length) when it was small. */
