@@ -49,7 +49,7 @@ export function timestampToNs(timestamp: bigint, precision: Precision): bigint |
  * The times a row may have with gen1 windows of `gen1DurationNs`: its window must start and end
  * inside int64 (the WAL stores chunk times, a snapshot's end-time marker is a window's end), which
  * also keeps it clear of int64's ends, which the SQL engine reads as ±infinity. About 1677-09-21
- * to 2262-04-11; a line outside is rejected on its own.
+ * to 2262-04-11 (the table per duration is in docs/line-protocol.md); a line outside is rejected on its own.
  */
 export function storableTimeRangeNs(gen1DurationNs: bigint): { minNs: bigint; maxNs: bigint } {
   if (gen1DurationNs < 2n) throw new RangeError(`gen1 duration must be at least 2 ns, got ${gen1DurationNs}`);
