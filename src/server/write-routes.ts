@@ -143,7 +143,9 @@ function writeError(err: unknown, api: Api): HttpError {
       const first = err.lineErrors[0];
       const status = err.code === 'LIMIT' ? 422 : 400;
       if (api === 'v2') return v2Error(status, `write buffer error: line protocol parse failed: ${first === undefined ? err.message : `${first.errorMessage} (line ${first.lineNumber})`}`);
-      return new HttpError(status, json({ error: 'line protocol parsing error', data: first === undefined ? null : lineErrorJson(first) }), 'application/json');
+      // A refusal of the whole request (a new database past the limit) has no line: its message is the error.
+      if (first === undefined) return new HttpError(status, json({ error: err.message, data: null }), 'application/json');
+      return new HttpError(status, json({ error: 'line protocol parsing error', data: lineErrorJson(first) }), 'application/json');
     }
     return new HttpError(400, err.message);
   }

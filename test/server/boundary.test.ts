@@ -246,3 +246,19 @@ test('a client that reads a large answer slowly is cut off at the query timeout;
     await s.stop();
   }
 });
+
+test('the 101st database is refused with 422 and a message naming the limit; the 100 before it stay', async () => {
+  const s = await startServer();
+  try {
+    for (let i = 0; i < 100; i++) assert.equal((await send(s.port, 'POST', `/api/v3/write_lp?db=d${i}&precision=s`, 'm v=1i 1')).status, 204);
+    const refused = await send(s.port, 'POST', '/api/v3/write_lp?db=d100&precision=s', 'm v=1i 1');
+    assert.equal(refused.status, 422);
+    assert.match((JSON.parse(refused.text) as { error: string }).error, /exceed limit of 100 databases/);
+    const v2 = await send(s.port, 'POST', '/api/v2/write?bucket=d100&precision=s', 'm v=1i 1');
+    assert.equal(v2.status, 422);
+    assert.match(v2.text, /100 databases/);
+    assert.equal((await s.db.query.query('d99', 'SELECT v FROM m')).rows[0]![0], 1n);
+  } finally {
+    await s.stop();
+  }
+});
