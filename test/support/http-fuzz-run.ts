@@ -114,9 +114,18 @@ export class FuzzRun {
     if (this.knownAckedBefore !== this.known.stats.attempted) this.failures.record('known write not acknowledged', 'before the fuzzing', undefined, [], `${this.known.stats.attempted - this.knownAckedBefore} of ${this.known.stats.attempted} known points written before the fuzzing were not acknowledged`);
 
     const startedMs = performance.now();
+    let unanswered = 0;
     const progress = setInterval(() => {
       const seconds = (performance.now() - startedMs) / 1000;
-      void this.gauges().then((g) => console.log(`# http fuzz progress: ${this.processed} requests, ${seconds.toFixed(0)} s; server: ${g}`));
+      void this.gauges().then((g) => {
+        console.log(`# http fuzz progress: ${this.processed} requests, ${seconds.toFixed(0)} s; server: ${g ?? 'no answer to GET /metrics within 10 s'}`);
+        // A server that stops answering stops the run: waiting out every connection's requests would only add noise.
+        unanswered = g === undefined && this.server.isAlive ? unanswered + 1 : 0;
+        if (unanswered === 2) {
+          this.failures.record('server stopped answering', 'GET /metrics', undefined, [], 'the server, still running, did not answer GET /metrics within 10 s twice in a row');
+          this.stopReason ??= 'the server stopped answering';
+        }
+      });
       if (seconds * 1000 > this.options.deadlineMs) this.stopReason ??= `the run passed its deadline of ${this.options.deadlineMs / 1000} s with ${this.processed} of ${this.options.requests} requests processed`;
     }, 15_000);
     const loops = [...Array.from({ length: this.options.connections }, (_, i) => this.fuzzConnection(i)), this.knownWriter(() => this.isDone, 25), this.knownWriter(() => this.isDone, 25)];
@@ -166,7 +175,7 @@ export class FuzzRun {
     if (result.malformed !== undefined) {
       failures.record('malformed answer', result.malformed.reason.replace(/"[^"]*"/g, '"…"').replace(/\d+/g, '#'), head ?? result.answered.at(-1)?.request, sent, result.malformed.message.slice(0, 1500));
     }
-    if (result.hung) failures.record('no answer', `${routeOf(head!.bytes)}: nothing for ${HANG_MS} ms`, head, sent, `the server neither answered nor closed the connection for ${HANG_MS} ms`);
+    if (result.hung) failures.record('no answer', `${head!.kind} request: nothing for ${HANG_MS / 1000} s`, head, sent, `the server neither answered nor closed the connection for ${HANG_MS / 1000} s`);
     if (result.keptOpenAfterClose) failures.record('connection kept open', 'after an answer with Connection: close', result.answered.at(-1)?.request, sent, 'the server did not close the connection within 5 s of an answer that said Connection: close');
     if (head === undefined || result.hung) return;
     // The connection closed with requests unanswered: because the server died, or by choice.
@@ -183,7 +192,7 @@ export class FuzzRun {
     if (explained) {
       if (mode === 'exact' && sent.indexOf(head) < sent.length - 1 && !head.mayClose) counts.droppedBeforeRefused++;
     } else {
-      failures.record('closed without an answer', `${routeOf(head.bytes)} ${head.kind}`, head, sent, `the server closed the connection (${result.socketError ?? 'FIN'}) without answering a complete request`);
+      failures.record('closed without an answer', `${head.kind} request`, head, sent, `the server closed the connection (${result.socketError ?? 'FIN'}) without answering a complete request`);
     }
   }
 
@@ -330,16 +339,17 @@ export class FuzzRun {
   // ---- checks ------------------------------------------------------------------------------------
 
   /** One authenticated GET on a new connection; a 503 with Retry-After is retried for up to `retryForMs`. */
-  private async get(path: string, retryForMs = 0): Promise<WireResponse | undefined> {
+  private async get(path: string, retryForMs = 0, hangMs = HANG_MS): Promise<WireResponse | undefined> {
     const deadlineMs = performance.now() + retryForMs;
     for (;;) {
-      const c = await FuzzConnection.open(this.server.port, HANG_MS);
+      const c = await FuzzConnection.open(this.server.port, hangMs);
       const request: FuzzRequest = { bytes: Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${this.hostPort}\r\nAuthorization: Bearer ${this.options.token}\r\n\r\n`, 'latin1'), framing: 'exact', mayClose: false, isHead: false, kind: 'check', label: `check GET ${path.slice(0, 60)}` };
       const result = await c.send([request], 'exact');
       c.destroy();
       const answer = result.answered[0]?.response;
       if (answer === undefined || result.malformed !== undefined) {
-        this.failures.record('no answer to a check', `GET ${path.split('?')[0]}`, request, [request], result.malformed?.message ?? `closed=${result.closed} hung=${result.hung}`);
+        // A malformed answer is a finding wherever it comes; silence is judged by the caller.
+        if (result.malformed !== undefined) this.failures.record('malformed answer', result.malformed.reason.replace(/"[^"]*"/g, '"…"').replace(/\d+/g, '#'), request, [request], result.malformed.message.slice(0, 1500));
         return undefined;
       }
       if (answer.status !== 503 || headerOf(answer, 'retry-after') === undefined || performance.now() > deadlineMs) return answer;
@@ -347,15 +357,18 @@ export class FuzzRun {
     }
   }
 
-  /** A few of the server's gauges, for the progress lines. */
-  private async gauges(): Promise<string> {
+  /** A few of the server's gauges, for the progress lines; undefined if /metrics did not answer within 10 s. */
+  private async gauges(): Promise<string | undefined> {
+    let answer: WireResponse | undefined;
     try {
-      const text = (await this.get('/metrics'))?.body.toString('utf8') ?? '';
-      const names = ['sluice_queries_running', 'sluice_queries_waiting', 'sluice_write_bytes_in_flight', 'process_resident_memory_bytes'];
-      return names.map((n) => `${n.replace(/^(sluice|process)_/, '')}=${new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? '?'}`).join(' ');
-    } catch (err) {
-      return `no answer (${(err as Error).message})`;
+      answer = await this.get('/metrics', 0, 10_000);
+    } catch {
+      return undefined; // refused: the server is down (a crash is being looked into)
     }
+    if (answer === undefined) return undefined;
+    const text = answer.body.toString('utf8');
+    const names = ['sluice_queries_running', 'sluice_queries_waiting', 'sluice_write_bytes_in_flight', 'process_resident_memory_bytes'];
+    return names.map((n) => `${n.replace(/^(sluice|process)_/, '')}=${new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? '?'}`).join(' ');
   }
 
   /** After the run: alive, healthy, write bytes and query slots back to 0, every acknowledged known point as written. */
@@ -366,6 +379,7 @@ export class FuzzRun {
       return;
     }
     const health = await this.get('/health');
+    if (health === undefined) failures.record('no answer after the run', 'GET /health', undefined, [], 'GET /health after the run got no answer');
     if (health !== undefined && health.status !== 200) failures.record('unhealthy after the run', `/health ${health.status}`, undefined, [], health.body.toString('utf8'));
     // Write bodies are counted until their write settles (past an answered deadline too), and a
     // query holds its slot until it ends: wait for both to come back to 0.
@@ -381,8 +395,10 @@ export class FuzzRun {
     }
     const drainMs = (this.after.drainMs = performance.now() - drainStartedMs);
     if (queriesRunning !== undefined && queriesRunning !== '0') failures.record('query slot leak', `sluice_queries_running ${queriesRunning}`, undefined, [], `sluice_queries_running is ${queriesRunning} ${(drainMs / 1000).toFixed(0)} s after the last request, with no query in flight: query slots were taken and never given back`);
-    if (this.after.writeBytesInFlight !== '0') failures.record('write admission leak', `sluice_write_bytes_in_flight ${this.after.writeBytesInFlight}`, undefined, [], `sluice_write_bytes_in_flight is ${this.after.writeBytesInFlight}, not 0, ${(drainMs / 1000).toFixed(0)} s after the last request: write bytes were admitted and never released`);
+    if (this.after.writeBytesInFlight === 'no answer') failures.record('no answer after the run', 'GET /metrics', undefined, [], 'GET /metrics after the run got no answer');
+    else if (this.after.writeBytesInFlight !== '0') failures.record('write admission leak', `sluice_write_bytes_in_flight ${this.after.writeBytesInFlight}`, undefined, [], `sluice_write_bytes_in_flight is ${this.after.writeBytesInFlight}, not 0, ${(drainMs / 1000).toFixed(0)} s after the last request: write bytes were admitted and never released`);
     const rows = await this.get(this.known.readBackPath(), 60_000);
+    if (rows === undefined) failures.record('no answer after the run', 'known points read-back', undefined, [], 'the query reading the known points back got no answer');
     if (rows !== undefined && rows.status !== 200) failures.record('known points unreadable', `${rows.status}`, undefined, [], `reading the known points back answered ${rows.status}: ${rows.body.subarray(0, 1000).toString('utf8')}`);
     if (rows?.status === 200) {
       try {
