@@ -33,7 +33,10 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
   try {
     count = (await con.extractStatements(sql)).count;
   } catch (err) {
-    throw toQueryError(err);
+    // Whatever the parser refuses is the query's fault: some inputs (a lone U+FFFD) come back
+    // from the node API as a bare "Error in native callback".
+    const e = toQueryError(err);
+    throw e.code === 'INTERNAL' ? new QueryError('INVALID_QUERY', `the SQL could not be parsed: ${e.message}`) : e;
   }
   if (count === 0) throw new QueryError('INVALID_QUERY', 'the query is empty');
   if (count > 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${count}`);
