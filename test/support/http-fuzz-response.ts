@@ -164,12 +164,12 @@ export class ResponseReader {
   }
 
   private readHead(): boolean {
+    // Every response starts with "HTTP/1.1 ": catch anything else at once instead of waiting for more.
+    const prefix = this.pending.subarray(0, 9).toString('latin1');
+    if (!'HTTP/1.1 '.startsWith(prefix)) throw new MalformedResponseError('bytes that do not start an HTTP/1.1 response', this.pending.subarray(0, 4096));
     const end = this.pending.indexOf('\r\n\r\n');
     if (end < 0) {
       if (this.pending.length > MAX_HEAD_BYTES) throw new MalformedResponseError(`a response head longer than ${MAX_HEAD_BYTES} bytes`, this.pending.subarray(0, 4096));
-      // Every response starts with the status line: catch garbage early instead of waiting for more.
-      const prefix = this.pending.subarray(0, 9).toString('latin1');
-      if (!'HTTP/1.1 '.startsWith(prefix)) throw new MalformedResponseError(`bytes that do not start a response: ${JSON.stringify(prefix)}`, this.pending.subarray(0, 4096));
       return false;
     }
     const head = this.pending.subarray(0, end).toString('latin1');
