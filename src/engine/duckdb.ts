@@ -130,6 +130,9 @@ export class Engine {
       threads: String(options.threads ?? 2),
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
+      // Planning time grows with the cube of an expression's depth (400 levels: 1.3 s, 800: 20 s)
+      // and cannot be interrupted: deeper expressions are refused before they are planned.
+      max_expression_depth: '250',
     };
     if (options.memoryLimit !== undefined) config.memory_limit = options.memoryLimit;
     const instance = await DuckDBInstance.create(':memory:', config);

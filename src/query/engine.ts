@@ -92,7 +92,8 @@ export class QueryEngine {
   private readonly schemas = new Set<number>();
   /** The database each connection is on (`USE`d) while a query holds it. */
   private readonly databaseOf = new WeakMap<DuckDBConnection, DatabaseSchema>();
-  private readonly timeoutMs: number;
+  /** The default statement timeout. */
+  readonly timeoutMs: number;
 
   constructor(private readonly options: QueryEngineOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -121,10 +122,12 @@ export class QueryEngine {
    */
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    await this.withReadyDatabase(database, async (con, sources) => {
-      const checked = await this.checkReadOnly(con, sql);
-      await this.withPrunedView(con, checked, sources, () =>
-        this.withTimeout(con, options, async (signal) => {
+    // The timeout covers everything on the connection: checking and rewriting the SQL too.
+    await this.withReadyDatabase(database, (con, sources) =>
+      this.withTimeout(con, options, async (signal) => {
+        const checked = await this.checkReadOnly(con, sql);
+        signal.throwIfAborted();
+        await this.withPrunedView(con, checked, sources, async () => {
           const result = await con.stream(checked.sql, params as never);
           const names = result.columnNames();
           const types = result.columnTypes();
@@ -136,22 +139,23 @@ export class QueryEngine {
             if (chunk === null || chunk.rowCount === 0) break;
             await sink.rows(chunk, signal);
           }
-        }),
-      );
-    });
+        });
+      }),
+    );
   }
 
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */
   async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    await this.withReadyDatabase(database, async (con, sources) => {
-      const checked = await this.checkReadOnly(con, sql);
-      const inner = checked.sql.trim().replace(/;+\s*$/, '');
-      await this.withPrunedView(con, checked, sources, () =>
-        this.withTimeout(con, options, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never)),
-      );
-      await renameParquetFileColumns(path, checked.columnName);
-    });
+    await this.withReadyDatabase(database, (con, sources) =>
+      this.withTimeout(con, options, async (signal) => {
+        const checked = await this.checkReadOnly(con, sql);
+        signal.throwIfAborted();
+        const inner = checked.sql.trim().replace(/;+\s*$/, '');
+        await this.withPrunedView(con, checked, sources, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never));
+        await renameParquetFileColumns(path, checked.columnName);
+      }),
+    );
   }
 
   private database(db: string): DatabaseSchema {

@@ -128,7 +128,7 @@ export async function querySql(server: SluiceServer, req: IncomingMessage, res: 
     else {
       const sink = new ResponseSink(server, res, request.format, server.limits.maxQueryResultBytes);
       await server.db.query.stream(request.db, request.sql, request.params, sink, { signal: gone.signal });
-      await sink.end();
+      sink.end();
     }
     server.metrics.queries++;
   } catch (err) {
@@ -148,7 +148,8 @@ async function answerParquet(server: SluiceServer, request: SqlRequest, res: Ser
     const { size } = await stat(path);
     if (size > server.limits.maxQueryResultBytes) throw tooLarge(server.limits.maxQueryResultBytes);
     res.writeHead(200, { 'Content-Type': CONTENT_TYPES.parquet, 'Content-Length': String(size) });
-    await pipeline(createReadStream(path), res, { signal });
+    // The file is sent within the query's timeout too: a reader that stops is cut off.
+    await pipeline(createReadStream(path), res, { signal: AbortSignal.any([signal, AbortSignal.timeout(server.db.query.timeoutMs)]) });
   } finally {
     await rm(path, { force: true });
   }
@@ -206,13 +207,15 @@ class ResponseSink implements ResultSink {
   }
 
   /** Writes the rest; the whole answer in one piece (with its length) when it was small. */
-  async end(): Promise<void> {
+  end(): void {
     this.push(this.formatter?.tail() ?? '');
     if (this.writtenBytes + this.pendingBytes > this.maxBytes) throw tooLarge(this.maxBytes);
     const body = this.pending.join('');
     this.pending = [];
     if (!this.res.headersSent) this.res.writeHead(200, { 'Content-Type': CONTENT_TYPES[this.format], 'Content-Length': String(Buffer.byteLength(body)) });
-    await new Promise<void>((resolve) => this.res.end(body, () => resolve()));
+    // Not waited for: the end's callback never comes when the connection closes first (a
+    // pipelined answer whose socket went away), and the query's slot must not wait on it.
+    this.res.end(body);
   }
 
   private push(text: string): void {
