@@ -50,7 +50,7 @@ test(`http fuzz: ${REQUESTS} generated and mutated raw requests over ${CONNECTIO
   cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
   const token = await createToken(cli, dataDir);
 
-  const run = new FuzzRun({ seed, requests: REQUESTS, connections: CONNECTIONS, cli, dataDir, token, knownBefore: 2_000, deadlineMs: 600_000 * Math.max(1, SCALE) });
+  const run = new FuzzRun({ seed, requests: REQUESTS, connections: CONNECTIONS, cli, dataDir, token, knownBefore: 2_000, knownDuringMax: 60_000 * Math.max(1, SCALE), deadlineMs: 600_000 * Math.max(1, SCALE) });
   cleanup.push(() => run.server.killAll());
   await run.run();
   for (const line of run.summary()) console.log(line);

@@ -87,6 +87,9 @@ function queryString(p: Pick, params: Array<[string, string]>): string {
 
 // ---- auth ---------------------------------------------------------------------------------------
 
+/** A token too long to be one (built once). */
+const LONG_BEARER = `Bearer ${'A'.repeat(8000)}`;
+
 /** The Authorization header to send (undefined for none) and, for v1, the `u`/`p` parameters. */
 function auth(p: Pick, token: string, isV1: boolean): { header?: string[]; params: Array<[string, string]> } {
   const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
@@ -117,7 +120,7 @@ function auth(p: Pick, token: string, isV1: boolean): { header?: string[]; param
     [1, { header: ['Basic '], params: [] }],
     [1, { header: ['Digest username="a"'], params: [] }],
     [1, { header: ['Negotiate YII='], params: [] }],
-    [1, { header: [`Bearer ${'A'.repeat(8000)}`], params: [] }],
+    [1, { header: [LONG_BEARER], params: [] }],
     [1, { header: ['Bearer wrong', `Bearer ${token}`], params: [] }],
     [1, { header: [`Bearer ${token}`, 'Bearer wrong'], params: [] }],
     [1, { header: ['Bearer \u00e9\u00ff'], params: [] }],

@@ -25,6 +25,8 @@ export interface FuzzRunOptions {
   token: string;
   /** Known points written (and acknowledged) before the fuzzing starts. */
   knownBefore: number;
+  /** Most known points written during the fuzzing. */
+  knownDuringMax: number;
   /** The run stops here, whatever its count. */
   deadlineMs: number;
 }
@@ -128,7 +130,9 @@ export class FuzzRun {
       });
       if (seconds * 1000 > this.options.deadlineMs) this.stopReason ??= `the run passed its deadline of ${this.options.deadlineMs / 1000} s with ${this.processed} of ${this.options.requests} requests processed`;
     }, 15_000);
-    const loops = [...Array.from({ length: this.options.connections }, (_, i) => this.fuzzConnection(i)), this.knownWriter(() => this.isDone, 25), this.knownWriter(() => this.isDone, 25)];
+    // Known points beside the fuzzing, up to a bound that keeps the read-back small when the run is slow.
+    const knownDone = () => this.isDone || this.known.stats.attempted >= this.options.knownBefore + this.options.knownDuringMax;
+    const loops = [...Array.from({ length: this.options.connections }, (_, i) => this.fuzzConnection(i)), this.knownWriter(knownDone, 25), this.knownWriter(knownDone, 25)];
     await Promise.all(loops.map((loop) => this.guard(loop)));
     clearInterval(progress);
     await this.recovery;
