@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
 import type { QueryColumn, ResultSink } from '../query/engine.js';
 import { QueryError } from '../query/errors.js';
@@ -115,7 +114,7 @@ export async function querySql(server: SluiceServer, req: IncomingMessage, res: 
   // The client going away (before the answer finished) stops the query, waiting or running.
   const gone = new AbortController();
   res.on('close', () => {
-    if (!res.writableFinished) gone.abort();
+    if (!res.writableFinished) gone.abort('aborted');
   });
   const admission = server.queryAdmission;
   if (!(await admission.acquire(1, server.limits.queryQueueTimeoutMs, gone.signal))) {
@@ -123,6 +122,12 @@ export async function querySql(server: SluiceServer, req: IncomingMessage, res: 
     throw jsonError(503, `query refused: ${admission.limitBytes} queries running and ${admission.waitingCount} waiting (--max-concurrent-queries, --max-queued-queries, --query-queue-timeout); retry`, { 'Retry-After': '1' });
   }
   const started = performance.now();
+  // A query still holding its slot well past its timeout is a bug (something the timeout does
+  // not reach): say which, so it can be found.
+  const watchdog = setInterval(() => {
+    server.logger.error({ db: request.db, sql: request.sql.slice(0, 2000), format: request.format, elapsedMs: Math.round(performance.now() - started), answerStarted: res.headersSent, clientGone: gone.signal.aborted }, 'query still holds its slot past its timeout');
+  }, server.db.query.timeoutMs + 5_000);
+  watchdog.unref();
   try {
     if (request.format === 'parquet') await answerParquet(server, request, res, gone.signal);
     else {
@@ -136,6 +141,7 @@ export async function querySql(server: SluiceServer, req: IncomingMessage, res: 
     if (err instanceof QueryError) throw queryError(err);
     throw err;
   } finally {
+    clearInterval(watchdog);
     admission.release(1);
     server.metrics.queryMs += performance.now() - started;
   }
@@ -148,8 +154,15 @@ async function answerParquet(server: SluiceServer, request: SqlRequest, res: Ser
     const { size } = await stat(path);
     if (size > server.limits.maxQueryResultBytes) throw tooLarge(server.limits.maxQueryResultBytes);
     res.writeHead(200, { 'Content-Type': CONTENT_TYPES.parquet, 'Content-Length': String(size) });
-    // The file is sent within the query's timeout too: a reader that stops is cut off.
-    await pipeline(createReadStream(path), res, { signal: AbortSignal.any([signal, AbortSignal.timeout(server.db.query.timeoutMs)]) });
+    // Sent within the query's timeout too: a reader that stops is cut off. Written by hand, not
+    // with pipeline(): a pipelined answer whose connection went away never emits 'close', and
+    // pipeline() would wait for it forever, holding the query's slot.
+    const deadline = AbortSignal.any([signal, AbortSignal.timeout(server.db.query.timeoutMs)]);
+    for await (const chunk of createReadStream(path, { highWaterMark: FLUSH_BYTES })) {
+      if (deadline.aborted) throw abortError(deadline);
+      if (!res.write(chunk)) await drained(res, deadline);
+    }
+    res.end();
   } finally {
     await rm(path, { force: true });
   }
@@ -231,23 +244,36 @@ class ResponseSink implements ResultSink {
     this.pending = [];
     this.writtenBytes += this.pendingBytes;
     this.pendingBytes = 0;
-    if (res.write(text)) return;
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: unknown) => {
-        res.off('drain', onDrain);
-        res.off('close', onClose);
-        signal.removeEventListener('abort', onAbort);
-        if (err === undefined) resolve();
-        else reject(err as Error);
-      };
-      const onDrain = () => done();
-      const onClose = () => done(new QueryError('CANCELLED', 'the client went away'));
-      const onAbort = () => done(signal.reason instanceof Error ? signal.reason : new QueryError('CANCELLED', String(signal.reason)));
-      res.on('drain', onDrain);
-      res.on('close', onClose);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
+    if (!res.write(text)) await drained(res, signal);
   }
+}
+
+/** Why `signal` aborted, as a QueryError: the client left, or the answer was not taken in time. */
+function abortError(signal: AbortSignal): QueryError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof QueryError) return reason;
+  if (reason === 'aborted') return new QueryError('CANCELLED', 'the client went away');
+  return new QueryError('TIMEOUT', 'the answer was not taken within the query timeout');
+}
+
+/** Waits until `res` takes more (its 'drain'), the connection closes, or `signal` aborts. */
+function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: unknown) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+      if (err === undefined) resolve();
+      else reject(err as Error);
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new QueryError('CANCELLED', 'the client went away'));
+    const onAbort = () => done(abortError(signal));
+    if (signal.aborted) return onAbort();
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function queryError(err: QueryError): HttpError {
