@@ -181,7 +181,7 @@ export class FuzzRun {
     }
     if (result.hung && head !== undefined) failures.record('no answer', `${head.kind} request: nothing for ${HANG_MS / 1000} s`, head, sent, `the server neither answered nor closed the connection for ${HANG_MS / 1000} s`);
     // Every answer came, but after the client closed its side the server kept the connection open.
-    if (result.hung && head === undefined) failures.record('connection left open', `${sent[sent.length - 1]!.kind} request sent alone, then the client's FIN: open ${HANG_MS / 1000} s later`, sent[sent.length - 1], sent, `the server answered, then kept the connection open for ${HANG_MS / 1000} s after the client closed its side`);
+    if (result.hung && head === undefined) failures.record('connection left open', `${sent[sent.length - 1]!.kind} request sent alone, then the client's FIN: open ${HANG_MS / 1000} s later`, sent[sent.length - 1], sent, `the server answered (${[...result.answered.map((a) => a.response), ...result.extra].map((r) => r.head.split('\r\n')[0]).join('; ')}), then kept the connection open for ${HANG_MS / 1000} s after the client closed its side`);
     if (result.keptOpenAfterClose) failures.record('connection kept open', 'after an answer with Connection: close', result.answered.at(-1)?.request, sent, 'the server did not close the connection within 5 s of an answer that said Connection: close');
     if (head === undefined || result.hung) return;
     // The connection closed with requests unanswered: because the server died, or by choice.
