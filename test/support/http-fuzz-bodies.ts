@@ -28,8 +28,9 @@ const NS_PER: Record<string, bigint> = { s: 1_000_000_000n, ms: 1_000_000n, us: 
 const BASE_TIME_NS = 1_767_225_600_000_000_000n;
 
 function fieldValue(p: Pick, key: string): string {
-  const kind = p.chance(0.85) ? (FIELD_KIND_OF[key] ?? 'float') : p.one(['float', 'int', 'uint', 'string', 'bool'] as const);
-  const valid = p.chance(0.85);
+  // Mostly the key's own type (so most lines are valid), now and then another (a type conflict).
+  const kind = p.chance(0.95) ? (Object.hasOwn(FIELD_KIND_OF, key) ? FIELD_KIND_OF[key]! : 'float') : p.one(['float', 'int', 'uint', 'string', 'bool'] as const);
+  const valid = p.chance(0.95);
   switch (kind) {
     case 'float':
       return valid ? String(p.chance(0.5) ? p.int(1000) : (p.rng.nextFloat() - 0.5) * 10 ** (p.int(20) - 10)) : p.one(FLOATS);
@@ -58,18 +59,27 @@ function lpLine(p: Pick, unit: string): string {
   if (p.chance(0.03)) return p.one(['', '# a comment', '   ', '#', 'cpu', 'cpu v', 'cpu v=', 'cpu,=a v=1', 'cpu, v=1', 'cpu v=1 1 2', ' cpu v=1', 'cpu  v=1', 'cpu\tv=1', '\\', ',', '=', '"', 'cpu v=1,', 'cpu v=1,,w=2']);
   const measurement = p.chance(0.9) ? p.one(MEASUREMENTS.slice(0, 8)) : p.one(MEASUREMENTS);
   let line = measurement;
-  const tags = p.int(4);
-  for (let i = 0; i < tags; i++) line += `,${p.chance(0.8) ? p.one(TAG_KEYS.slice(0, 3)) : p.one(TAG_KEYS)}=${p.one(TAG_VALUES)}`;
-  const fields = 1 + p.int(p.chance(0.1) ? 12 : 3);
+  // Most lines are valid (distinct keys, plain values), so that writes also succeed and the data grows;
+  // the rest repeat keys, use odd names and values.
+  const plain = p.chance(0.9);
+  const tagKeys = plain ? distinct(p, ['host', 'region', 'dc'], p.int(4)) : Array.from({ length: p.int(4) }, () => p.one(TAG_KEYS));
+  for (const key of tagKeys) line += `,${key}=${plain ? p.one(TAG_VALUES.slice(0, 13)) : p.one(TAG_VALUES)}`;
+  const fieldCount = 1 + p.int(p.chance(0.1) ? 12 : 3);
+  const fieldKeys = plain ? distinct(p, FIELD_KEYS.slice(1, 9), fieldCount) : Array.from({ length: fieldCount }, () => p.one(FIELD_KEYS));
   const parts: string[] = [];
-  for (let i = 0; i < fields; i++) {
-    const key = p.chance(0.8) ? p.one(FIELD_KEYS.slice(0, 9)) : p.one(FIELD_KEYS);
-    parts.push(`${key}=${fieldValue(p, key)}`);
-  }
+  for (const key of fieldKeys) parts.push(`${key}=${fieldValue(p, key)}`);
   line += ` ${parts.join(',')}`;
   const ts = timestamp(p, unit);
   if (ts !== '') line += ` ${ts}`;
   return line;
+}
+
+/** Up to `n` different items of `items`. */
+function distinct(p: Pick, items: readonly string[], n: number): string[] {
+  const pool = items.slice();
+  const out: string[] = [];
+  while (out.length < n && pool.length > 0) out.push(pool.splice(p.int(pool.length), 1)[0]!);
+  return out;
 }
 
 /** A line-protocol body of `unit` timestamps. */
