@@ -86,10 +86,11 @@ export async function write(server: SluiceServer, req: IncomingMessage, res: Ser
   let result: WriteLpResult;
   try {
     const body = await server.readBody(req);
-    if (body.length > admitted) {
-      server.admission.charge(body.length - admitted);
-      admitted = body.length;
-    }
+    // Count what the body really is from now on: a guess for a chunked or gzip body (1 MiB) that
+    // stayed reserved would let a few small bodies fill the whole budget.
+    if (body.length > admitted) server.admission.charge(body.length - admitted);
+    else if (body.length < admitted) server.admission.release(admitted - body.length);
+    admitted = body.length;
     if (!isUtf8(body)) throw new HttpError(400, 'the request body is not valid UTF-8');
     server.metrics.writeBytes += body.length;
     // A WAL that keeps failing refuses new writes at once (nothing is buffered: a definite "no"),
