@@ -235,7 +235,7 @@ async function run(bodies: Buffer[], connections: number): Promise<void> {
     const clientCpu = process.cpuUsage(clientCpuBefore);
     agent.destroy();
     latencies.sort((a, b) => a - b);
-    // Peak RSS at the end of the load (where ../shared/bench reads it), then after the SQL count.
+    // Peak RSS at the end of the load (where the peer benchmark harness reads it), then after the SQL count.
     const rss = await peakRssMb(pid);
     const memory = values.memory ? await memoryMetrics(server.url) : '';
     const verified = await countRows(server.url);

@@ -1,5 +1,5 @@
 /**
- * Deliberately broken builds (reliability.md M1) for the disk: each test switch turns one safety
+ * Deliberately broken builds (goal M1 in docs/testing.md) for the disk: each test switch turns one safety
  * step off, and the power-loss suites must catch it within a bounded number of seeds — an
  * acknowledged write lost, a WAL that cannot reopen, or numbering that reuses a quarantined
  * file's number — while the same seeds pass with the switch off.

@@ -1,5 +1,5 @@
 /**
- * Broken-build checks for the object-store suites (reliability.md M1): with one safety step of
+ * Broken-build checks for the object-store suites (goal M1 in docs/testing.md): with one safety step of
  * the WAL switched off, the writers suite finds a seed, within a bounded number, where an
  * acknowledged write is lost (or duplicated, or invented) — and the very same seeds pass with
  * the switch off, so it is the switch that breaks them.

@@ -1,5 +1,5 @@
 /**
- * Faulty object store (reliability.md O1, O2): the real WAL — openWal, the background flusher,
+ * Faulty object store (goal O1, O2 in docs/testing.md): the real WAL — openWal, the background flusher,
  * snapshots and cleanup — on a FaultyObjectStore over a MemoryObjectStore for 10 simulated
  * minutes per seed: transient errors before and after puts take effect, 409 conflicts, latency
  * that reorders calls, small slow list pages. Several clients write at once; the process

@@ -1,5 +1,5 @@
 /**
- * I/O errors (reliability.md R6): each file operation of the WAL flush path and of the snapshot
+ * I/O errors (goal R6 in docs/testing.md): each file operation of the WAL flush path and of the snapshot
  * path fails at its k-th call, k = 1…K, once (transient) or on every call from the k-th on
  * (persistent), with EIO, ENOSPC or EDQUOT. In every run: no false acknowledgement (a power loss
  * that keeps only what was fsynced, then recovery, finds every acknowledged write exactly once),

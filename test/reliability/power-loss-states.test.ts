@@ -1,5 +1,5 @@
 /**
- * Every crash state of a real SluiceDatabase on a LocalObjectStore over SimFs (reliability.md R3):
+ * Every crash state of a real SluiceDatabase on a LocalObjectStore over SimFs (goal R3 in docs/testing.md):
  * one snapshot (the WAL file with the marker, Parquet files, catalog, manifest, WAL deletes) and
  * one startup that re-runs a snapshot during replay. Each prefix of the episode's file-system
  * calls is an instant of death; for each, the disk keeps nothing pending, everything pending, or

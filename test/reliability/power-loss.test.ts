@@ -1,5 +1,5 @@
 /**
- * Power loss on the WAL write path (reliability.md R2, R3): a WAL on a LocalObjectStore over
+ * Power loss on the WAL write path (goals R2, R3 in docs/testing.md): a WAL on a LocalObjectStore over
  * SimFs, a file system that forgets what was not fsynced.
  *
  * - Seeded crash points: writers run against the WAL; after a seeded number of file-system calls

@@ -1,5 +1,5 @@
 /**
- * Two or three writers on one node id (reliability.md O3; replaces test/wal/two-writers.test.ts):
+ * Two or three writers on one node id (goal O3 in docs/testing.md; replaces test/wal/two-writers.test.ts):
  * processes open the same node id at seeded moments — each open claims the next writer epoch —
  * while snapshots and cleanup run, the store injects faults, and writes go to every writer,
  * zombies included, interleaved on the simulated clock; now and then one crashes or is stopped.

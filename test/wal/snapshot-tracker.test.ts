@@ -10,7 +10,7 @@ function period(walFileNumber: number, minTimeNs: bigint, maxTimeNs: bigint): Wa
   return { walFileNumber, minTimeNs, maxTimeNs };
 }
 
-// InfluxDB 3's worked example (influxdb3-wal.md §4.6): snapshot size 2 → consider at 3 files, gen1 1 min.
+// InfluxDB 3's own worked example for its snapshot tracker: snapshot size 2 → consider at 3 files, gen1 1 min.
 test('in-order snapshots follow the worked example: markers 120 s, 240 s, 360 s', () => {
   const tracker = new SnapshotTracker(2, MIN);
   const p1 = period(1, 0n, ms(60_000));
