@@ -3,6 +3,7 @@
  * and parsing and writing it with 64-bit integer constants kept exact.
  */
 import { randomBytes } from 'node:crypto';
+import { QueryError } from './errors.js';
 
 /** One object of the AST: an expression, a table reference, a query node or part of one. */
 export type AstNode = Record<string, unknown>;
@@ -56,6 +57,12 @@ export function parseJsonKeepingBigInts(text: string): unknown {
       out += /^-?\d{16,}$/.test(token) ? JSON.stringify(BIG + token) : token;
       i = j;
       continue;
+    }
+    if (ch === 'I' || ch === 'N') {
+      // DuckDB writes a literal past a double's range as a bare Infinity (or NaN), which neither
+      // JSON nor its own json_deserialize_sql reads back.
+      const token = /^(Infinity|NaN)/.exec(text.slice(i, i + 8))?.[1];
+      if (token !== undefined) throw new QueryError('INVALID_QUERY', `a numeric literal is out of the range of a 64-bit float (it would be ${text[i - 1] === '-' ? '-' : ''}${token})`);
     }
     out += ch;
     i++;
