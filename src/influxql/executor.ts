@@ -1,0 +1,77 @@
+/**
+ * Runs an InfluxQL query: parses it (a syntax error fails the whole query, as InfluxDB 1.x
+ * does), then runs its statements in order, each to its own result: a statement's error
+ * (`database not found: x`) does not stop the ones after it.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import type { QueryEngine } from '../query/engine.js';
+import type { Statement } from './ast.js';
+import { runMetaStatement } from './meta.js';
+import { parseQuery } from './parser.js';
+import type { InfluxValue, Series, StatementResult } from './result.js';
+import { runSelect } from './select.js';
+
+/** What InfluxQL runs against: the catalog for names and types, the SQL engine for rows. */
+export interface InfluxQLEnvironment {
+  catalog: Catalog;
+  query: QueryEngine;
+  /** Creates database `name` durably (a catalog op through the WAL); nothing when it exists. */
+  createDatabase(name: string): Promise<void>;
+  /** The time `now()` means, in nanoseconds since the epoch (read once per query). */
+  nowNs(): bigint;
+}
+
+export interface InfluxQLOptions {
+  /** The `db` parameter: the database of statements that name none. */
+  database?: string;
+  /** The `rp` parameter: empty, `autogen`, or another retention policy (which does not exist). */
+  retentionPolicy?: string;
+  /** Values of `$name` parameters (the v1 `params` JSON object). */
+  params?: Readonly<Record<string, InfluxValue>>;
+  /** Aborts the query (the client went away). */
+  signal?: AbortSignal;
+  /** Longest one statement may take (default: the SQL engine's timeout). */
+  timeoutMs?: number;
+}
+
+/** What one statement needs while it runs. */
+export interface StatementContext {
+  env: InfluxQLEnvironment;
+  options: InfluxQLOptions;
+  /** `now()` for the whole query, so every statement agrees. */
+  nowNs: bigint;
+}
+
+/**
+ * Parses `text` (throwing InfluxQLParseError before anything runs) and yields each statement's
+ * result in order.
+ */
+export async function* runInfluxQL(env: InfluxQLEnvironment, text: string, options: InfluxQLOptions = {}): AsyncGenerator<StatementResult> {
+  const query = parseQuery(text);
+  const ctx: StatementContext = { env, options, nowNs: env.nowNs() };
+  for (let i = 0; i < query.statements.length; i++) {
+    options.signal?.throwIfAborted();
+    yield await runStatement(ctx, query.statements[i]!, i);
+  }
+}
+
+async function runStatement(ctx: StatementContext, statement: Statement, statementId: number): Promise<StatementResult> {
+  try {
+    const series: Series[] = statement.kind === 'select' ? await runSelect(ctx, statement) : await runMetaStatement(ctx, statement);
+    return series.length === 0 ? { statement_id: statementId } : { statement_id: statementId, series };
+  } catch (err) {
+    if (err instanceof InfluxQLStatementError) return { statement_id: statementId, error: err.message };
+    throw err;
+  }
+}
+
+/**
+ * A statement that could not run, worded as InfluxDB words it (`database not found: x`,
+ * `unsupported: DROP MEASUREMENT`): it becomes that statement's `error`, the query goes on.
+ */
+export class InfluxQLStatementError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InfluxQLStatementError';
+  }
+}
