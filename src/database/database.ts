@@ -188,6 +188,14 @@ export class SluiceDatabase {
     await rm(this.scratchDir, { recursive: true, force: true });
   }
 
+  /**
+   * Creates database `name` durably (a catalog op through the WAL, acknowledged once the WAL file
+   * holding it is on the store); nothing when it exists. InfluxQL's CREATE DATABASE.
+   */
+  async createDatabase(name: string): Promise<void> {
+    throw new Error(`not implemented yet: createDatabase(${JSON.stringify(name)})`);
+  }
+
   /** Flushes, stops the WAL and releases the engine. Does not close the store. */
   async close(): Promise<void> {
     if (this.closed) return;
