@@ -5,6 +5,7 @@
  */
 import type { Catalog } from '../catalog/catalog.js';
 import type { QueryEngine } from '../query/engine.js';
+import { QueryError } from '../query/errors.js';
 import type { Statement } from './ast.js';
 import { runMetaStatement } from './meta.js';
 import { parseQuery } from './parser.js';
@@ -61,9 +62,14 @@ async function runStatement(ctx: StatementContext, statement: Statement, stateme
     return series.length === 0 ? { statement_id: statementId } : { statement_id: statementId, series };
   } catch (err) {
     if (err instanceof InfluxQLStatementError) return { statement_id: statementId, error: err.message };
+    // The engine refusing what a statement became is that statement's error; a timeout, a
+    // client gone, an answer too large or the engine's own failure end the whole query.
+    if (err instanceof QueryError && STATEMENT_ERRORS.has(err.code)) return { statement_id: statementId, error: err.message };
     throw err;
   }
 }
+
+const STATEMENT_ERRORS = new Set<QueryError['code']>(['DATABASE_NOT_FOUND', 'INVALID_QUERY', 'NOT_READ_ONLY', 'INVALID_FORMAT']);
 
 /**
  * A statement that could not run, worded as InfluxDB words it (`database not found: x`,

@@ -1,0 +1,107 @@
+/**
+ * The InfluxQL fuzz: generated and mutated statements run end to end through `runInfluxQL`
+ * (parser, planner, SQL engine, meta statements) over a real database holding data of every
+ * type, in the buffer and in Parquet. Every statement either fails to parse
+ * (InfluxQLParseError, the whole query) or gives one result per statement, each with series or
+ * a typed error; nothing else escapes, nothing takes longer than the query timeout, and the data
+ * reads back unchanged afterwards.
+ *
+ * Prints `# influxql fuzz: …` and its seed; `SEED=…` replays; `FUZZ_SCALE=k` multiplies the count.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SeededRng, testSeed } from '../../src/effects/rng.js';
+import { runInfluxQL, type InfluxQLEnvironment } from '../../src/influxql/executor.js';
+import { InfluxQLParseError } from '../../src/influxql/parser.js';
+import type { StatementResult } from '../../src/influxql/result.js';
+import { tempDatabase } from '../support/db-helpers.js';
+import { metaStatement, mutate, select } from './fuzz-statements.js';
+
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
+const STATEMENTS = Math.round(100_000 * SCALE);
+/** A statement's timeout: every statement must answer within it plus a second. */
+const TIMEOUT_MS = 5_000;
+
+/** The dataset: every field type, missing values, odd names, two hours of points. */
+function dataset(): string {
+  const lines: string[] = [];
+  const base = 1_704_067_200_000_000_000n; // 2024-01-01T00:00:00Z
+  for (let i = 0; i < 240; i++) {
+    const t = base + BigInt(i) * 30_000_000_000n + BigInt(i % 7) * 1_000n;
+    const host = ['a', 'b', 'c'][i % 3]!;
+    const region = i % 4 === 0 ? '' : `,region=${['eu', 'us'][i % 2]}`;
+    lines.push(`cpu,host=${host}${region} usage=${(i % 17) * 1.25 - 3},load=${i % 5}i${i % 9 === 0 ? '' : `,free=${i * 3}i`} ${t}`);
+    if (i % 3 === 0) lines.push(`Cpu,Host=${host},dc=x usage=${i / 7} ${t}`);
+    if (i % 2 === 0) lines.push(`mem,host=${host} free=${1000 - i}i,text="v${i % 4}",ok=${i % 3 === 0} ${t}`);
+    if (i % 10 === 0) lines.push(`disk\\ io,host=${host} count=${i}i ${t}`);
+    if (i % 20 === 0) lines.push(`weird"name,host=${host} usage=${i} ${t}`);
+  }
+  return lines.join('\n');
+}
+
+test(`influxql fuzz: ${STATEMENTS} generated and mutated statements end to end give a result or a typed error, within the timeout, and change no data`, { timeout: 900_000 * Math.max(1, SCALE) }, async () => {
+  const seed = testSeed();
+  console.log(`# influxql fuzz seed=${seed} (replay with SEED=${seed})`);
+  const rng = new SeededRng(seed);
+  const { db, cleanup } = await tempDatabase({ queryTimeoutMs: TIMEOUT_MS });
+  try {
+    await db.writer.writeLp('fuzz', Buffer.from(dataset()), { precision: 'ns', acceptPartial: false });
+    const env: InfluxQLEnvironment = { catalog: db.catalog, query: db.query, createDatabase: (n) => db.createDatabase(n), nowNs: () => BigInt(Date.now()) * 1_000_000n };
+    const fingerprint = async () => JSON.stringify((await db.query.query('fuzz', 'SELECT count(*), sum(usage), sum(load), sum(free) FROM cpu')).rows, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+    const before = await fingerprint();
+    const counts = { statements: 0, parseErrors: 0, results: 0, withSeries: 0, statementErrors: 0, rows: 0 };
+    const errorKinds = new Map<string, number>();
+    let slowestMs = 0;
+    const started = performance.now();
+    for (let i = 0; i < STATEMENTS; i++) {
+      // Half way, the data moves to Parquet: the same statements then read files.
+      if (i === Math.floor(STATEMENTS / 2)) await db.snapshotNow();
+      const valid = rng.nextInt(10) < 8 ? select(rng) : metaStatement(rng);
+      const text = rng.nextInt(10) < 4 ? mutate(rng, valid) : valid;
+      const context = `statement ${i} (seed ${seed}): ${JSON.stringify(text.slice(0, 500))}`;
+      const t0 = performance.now();
+      const results: StatementResult[] = [];
+      try {
+        for await (const result of runInfluxQL(env, text, { database: 'fuzz', params: { x: 1, host: 'a', q: 'b' } })) results.push(result);
+      } catch (err) {
+        if (!(err instanceof InfluxQLParseError)) assert.fail(`${context} threw ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`);
+        assert.ok(err.message.length > 0, `${context}: a parse error without a message`);
+        counts.parseErrors++;
+      }
+      const ms = performance.now() - t0;
+      slowestMs = Math.max(slowestMs, ms);
+      assert.ok(ms < TIMEOUT_MS * Math.max(1, results.length) + 1_000, `${context} took ${Math.round(ms)} ms`);
+      counts.statements++;
+      for (const [k, result] of results.entries()) {
+        counts.results++;
+        assert.equal(result.statement_id, k, `${context}: statement ids in order`);
+        if (result.error !== undefined) {
+          assert.equal(typeof result.error, 'string', context);
+          assert.ok(result.error.length > 0, `${context}: an empty error`);
+          assert.equal(result.series, undefined, `${context}: an error with series`);
+          counts.statementErrors++;
+          const kind = result.error.replace(/[^a-z ].*$/i, '').slice(0, 40);
+          errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+          continue;
+        }
+        for (const series of result.series ?? []) {
+          counts.withSeries++;
+          assert.ok(series.columns.length > 0, `${context}: a series without columns`);
+          for (const row of series.values) {
+            assert.equal(row.length, series.columns.length, `${context}: a row of ${row.length} values under ${series.columns.length} columns`);
+            if (series.timeColumn) assert.equal(typeof row[0], 'bigint', `${context}: time is not a bigint`);
+            counts.rows++;
+          }
+        }
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(await fingerprint(), before, 'the data changed');
+    console.log(`# influxql fuzz: ${counts.statements} statements in ${seconds.toFixed(1)} s (${counts.parseErrors} parse errors, ${counts.results} statement results: ${counts.statementErrors} errors, ${counts.withSeries} series, ${counts.rows} rows); slowest ${Math.round(slowestMs)} ms`);
+    const top = [...errorKinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.log(`# influxql fuzz: statement errors by kind: ${top.map(([k, n]) => `${JSON.stringify(k)}×${n}`).join(', ')}`);
+    assert.ok(counts.withSeries > STATEMENTS / 20, `only ${counts.withSeries} series: the generator hardly reaches the data`);
+  } finally {
+    await cleanup();
+  }
+});
