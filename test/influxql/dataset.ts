@@ -1,0 +1,115 @@
+/**
+ * The seeded dataset of the InfluxQL differential tests: the same line protocol is written to
+ * InfluxDB 1.x and to Sluice. Times are fixed in the past (2017-07-14 02:40 to 06:40 UTC, at
+ * irregular intervals, some with nanoseconds); the seed picks the intervals and the values.
+ * Only what InfluxDB 1.6 accepts: no unsigned (`u`) fields, one type per field per measurement.
+ */
+import type { Rng } from '../../src/effects/rng.js';
+
+/** The first point's time: 2017-07-14T02:40:00Z (Grafana's example `$timeFilter` starts here). */
+export const T0_NS = 1_500_000_000_000_000_000n;
+/** The data spans four hours from {@link T0_NS}. */
+export const SPAN_NS = 4n * 3600n * 1_000_000_000n;
+
+/** The main database and a second one (for `SHOW DATABASES` and `db.rp.m` sources). */
+export const DB = 'diff';
+export const OTHER_DB = 'other';
+
+/** Line protocol for each database, one point a line, precision ns. */
+export interface Dataset {
+  lines: Record<string, string[]>;
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+/** Irregular times from T0 for one series: gaps of `minS`..`maxS` seconds, every third with a sub-second part. */
+function times(rng: Rng, minS: number, maxS: number): bigint[] {
+  const out: bigint[] = [];
+  let t = T0_NS + BigInt(rng.nextInt(maxS)) * NS_PER_S;
+  while (t < T0_NS + SPAN_NS) {
+    out.push(t);
+    let gap = BigInt(minS + rng.nextInt(maxS - minS + 1)) * NS_PER_S;
+    const k = rng.nextInt(3);
+    if (k === 1) gap += BigInt(rng.nextInt(1000)) * 1_000_000n; // milliseconds
+    else if (k === 2) gap += BigInt(rng.nextInt(1_000_000_000)); // nanoseconds
+    t += gap;
+  }
+  return out;
+}
+
+/** A float with two decimals in [lo, hi), written as line protocol writes it. */
+function float2(rng: Rng, lo: number, hi: number): string {
+  return String(Math.round((lo + rng.nextFloat() * (hi - lo)) * 100) / 100);
+}
+
+/** The dataset for a seed. */
+export function buildDataset(rng: Rng): Dataset {
+  const diff: string[] = [];
+  const other: string[] = [];
+
+  // cpu: host and region tags (server04 has no region; one series has no host), float and
+  // integer fields, usage_system missing from about one point in six.
+  const cpuSeries = [
+    'cpu,host=server01,region=us-west',
+    'cpu,host=server02,region=us-west',
+    'cpu,host=server03,region=us-east',
+    'cpu,host=server04',
+    'cpu,region=us-east',
+  ];
+  for (const series of cpuSeries) {
+    for (const t of times(rng, 60, 420)) {
+      const fields = [`usage_user=${float2(rng, 0, 100)}`];
+      if (rng.nextInt(6) !== 0) fields.push(`usage_system=${float2(rng, 0, 30)}`);
+      fields.push(`usage_idle=${float2(rng, 0, 100)}`, `procs=${100 + rng.nextInt(300)}i`);
+      diff.push(`${series} ${fields.join(',')} ${t}`);
+    }
+  }
+
+  // mem: integer fields (one above 2^32), a float; free missing from some points.
+  for (const host of ['server01', 'server02', 'server03']) {
+    for (const t of times(rng, 120, 600)) {
+      const used = 1_000_000_000 + rng.nextInt(1_000_000_000) * 4;
+      const fields = [`used=${used}i`];
+      if (rng.nextInt(5) !== 0) fields.push(`free=${17_179_869_184 - used}i`);
+      fields.push(`used_percent=${float2(rng, 5, 95)}`);
+      diff.push(`mem,host=${host} ${fields.join(',')} ${t}`);
+    }
+  }
+
+  // counters: integers past 2^53 (exact in JSON or not at all).
+  let c = 9_007_199_254_740_993n;
+  for (const t of times(rng, 300, 900)) {
+    c += BigInt(1 + rng.nextInt(1000));
+    diff.push(`counters,kind=big value=${c}i ${t}`);
+  }
+
+  // net: a counter that resets (non_negative_derivative), negative and zero floats (abs, ceil, ln of ≤ 0).
+  let bytes = 1_000_000;
+  for (const t of times(rng, 30, 240)) {
+    bytes = rng.nextInt(12) === 0 ? rng.nextInt(5000) : bytes + rng.nextInt(200_000);
+    const delta = rng.nextInt(10) === 0 ? '0' : float2(rng, -50, 50);
+    diff.push(`net,host=server01,iface=eth0 bytes_recv=${bytes}i,delta=${delta} ${t}`);
+  }
+
+  // events: string and boolean fields, some missing; strings with spaces, quotes and commas.
+  const messages = ['deploy started', 'deploy "v2" done', 'alert: disk, 90%', 'all clear', 'restart'];
+  for (const kind of ['deploy', 'alert']) {
+    for (const t of times(rng, 600, 1800)) {
+      const fields: string[] = [];
+      if (rng.nextInt(4) !== 0) fields.push(`message="${messages[rng.nextInt(messages.length)]!.replace(/"/g, '\\"')}"`);
+      if (rng.nextInt(4) !== 0) fields.push(`ok=${rng.nextInt(2) === 0 ? 'true' : 'false'}`);
+      fields.push(`code=${rng.nextInt(5)}i`);
+      diff.push(`events,kind=${kind} ${fields.join(',')} ${t}`);
+    }
+  }
+
+  // Names that need quoting: upper case (Cpu is not cpu), a space in a measurement, a space in a
+  // tag key, a comma in a tag value, a space in a field key.
+  for (const t of times(rng, 900, 2400)) diff.push(`Cpu,host=server01,Region=EU usage_user=${float2(rng, 0, 100)} ${t}`);
+  for (const t of times(rng, 900, 2400)) diff.push(`disk\\ io,mount\\ point=/var\\,log,host=server02 read\\ bytes=${rng.nextInt(1_000_000)}i,util=${float2(rng, 0, 1)} ${t}`);
+
+  // The other database.
+  for (const t of times(rng, 600, 1800)) other.push(`load,host=server01 load1=${float2(rng, 0, 4)} ${t}`);
+
+  return { lines: { [DB]: diff, [OTHER_DB]: other } };
+}
