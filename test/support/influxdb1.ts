@@ -267,7 +267,10 @@ export const FLOAT_TOLERANCE = 1e-9;
  */
 export function diffJson(a: unknown, b: unknown, path = '$', out: string[] = [], max = 8): string[] {
   if (out.length >= max) return out;
-  const show = (v: unknown): string => (typeof v === 'bigint' ? `${v}` : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) ?? 'undefined');
+  const show = (v: unknown): string => {
+    const text = typeof v === 'bigint' ? `${v}` : (JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) ?? 'undefined');
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  };
   const isNum = (v: unknown): v is number | bigint => typeof v === 'number' || typeof v === 'bigint';
   if (isNum(a) && isNum(b)) {
     if (typeof a === 'bigint' && typeof b === 'bigint') {
