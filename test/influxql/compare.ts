@@ -22,7 +22,7 @@ export async function writeDataset(peers: TestPeer[], seed: number): Promise<num
 }
 
 /** Sends one row's query as the table says (GET, or POST with a form body). */
-export async function ask(peer: TestPeer, c: StatementCase, epoch: string | undefined): Promise<QueryAnswer> {
+export async function ask(peer: TestPeer, c: StatementCase, epoch: string | undefined, headers: Record<string, string> = {}): Promise<QueryAnswer> {
   const params = new URLSearchParams();
   if (c.q !== '') params.set('q', c.q);
   if (c.db !== null) params.set('db', c.db ?? DB);
@@ -30,10 +30,10 @@ export async function ask(peer: TestPeer, c: StatementCase, epoch: string | unde
   const method = methodOf(c);
   const res =
     method === 'GET'
-      ? await fetch(`${peer.url}/query?${params.toString()}`, { signal: AbortSignal.timeout(30_000) })
+      ? await fetch(`${peer.url}/query?${params.toString()}`, { headers, signal: AbortSignal.timeout(30_000) })
       : await fetch(`${peer.url}/query`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          headers: { ...headers, 'Content-Type': 'application/x-www-form-urlencoded' },
           body: params.toString(),
           signal: AbortSignal.timeout(30_000),
         });
@@ -80,6 +80,12 @@ export function compareAnswers(c: StatementCase, influx: QueryAnswer, sluice: Qu
       const out = diffJson(a.slice(0, failedAt), b.slice(0, failedAt), '$.results');
       if (b[failedAt]?.error === undefined) out.push(`$.results[${failedAt}]: InfluxDB fails this statement, Sluice does not`);
       return out;
+    }
+    case 'series-set': {
+      const sorted = (r: Results | undefined): unknown =>
+        (r?.results ?? []).map((x) => ({ ...x, series: [...(x.series ?? [])].sort((p, q) => (`${String(p.name)} ${JSON.stringify(p.tags)}` < `${String(q.name)} ${JSON.stringify(q.tags)}` ? -1 : 1)) }));
+      if (influx.status !== sluice.status) return [`status ${influx.status} ≠ ${sluice.status}`];
+      return diffJson(sorted(ri), sorted(rs));
     }
     case 'equal': {
       const out: string[] = [];

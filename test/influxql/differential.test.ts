@@ -1,14 +1,13 @@
 /**
  * InfluxQL answer for answer against the real InfluxDB 1.x: the same seeded dataset
  * (dataset.ts) is written to Debian's influxd 1.6 and to a real `sluice serve`; every
- * statement of statements.ts is sent to both through v1 `/query` (epoch=ns, and once more with
- * RFC3339 times for the rows marked so), and the answers are compared value by value.
+ * statement of statements.ts is sent to both through v1 `/query` (epoch=ns; the rows marked
+ * `formats` also with RFC3339 times and as CSV), and the answers are compared value by value.
  *
  *   SEED=123 node scripts/test.mjs test/influxql/differential.test.ts   # replay a dataset
  *   INFLUXQL_ONLY='GROUP BY time' node scripts/test.mjs differential       # only matching rows
  *   INFLUXQL_AGAINST=influxdb node scripts/test.mjs differential          # check the table itself:
- *                                   a second influxd in Sluice's place must agree on every row
- *                                   that has no documented difference
+ *       a second influxd in Sluice's place must agree on every row (but the ones Sluice refuses)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,12 +17,23 @@ import { ask, compareAnswers, writeDataset } from './compare.js';
 import { DB } from './dataset.js';
 import { methodOf, STATEMENTS } from './statements.js';
 
+/** One way of asking: the `epoch` parameter and the request headers. */
+interface Pass {
+  name: string;
+  epoch: string | undefined;
+  headers: Record<string, string>;
+}
+const NS: Pass = { name: 'epoch=ns', epoch: 'ns', headers: {} };
+const RFC3339: Pass = { name: 'RFC3339', epoch: undefined, headers: {} };
+/** InfluxDB's CSV: compared as text, byte for byte. */
+const CSV: Pass = { name: 'CSV', epoch: undefined, headers: { Accept: 'application/csv' } };
+
 test('InfluxQL: every statement of the table answers as InfluxDB 1.x answers it', { timeout: 300_000 }, async () => {
   const seed = testSeed();
   console.log(`# influxql differential seed=${seed} (replay with SEED=${seed})`);
   const only = process.env.INFLUXQL_ONLY;
   const selfCheck = process.env.INFLUXQL_AGAINST === 'influxdb';
-  const rows = STATEMENTS.filter((c) => (only === undefined || only === '' || c.q.includes(only)) && !(selfCheck && c.differs !== undefined));
+  const rows = STATEMENTS.filter((c) => (only === undefined || only === '' || c.q.includes(only)) && !(selfCheck && c.compare === 'sluice-unsupported'));
   const [influx, sluice] = await Promise.all([startInfluxDB1(), selfCheck ? startInfluxDB1() : startSluice()]);
   try {
     const points = await writeDataset([influx, sluice], seed);
@@ -33,16 +43,16 @@ test('InfluxQL: every statement of the table answers as InfluxDB 1.x answers it'
     let equal = 0;
     let documented = 0;
     for (const c of rows) {
-      const passes: Array<string | undefined> = c.rfc3339 === true ? ['ns', undefined] : ['ns'];
+      const passes: Pass[] = c.formats === true ? [NS, RFC3339, CSV] : [NS];
       const failuresBefore = failures.length;
-      for (const epoch of passes) {
-        const [a, b] = await Promise.all([ask(influx, c, epoch), ask(sluice, c, epoch)]);
+      for (const { name, epoch, headers } of passes) {
+        const [a, b] = await Promise.all([ask(influx, c, epoch, headers), ask(sluice, c, epoch, headers)]);
         compared++;
         const diffs = compareAnswers(c, a, b);
         if (diffs.length > 0) {
           const detailed = failures.length < 25;
           failures.push(
-            `✗ ${c.q === '' ? '(no q)' : c.q}  [db=${c.db === null ? '(none)' : (c.db ?? DB)}, ${methodOf(c)}, ${epoch === undefined ? 'RFC3339' : `epoch=${epoch}`}${c.compare !== undefined ? `, compare=${c.compare}` : ''}]\n  ${diffs.join('\n  ')}` +
+            `✗ ${c.q === '' ? '(no q)' : c.q}  [db=${c.db === null ? '(none)' : (c.db ?? DB)}, ${methodOf(c)}, ${name}${c.compare !== undefined ? `, compare=${c.compare}` : ''}]\n  ${diffs.join('\n  ')}` +
               (detailed ? `\n  InfluxDB: ${showAnswer(a, 1_500)}\n  Sluice:   ${showAnswer(b, 1_500)}` : ''),
           );
         }

@@ -21,15 +21,17 @@ export type Instead =
   /** Same series names, tags and columns and the same number of rows; values not compared. */
   | 'shape'
   /** The results up to InfluxDB's first failing statement are equal, and both fail that one. */
-  | 'prefix';
+  | 'prefix'
+  /** Equal once each result's series are sorted by name and tags. */
+  | 'series-set';
 
 export interface StatementCase {
   /** The `q` parameter: one or more statements. */
   q: string;
   /** The `db` parameter; absent: `diff`; null: none sent. */
   db?: string | null;
-  /** Also compared with RFC3339 times (no `epoch` parameter). */
-  rfc3339?: boolean;
+  /** Also compared with RFC3339 times (no `epoch` parameter) and as CSV (`Accept: application/csv`). */
+  formats?: boolean;
   /** A deliberate difference, and why. */
   differs?: string;
   /** With `differs`: what is compared instead. */
@@ -60,7 +62,7 @@ const GOES_ON = 'InfluxDB 1.6 stops at the first statement that fails and, throu
 
 export const STATEMENTS: StatementCase[] = [
   // ── Raw selects: fields, tags, *, casts, aliases ────────────────────────────────────────────
-  { q: `SELECT * FROM cpu WHERE ${MIN20}`, rfc3339: true },
+  { q: `SELECT * FROM cpu WHERE ${MIN20}`, formats: true },
   { q: `SELECT usage_user FROM cpu WHERE ${MIN20}` },
   { q: `SELECT usage_user, host FROM cpu WHERE ${MIN20}` },
   { q: `SELECT host, region, usage_user FROM cpu WHERE ${MIN20}` },
@@ -76,9 +78,9 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT nosuchfield FROM cpu WHERE ${MIN20}` },
   { q: `SELECT usage_user, nosuchfield FROM cpu WHERE ${MIN20}` },
   { q: `SELECT host FROM cpu WHERE ${MIN20}` },
-  { q: `SELECT * FROM mem WHERE ${HOUR1}`, rfc3339: true },
-  { q: `SELECT * FROM counters`, rfc3339: true },
-  { q: `SELECT * FROM events`, rfc3339: true },
+  { q: `SELECT * FROM mem WHERE ${HOUR1}`, formats: true },
+  { q: `SELECT * FROM counters`, formats: true },
+  { q: `SELECT * FROM events`, formats: true },
   { q: `SELECT message, ok FROM events WHERE kind = 'deploy'` },
   { q: `SELECT * FROM net WHERE ${HOUR1}` },
   { q: `SELECT * FROM nosuch` },
@@ -86,10 +88,10 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT * FROM cpu WHERE time > now() - 5000d LIMIT 3` },
 
   // ── Names that need quoting ─────────────────────────────────────────────────────────────────
-  { q: `SELECT * FROM "Cpu"`, rfc3339: true },
+  { q: `SELECT * FROM "Cpu"`, formats: true },
   { q: `SELECT * FROM Cpu` },
   { q: `SELECT "Region", usage_user FROM "Cpu"` },
-  { q: `SELECT * FROM "disk io"`, rfc3339: true },
+  { q: `SELECT * FROM "disk io"`, formats: true },
   { q: `SELECT "read bytes", "mount point" FROM "disk io" WHERE "mount point" = '/var,log'` },
   { q: `SELECT "read bytes" * 2 AS doubled FROM "disk io"` },
 
@@ -108,7 +110,7 @@ export const STATEMENTS: StatementCase[] = [
   // ── FROM: regex, several measurements, qualified names ──────────────────────────────────────
   { q: `SELECT usage_user FROM /^cp/ WHERE ${MIN20}` },
   { q: `SELECT usage_user FROM /(?i)^cpu$/` },
-  { q: `SELECT * FROM /^(mem|counters)$/ WHERE ${HOUR1}` },
+  { q: `SELECT * FROM /^(mem|counters)$/ WHERE ${HOUR1}`, formats: true },
   { q: `SELECT usage_user FROM cpu, "Cpu" WHERE ${HOUR1}` },
   { q: `SELECT usage_user, used FROM cpu, mem WHERE ${MIN20}` },
   { q: `SELECT * FROM diff.autogen.cpu WHERE ${MIN20}` },
@@ -174,7 +176,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT delta FROM net WHERE delta < -45` },
 
   // ── Aggregates ──────────────────────────────────────────────────────────────────────────────
-  { q: `SELECT count(usage_user) FROM cpu`, rfc3339: true },
+  { q: `SELECT count(usage_user) FROM cpu`, formats: true },
   { q: `SELECT count(*) FROM cpu` },
   { q: `SELECT count(usage_system) FROM cpu WHERE ${ALL}` },
   { q: `SELECT count(message), count(ok), count(code) FROM events` },
@@ -182,7 +184,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT distinct(code) FROM events` },
   { q: `SELECT distinct(message) FROM events` },
   { q: `SELECT distinct(host) FROM cpu` },
-  { q: `SELECT mean(usage_user) FROM cpu`, rfc3339: true },
+  { q: `SELECT mean(usage_user) FROM cpu`, formats: true },
   { q: `SELECT mean(procs), mean(usage_user) FROM cpu` },
   { q: `SELECT mean(*) FROM cpu` },
   { q: `SELECT mean(used) FROM mem` },
@@ -196,7 +198,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT sum(value) FROM counters` },
   { q: `SELECT integral(usage_user) FROM cpu WHERE host = 'server01'` },
   { q: `SELECT integral(usage_user, 1m) FROM cpu WHERE host = 'server02'` },
-  { q: `SELECT integral(procs, 1h) FROM cpu WHERE ${HOUR1} GROUP BY host` },
+  { q: `SELECT integral(procs, 1h) FROM cpu WHERE ${HOUR1} GROUP BY host`, differs: 'InfluxDB 1.6 gives the series of integral() with GROUP BY in no fixed order (two influxd answer in different orders); Sluice orders them by tags as for every other function', compare: 'series-set' },
   { q: `SELECT mean(usage_user) AS avg, max(usage_user) AS peak FROM cpu WHERE ${ALL}` },
   { q: `SELECT mean(usage_user) * 2 + 1 FROM cpu` },
   { q: `SELECT sum(usage_user) / count(usage_user) FROM cpu` },
@@ -204,10 +206,10 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT sum(ok) FROM events`, differs: GO_ITERATOR, compare: 'both-error' },
 
   // ── Selectors ───────────────────────────────────────────────────────────────────────────────
-  { q: `SELECT first(usage_user) FROM cpu`, rfc3339: true },
-  { q: `SELECT last(usage_user) FROM cpu`, rfc3339: true },
+  { q: `SELECT first(usage_user) FROM cpu`, formats: true },
+  { q: `SELECT last(usage_user) FROM cpu`, formats: true },
   { q: `SELECT first(message), last(ok) FROM events` },
-  { q: `SELECT max(usage_user) FROM cpu`, rfc3339: true },
+  { q: `SELECT max(usage_user) FROM cpu`, formats: true },
   { q: `SELECT min(usage_user) FROM cpu` },
   { q: `SELECT max(usage_user), host FROM cpu` },
   { q: `SELECT min(procs), host, region FROM cpu` },
@@ -216,7 +218,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT percentile(usage_user, 50) FROM cpu` },
   { q: `SELECT percentile(usage_user, 95), percentile(procs, 5) FROM cpu` },
   { q: `SELECT percentile(usage_user, 100), percentile(usage_user, 0) FROM cpu` },
-  { q: `SELECT top(usage_user, 3) FROM cpu`, rfc3339: true },
+  { q: `SELECT top(usage_user, 3) FROM cpu`, formats: true },
   { q: `SELECT top(usage_user, host, 2) FROM cpu` },
   { q: `SELECT top(procs, 5), host FROM cpu` },
   { q: `SELECT bottom(usage_user, 3) FROM cpu` },
@@ -254,26 +256,26 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT derivative(usage_user) FROM cpu WHERE ${HOUR1} GROUP BY host` },
 
   // ── GROUP BY time and tags ──────────────────────────────────────────────────────────────────
-  { q: `SELECT mean(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(30m)`, rfc3339: true },
+  { q: `SELECT mean(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(30m)`, formats: true },
   { q: `SELECT mean(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1h, 15m)` },
   { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(45m, -10m)` },
   { q: `SELECT max(usage_user) FROM cpu WHERE ${HOUR1} GROUP BY time(7m)` },
-  { q: `SELECT count(procs) FROM cpu WHERE time >= '2017-07-14T02:41:13Z' AND time < '2017-07-14T04:03:00Z' GROUP BY time(20m)`, rfc3339: true },
+  { q: `SELECT count(procs) FROM cpu WHERE time >= '2017-07-14T02:41:13Z' AND time < '2017-07-14T04:03:00Z' GROUP BY time(20m)`, formats: true },
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY host` },
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY host, region` },
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY *` },
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY /reg/` },
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY nosuchtag` },
-  { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1h), host`, rfc3339: true },
+  { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1h), host`, formats: true },
   { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY host, time(1h)` },
   { q: `SELECT usage_user FROM cpu WHERE ${MIN20} GROUP BY host` },
   { q: `SELECT * FROM cpu WHERE ${MIN20} GROUP BY region` },
   { q: `SELECT max(usage_user), usage_idle FROM cpu WHERE ${ALL} GROUP BY time(1h), host` },
   { q: `SELECT sum(code) FROM events GROUP BY kind` },
-  { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1h) tz('America/Chicago')`, rfc3339: true },
-  { q: `SELECT mean(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1d) tz('Asia/Kolkata')`, rfc3339: true },
-  { q: `SELECT usage_user FROM cpu WHERE ${MIN20} tz('Europe/Paris')`, rfc3339: true },
-  { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1d)`, rfc3339: true },
+  { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1h) tz('America/Chicago')`, formats: true },
+  { q: `SELECT mean(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1d) tz('Asia/Kolkata')`, formats: true },
+  { q: `SELECT usage_user FROM cpu WHERE ${MIN20} tz('Europe/Paris')`, formats: true },
+  { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1d)`, formats: true },
 
   // ── fill ────────────────────────────────────────────────────────────────────────────────────
   { q: `SELECT mean(usage_user) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(2m) fill(null)` },
@@ -289,7 +291,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT sum(procs) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(4m) fill(7)` },
 
   // ── ORDER BY, LIMIT, OFFSET, SLIMIT, SOFFSET ────────────────────────────────────────────────
-  { q: `SELECT usage_user FROM cpu WHERE ${MIN20} ORDER BY time DESC`, rfc3339: true },
+  { q: `SELECT usage_user FROM cpu WHERE ${MIN20} ORDER BY time DESC`, formats: true },
   { q: `SELECT usage_user FROM cpu WHERE ${MIN20} ORDER BY time ASC` },
   { q: `SELECT mean(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1h) ORDER BY time DESC` },
   { q: `SELECT usage_user FROM cpu WHERE ${MIN20} GROUP BY host ORDER BY time DESC LIMIT 2` },
@@ -329,7 +331,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SHOW TAG KEYS ON other` },
   { q: `SHOW TAG VALUES WITH KEY = host` },
   { q: `SHOW TAG VALUES FROM cpu WITH KEY = "host"` },
-  { q: `SHOW TAG VALUES FROM cpu WITH KEY IN (host, region)` },
+  { q: `SHOW TAG VALUES FROM cpu WITH KEY IN (host, region)`, formats: true },
   { q: `SHOW TAG VALUES FROM cpu WITH KEY =~ /reg/` },
   { q: `SHOW TAG VALUES FROM cpu WITH KEY != host` },
   { q: `SHOW TAG VALUES FROM cpu WITH KEY = host WHERE region = 'us-west'` },
@@ -337,14 +339,14 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SHOW TAG VALUES FROM "disk io" WITH KEY = "mount point"` },
   { q: `SHOW FIELD KEYS` },
   { q: `SHOW FIELD KEYS FROM cpu` },
-  { q: `SHOW FIELD KEYS FROM events` },
+  { q: `SHOW FIELD KEYS FROM events`, formats: true },
   { q: `SHOW FIELD KEYS FROM "disk io"` },
   { q: `SHOW FIELD KEYS ON other` },
   { q: `SHOW SERIES` },
   { q: `SHOW SERIES FROM cpu` },
   { q: `SHOW SERIES FROM cpu WHERE host = 'server01'` },
   { q: `SHOW SERIES WHERE region =~ /us/` },
-  { q: `SHOW SERIES FROM "disk io"` },
+  { q: `SHOW SERIES FROM "disk io"`, formats: true },
   { q: `SHOW RETENTION POLICIES`, db: 'diff' },
   { q: `SHOW RETENTION POLICIES ON other`, db: null },
   { q: `SHOW MEASUREMENT EXACT CARDINALITY` },
@@ -367,7 +369,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `CREATE DATABASE "Quoted Name"; SHOW DATABASES`, db: null },
 
   // ── Errors: unknown database, missing database, semantic errors ─────────────────────────────
-  { q: `SELECT * FROM cpu`, db: 'nosuchdb' },
+  { q: `SELECT * FROM cpu`, db: 'nosuchdb', formats: true },
   { q: `SELECT * FROM cpu`, db: null },
   { q: `SHOW MEASUREMENTS`, db: null },
   { q: `SHOW MEASUREMENTS`, db: 'nosuchdb' },
@@ -386,7 +388,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT count(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1m) fill(none) tz('Nowhere/Special')` },
 
   // ── Parse errors (the whole query fails with 400) ───────────────────────────────────────────
-  { q: `SELEC * FROM cpu` },
+  { q: `SELEC * FROM cpu`, formats: true },
   { q: `SELECT FROM cpu` },
   { q: `SELECT * FROM` },
   { q: `SELECT * FROM cpu WHERE` },
@@ -402,7 +404,7 @@ export const STATEMENTS: StatementCase[] = [
 
   // ── Several statements in one query ─────────────────────────────────────────────────────────
   { q: `SELECT count(usage_user) FROM cpu; SELECT count(used) FROM mem` },
-  { q: `SHOW DATABASES; SELECT * FROM nosuch; SELECT max(value) FROM counters`, rfc3339: true },
+  { q: `SHOW DATABASES; SELECT * FROM nosuch; SELECT max(value) FROM counters`, formats: true },
   { q: `SELECT first(usage_user) FROM cpu; SELECT * FROM nosuchdb..cpu; SHOW MEASUREMENTS`, differs: GOES_ON, compare: 'prefix' },
   { q: `SELECT mean(usage_user) FROM cpu WHERE ${ALL} GROUP BY time(1h);SELECT usage_user, mean(usage_user) FROM cpu;SHOW FIELD KEYS FROM mem;`, differs: GOES_ON, compare: 'prefix' },
 
