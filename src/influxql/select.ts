@@ -1,10 +1,720 @@
-/** InfluxQL SELECT: planned over the SQL engine, shaped into InfluxDB 1.x series. */
-import type { SelectStatement } from './ast.js';
+/**
+ * InfluxQL SELECT: planned over the SQL engine, shaped into InfluxDB 1.x series.
+ *
+ * A statement is checked (./select-plan.ts), its time range taken out of WHERE (./time.ts),
+ * then each measurement is answered one of two ways:
+ * - aggregates the engine computes exactly (count, sum, mean, min, max, first, last, spread,
+ *   stddev over fields, no time zone, no subquery): ONE SQL query grouped by window and tags,
+ *   the windows filled and the expressions evaluated here (./select-sql.ts);
+ * - everything else: the matching rows are read in time order (from SQL, or from a subquery's
+ *   answer) and reduced here (./functions.ts), window by window.
+ * Series come out ordered by measurement, then tag values; LIMIT/OFFSET per series,
+ * SLIMIT/SOFFSET over the series.
+ */
+import type { TableSchema } from '../catalog/catalog.js';
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
-import type { Series } from './result.js';
+import { MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
+import type { InfluxValue, Series } from './result.js';
+import { evaluate, matches, type EvalContext } from './select-eval.js';
+import { aggregateCalls, checkColumns, compileRegex, expandColumns, exprKey, transformCalls, unparen, type Column, type FieldType, type SelectShape, type SourceSchema } from './select-plan.js';
+import { columnKind, conditionSql, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
+import { sqlIdent } from './sql-values.js';
+import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from './time.js';
 
-export async function runSelect(ctx: StatementContext, statement: SelectStatement): Promise<Series[]> {
-  void ctx;
-  void statement;
-  throw new InfluxQLStatementError('not implemented yet: SELECT');
+/** Most windows one series may be filled with (InfluxDB's `max-select-buckets` wording when passed). */
+export const MAX_WINDOWS = 1_000_000;
+
+type Call = Extract<Expr, { kind: 'call' }>;
+
+/** A measurement to answer from: a catalog table, or the series of a subquery with that name. */
+interface Measurement {
+  name: string;
+  schema: SourceSchema;
+  table?: TableSchema;
+  subquery?: Series[];
 }
+
+/** Rows read from a measurement, by column, in time order. */
+interface RowSet {
+  times: bigint[];
+  columns: Map<string, Array<Value | null>>;
+  schema: SourceSchema;
+}
+
+/** One output row of an aggregate, before its columns are evaluated. */
+interface WindowRow {
+  timeNs: bigint;
+  windowNs: bigint;
+  /** Per call key: the value; undefined when the call had no points in this window. */
+  values: Map<string, Value | null | undefined>;
+  /** The row of the lone selector's point (its companions' values). */
+  row?: number;
+}
+
+/** Runs a SELECT and returns its series. */
+export async function runSelect(ctx: StatementContext, statement: SelectStatement): Promise<Series[]> {
+  return new SelectRun(ctx, bindParams(statement, ctx.options.params)).run();
+}
+
+class SelectRun {
+  private readonly timezone: string | undefined;
+  private range: TimeRange = { minNs: 0n, maxNs: 0n };
+  private hasMin = false;
+  private condition: Expr | undefined;
+  private readonly interval: Extract<Dimension, { kind: 'time' }> | undefined;
+  private columns: Column[] = [];
+  private shape!: SelectShape;
+  private calls: Call[] = [];
+  private rngState: number;
+
+  constructor(
+    private readonly ctx: StatementContext,
+    private readonly stmt: SelectStatement,
+  ) {
+    this.timezone = stmt.timezone;
+    this.interval = stmt.dimensions.find((d): d is Extract<Dimension, { kind: 'time' }> => d.kind === 'time');
+    this.rngState = Number(ctx.nowNs % 2147483647n) | 1;
+  }
+
+  async run(): Promise<Series[]> {
+    const { stmt, ctx } = this;
+    if (stmt.into !== undefined) throw new InfluxQLStatementError('SELECT INTO is not supported');
+    if (this.timezone !== undefined) checkTimezone(this.timezone);
+    if (stmt.dimensions.filter((d) => d.kind === 'time').length > 1) throw new InfluxQLStatementError('multiple time dimensions not allowed');
+    if (this.interval !== undefined && this.interval.intervalNs <= 0n) throw new InfluxQLStatementError('group by interval must be positive');
+    const split = splitTimeCondition(stmt.condition, ctx.nowNs, this.timezone);
+    this.range = split.range;
+    this.hasMin = split.hasMin;
+    this.condition = split.condition;
+    if (this.interval !== undefined && !split.hasMax) this.range = { ...this.range, maxNs: ctx.nowNs };
+    const measurements = await this.resolveSources(stmt.sources);
+    const union: SourceSchema = { fields: new Map(), tags: new Set() };
+    for (const m of measurements) {
+      for (const [f, t] of m.schema.fields) if (!union.fields.has(f)) union.fields.set(f, t);
+      for (const t of m.schema.tags) union.tags.add(t);
+    }
+    const groupByTags = new Set<string>();
+    for (const d of stmt.dimensions) {
+      if (d.kind === 'tag') groupByTags.add(d.name);
+      else if (d.kind === 'wildcard') for (const t of union.tags) groupByTags.add(t);
+      else if (d.kind === 'regex') {
+        const re = compileRegex(d.pattern);
+        for (const t of union.tags) if (re.test(t)) groupByTags.add(t);
+      }
+    }
+    this.columns = expandColumns(stmt.fields, union, groupByTags);
+    this.shape = checkColumns(this.columns, stmt);
+    const callMap = new Map<string, Call>();
+    for (const c of this.columns) for (const call of aggregateCalls(c.expr)) callMap.set(exprKey(call), call);
+    this.calls = [...callMap.values()];
+    if (this.range.minNs > this.range.maxNs) return [];
+    let series: Series[] = [];
+    for (const m of measurements) {
+      ctx.options.signal?.throwIfAborted();
+      series.push(...(await this.answerMeasurement(m)));
+    }
+    const soffset = stmt.soffset ?? 0;
+    if (soffset > 0 || stmt.slimit !== undefined) series = series.slice(soffset, stmt.slimit === undefined ? undefined : soffset + stmt.slimit);
+    return series;
+  }
+
+  /** The measurements of FROM, each once, in name order. */
+  private async resolveSources(sources: readonly Source[]): Promise<Measurement[]> {
+    const { ctx } = this;
+    const byName = new Map<string, Measurement>();
+    for (const source of sources) {
+      if (source.kind === 'subquery') {
+        const inner = await runSelect(ctx, { ...source.statement, ...inheritTimezone(source.statement, this.timezone) });
+        for (const s of inner) {
+          let m = byName.get(s.name);
+          if (m === undefined) byName.set(s.name, (m = { name: s.name, schema: { fields: new Map(), tags: new Set() }, subquery: [] }));
+          m.subquery!.push(s);
+          for (const t of Object.keys(s.tags ?? {})) m.schema.tags.add(t);
+          s.columns.forEach((c, i) => {
+            if (i === 0 || m.schema.fields.has(c)) return;
+            const sample = s.values.find((row) => row[i] !== null && row[i] !== undefined)?.[i];
+            m.schema.fields.set(c, typeOfValue(sample));
+          });
+        }
+        continue;
+      }
+      const dbName = source.database ?? ctx.options.database;
+      if (dbName === undefined || dbName === '') throw new InfluxQLStatementError('database name required');
+      const rp = source.retentionPolicy ?? ctx.options.retentionPolicy ?? '';
+      const db = ctx.env.catalog.database(dbName);
+      if (db === undefined) throw new InfluxQLStatementError(`database not found: ${dbName}`);
+      if (rp !== '' && rp !== 'autogen') throw new InfluxQLStatementError(`retention policy not found: ${rp}`);
+      const tables: TableSchema[] = [];
+      if (source.regex !== undefined) {
+        const re = compileRegex(source.regex);
+        for (const t of db.tables.values()) if (re.test(t.name)) tables.push(t);
+      } else if (source.name !== undefined) {
+        const t = db.tables.get(source.name);
+        if (t !== undefined) tables.push(t);
+      }
+      for (const t of tables) {
+        if (byName.has(t.name)) continue;
+        const schema: SourceSchema = { fields: new Map(), tags: new Set() };
+        for (const col of t.columns.values()) {
+          const kind = columnKind(col.type);
+          if (kind === 'tag') schema.tags.add(col.name);
+          else if (kind !== undefined && kind !== 'null') schema.fields.set(col.name, kind as FieldType);
+        }
+        byName.set(t.name, { name: t.name, schema, table: t });
+        this.databaseOf.set(t.name, dbName);
+      }
+    }
+    return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  private readonly databaseOf = new Map<string, string>();
+
+  /** The GROUP BY tags of one measurement, sorted. */
+  private groupTags(m: Measurement): string[] {
+    const tags = new Set<string>();
+    for (const d of this.stmt.dimensions) {
+      if (d.kind === 'tag') tags.add(d.name);
+      else if (d.kind === 'wildcard') for (const t of m.schema.tags) tags.add(t);
+      else if (d.kind === 'regex') {
+        const re = compileRegex(d.pattern);
+        for (const t of m.schema.tags) if (re.test(t)) tags.add(t);
+      }
+    }
+    return [...tags].sort();
+  }
+
+  private async answerMeasurement(m: Measurement): Promise<Series[]> {
+    const groupTags = this.groupTags(m);
+    if (this.shape.isAggregate && m.table !== undefined && this.canPushDown(m)) return this.finish(m, groupTags, await this.pushedWindows(m, groupTags));
+    const rows = m.table !== undefined ? await this.readTable(m, m.table) : this.readSubquery(m);
+    const groups = groupRows(rows, groupTags);
+    if (!this.shape.isAggregate) {
+      const out = new Map<string, { tags: string[]; values: InfluxValue[][] }>();
+      for (const [key, g] of groups) out.set(key, { tags: g.tags, values: this.shape.hasTransform ? this.transformRaw(rows, g.rows) : this.rawRows(rows, g.rows) });
+      return this.toSeries(m, groupTags, out);
+    }
+    const windows = new Map<string, { tags: string[]; windows: WindowRow[] }>();
+    for (const [key, g] of groups) windows.set(key, { tags: g.tags, windows: this.reduceGroup(rows, g.rows) });
+    return this.finish(m, groupTags, windows, rows);
+  }
+
+  // ---- reading rows ----
+
+  /** Names the statement reads (in columns, calls and GROUP BY). */
+  private referencedNames(): Set<string> {
+    const names = new Set<string>();
+    const walk = (e: Expr) => {
+      e = unparen(e);
+      if (e.kind === 'ref') names.add(e.name);
+      else if (e.kind === 'call') e.args.forEach(walk);
+      else if (e.kind === 'binary') {
+        walk(e.left);
+        walk(e.right);
+      } else if (e.kind === 'neg') walk(e.expr);
+    };
+    for (const c of this.columns) walk(c.expr);
+    return names;
+  }
+
+  private async readTable(m: Measurement, table: TableSchema): Promise<RowSet> {
+    const names = this.referencedNames();
+    for (const t of this.groupTags(m)) names.add(t);
+    const selected = [...names].filter((n) => n !== 'time' && table.columns.has(n)).sort();
+    const where = [...timeRangeSql(this.range)];
+    if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
+    // Rows with none of the selected fields are never answered: leave them in the engine.
+    const fieldRefs = selected.filter((n) => m.schema.fields.has(n));
+    if (fieldRefs.length > 0) where.push(`(${fieldRefs.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
+    else if (selected.every((n) => !m.schema.fields.has(n))) return { times: [], columns: new Map(), schema: m.schema };
+    const tagOrder = [...m.schema.tags].sort().map((t) => sqlIdent(t));
+    const sql = `SELECT epoch_ns("time") AS "__t"${selected.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "time"${tagOrder.map((t) => `, ${t}`).join('')}`;
+    const result = await this.query(m.name, sql);
+    const times: bigint[] = new Array(result.length);
+    const columns = new Map<string, Array<Value | null>>();
+    for (const n of selected) columns.set(n, new Array(result.length));
+    for (let i = 0; i < result.length; i++) {
+      const row = result[i]!;
+      times[i] = row[0] as bigint;
+      for (let c = 0; c < selected.length; c++) columns.get(selected[c]!)![i] = toValue(row[c + 1]!);
+    }
+    return { times, columns, schema: m.schema };
+  }
+
+  private async query(measurement: string, sql: string): Promise<DuckDBValue[][]> {
+    const { ctx } = this;
+    const db = this.databaseOf.get(measurement)!;
+    const result = await ctx.env.query.query(db, sql, undefined, {
+      ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
+      ...(ctx.options.timeoutMs === undefined ? {} : { timeoutMs: ctx.options.timeoutMs }),
+    });
+    return result.rows;
+  }
+
+  private readSubquery(m: Measurement): RowSet {
+    const names = [...m.schema.fields.keys(), ...m.schema.tags];
+    const all: Array<{ t: bigint; get: (n: string) => Value | null; order: number }> = [];
+    let order = 0;
+    for (const s of m.subquery!) {
+      const index = new Map(s.columns.map((c, i) => [c, i]));
+      for (const row of s.values) {
+        const t = row[0] as bigint;
+        if (t < this.range.minNs || t > this.range.maxNs) continue;
+        const get = (n: string): Value | null => {
+          const i = index.get(n);
+          if (i !== undefined && i > 0) return (row[i] ?? null) as Value | null;
+          const tag = s.tags?.[n];
+          return tag === undefined ? null : tag;
+        };
+        if (this.condition !== undefined && !matches(this.condition, get, (n) => m.schema.tags.has(n), compileRegex)) continue;
+        all.push({ t, get, order: order++ });
+      }
+    }
+    all.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.order - b.order));
+    const columns = new Map<string, Array<Value | null>>();
+    for (const n of names) columns.set(n, all.map((r) => r.get(n)));
+    return { times: all.map((r) => r.t), columns, schema: m.schema };
+  }
+
+  // ---- raw ----
+
+  private refReader(rows: RowSet, i: () => number): EvalContext {
+    return {
+      ref: (name, cast) => {
+        if (cast === 'tag' && !rows.schema.tags.has(name)) return null;
+        if (cast === 'field' && !rows.schema.fields.has(name)) return null;
+        const col = rows.columns.get(name);
+        return col === undefined ? null : (col[i()] ?? null);
+      },
+      call: () => null,
+    };
+  }
+
+  /** Whether column `c` is a tag (tags alone never make a row). */
+  private isTagColumn(c: Column, schema: SourceSchema): boolean {
+    const e = unparen(c.expr);
+    return e.kind === 'ref' && (e.cast === 'tag' || (!schema.fields.has(e.name) && schema.tags.has(e.name)));
+  }
+
+  private rawRows(rows: RowSet, indexes: readonly number[]): InfluxValue[][] {
+    let i = 0;
+    const ctx = this.refReader(rows, () => i);
+    const isTag = this.columns.map((c) => this.isTagColumn(c, rows.schema));
+    const out: InfluxValue[][] = [];
+    for (const idx of indexes) {
+      i = idx;
+      const row: InfluxValue[] = [rows.times[idx]!];
+      let hasField = false;
+      for (let c = 0; c < this.columns.length; c++) {
+        const v = evaluate(this.columns[c]!.expr, ctx);
+        if (v !== null && !isTag[c]) hasField = true;
+        row.push(v);
+      }
+      if (hasField) out.push(row);
+    }
+    return out;
+  }
+
+  /** Transformations over raw values (derivative(v)…), one series. */
+  private transformRaw(rows: RowSet, indexes: readonly number[]): InfluxValue[][] {
+    let i = 0;
+    const ctx = this.refReader(rows, () => i);
+    const base = indexes.map((idx) => ({ timeNs: rows.times[idx]!, read: (e: Expr) => ((i = idx), evaluate(e, ctx)) }));
+    return this.applyTransforms(base, 1_000_000_000n);
+  }
+
+  /** Evaluates the transformation columns over `base` (rows or windows in time order), rows joined on time. */
+  private applyTransforms(base: ReadonlyArray<{ timeNs: bigint; read: (e: Expr) => Value | null }>, defaultUnitNs: bigint): InfluxValue[][] {
+    const results = new Map<string, Map<bigint, Value>>();
+    const times = new Set<bigint>();
+    for (const c of this.columns) {
+      for (const t of transformCalls(c.expr)) {
+        const key = exprKey(t);
+        if (results.has(key)) continue;
+        const input: TimedValue[] = [];
+        for (const b of base) {
+          const v = b.read(t.args[0]!);
+          if (v !== null) input.push({ timeNs: b.timeNs, value: v });
+        }
+        const arg = t.args[1] === undefined ? undefined : unparen(t.args[1]);
+        const unitNs = arg?.kind === 'duration' ? arg.ns : t.name === 'elapsed' ? 1n : defaultUnitNs;
+        const n = arg?.kind === 'integer' ? Number(arg.value) : 0;
+        const map = new Map<bigint, Value>();
+        for (const o of transformSeries(t.name, input, unitNs, n)) {
+          map.set(o.timeNs, o.value);
+          times.add(o.timeNs);
+        }
+        results.set(key, map);
+      }
+    }
+    const out: InfluxValue[][] = [];
+    for (const time of [...times].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const ctx: EvalContext = { ref: () => null, call: (key) => results.get(key)?.get(time) ?? null };
+      const row: InfluxValue[] = [time];
+      let any = false;
+      for (const c of this.columns) {
+        const v = evaluate(c.expr, ctx);
+        if (v !== null) any = true;
+        row.push(v);
+      }
+      if (any) out.push(row);
+    }
+    return out;
+  }
+
+  // ---- aggregates ----
+
+  private windowOf(timeNs: bigint): bigint {
+    if (this.interval === undefined) return this.hasMin ? this.range.minNs : 0n;
+    return windowStartNs(timeNs, this.interval.intervalNs, this.interval.offsetNs, this.timezone);
+  }
+
+  private rng = (): number => {
+    // xorshift32 seeded by the query's now(): sample() differs between queries, not within one.
+    let x = this.rngState;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rngState = x;
+    return (x >>> 0) / 4294967296;
+  };
+
+  /** Reduces one group's rows window by window. */
+  private reduceGroup(rows: RowSet, indexes: readonly number[]): WindowRow[] {
+    const windows = new Map<bigint, number[]>();
+    for (const idx of indexes) {
+      const w = this.windowOf(rows.times[idx]!);
+      let list = windows.get(w);
+      if (list === undefined) windows.set(w, (list = []));
+      list.push(idx);
+    }
+    const out: WindowRow[] = [];
+    const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name) ? this.calls[0]! : undefined;
+    for (const [windowNs, list] of [...windows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      const reduced = new Map<string, Reduced[]>();
+      for (const call of this.calls) reduced.set(exprKey(call), this.reduceCall(call, rows, list));
+      if (multi !== undefined) {
+        const key = exprKey(multi);
+        for (const r of reduced.get(key)!) {
+          const keepsTime = multi.name !== 'distinct';
+          out.push({ timeNs: keepsTime && r.timeNs !== undefined ? r.timeNs : windowNs, windowNs, values: new Map([[key, r.value]]), ...(r.row === undefined ? {} : { row: r.row }) });
+        }
+        continue;
+      }
+      const values = new Map<string, Value | null | undefined>();
+      let timeNs = windowNs;
+      let row: number | undefined;
+      for (const [key, r] of reduced) {
+        values.set(key, r.length === 0 ? undefined : r[0]!.value);
+        if (this.shape.loneSelector !== undefined && r.length > 0) {
+          row = r[0]!.row;
+          if (this.interval === undefined && r[0]!.timeNs !== undefined) timeNs = r[0]!.timeNs;
+        }
+      }
+      out.push({ timeNs, windowNs, values, ...(row === undefined ? {} : { row }) });
+    }
+    return out;
+  }
+
+  private reduceCall(call: Call, rows: RowSet, list: readonly number[]): Reduced[] {
+    let arg = unparen(call.args[0]!);
+    let fn = call.name;
+    let countDistinct = false;
+    if (fn === 'count' && arg.kind === 'call' && arg.name === 'distinct') {
+      countDistinct = true;
+      arg = unparen(arg.args[0]!);
+    }
+    if (arg.kind !== 'ref') return [];
+    const name = arg.name;
+    const cast = arg.cast;
+    const isField = rows.schema.fields.has(name) && cast !== 'tag';
+    const col = isField ? rows.columns.get(name) : undefined;
+    if (col === undefined) return [];
+    const points: Point[] = [];
+    for (const idx of list) {
+      const v = col[idx];
+      if (v !== null && v !== undefined) points.push({ timeNs: rows.times[idx]!, value: v, row: idx });
+    }
+    if (points.length === 0) return [];
+    if (countDistinct) return [{ value: BigInt(reduceWindow('distinct', points, [], this.rng).length) }];
+    const literal = call.args.slice(1).map((a) => {
+      const u = unparen(a);
+      return u.kind === 'integer' ? u.value : u.kind === 'number' ? u.value : u.kind === 'duration' ? u.ns : 0;
+    });
+    if (fn === 'top' || fn === 'bottom') {
+      const tagArgs = call.args.slice(1, -1).map((a) => (unparen(a) as { name: string }).name);
+      let groupKeys: string[] | undefined;
+      if (tagArgs.length > 0) {
+        groupKeys = [];
+        for (const idx of list) groupKeys[idx] = JSON.stringify(tagArgs.map((t) => rows.columns.get(t)?.[idx] ?? ''));
+      }
+      return topBottom(fn, points, Number(literal[literal.length - 1]), groupKeys);
+    }
+    return reduceWindow(fn, points, literal, this.rng);
+  }
+
+  /** Whether the engine can compute every call of this measurement exactly. */
+  private canPushDown(m: Measurement): boolean {
+    if (this.timezone !== undefined || this.shape.hasCompanions) return false;
+    if (this.shape.loneSelector !== undefined && this.interval === undefined) return false;
+    for (const call of this.calls) {
+      const arg = unparen(call.args[0]!);
+      if (arg.kind !== 'ref' || call.args.length !== 1) return false;
+      const type = m.schema.fields.get(arg.name);
+      if (type === undefined || arg.cast === 'tag') continue; // no points: answered as missing
+      if (pushedAggregateSql(call.name, arg.name, type) === undefined) return false;
+    }
+    return true;
+  }
+
+  /** One SQL query: every call per window and group, computed by the engine. */
+  private async pushedWindows(m: Measurement, groupTags: readonly string[]): Promise<Map<string, { tags: string[]; windows: WindowRow[] }>> {
+    const table = m.table!;
+    const select: string[] = [];
+    const groupBy: string[] = [];
+    if (this.interval !== undefined) {
+      select.push(`${windowSql(this.interval.intervalNs, this.interval.offsetNs)} AS "__w"`);
+      groupBy.push('"__w"');
+    }
+    groupTags.forEach((t, i) => {
+      select.push(`${refOperand(table, t, 'tag').sql} AS "__g${i}"`);
+      groupBy.push(`"__g${i}"`);
+    });
+    const keys: string[] = [];
+    const pushed: Array<{ key: string; fn: string; isInteger: boolean } | undefined> = [];
+    for (const call of this.calls) {
+      const arg = unparen(call.args[0]!) as Extract<Expr, { kind: 'ref' }>;
+      const type = arg.cast === 'tag' ? undefined : m.schema.fields.get(arg.name);
+      const key = exprKey(call);
+      keys.push(key);
+      if (type === undefined) {
+        pushed.push(undefined);
+        continue;
+      }
+      select.push(`${pushedAggregateSql(call.name, arg.name, type)!} AS "__a${pushed.length}"`);
+      pushed.push({ key, fn: call.name, isInteger: type === 'integer' || type === 'unsigned' });
+    }
+    const where = [...timeRangeSql(this.range)];
+    if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
+    const sql = `SELECT ${select.join(', ')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}${groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${[...groupBy.slice(this.interval === undefined ? 0 : 1), ...groupBy.slice(0, this.interval === undefined ? 0 : 1)].join(', ')}` : ''}`;
+    const result = await this.query(m.name, sql);
+    const out = new Map<string, { tags: string[]; windows: WindowRow[] }>();
+    const base = this.interval === undefined ? 0 : 1;
+    for (const row of result) {
+      const tags = groupTags.map((_t, i) => String(row[base + i]));
+      const gk = JSON.stringify(tags);
+      let g = out.get(gk);
+      if (g === undefined) out.set(gk, (g = { tags, windows: [] }));
+      const windowNs = this.interval === undefined ? this.windowOf(0n) : (row[0] as bigint);
+      const values = new Map<string, Value | null | undefined>();
+      let col = base + groupTags.length;
+      for (let k = 0; k < keys.length; k++) {
+        const p = pushed[k];
+        if (p === undefined) {
+          values.set(keys[k]!, undefined);
+          continue;
+        }
+        let v = toValue(row[col++]!);
+        if (p.fn === 'count' && v === 0n) v = undefined as never;
+        if (typeof v === 'bigint' && (p.fn === 'sum' || p.fn === 'spread')) v = BigInt.asIntN(64, v);
+        values.set(p.key, v === null || v === undefined ? undefined : v);
+      }
+      g.windows.push({ timeNs: windowNs, windowNs, values });
+    }
+    return out;
+  }
+
+  // ---- finishing: fill, expressions, transformations, order, limits ----
+
+  private finish(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; windows: WindowRow[] }>, rows?: RowSet): Series[] {
+    const out = new Map<string, { tags: string[]; values: InfluxValue[][] }>();
+    const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name);
+    for (const [key, g] of groups) {
+      let windows = g.windows;
+      const hasPoints = windows.some((w) => [...w.values.values()].some((v) => v !== undefined));
+      if (!hasPoints) continue;
+      if (this.interval !== undefined && !multi && (this.stmt.fill?.mode ?? 'null') !== 'none') windows = this.fillWindows(windows);
+      else windows = windows.filter((w) => [...w.values.values()].some((v) => v !== undefined));
+      const fill = this.stmt.fill ?? { mode: 'null' };
+      let values: InfluxValue[][];
+      if (this.shape.hasTransform) {
+        const base = windows.map((w) => ({ timeNs: w.timeNs, read: (e: Expr) => evaluate(e, this.windowContext(w, rows, fill)) }));
+        values = this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n);
+      } else {
+        values = windows.map((w) => {
+          const ctx = this.windowContext(w, rows, fill);
+          return [w.timeNs, ...this.columns.map((c) => evaluate(c.expr, ctx))];
+        });
+      }
+      out.set(key, { tags: g.tags, values });
+    }
+    return this.toSeries(m, groupTags, out);
+  }
+
+  private windowContext(w: WindowRow, rows: RowSet | undefined, fill: Fill): EvalContext {
+    return {
+      ref: (name, cast) => {
+        if (w.row === undefined || rows === undefined) return null;
+        if (cast === 'tag' && !rows.schema.tags.has(name)) return null;
+        return rows.columns.get(name)?.[w.row] ?? null;
+      },
+      call: (key) => {
+        const v = w.values.get(key);
+        if (v !== undefined) return v;
+        if (fill.mode === 'null' && this.calls.find((c) => exprKey(c) === key)?.name === 'count') return 0n;
+        return null;
+      },
+    };
+  }
+
+  /** Every window from the range's start (or the group's first) to its end, empty ones filled. */
+  private fillWindows(windows: WindowRow[]): WindowRow[] {
+    const interval = this.interval!;
+    const fill = this.stmt.fill ?? { mode: 'null' };
+    const start = this.hasMin ? this.windowOf(this.range.minNs) : windows[0]!.windowNs;
+    const end = this.windowOf(this.range.maxNs);
+    if ((end - start) / interval.intervalNs + 1n > BigInt(MAX_WINDOWS)) {
+      throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${(end - start) / interval.intervalNs + 1n}/${MAX_WINDOWS})`);
+    }
+    const byWindow = new Map(windows.map((w) => [w.windowNs, w]));
+    const keys = this.calls.map((c) => exprKey(c));
+    const out: WindowRow[] = [];
+    for (let w = start; w <= end; ) {
+      const found = byWindow.get(w);
+      out.push(found ?? { timeNs: w, windowNs: w, values: new Map(keys.map((k) => [k, undefined])) });
+      const next = this.timezone === undefined ? w + interval.intervalNs : windowStartNs(w + interval.intervalNs, interval.intervalNs, interval.offsetNs, this.timezone);
+      w = next > w ? next : w + interval.intervalNs;
+    }
+    if (fill.mode === 'previous') {
+      for (const k of keys) {
+        let last: Value | null | undefined;
+        for (const w of out) {
+          const v = w.values.get(k);
+          if (v === undefined) {
+            if (last !== undefined) w.values.set(k, last);
+          } else if (v !== null) last = v;
+        }
+      }
+    } else if (fill.mode === 'linear') {
+      for (const k of keys) {
+        let prev = -1;
+        for (let i = 0; i < out.length; i++) {
+          const v = out[i]!.values.get(k);
+          if (v === undefined || v === null) continue;
+          if (prev >= 0 && i - prev > 1) {
+            const a = out[prev]!.values.get(k) as Value;
+            for (let j = prev + 1; j < i; j++) {
+              if (out[j]!.values.get(k) !== undefined) continue;
+              out[j]!.values.set(k, interpolate(a, v, j - prev, i - prev));
+            }
+          }
+          prev = i;
+        }
+      }
+    } else if (fill.mode === 'value') {
+      for (const w of out) for (const k of keys) if (w.values.get(k) === undefined) w.values.set(k, fill.value);
+    }
+    return out;
+  }
+
+  /** Series of one measurement, ordered by tag values, each ordered and limited. */
+  private toSeries(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; values: InfluxValue[][] }>): Series[] {
+    const { stmt } = this;
+    const sorted = [...groups.values()].sort((a, b) => compareTagValues(a.tags, b.tags));
+    const series: Series[] = [];
+    for (const g of sorted) {
+      let values = g.values;
+      if (stmt.descending) values = [...values].reverse();
+      const offset = stmt.offset ?? 0;
+      if (offset > 0 || stmt.limit !== undefined) values = values.slice(offset, stmt.limit === undefined ? undefined : offset + stmt.limit);
+      if (values.length === 0) continue;
+      const s: Series = { name: m.name, columns: ['time', ...this.columns.map((c) => c.name)], values, timeColumn: true };
+      if (groupTags.length > 0) s.tags = Object.fromEntries(groupTags.map((t, i) => [t, g.tags[i]!]));
+      series.push(s);
+    }
+    return series;
+  }
+}
+
+function interpolate(a: Value, b: Value, step: number, steps: number): Value {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a + ((b - a) * BigInt(step)) / BigInt(steps);
+  return Number(a) + ((Number(b) - Number(a)) * step) / steps;
+}
+
+function compareTagValues(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]! < b[i]!) return -1;
+    if (a[i]! > b[i]!) return 1;
+  }
+  return 0;
+}
+
+/** Rows split by the values of the GROUP BY tags (a missing tag is ''), each in time order. */
+function groupRows(rows: RowSet, groupTags: readonly string[]): Map<string, { tags: string[]; rows: number[] }> {
+  const groups = new Map<string, { tags: string[]; rows: number[] }>();
+  const cols = groupTags.map((t) => rows.columns.get(t));
+  for (let i = 0; i < rows.times.length; i++) {
+    const tags = cols.map((c) => {
+      const v = c?.[i];
+      return v === null || v === undefined ? '' : String(v);
+    });
+    const key = JSON.stringify(tags);
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { tags, rows: [] }));
+    g.rows.push(i);
+  }
+  return groups;
+}
+
+function toValue(v: DuckDBValue): Value | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean') return v;
+  return String(v);
+}
+
+function typeOfValue(v: InfluxValue | undefined): FieldType {
+  if (typeof v === 'bigint') return 'integer';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'boolean';
+  return 'float';
+}
+
+/** A subquery runs in the outer statement's time zone unless it names its own. */
+function inheritTimezone(inner: SelectStatement, timezone: string | undefined): Partial<SelectStatement> {
+  return inner.timezone === undefined && timezone !== undefined ? { timezone } : {};
+}
+
+/** `$name` parameters replaced by their values (the v1 `params` object). */
+export function bindParams(statement: SelectStatement, params: Readonly<Record<string, InfluxValue>> | undefined): SelectStatement {
+  const bind = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'param': {
+        const v = params?.[e.name];
+        if (v === undefined) throw new InfluxQLStatementError(`missing parameter: ${e.name}`);
+        if (v === null) throw new InfluxQLStatementError(`unable to bind parameter ${e.name}: null`);
+        if (typeof v === 'string') return { kind: 'string', value: v };
+        if (typeof v === 'boolean') return { kind: 'boolean', value: v };
+        if (typeof v === 'bigint') return { kind: 'integer', value: v };
+        return Number.isInteger(v) ? { kind: 'integer', value: BigInt(v) } : { kind: 'number', value: v };
+      }
+      case 'call':
+        return { ...e, args: e.args.map(bind) };
+      case 'binary':
+        return { ...e, left: bind(e.left), right: bind(e.right) };
+      case 'paren':
+        return { ...e, expr: bind(e.expr) };
+      case 'neg':
+        return { ...e, expr: bind(e.expr) };
+      default:
+        return e;
+    }
+  };
+  return {
+    ...statement,
+    fields: statement.fields.map((f) => ({ ...f, expr: bind(f.expr) })),
+    ...(statement.condition === undefined ? {} : { condition: bind(statement.condition) }),
+    sources: statement.sources.map((s) => (s.kind === 'subquery' ? { kind: 'subquery', statement: bindParams(s.statement, params) } : s)),
+  };
+}
+

@@ -1,0 +1,58 @@
+/**
+ * The one place InfluxQL puts a value or a name into SQL text. Every user value (a tag value, a
+ * string, a number, a regex, a time) reaches the engine through these functions, never pasted:
+ * names are double-quoted (the engine resolves a quoted name to exactly that column or table),
+ * strings single-quoted with NUL spelled as `chr(0)`, numbers written in a form DuckDB reads
+ * back to the same value and type.
+ */
+
+/** A table or column name as a quoted SQL identifier (`"Host"`, `"a""b"`). */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A string as a SQL VARCHAR literal; a NUL (which would end a C string) is spelled `chr(0)`. */
+export function sqlString(value: string): string {
+  if (!value.includes('\0')) return `'${value.replaceAll("'", "''")}'`;
+  return `(${value.split('\0').map((part) => `'${part.replaceAll("'", "''")}'`).join(' || chr(0) || ')})`;
+}
+
+/** A 64-bit integer as a BIGINT literal. */
+export function sqlInteger(value: bigint): string {
+  if (value < -(2n ** 63n) || value >= 2n ** 63n) throw new RangeError(`integer ${value} is outside 64 bits`);
+  return `CAST(${value.toString()} AS BIGINT)`;
+}
+
+/** A float as a DOUBLE literal (the shortest text that reads back to the same double; NaN and ±Infinity by name). */
+export function sqlFloat(value: number): string {
+  if (Number.isNaN(value)) return "CAST('nan' AS DOUBLE)";
+  if (value === Infinity) return "CAST('inf' AS DOUBLE)";
+  if (value === -Infinity) return "CAST('-inf' AS DOUBLE)";
+  if (Object.is(value, -0)) return 'CAST(-0.0 AS DOUBLE)';
+  return `CAST(${String(value)} AS DOUBLE)`;
+}
+
+/** A boolean literal. */
+export function sqlBoolean(value: boolean): string {
+  return value ? 'TRUE' : 'FALSE';
+}
+
+/** A time in nanoseconds since the epoch as a TIMESTAMP_NS constant (the engine prunes files by it). */
+export function sqlTimestampNs(ns: bigint): string {
+  return `make_timestamp_ns(${sqlInteger(ns)})`;
+}
+
+/** Any scalar value as a SQL literal: bigint → BIGINT, number → DOUBLE, string, boolean, null. */
+export function sqlValue(value: bigint | number | string | boolean | null): string {
+  if (value === null) return 'NULL';
+  switch (typeof value) {
+    case 'bigint':
+      return sqlInteger(value);
+    case 'number':
+      return sqlFloat(value);
+    case 'string':
+      return sqlString(value);
+    case 'boolean':
+      return sqlBoolean(value);
+  }
+}
