@@ -19,6 +19,8 @@ export interface Series {
   timeColumn: boolean;
   /** Set on a chunk of a series that continues in the next chunk. */
   partial?: boolean;
+  /** The statement's `tz('…')`: InfluxDB prints RFC3339 times with that zone's offset. */
+  timezone?: string;
 }
 
 export interface StatementResult {
