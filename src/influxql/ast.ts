@@ -118,7 +118,12 @@ export type Statement =
    * KILL QUERY, SHOW USERS…): parsed far enough to name it, answered with a clear
    * "not supported" error.
    */
-  | { kind: 'unsupported'; name: string };
+  | { kind: 'unsupported'; name: string }
+  /**
+   * A statement that parses but that InfluxDB refuses when it prepares it (a GROUP BY on a field
+   * expression, two time dimensions…): `error` is that statement's error, the query goes on.
+   */
+  | { kind: 'invalid'; error: string };
 
 /** A parsed query: its statements in order. */
 export interface Query {

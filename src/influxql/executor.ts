@@ -48,8 +48,9 @@ export interface StatementContext {
  * result in order.
  */
 export async function* runInfluxQL(env: InfluxQLEnvironment, text: string, options: InfluxQLOptions = {}): AsyncGenerator<StatementResult> {
-  const query = parseQuery(text);
-  const ctx: StatementContext = { env, options, nowNs: env.nowNs() };
+  const nowNs = env.nowNs();
+  const query = parseQuery(text, { nowNs, params: options.params ?? {} });
+  const ctx: StatementContext = { env, options, nowNs };
   for (let i = 0; i < query.statements.length; i++) {
     options.signal?.throwIfAborted();
     yield await runStatement(ctx, query.statements[i]!, i);
@@ -58,6 +59,7 @@ export async function* runInfluxQL(env: InfluxQLEnvironment, text: string, optio
 
 async function runStatement(ctx: StatementContext, statement: Statement, statementId: number): Promise<StatementResult> {
   try {
+    if (statement.kind === 'invalid') throw new InfluxQLStatementError(statement.error);
     const series: Series[] = statement.kind === 'select' ? await runSelect(ctx, statement) : await runMetaStatement(ctx, statement);
     return series.length === 0 ? { statement_id: statementId } : { statement_id: statementId, series };
   } catch (err) {
