@@ -299,6 +299,24 @@ export function transformSeries(fn: string, input: readonly TimedValue[], unitNs
   }
 }
 
+/** Go's math.Log2 (through Frexp, so exact powers of two give exact answers; it differs from Math.log2 in the last bit). */
+function goLog2(x: number): number {
+  if (!(x > 0) || !Number.isFinite(x)) return Math.log2(x);
+  let exp = Math.floor(Math.log2(x)) + 1;
+  let frac = x / 2 ** exp;
+  // Math.log2 may be off by one near powers of two: settle frac into [0.5, 1).
+  while (frac >= 1) {
+    frac /= 2;
+    exp++;
+  }
+  while (frac < 0.5) {
+    frac *= 2;
+    exp--;
+  }
+  if (frac === 0.5) return exp - 1;
+  return Math.log(frac) * Math.LOG2E + exp;
+}
+
 /** Go's math.Round: halves away from zero. */
 function roundHalfAway(x: number): number {
   return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
@@ -327,9 +345,9 @@ export function applyMath(fn: string, v: Value | null, arg?: Value | null): Valu
     case 'log':
       return Math.log(x) / Math.log(y);
     case 'log2':
-      return Math.log2(x);
+      return goLog2(x);
     case 'log10':
-      return Math.log10(x);
+      return Math.log(x) * Math.LOG10E;
     case 'pow':
       return x ** y;
     case 'exp':

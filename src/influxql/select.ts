@@ -493,6 +493,8 @@ class SelectRun {
         continue;
       }
       select.push(`${pushedAggregateSql(call.name, arg.name, type)!} AS "__a${pushed.length}"`);
+      // A null stddev may come from one point (null) or none (missing): the count tells.
+      if (call.name === 'stddev') select.push(`count(${sqlIdent(arg.name)})`);
       pushed.push({ key, fn: call.name, isInteger: type === 'integer' || type === 'unsigned' });
     }
     const where = [...timeRangeSql(this.range)];
@@ -516,9 +518,12 @@ class SelectRun {
           continue;
         }
         let v = toValue(row[col++]!);
-        if (p.fn === 'count' && v === 0n) v = undefined as never;
         if (typeof v === 'bigint' && (p.fn === 'sum' || p.fn === 'spread')) v = BigInt.asIntN(64, v);
-        values.set(p.key, v === null || v === undefined ? undefined : v);
+        if (p.fn === 'stddev') {
+          const points = row[col++] as bigint;
+          values.set(p.key, points === 0n ? undefined : v);
+        } else if (p.fn === 'count') values.set(p.key, v === 0n ? undefined : v);
+        else values.set(p.key, v === null ? undefined : v);
       }
       g.windows.push({ timeNs: windowNs, windowNs, values });
     }
@@ -631,6 +636,7 @@ class SelectRun {
       if (values.length === 0) continue;
       const s: Series = { name: m.name, columns: ['time', ...this.columns.map((c) => c.name)], values, timeColumn: true };
       if (groupTags.length > 0) s.tags = Object.fromEntries(groupTags.map((t, i) => [t, g.tags[i]!]));
+      if (this.timezone !== undefined) s.timezone = this.timezone;
       series.push(s);
     }
     return series;

@@ -73,7 +73,7 @@ export interface QueryParts {
   tz?: string;
 }
 
-const asField = (f: Expr | Field): Field => ('expr' in f ? f : { expr: f });
+const asField = (f: Expr | Field): Field => ('kind' in f ? { expr: f } : f);
 
 /** A SELECT statement from its parts (`from` defaults to cpu). */
 export function q(parts: QueryParts): SelectStatement {
