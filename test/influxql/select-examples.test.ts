@@ -2,12 +2,13 @@
  * InfluxQL SELECT, worked examples: each statement (its InfluxQL text, and the syntax tree the
  * parser gives for it) over the data of ./select-support.ts, and the exact series InfluxDB 1.6.7
  * answered for it (asked over HTTP with the same lines written to it; integers are bigint here,
- * where the JSON shows them as numbers). Deliberate differences are marked DIFFERENCE.
+ * where the JSON shows them as numbers). Each runs from its text (through the parser) and from its
+ * tree. Deliberate differences are marked DIFFERENCE.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SelectStatement } from '../../src/influxql/ast.js';
-import { and, as, bin, bool, call, dur, exampleDatabase, FOUR_MINUTES, groupByTag, groupByTime, int, neg, now, num, or, paren, q, re, ref, select, selectError, star, str, timeGe, timeLt, type PlainSeries } from './select-support.js';
+import { and, as, bin, bool, call, dur, exampleDatabase, FOUR_MINUTES, groupByTag, groupByTime, int, neg, now, num, or, paren, q, re, ref, select, selectError, selectText, selectTextError, star, str, timeGe, timeLt, type PlainSeries } from './select-support.js';
 
 const T = (hms: string) => `2020-01-01T${hms}Z`;
 const EPOCH = '1970-01-01T00:00:00Z';
@@ -441,10 +442,13 @@ after(async () => {
 
 for (const example of EXAMPLES) {
   test(example.influxql, async () => {
+    // Twice: from the text through the parser, and from the syntax tree written here.
     if ('error' in example.want) {
+      assert.equal(await selectTextError(env, example.influxql), example.want.error);
       assert.equal(await selectError(env, example.statement), example.want.error);
       return;
     }
+    assert.deepEqual(await selectText(env, example.influxql), example.want);
     assert.deepEqual(await select(env, example.statement), example.want);
   });
 }

@@ -6,6 +6,7 @@
 import type { BinaryOp, Dimension, Expr, Field, Fill, SelectStatement, Source } from '../../src/influxql/ast.js';
 import { InfluxQLStatementError, type StatementContext } from '../../src/influxql/executor.js';
 import type { InfluxValue, Series } from '../../src/influxql/result.js';
+import { parseQuery } from '../../src/influxql/parser.js';
 import { runSelect } from '../../src/influxql/select.js';
 import { tempDatabase } from '../support/db-helpers.js';
 
@@ -135,6 +136,27 @@ export async function select(env: Awaited<ReturnType<typeof exampleDatabase>>, s
 export async function selectError(env: Awaited<ReturnType<typeof exampleDatabase>>, statement: SelectStatement, options: { database?: string; retentionPolicy?: string } = {}): Promise<string> {
   try {
     await select(env, statement, options);
+  } catch (err) {
+    if (err instanceof InfluxQLStatementError) return err.message;
+    throw err;
+  }
+  throw new Error('expected an InfluxQLStatementError');
+}
+
+/** Parses `text` (one SELECT; now() as the examples fix it) and runs it as {@link select} does. */
+export async function selectText(env: Awaited<ReturnType<typeof exampleDatabase>>, text: string, options: { database?: string; retentionPolicy?: string; nowNs?: bigint } = {}): Promise<PlainSeries[]> {
+  const statements = parseQuery(text, { nowNs: options.nowNs ?? T0 + 240_000_000_000n }).statements;
+  if (statements.length !== 1) throw new Error(`expected one statement in ${text}`);
+  const statement = statements[0]!;
+  if (statement.kind === 'invalid') throw new InfluxQLStatementError(statement.error);
+  if (statement.kind !== 'select') throw new Error(`expected a SELECT: ${text}`);
+  return select(env, statement, options);
+}
+
+/** The error of `text` as a statement (InfluxQLStatementError), or fails. */
+export async function selectTextError(env: Awaited<ReturnType<typeof exampleDatabase>>, text: string, options: { database?: string; retentionPolicy?: string } = {}): Promise<string> {
+  try {
+    await selectText(env, text, options);
   } catch (err) {
     if (err instanceof InfluxQLStatementError) return err.message;
     throw err;
