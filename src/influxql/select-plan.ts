@@ -32,8 +32,12 @@ export function unparen(e: Expr): Expr {
 
 /** A stable text for an expression (the key of a call computed once for several columns). */
 export function exprKey(e: Expr): string {
-  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  let key = exprKeys.get(e);
+  if (key === undefined) exprKeys.set(e, (key = JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))));
+  return key;
 }
+
+const exprKeys = new WeakMap<Expr, string>();
 
 /** Calls to aggregates and selectors in `e`, outermost first (not looking inside them). */
 export function aggregateCalls(e: Expr, out: Array<Extract<Expr, { kind: 'call' }>> = []): Array<Extract<Expr, { kind: 'call' }>> {

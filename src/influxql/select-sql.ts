@@ -128,6 +128,13 @@ export function conditionSql(e: Expr, table: TableSchema): string {
     const x = operand(e, table);
     return x.type === 'boolean' ? `coalesce(${x.sql}, FALSE)` : 'FALSE';
   }
+  // tag = 'value' (not empty) never holds for a missing tag: compare the column itself, which the
+  // engine can push into its scan.
+  const [lu, ru] = [unparen(e.left), unparen(e.right)];
+  if (op === '=' && lu.kind === 'ref' && ru.kind === 'string' && ru.value !== '') {
+    const l = refOperand(table, lu.name, lu.cast);
+    if (l.type === 'tag' && table.columns.has(lu.name)) return `(${sqlIdent(lu.name)} = ${sqlString(ru.value)})`;
+  }
   const l = operand(e.left, table);
   const r = operand(e.right, table);
   if (TEXT.has(l.type) && TEXT.has(r.type)) return `(${l.sql} ${op} ${r.sql})`;

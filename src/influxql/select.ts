@@ -47,8 +47,8 @@ interface RowSet {
 interface WindowRow {
   timeNs: bigint;
   windowNs: bigint;
-  /** Per call key: the value; undefined when the call had no points in this window. */
-  values: Map<string, Value | null | undefined>;
+  /** Per call (in the order of `calls`): the value; undefined when the call had no points in this window. */
+  values: Array<Value | null | undefined>;
   /** The row of the lone selector's point (its companions' values). */
   row?: number;
 }
@@ -67,6 +67,8 @@ class SelectRun {
   private columns: Column[] = [];
   private shape!: SelectShape;
   private calls: Call[] = [];
+  /** Index of each call (by key) in `calls` and in a window's values. */
+  private callIndex = new Map<string, number>();
   private rngState: number;
 
   constructor(
@@ -109,6 +111,7 @@ class SelectRun {
     const callMap = new Map<string, Call>();
     for (const c of this.columns) for (const call of aggregateCalls(c.expr)) callMap.set(exprKey(call), call);
     this.calls = [...callMap.values()];
+    this.callIndex = new Map([...callMap.keys()].map((k, i) => [k, i]));
     if (this.range.minNs > this.range.maxNs) return [];
     let series: Series[] = [];
     for (const m of measurements) {
@@ -392,21 +395,19 @@ class SelectRun {
     const out: WindowRow[] = [];
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name) ? this.calls[0]! : undefined;
     for (const [windowNs, list] of [...windows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-      const reduced = new Map<string, Reduced[]>();
-      for (const call of this.calls) reduced.set(exprKey(call), this.reduceCall(call, rows, list));
+      const reduced = this.calls.map((call) => this.reduceCall(call, rows, list));
       if (multi !== undefined) {
-        const key = exprKey(multi);
-        for (const r of reduced.get(key)!) {
+        for (const r of reduced[0]!) {
           const keepsTime = multi.name !== 'distinct';
-          out.push({ timeNs: keepsTime && r.timeNs !== undefined ? r.timeNs : windowNs, windowNs, values: new Map([[key, r.value]]), ...(r.row === undefined ? {} : { row: r.row }) });
+          out.push({ timeNs: keepsTime && r.timeNs !== undefined ? r.timeNs : windowNs, windowNs, values: [r.value], ...(r.row === undefined ? {} : { row: r.row }) });
         }
         continue;
       }
-      const values = new Map<string, Value | null | undefined>();
+      const values: Array<Value | null | undefined> = [];
       let timeNs = windowNs;
       let row: number | undefined;
-      for (const [key, r] of reduced) {
-        values.set(key, r.length === 0 ? undefined : r[0]!.value);
+      for (const r of reduced) {
+        values.push(r.length === 0 ? undefined : r[0]!.value);
         if (this.shape.loneSelector !== undefined && r.length > 0) {
           row = r[0]!.row;
           if (this.interval === undefined && r[0]!.timeNs !== undefined) timeNs = r[0]!.timeNs;
@@ -505,25 +506,25 @@ class SelectRun {
     const base = this.interval === undefined ? 0 : 1;
     for (const row of result) {
       const tags = groupTags.map((_t, i) => String(row[base + i]));
-      const gk = JSON.stringify(tags);
+      const gk = tags.join('\u0000');
       let g = out.get(gk);
       if (g === undefined) out.set(gk, (g = { tags, windows: [] }));
       const windowNs = this.interval === undefined ? this.windowOf(0n) : (row[0] as bigint);
-      const values = new Map<string, Value | null | undefined>();
+      const values: Array<Value | null | undefined> = [];
       let col = base + groupTags.length;
       for (let k = 0; k < keys.length; k++) {
         const p = pushed[k];
         if (p === undefined) {
-          values.set(keys[k]!, undefined);
+          values.push(undefined);
           continue;
         }
         let v = toValue(row[col++]!);
         if (typeof v === 'bigint' && (p.fn === 'sum' || p.fn === 'spread')) v = BigInt.asIntN(64, v);
         if (p.fn === 'stddev') {
           const points = row[col++] as bigint;
-          values.set(p.key, points === 0n ? undefined : v);
-        } else if (p.fn === 'count') values.set(p.key, v === 0n ? undefined : v);
-        else values.set(p.key, v === null ? undefined : v);
+          values.push(points === 0n ? undefined : v);
+        } else if (p.fn === 'count') values.push(v === 0n ? undefined : v);
+        else values.push(v === null ? undefined : v);
       }
       g.windows.push({ timeNs: windowNs, windowNs, values });
     }
@@ -537,20 +538,36 @@ class SelectRun {
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name);
     for (const [key, g] of groups) {
       let windows = g.windows;
-      const hasPoints = windows.some((w) => [...w.values.values()].some((v) => v !== undefined));
+      const hasPoints = windows.some((w) => w.values.some((v) => v !== undefined));
       if (!hasPoints) continue;
       if (this.interval !== undefined && !multi && (this.stmt.fill?.mode ?? 'null') !== 'none') windows = this.fillWindows(windows);
-      else windows = windows.filter((w) => [...w.values.values()].some((v) => v !== undefined));
+      else windows = windows.filter((w) => w.values.some((v) => v !== undefined));
       const fill = this.stmt.fill ?? { mode: 'null' };
       let values: InfluxValue[][];
       if (this.shape.hasTransform) {
         const base = windows.map((w) => ({ timeNs: w.timeNs, read: (e: Expr) => evaluate(e, this.windowContext(w, rows, fill)) }));
         values = this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n);
       } else {
-        values = windows.map((w) => {
-          const ctx = this.windowContext(w, rows, fill);
-          return [w.timeNs, ...this.columns.map((c) => evaluate(c.expr, ctx))];
+        // A column that is one call reads its value; others are evaluated.
+        const direct = this.columns.map((c) => {
+          const e = unparen(c.expr);
+          return e.kind === 'call' ? this.callIndex.get(exprKey(e)) : undefined;
         });
+        const countFill = this.calls.map((c) => fill.mode === 'null' && c.name === 'count');
+        values = new Array(windows.length);
+        for (let r = 0; r < windows.length; r++) {
+          const w = windows[r]!;
+          const row: InfluxValue[] = [w.timeNs];
+          let ctx: EvalContext | undefined;
+          for (let c = 0; c < this.columns.length; c++) {
+            const k = direct[c];
+            if (k !== undefined) {
+              const v = w.values[k];
+              row.push(v !== undefined ? v : countFill[k] ? 0n : null);
+            } else row.push(evaluate(this.columns[c]!.expr, (ctx ??= this.windowContext(w, rows, fill))));
+          }
+          values[r] = row;
+        }
       }
       out.set(key, { tags: g.tags, values });
     }
@@ -565,10 +582,11 @@ class SelectRun {
         return rows.columns.get(name)?.[w.row] ?? null;
       },
       call: (key) => {
-        const v = w.values.get(key);
+        const k = this.callIndex.get(key);
+        if (k === undefined) return null;
+        const v = w.values[k];
         if (v !== undefined) return v;
-        if (fill.mode === 'null' && this.calls.find((c) => exprKey(c) === key)?.name === 'count') return 0n;
-        return null;
+        return fill.mode === 'null' && this.calls[k]!.name === 'count' ? 0n : null;
       },
     };
   }
@@ -582,12 +600,13 @@ class SelectRun {
     if ((end - start) / interval.intervalNs + 1n > BigInt(MAX_WINDOWS)) {
       throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${(end - start) / interval.intervalNs + 1n}/${MAX_WINDOWS})`);
     }
-    const byWindow = new Map(windows.map((w) => [w.windowNs, w]));
-    const keys = this.calls.map((c) => exprKey(c));
+    const keys = this.calls.map((_c, i) => i);
     const out: WindowRow[] = [];
+    let at = 0;
     for (let w = start; w <= end; ) {
-      const found = byWindow.get(w);
-      out.push(found ?? { timeNs: w, windowNs: w, values: new Map(keys.map((k) => [k, undefined])) });
+      while (at < windows.length && windows[at]!.windowNs < w) at++;
+      const found = at < windows.length && windows[at]!.windowNs === w ? windows[at] : undefined;
+      out.push(found ?? { timeNs: w, windowNs: w, values: keys.map(() => undefined) });
       const next = this.timezone === undefined ? w + interval.intervalNs : windowStartNs(w + interval.intervalNs, interval.intervalNs, interval.offsetNs, this.timezone);
       w = next > w ? next : w + interval.intervalNs;
     }
@@ -595,9 +614,9 @@ class SelectRun {
       for (const k of keys) {
         let last: Value | null | undefined;
         for (const w of out) {
-          const v = w.values.get(k);
+          const v = w.values[k];
           if (v === undefined) {
-            if (last !== undefined) w.values.set(k, last);
+            if (last !== undefined) w.values[k] = last;
           } else if (v !== null) last = v;
         }
       }
@@ -605,20 +624,20 @@ class SelectRun {
       for (const k of keys) {
         let prev = -1;
         for (let i = 0; i < out.length; i++) {
-          const v = out[i]!.values.get(k);
+          const v = out[i]!.values[k];
           if (v === undefined || v === null) continue;
           if (prev >= 0 && i - prev > 1) {
-            const a = out[prev]!.values.get(k) as Value;
+            const a = out[prev]!.values[k] as Value;
             for (let j = prev + 1; j < i; j++) {
-              if (out[j]!.values.get(k) !== undefined) continue;
-              out[j]!.values.set(k, interpolate(a, v, j - prev, i - prev));
+              if (out[j]!.values[k] !== undefined) continue;
+              out[j]!.values[k] = interpolate(a, v, j - prev, i - prev);
             }
           }
           prev = i;
         }
       }
     } else if (fill.mode === 'value') {
-      for (const w of out) for (const k of keys) if (w.values.get(k) === undefined) w.values.set(k, fill.value);
+      for (const w of out) for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
     }
     return out;
   }
