@@ -8,14 +8,18 @@ import { diffJson, parseJsonExact, writeLp, type QueryAnswer, type TestPeer } fr
 import { buildDataset, DB } from './dataset.js';
 import { methodOf, type StatementCase } from './statements.js';
 
-/** Creates the dataset's databases on each peer (POST, as clients do) and writes the seeded points; returns how many. */
-export async function writeDataset(peers: TestPeer[], seed: number): Promise<number> {
+/**
+ * Creates the dataset's databases on each peer (POST, as clients do) and writes the seeded
+ * points in batches of `batchLines`; returns how many points.
+ */
+export async function writeDataset(peers: TestPeer[], seed: number, batchLines = 40): Promise<number> {
   const data = buildDataset(new SeededRng(seed));
   for (const db of Object.keys(data.lines)) {
     for (const peer of peers) {
       const res = await fetch(`${peer.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${db}"` }) });
       await res.arrayBuffer();
-      await writeLp(peer, db, data.lines[db]!.join('\n'));
+      const lines = data.lines[db]!;
+      for (let i = 0; i < lines.length; i += batchLines) await writeLp(peer, db, lines.slice(i, i + batchLines).join('\n'));
     }
   }
   return Object.values(data.lines).reduce((n, l) => n + l.length, 0);

@@ -23,6 +23,8 @@ export interface TestPeer {
   host: string;
   port: number;
   stop(): Promise<void>;
+  /** Sluice only: rows its snapshots have persisted to Parquet so far (from its JSON log). */
+  persistedRows?(): number;
 }
 
 /** Installs Debian's `influxdb` and `influxdb-client` when `influxd` or `influx` is missing. */
@@ -110,18 +112,27 @@ bind-address = "127.0.0.1:${rpcPort}"
 `;
 }
 
-/** Starts `sluice serve` (bundled once, see bundleCli) on a temp data dir, no auth, on a free loopback port. */
-export async function startSluice(): Promise<TestPeer> {
+/**
+ * Starts `sluice serve` (bundled once, see bundleCli) on a temp data dir, no auth, on a free
+ * loopback port, with `extraArgs` (e.g. a small `--force-snapshot-mem-threshold` so that part
+ * of the data is read from Parquet).
+ */
+export async function startSluice(extraArgs: string[] = []): Promise<TestPeer> {
   const { path: cli, removeBundle } = await bundleCli();
   const dir = await mkdtemp(join(tmpdir(), 'sluice-influxql-'));
   try {
-    const server = await startServer(cli, ['--data-dir', dir, '--wal-flush-interval', '10ms']);
+    const server = await startServer(cli, ['--data-dir', dir, '--wal-flush-interval', '10ms', ...extraArgs]);
     const url = new URL(server.url);
     return {
       name: 'sluice',
       url: server.url,
       host: url.hostname,
       port: Number(url.port),
+      persistedRows: () => {
+        let rows = 0;
+        for (const m of server.log().matchAll(/"msg":"snapshot persisted".*?"rows":(\d+)/g)) rows += Number(m[1]);
+        return rows;
+      },
       stop: async () => {
         if (server.child.exitCode === null && server.child.signalCode === null) {
           server.child.kill('SIGTERM');
