@@ -1266,6 +1266,9 @@ class Parser {
     const source = this.parseSelectStatement('required');
     this.dimensionError = undefined;
     if (hasCall(source) && !source.dimensions.some((d) => d.kind === 'time' && d.intervalNs !== 0n)) {
+      // InfluxDB steps back two tokens to name one in its message (its three-token ring decides which).
+      this.unscan();
+      this.unscan();
       throw this.expected(this.scanIgnoreWhitespace(), ['GROUP BY time(...)']);
     }
     const end = this.scanIgnoreWhitespace();
@@ -1725,7 +1728,7 @@ export function regexSyntaxError(pattern: string): string | undefined {
         if (i + 1 >= n) return fail('trailing backslash at end of expression', '');
         const e = cps[i + 1]!;
         if (/[0-9]/.test(e) && e !== '0') return fail('invalid escape sequence', `\\${e}`);
-        if (/[a-zA-Z]/.test(e) && !/[aftnrvdDsSwWbBAzpPQEx]/.test(e)) return fail('invalid escape sequence', `\\${e}`);
+        if ((/[a-zA-Z]/.test(e) && !/[aftnrvdDsSwWbBAzpPQEx]/.test(e)) || e.codePointAt(0)! >= 0x80) return fail('invalid escape sequence', `\\${e}`);
         if (e === 'p' || e === 'P') {
           // \pL or \p{Name}
           if (cps[i + 2] === '{') {
