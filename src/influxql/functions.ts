@@ -112,19 +112,36 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
       return [{ value: (Number(a) + Number(b)) / 2 }];
     }
     case 'mode': {
-      const sorted = points.map((p) => p.value).sort(compareValues);
-      let best = sorted[0]!;
-      let bestCount = 0;
-      for (let i = 0; i < sorted.length; ) {
-        let j = i;
-        while (j < sorted.length && compareValues(sorted[j]!, sorted[i]!) === 0) j++;
-        if (j - i > bestCount) {
-          best = sorted[i]!;
-          bestCount = j - i;
-        }
-        i = j;
+      if (typeof first === 'boolean') {
+        // InfluxDB: true when it occurs at least as often as false.
+        let trues = 0;
+        for (const p of points) if (p.value === true) trues++;
+        return [{ value: trues * 2 >= points.length }];
       }
-      return [{ value: best }];
+      // InfluxDB's loop as it is: values sorted, runs counted from their second point (so a value
+      // seen once never beats the smallest), a tie kept unless the new run started later than
+      // the point that last set the mode.
+      const sorted = [...points].sort((a, b) => compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
+      let mostFreq = 0;
+      let currFreq = 0;
+      let currMode = sorted[0]!.value;
+      let mostMode = sorted[0]!.value;
+      let mostTime = sorted[0]!.timeNs;
+      let currTime = sorted[0]!.timeNs;
+      for (const p of sorted) {
+        if (compareValues(p.value, currMode) !== 0) {
+          currFreq = 1;
+          currMode = p.value;
+          currTime = p.timeNs;
+          continue;
+        }
+        currFreq++;
+        if (mostFreq > currFreq || (mostFreq === currFreq && currTime > mostTime)) continue;
+        mostFreq = currFreq;
+        mostMode = p.value;
+        mostTime = p.timeNs;
+      }
+      return [{ value: mostMode }];
     }
     case 'spread': {
       let lo = points[0]!.value as number | bigint;
@@ -324,6 +341,12 @@ function roundHalfAway(x: number): number {
 
 /** A math function on one value (and a second argument for log, pow, atan2); null in, null out. */
 export function applyMath(fn: string, v: Value | null, arg?: Value | null): Value | null {
+  const out = math(fn, v, arg);
+  // InfluxDB answers null where the result is no number (sqrt(-1), ln(0)).
+  return typeof out === 'number' && !Number.isFinite(out) ? null : out;
+}
+
+function math(fn: string, v: Value | null, arg?: Value | null): Value | null {
   if (v === null || arg === null) return null;
   if (!isNumeric(v)) return null;
   if (typeof v === 'bigint' && (fn === 'abs' || fn === 'ceil' || fn === 'floor' || fn === 'round')) return fn === 'abs' ? (v < 0n ? -v : v) : v;

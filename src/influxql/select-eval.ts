@@ -161,6 +161,13 @@ export function matches(e: Expr, row: (name: string) => Value | null, isTag: (na
     const m = regex(re.pattern).test(v);
     return e.op === '=~' ? m : !m;
   }
-  if (['=', '!=', '<>', '<', '<=', '>', '>='].includes(e.op)) return compare(e.op, value(e.left), value(e.right));
+  if (['=', '!=', '<>', '<', '<=', '>', '>='].includes(e.op)) {
+    // A tag compares only for equality (InfluxDB 1.x).
+    const l = unparen(e.left);
+    const r = unparen(e.right);
+    const tagged = (x: Expr) => x.kind === 'ref' && (x.cast === 'tag' || isTag(x.name));
+    if ((tagged(l) || tagged(r)) && !['=', '!=', '<>'].includes(e.op)) return false;
+    return compare(e.op, value(e.left), value(e.right));
+  }
   return false;
 }

@@ -325,13 +325,24 @@ export function expandColumns(fields: readonly Field[], schema: SourceSchema, gr
   return expanded.map((x, i) => ({ name: names[i]!, expr: x.expr }));
 }
 
-/** A regex of the language (RE2 syntax, the common subset) as a JavaScript RegExp for names. */
+/**
+ * A regex of the language (Go's RE2 syntax) as a JavaScript RegExp, for names and subquery rows:
+ * leading inline flags `(?i)`, `(?s)`, `(?m)` become RegExp flags; the rest of RE2 that JavaScript
+ * reads the same is used as is.
+ */
 export function compileRegex(pattern: string): RegExp {
+  let flags = '';
+  let source = pattern;
+  const inline = /^\(\?([imsU]+)\)/.exec(source);
+  if (inline !== null) {
+    for (const f of inline[1]!) if (f !== 'U' && !flags.includes(f)) flags += f;
+    source = source.slice(inline[0].length);
+  }
   try {
-    return new RegExp(pattern, 'u');
+    return new RegExp(source, `${flags}u`);
   } catch {
     try {
-      return new RegExp(pattern);
+      return new RegExp(source, flags);
     } catch (err) {
       throw new InfluxQLStatementError(`invalid regular expression /${pattern}/: ${(err as Error).message}`);
     }

@@ -137,6 +137,8 @@ export function conditionSql(e: Expr, table: TableSchema): string {
   }
   const l = operand(e.left, table);
   const r = operand(e.right, table);
+  // A tag compares only for equality: `host > 'a'` matches nothing in InfluxDB 1.x.
+  if ((l.type === 'tag' || r.type === 'tag') && op !== '=' && op !== '<>') return 'FALSE';
   if (TEXT.has(l.type) && TEXT.has(r.type)) return `(${l.sql} ${op} ${r.sql})`;
   if (NUMERIC.has(l.type) && NUMERIC.has(r.type)) return `(${l.sql} ${op} ${r.sql})`;
   if (l.type === 'boolean' && r.type === 'boolean' && (op === '=' || op === '<>')) return `(${l.sql} ${op} ${r.sql})`;

@@ -67,6 +67,7 @@ class SelectRun {
   private columns: Column[] = [];
   private shape!: SelectShape;
   private calls: Call[] = [];
+  private timeColumnName = 'time';
   /** Index of each call (by key) in `calls` and in a window's values. */
   private callIndex = new Map<string, number>();
   private rngState: number;
@@ -106,7 +107,16 @@ class SelectRun {
         for (const t of union.tags) if (re.test(t)) groupByTags.add(t);
       }
     }
-    this.columns = expandColumns(stmt.fields, union, groupByTags);
+    // `time` in the field list is the time column (an alias renames it), never a value.
+    const isTime = (e: Expr) => {
+      const u = unparen(e);
+      return u.kind === 'ref' && u.name === 'time';
+    };
+    const timeField = stmt.fields.find((f) => isTime(f.expr));
+    if (timeField?.alias !== undefined) this.timeColumnName = timeField.alias;
+    const fields = stmt.fields.filter((f) => !isTime(f.expr));
+    if (fields.length === 0) throw new InfluxQLStatementError('at least 1 non-time field must be queried');
+    this.columns = expandColumns(fields, union, groupByTags);
     this.shape = checkColumns(this.columns, stmt);
     const callMap = new Map<string, Call>();
     for (const c of this.columns) for (const call of aggregateCalls(c.expr)) callMap.set(exprKey(call), call);
@@ -118,8 +128,11 @@ class SelectRun {
       ctx.options.signal?.throwIfAborted();
       series.push(...(await this.answerMeasurement(m)));
     }
+    // ORDER BY time DESC reverses the series too; LIMIT 0 and SLIMIT 0 mean no limit (InfluxDB 1.x).
+    if (stmt.descending) series.reverse();
     const soffset = stmt.soffset ?? 0;
-    if (soffset > 0 || stmt.slimit !== undefined) series = series.slice(soffset, stmt.slimit === undefined ? undefined : soffset + stmt.slimit);
+    const slimit = stmt.slimit === undefined || stmt.slimit === 0 ? undefined : stmt.slimit;
+    if (soffset > 0 || slimit !== undefined) series = series.slice(soffset, slimit === undefined ? undefined : soffset + slimit);
     return series;
   }
 
@@ -286,37 +299,49 @@ class SelectRun {
     return {
       ref: (name, cast) => {
         if (cast === 'tag' && !rows.schema.tags.has(name)) return null;
-        if (cast === 'field' && !rows.schema.fields.has(name)) return null;
+        if (cast !== undefined && cast !== 'tag' && !rows.schema.fields.has(name)) return null;
         const col = rows.columns.get(name);
-        return col === undefined ? null : (col[i()] ?? null);
+        return col === undefined ? null : castValue(col[i()] ?? null, cast);
       },
       call: () => null,
     };
   }
 
-  /** Whether column `c` is a tag (tags alone never make a row). */
-  private isTagColumn(c: Column, schema: SourceSchema): boolean {
-    const e = unparen(c.expr);
-    return e.kind === 'ref' && (e.cast === 'tag' || (!schema.fields.has(e.name) && schema.tags.has(e.name)));
-  }
-
+  /** A point is answered when one of the fields the columns name has a value in it (then an expression over a missing one is null). */
   private rawRows(rows: RowSet, indexes: readonly number[]): InfluxValue[][] {
     let i = 0;
     const ctx = this.refReader(rows, () => i);
-    const isTag = this.columns.map((c) => this.isTagColumn(c, rows.schema));
+    const fieldColumns: Array<Array<Value | null>> = [];
+    for (const name of this.referencedFields(rows.schema)) {
+      const col = rows.columns.get(name);
+      if (col !== undefined) fieldColumns.push(col);
+    }
     const out: InfluxValue[][] = [];
     for (const idx of indexes) {
+      if (!fieldColumns.some((col) => col[idx] !== null && col[idx] !== undefined)) continue;
       i = idx;
       const row: InfluxValue[] = [rows.times[idx]!];
-      let hasField = false;
-      for (let c = 0; c < this.columns.length; c++) {
-        const v = evaluate(this.columns[c]!.expr, ctx);
-        if (v !== null && !isTag[c]) hasField = true;
-        row.push(v);
-      }
-      if (hasField) out.push(row);
+      for (let c = 0; c < this.columns.length; c++) row.push(evaluate(this.columns[c]!.expr, ctx));
+      out.push(row);
     }
     return out;
+  }
+
+  /** The fields (not tags) the columns name. */
+  private referencedFields(schema: SourceSchema): Set<string> {
+    const names = new Set<string>();
+    const walk = (e: Expr) => {
+      e = unparen(e);
+      if (e.kind === 'ref') {
+        if (e.cast !== 'tag' && schema.fields.has(e.name)) names.add(e.name);
+      } else if (e.kind === 'call') e.args.forEach(walk);
+      else if (e.kind === 'binary') {
+        walk(e.left);
+        walk(e.right);
+      } else if (e.kind === 'neg') walk(e.expr);
+    };
+    for (const c of this.columns) walk(c.expr);
+    return names;
   }
 
   /** Transformations over raw values (derivative(v)…), one series. */
@@ -461,7 +486,7 @@ class SelectRun {
     if (this.shape.loneSelector !== undefined && this.interval === undefined) return false;
     for (const call of this.calls) {
       const arg = unparen(call.args[0]!);
-      if (arg.kind !== 'ref' || call.args.length !== 1) return false;
+      if (arg.kind !== 'ref' || arg.cast !== undefined || call.args.length !== 1 || pushedAggregateSql(call.name, arg.name, 'float') === undefined) return false;
       const type = m.schema.fields.get(arg.name);
       if (type === undefined || arg.cast === 'tag') continue; // no points: answered as missing
       if (pushedAggregateSql(call.name, arg.name, type) === undefined) return false;
@@ -498,11 +523,12 @@ class SelectRun {
       if (call.name === 'stddev') select.push(`count(${sqlIdent(arg.name)})`);
       pushed.push({ key, fn: call.name, isInteger: type === 'integer' || type === 'unsigned' });
     }
+    const out = new Map<string, { tags: string[]; windows: WindowRow[] }>();
+    if (pushed.every((p) => p === undefined)) return out; // no call reads a field of this measurement
     const where = [...timeRangeSql(this.range)];
     if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
     const sql = `SELECT ${select.join(', ')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}${groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${[...groupBy.slice(this.interval === undefined ? 0 : 1), ...groupBy.slice(0, this.interval === undefined ? 0 : 1)].join(', ')}` : ''}`;
     const result = await this.query(m.name, sql);
-    const out = new Map<string, { tags: string[]; windows: WindowRow[] }>();
     const base = this.interval === undefined ? 0 : 1;
     for (const row of result) {
       const tags = groupTags.map((_t, i) => String(row[base + i]));
@@ -651,9 +677,10 @@ class SelectRun {
       let values = g.values;
       if (stmt.descending) values = [...values].reverse();
       const offset = stmt.offset ?? 0;
-      if (offset > 0 || stmt.limit !== undefined) values = values.slice(offset, stmt.limit === undefined ? undefined : offset + stmt.limit);
+      const limit = stmt.limit === undefined || stmt.limit === 0 ? undefined : stmt.limit;
+      if (offset > 0 || limit !== undefined) values = values.slice(offset, limit === undefined ? undefined : offset + limit);
       if (values.length === 0) continue;
-      const s: Series = { name: m.name, columns: ['time', ...this.columns.map((c) => c.name)], values, timeColumn: true };
+      const s: Series = { name: m.name, columns: [this.timeColumnName, ...this.columns.map((c) => c.name)], values, timeColumn: true };
       if (groupTags.length > 0) s.tags = Object.fromEntries(groupTags.map((t, i) => [t, g.tags[i]!]));
       if (this.timezone !== undefined) s.timezone = this.timezone;
       series.push(s);
@@ -690,6 +717,25 @@ function groupRows(rows: RowSet, groupTags: readonly string[]): Map<string, { ta
     g.rows.push(i);
   }
   return groups;
+}
+
+/** A value read through a cast (`v::integer`): floats truncate to integers, integers widen to floats, other kinds give null. */
+function castValue(v: Value | null, cast: string | undefined): Value | null {
+  if (v === null || cast === undefined || cast === 'field' || cast === 'tag') return v;
+  switch (cast) {
+    case 'integer':
+      return typeof v === 'bigint' ? BigInt.asIntN(64, v) : typeof v === 'number' && Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : null;
+    case 'unsigned':
+      return typeof v === 'bigint' ? BigInt.asUintN(64, v) : typeof v === 'number' && Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : null;
+    case 'float':
+      return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null;
+    case 'string':
+      return typeof v === 'string' ? v : null;
+    case 'boolean':
+      return typeof v === 'boolean' ? v : null;
+    default:
+      return v;
+  }
 }
 
 function toValue(v: DuckDBValue): Value | null {

@@ -125,6 +125,35 @@ const EXAMPLES: Example[] = [
   { influxql: 'SELECT v FROM nope.autogen.cpu', statement: q({ fields: [ref('v')], from: [{ kind: 'measurement', database: 'nope', retentionPolicy: 'autogen', name: 'cpu' }] }), want: { error: 'database not found: nope' } },
   { influxql: 'SELECT v FROM t.foo.cpu', statement: q({ fields: [ref('v')], from: [{ kind: 'measurement', database: 't', retentionPolicy: 'foo', name: 'cpu' }] }), want: { error: 'retention policy not found: foo' } },
 
+  {
+    influxql: "SELECT v::integer, i::float, s::integer, v::string FROM cpu WHERE host = 'a'",
+    statement: q({ fields: [ref('v', 'integer'), ref('i', 'float'), ref('s', 'integer'), ref('v', 'string')], where: hostA }),
+    want: [cpu(['v', 'i', 's', 'v_1'], [[T('00:00:00'), 1n, 10, null, null], [T('00:00:30'), 3n, 20, null, null], [T('00:02:10'), 5n, 7, null, null]])],
+  },
+  {
+    influxql: 'SELECT v + i FROM cpu',
+    statement: q({ fields: [bin('+', ref('v'), ref('i'))] }),
+    want: [cpu(['v_i'], [[T('00:00:00'), 11], [T('00:00:10'), 7], [T('00:00:30'), 23], [T('00:01:05'), 1], [T('00:01:10'), null], [T('00:02:10'), 12]])],
+  },
+  {
+    influxql: 'SELECT v FROM cpu GROUP BY host ORDER BY time DESC LIMIT 1',
+    statement: q({ fields: [ref('v')], groupBy: [groupByTag('host')], desc: true, limit: 1 }),
+    want: [cpu(['v'], [[T('00:01:05'), 4]], { host: 'c' }), cpu(['v'], [[T('00:01:10'), 8]], { host: 'b' }), cpu(['v'], [[T('00:02:10'), 5]], { host: 'a' })],
+  },
+  {
+    influxql: 'SELECT v, used FROM cpu, mem ORDER BY time DESC LIMIT 1',
+    statement: q({ fields: [ref('v'), ref('used')], from: ['cpu', 'mem'], desc: true, limit: 1 }),
+    want: [{ name: 'mem', columns: ['time', 'v', 'used'], values: [[T('00:01:00'), null, 200n]] }, cpu(['v', 'used'], [[T('00:02:10'), 5, null]])],
+  },
+  { influxql: "SELECT v FROM cpu WHERE host = 'b' LIMIT 0", statement: q({ fields: [ref('v')], where: bin('=', ref('host'), str('b')), limit: 0 }), want: [cpu(['v'], [[T('00:00:10'), 2], [T('00:01:10'), 8]])] },
+  { influxql: "SELECT time AS t, v FROM cpu WHERE host = 'b'", statement: q({ fields: [as(ref('time'), 't'), ref('v')], where: bin('=', ref('host'), str('b')) }), want: [{ name: 'cpu', columns: ['t', 'v'], values: [[T('00:00:10'), 2], [T('00:01:10'), 8]] }] },
+  { influxql: 'SELECT time FROM cpu', statement: q({ fields: [ref('time')] }), want: { error: 'at least 1 non-time field must be queried' } },
+  {
+    // InfluxDB 1.6 could not answer this one (ln(0) is -Inf, which its JSON encoder refuses); Sluice answers null, as for sqrt(-1).
+    influxql: "SELECT sqrt(-v), ln(v - 1) FROM cpu WHERE host = 'a'",
+    statement: q({ fields: [call('sqrt', neg(ref('v'))), call('ln', bin('-', ref('v'), int(1)))], where: hostA }),
+    want: [cpu(['sqrt', 'ln'], [[T('00:00:00'), null, null], [T('00:00:30'), null, 0.6931471805599453], [T('00:02:10'), null, 1.3862943611198906]])],
+  },
   // ---- WHERE ----
   { influxql: "SELECT v FROM cpu WHERE time > '2020-01-01T00:01:00Z' OR host = 'a'", statement: q({ fields: [ref('v')], where: or(bin('>', ref('time'), str(T('00:01:00'))), hostA) }), want: [cpu(['v'], [[T('00:02:10'), 5]])] },
   { influxql: "SELECT v FROM cpu WHERE time > '2020-01-01 00:01:00'", statement: q({ fields: [ref('v')], where: bin('>', ref('time'), str('2020-01-01 00:01:00')) }), want: [cpu(['v'], [[T('00:01:05'), 4], [T('00:01:10'), 8], [T('00:02:10'), 5]])] },
@@ -152,6 +181,7 @@ const EXAMPLES: Example[] = [
   { influxql: 'SELECT v FROM cpu WHERE v + 1 > 5', statement: q({ fields: [ref('v')], where: bin('>', bin('+', ref('v'), int(1)), int(5)) }), want: [cpu(['v'], [[T('00:01:10'), 8], [T('00:02:10'), 5]])] },
   { influxql: "SELECT v FROM cpu WHERE (host = 'a' OR host = 'b') AND v > 2", statement: q({ fields: [ref('v')], where: and(paren(or(hostA, bin('=', ref('host'), str('b')))), bin('>', ref('v'), int(2))) }), want: [cpu(['v'], [[T('00:00:30'), 3], [T('00:01:10'), 8], [T('00:02:10'), 5]])] },
 
+  { influxql: "SELECT v FROM cpu WHERE host > 'a'", statement: q({ fields: [ref('v')], where: bin('>', ref('host'), str('a')) }), want: [] },
   // ---- aggregates and selectors ----
   { influxql: 'SELECT mean(v) FROM cpu', statement: q({ fields: [call('mean', ref('v'))] }), want: [cpu(['mean'], [[EPOCH, 3.8333333333333335]])] },
   { influxql: 'SELECT max(v) FROM cpu', statement: q({ fields: [call('max', ref('v'))] }), want: [cpu(['max'], [[T('00:01:10'), 8]])] },
@@ -216,6 +246,8 @@ const EXAMPLES: Example[] = [
     want: [cpu(['integral'], [[EPOCH, 7.666666666666667]], { host: 'a' }), cpu(['integral'], [[EPOCH, 5]], { host: 'b' }), cpu(['integral'], [[EPOCH, 0]], { host: 'c' })],
   },
 
+  { influxql: 'SELECT distinct(host) FROM cpu', statement: q({ fields: [call('distinct', ref('host'))] }), want: [] },
+  { influxql: "SELECT mode(v) FROM cpu WHERE host != 'c'", statement: q({ fields: [call('mode', ref('v'))], where: bin('!=', ref('host'), str('c')) }), want: [cpu(['mode'], [[EPOCH, 1]])] },
   // ---- GROUP BY time and fill ----
   {
     influxql: "SELECT count(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m)",
