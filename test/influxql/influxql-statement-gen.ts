@@ -186,7 +186,7 @@ export class StatementGenerator {
     const n = 1 + (this.chance(0.2) ? this.rng.nextInt(3) : 0);
     const parts: string[] = [];
     for (let i = 0; i < n; i++) parts.push(this.statement());
-    let q = parts.join(pick(this.rng, ['; ', ';\n', ' ;; ', '; -- note\n', ';/* c */']));
+    let q = parts.join(pick(this.rng, ['; ', ';\n', ' ;; ', '; -- note\n', '; /* c */']));
     if (this.chance(0.1)) q += ';';
     if (this.chance(0.05)) q = '  \n' + q;
     return q;

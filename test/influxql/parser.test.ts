@@ -402,6 +402,7 @@ const ERRORS: [string, string][] = [
   ['SELECT * FROM m WHERE a =~ /(?<n>x)/', 'error parsing regexp: invalid or unsupported Perl syntax: `(?<` at line 1, char 27'],
   ['SELECT * FROM m WHERE a =~ /x\\\\/', 'bad regex:  at line 1, char 27'],
   ['-- a comment\nSELECT /* inline */ v FROM m', 'error parsing regexp: missing argument to repetition operator: `*` at line 2, char 7'],
+  ['SELECT * FROM m;/* c */SHOW DATABASES', 'found ;, expected regex at line 1, char 16'],
   ['SELECT v AS x /* c */ , w FROM m', 'found ,, expected FROM at line 1, char 23'],
   ['SELECT /a\\é/b/ FROM m', 'error parsing regexp: invalid escape sequence: `\\é` at line 1, char 7'],
   ['SELECT * FROM m /re/', 'found  , expected regex at line 1, char 16'],
