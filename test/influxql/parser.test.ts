@@ -303,6 +303,42 @@ test('bound parameters, given, replace their tokens as InfluxDB does; missing or
   assert.throws(() => parseQuery('SELECT v FROM m LIMIT $f', { params }), { message: 'found 1.5, expected integer at line 1, char 23' });
 });
 
+/** `params` as the v1 route passes them (integers as bigint), and influxd 1.6.7's answer for each. */
+const PARAM_CASES: [string, string, string][] = [
+  ['SELECT * FROM m WHERE a = $x LIMIT $n', '{"x":"s","n":3}', 'OK'],
+  ['SELECT * FROM m LIMIT $n', '{"n":3.0}', 'found 3, expected integer at line 1, char 23'],
+  ['SELECT * FROM m LIMIT $n', '{"n":-3}', 'LIMIT must be >= 0 at line 1, char 23'],
+  ['SELECT * FROM m WHERE a =~ $x', '{"x":{"regex":"^a"}}', 'OK'],
+  ['SELECT * FROM m WHERE a =~ $x', '{"x":{"regex":"("}}', 'error parsing regexp: missing closing ): `(` at line 1, char 28'],
+  ['SELECT * FROM m WHERE a =~ $x', '{"x":"^a"}', 'found ^a, expected regex at line 1, char 28'],
+  ['SELECT * FROM $m', '{"m":{"identifier":"cpu"}}', 'OK'],
+  ['SELECT * FROM $m', '{"m":{"ident":5}}', 'found identifier must be a string value, expected identifier at line 1, char 15'],
+  ['SELECT * FROM m WHERE a = $x', '{"x":null}', 'missing parameter: unable to bind parameter with type <nil>'],
+  ['SELECT * FROM m WHERE a = $x', '{"x":[1]}', 'missing parameter: unable to bind parameter with type []interface {}'],
+  ['SELECT * FROM m WHERE a = $x', '{"x":{"a":1,"b":2}}', 'missing parameter: bound object parameter value must have exactly one entry'],
+  ['SELECT * FROM m WHERE a = $x', '{"x":{"foo":1}}', 'missing parameter: unknown bind object type: foo'],
+  ['SELECT mean(v) FROM m GROUP BY time($d)', '{"d":{"duration":300000000000}}', 'OK'],
+  ['SELECT mean(v) FROM m GROUP BY time($d)', '{"d":{"duration":"5x"}}', 'invalid duration'],
+  ['SELECT * FROM m WHERE a = $x', '{"x":{"integer":1.5}}', 'missing parameter: integer literal must be an integer value'],
+  ['SELECT * FROM m WHERE a = $x', '{"x":{"float":2}}', 'OK'],
+  ['SELECT * FROM m WHERE a = -$x', '{"x":5}', 'OK'],
+  ['SELECT * FROM m WHERE $x', '{"x":{"string":"q"}}', 'OK'],
+  ['SELECT * FROM m WHERE a = $y', '{"x":1}', 'missing parameter: y'],
+];
+
+/** JSON with integer literals as bigint, as InfluxDB reads `params` (json.Number: int64 when it parses as one). */
+function jsonWithIntegers(text: string): Record<string, never> {
+  return JSON.parse(text.replace(/(?<=[:[,]\s*)(-?\d+)(?=\s*[,}\]])/g, '"__int$1"'), (_k, v: unknown) => (typeof v === 'string' && v.startsWith('__int') ? BigInt(v.slice(5)) : v));
+}
+
+test(`bound parameters: ${PARAM_CASES.length} queries with \`params\` answered as influxd 1.6.7 answers them`, () => {
+  for (const [text, params, answer] of PARAM_CASES) {
+    const run = () => parseQuery(text, { params: jsonWithIntegers(params) });
+    if (answer === 'OK') run();
+    else assert.throws(run, (err: unknown) => err instanceof InfluxQLParseError && err.message === answer, `${text} with ${params}`);
+  }
+});
+
 test('parse errors carry the 1-based line and char of their message', () => {
   try {
     parseQuery('SELECT v\nFROM m\nWHERE');
