@@ -242,14 +242,22 @@ export class SluiceServer {
       throw this.tokensUnreadable(err);
     }
     if (!enabled) return;
-    const token = tokenOf(req, target, api);
+    let token: string | undefined;
+    try {
+      token = tokenOf(req, target, api);
+    } catch (err) {
+      // InfluxDB 1.x answers credentials it cannot read with 401, not 400.
+      if (api === 'v1' && err instanceof HttpError) throw v1Unauthorized('unable to parse authentication credentials');
+      throw err;
+    }
+    if (token === undefined && api === 'v1') throw v1Unauthorized('unable to parse authentication credentials');
     let ok: boolean;
     try {
       ok = token !== undefined && (await tokens.verify(token));
     } catch (err) {
       throw this.tokensUnreadable(err);
     }
-    if (!ok) throw new HttpError(401, json({ error: 'the request was not authenticated' }), 'application/json');
+    if (!ok) throw api === 'v1' ? v1Unauthorized('authorization failed') : new HttpError(401, json({ error: 'the request was not authenticated' }), 'application/json');
   }
 
   private tokensUnreadable(err: unknown): HttpError {
@@ -316,6 +324,11 @@ export class SluiceServer {
 export function declaredBody(req: IncomingMessage): { encoding: string; declared: number } {
   const length = req.headers['content-length'];
   return { encoding: (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim(), declared: length === undefined ? NaN : Number(length) };
+}
+
+/** A 401 in InfluxDB 1.x's words, with its challenge header. */
+function v1Unauthorized(message: string): HttpError {
+  return new HttpError(401, json({ error: message }), 'application/json', { 'WWW-Authenticate': 'Basic realm="InfluxDB"' });
 }
 
 /** The token of a request: `Authorization: Bearer|Token <t>`, Basic (password part), or v1 `p=`. */

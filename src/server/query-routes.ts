@@ -111,6 +111,24 @@ async function sqlRequest(server: SluiceServer, req: IncomingMessage, target: Re
 
 export async function querySql(server: SluiceServer, req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<void> {
   const request = await sqlRequest(server, req, target);
+  await admitQuery(server, res, { db: request.db, sql: request.sql.slice(0, 2000), format: request.format }, async (signal) => {
+    if (request.format === 'parquet') await answerParquet(server, request, res, signal);
+    else {
+      const sink = new ResponseSink(server, res, request.format, server.limits.maxQueryResultBytes);
+      await server.db.query.stream(request.db, request.sql, request.params, sink, { signal });
+      sink.end();
+    }
+  });
+}
+
+/**
+ * Runs `answer` holding one query slot, as every query route does: it waits in line (up to the
+ * queue timeout; a full line or the timeout is 503 with Retry-After), the client going away
+ * aborts `signal` (waiting or running), a watchdog logs a query still holding its slot well past
+ * its timeout (`describe` says which), the metrics count it, and a QueryError becomes its HTTP
+ * answer ({@link queryError}).
+ */
+export async function admitQuery(server: SluiceServer, res: ServerResponse, describe: Record<string, unknown>, answer: (signal: AbortSignal) => Promise<void>): Promise<void> {
   // The client going away (before the answer finished) stops the query, waiting or running.
   const gone = new AbortController();
   res.on('close', () => {
@@ -125,16 +143,11 @@ export async function querySql(server: SluiceServer, req: IncomingMessage, res: 
   // A query still holding its slot well past its timeout is a bug (something the timeout does
   // not reach): say which, so it can be found.
   const watchdog = setInterval(() => {
-    server.logger.error({ db: request.db, sql: request.sql.slice(0, 2000), format: request.format, elapsedMs: Math.round(performance.now() - started), answerStarted: res.headersSent, clientGone: gone.signal.aborted }, 'query still holds its slot past its timeout');
+    server.logger.error({ ...describe, elapsedMs: Math.round(performance.now() - started), answerStarted: res.headersSent, clientGone: gone.signal.aborted }, 'query still holds its slot past its timeout');
   }, server.db.query.timeoutMs + 5_000);
   watchdog.unref();
   try {
-    if (request.format === 'parquet') await answerParquet(server, request, res, gone.signal);
-    else {
-      const sink = new ResponseSink(server, res, request.format, server.limits.maxQueryResultBytes);
-      await server.db.query.stream(request.db, request.sql, request.params, sink, { signal: gone.signal });
-      sink.end();
-    }
+    await answer(gone.signal);
     server.metrics.queries++;
   } catch (err) {
     server.metrics.queryErrors++;
@@ -168,7 +181,8 @@ async function answerParquet(server: SluiceServer, request: SqlRequest, res: Ser
   }
 }
 
-function tooLarge(maxBytes: number): QueryError {
+/** The answer is larger than `--max-query-result-bytes`. */
+export function tooLarge(maxBytes: number): QueryError {
   return new QueryError('RESULT_TOO_LARGE', `the answer is larger than --max-query-result-bytes (${maxBytes} bytes): select fewer rows or columns, or aggregate`);
 }
 
@@ -249,7 +263,7 @@ class ResponseSink implements ResultSink {
 }
 
 /** Why `signal` aborted, as a QueryError: the client left, or the answer was not taken in time. */
-function abortError(signal: AbortSignal): QueryError {
+export function abortError(signal: AbortSignal): QueryError {
   const reason: unknown = signal.reason;
   if (reason instanceof QueryError) return reason;
   if (reason === 'aborted') return new QueryError('CANCELLED', 'the client went away');
@@ -257,7 +271,7 @@ function abortError(signal: AbortSignal): QueryError {
 }
 
 /** Waits until `res` takes more (its 'drain'), the connection closes, or `signal` aborts. */
-function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+export function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const done = (err?: unknown) => {
       res.off('drain', onDrain);
@@ -276,7 +290,8 @@ function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   });
 }
 
-function queryError(err: QueryError): HttpError {
+/** The HTTP answer to a query that failed: its status by the error's code, `{"error": message}`. */
+export function queryError(err: QueryError): HttpError {
   switch (err.code) {
     case 'DATABASE_NOT_FOUND':
       return jsonError(404, err.message);

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Api } from './http-error.js';
 import type { SluiceServer } from './http.js';
 import { health, metrics, ping } from './info-routes.js';
+import { queryInfluxQLV3, queryV1 } from './influxql-routes.js';
 import { querySql } from './query-routes.js';
 import type { RequestTarget } from './target.js';
 import { write } from './write-routes.js';
@@ -22,6 +23,8 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/api/v2/write': { methods: ['POST'], api: 'v2', handler: (s, req, res, t) => write(s, req, res, t, 'v2') },
   '/write': { methods: ['POST'], api: 'v1', handler: (s, req, res, t) => write(s, req, res, t, 'v1') },
   '/api/v3/query_sql': { methods: ['GET', 'POST'], api: 'v3', handler: querySql },
+  '/api/v3/query_influxql': { methods: ['GET', 'POST'], api: 'v3', handler: queryInfluxQLV3 },
+  '/query': { methods: ['GET', 'POST'], api: 'v1', handler: queryV1 },
   '/health': { methods: ['GET', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: health },
   '/api/v1/health': { methods: ['GET', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: health },
   '/ping': { methods: ['GET', 'POST', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: ping },
