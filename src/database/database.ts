@@ -190,10 +190,11 @@ export class SluiceDatabase {
 
   /**
    * Creates database `name` durably (a catalog op through the WAL, acknowledged once the WAL file
-   * holding it is on the store); nothing when it exists. InfluxQL's CREATE DATABASE.
+   * holding it is on the store); nothing when it exists. InfluxQL's CREATE DATABASE. WriteError
+   * INVALID_DATABASE for a name the catalog refuses, LIMIT past the catalog's database limit.
    */
-  async createDatabase(name: string): Promise<void> {
-    throw new Error(`not implemented yet: createDatabase(${JSON.stringify(name)})`);
+  createDatabase(name: string): Promise<void> {
+    return this.writer.createDatabase(name);
   }
 
   /** Flushes, stops the WAL and releases the engine. Does not close the store. */

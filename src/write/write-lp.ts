@@ -1,9 +1,9 @@
-import type { Catalog } from '../catalog/catalog.js';
+import { validateDatabaseName, type Catalog } from '../catalog/catalog.js';
 import type { Clock } from '../effects/clock.js';
 import { SystemClock } from '../effects/clock.js';
 import { LineProtocolParser, type ParseOptions } from '../lineprotocol/parser.js';
 import { gen1DurationNs } from '../wal/config.js';
-import type { WalOp } from '../wal/model.js';
+import type { CatalogBatch, WalOp } from '../wal/model.js';
 import type { ObjectStoreWal } from '../wal/object-store-wal.js';
 import { WriteError, type WriteLineError } from './errors.js';
 import type { Precision } from './precision.js';
@@ -149,6 +149,35 @@ export class LineProtocolWriter {
     }
     await durable;
     return result;
+  }
+
+  /**
+   * Creates database `name` durably: a catalog batch with one `createDatabase` op, applied to the
+   * catalog at once (the next statement sees it) and resolved once the WAL file holding it is on
+   * the store. Nothing when the database exists. WriteError INVALID_DATABASE for a name the
+   * catalog refuses, LIMIT past the catalog's database limit (the same words a write gets).
+   */
+  async createDatabase(name: string): Promise<void> {
+    try {
+      validateDatabaseName(name);
+    } catch (err) {
+      throw new WriteError('INVALID_DATABASE', (err as Error).message);
+    }
+    if (this.catalog.database(name) !== undefined) return;
+    if (this.catalog.listDatabases().length >= this.catalog.limits.maxDatabases) {
+      throw new WriteError('LIMIT', `Adding a new database would exceed limit of ${this.catalog.limits.maxDatabases} databases`);
+    }
+    const batch: CatalogBatch = { databaseId: this.catalog.peekNextDatabaseId(), databaseName: name, timeNs: this.clock.nowNs(), ops: [{ kind: 'createDatabase' }] };
+    this.catalog.applyCatalogBatch(batch);
+    // As in writeLp: applied and buffered in one tick, undone if the WAL refuses it.
+    let durable: Promise<void>;
+    try {
+      durable = this.wal.enqueueOps([{ kind: 'catalog', batch }]);
+    } catch (err) {
+      this.catalog.revertCatalogBatch(batch);
+      throw err;
+    }
+    await durable;
   }
 
   /**
