@@ -7,7 +7,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { QueryEngine } from '../query/engine.js';
 import { QueryError } from '../query/errors.js';
 import type { Statement } from './ast.js';
-import { runMetaStatement } from './meta.js';
+import { readOnlyWarning, runMetaStatement } from './meta.js';
 import { parseQuery } from './parser.js';
 import type { InfluxValue, Series, StatementResult } from './result.js';
 import { runSelect } from './select.js';
@@ -33,6 +33,8 @@ export interface InfluxQLOptions {
   signal?: AbortSignal;
   /** Longest one statement may take (default: the SQL engine's timeout). */
   timeoutMs?: number;
+  /** The request was a GET: a statement that changes something is answered with InfluxDB 1.x's warning. */
+  readOnly?: boolean;
 }
 
 /** What one statement needs while it runs. */
@@ -61,7 +63,10 @@ async function runStatement(ctx: StatementContext, statement: Statement, stateme
   try {
     if (statement.kind === 'invalid') throw new InfluxQLStatementError(statement.error);
     const series: Series[] = statement.kind === 'select' ? await runSelect(ctx, statement) : await runMetaStatement(ctx, statement);
-    return series.length === 0 ? { statement_id: statementId } : { statement_id: statementId, series };
+    const result: StatementResult = series.length === 0 ? { statement_id: statementId } : { statement_id: statementId, series };
+    const warning = ctx.options.readOnly === true ? readOnlyWarning(statement) : undefined;
+    if (warning !== undefined) result.messages = [{ level: 'warning', text: warning }];
+    return result;
   } catch (err) {
     if (err instanceof InfluxQLStatementError) return { statement_id: statementId, error: err.message };
     // The engine refusing what a statement became is that statement's error; a timeout, a

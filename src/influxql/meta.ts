@@ -19,6 +19,7 @@ import type { ColumnType } from '../wal/model.js';
 import { WriteError } from '../write/errors.js';
 import type { Expr, Source, Statement } from './ast.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
+import { quoteIdent } from './lexer.js';
 import {
   checkTagOperators,
   hasTimeExpr,
@@ -65,6 +66,16 @@ export async function runMetaStatement(ctx: StatementContext, statement: MetaSta
     case 'invalid':
       throw new InfluxQLStatementError(statement.error);
   }
+}
+
+/**
+ * The warning InfluxDB 1.x answers with a statement that changes something when the request
+ * was a GET ("read only"): the statement still runs. Undefined for the others.
+ */
+export function readOnlyWarning(statement: Statement): string | undefined {
+  if (statement.kind !== 'createDatabase') return undefined;
+  const text = `CREATE DATABASE ${quoteIdent([statement.name])}${statement.options === undefined ? '' : ` ${statement.options}`}`;
+  return `deprecated use of '${text}' in a read only context, please use a POST request instead`;
 }
 
 // ---------------------------------------------------------------- databases
