@@ -5,22 +5,30 @@
 import assert from 'node:assert/strict';
 import { SeededRng } from '../../src/effects/rng.js';
 import { diffJson, parseJsonExact, writeLp, type QueryAnswer, type TestPeer } from '../support/influxdb1.js';
-import { buildDataset, DB } from './dataset.js';
+import { buildDataset, DB, T0_NS } from './dataset.js';
 import { methodOf, type StatementCase } from './statements.js';
 
 /**
  * Creates the dataset's databases on each peer (POST, as clients do) and writes the seeded
- * points in batches of `batchLines`; returns how many points.
+ * points in batches of 40 lines: first the points of the first 160 minutes, then (after
+ * `betweenParts`, e.g. waiting for a snapshot) the rest. Returns how many points.
  */
-export async function writeDataset(peers: TestPeer[], seed: number, batchLines = 40): Promise<number> {
+export async function writeDataset(peers: TestPeer[], seed: number, betweenParts: () => Promise<void> = async () => undefined): Promise<number> {
   const data = buildDataset(new SeededRng(seed));
-  for (const db of Object.keys(data.lines)) {
-    for (const peer of peers) {
-      const res = await fetch(`${peer.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${db}"` }) });
-      await res.arrayBuffer();
-      const lines = data.lines[db]!;
-      for (let i = 0; i < lines.length; i += batchLines) await writeLp(peer, db, lines.slice(i, i + batchLines).join('\n'));
+  const splitNs = T0_NS + 160n * 60n * 1_000_000_000n;
+  const early = (line: string): boolean => BigInt(line.slice(line.lastIndexOf(' ') + 1)) < splitNs;
+  for (const part of [early, (line: string) => !early(line)]) {
+    for (const db of Object.keys(data.lines)) {
+      for (const peer of peers) {
+        if (part === early) {
+          const res = await fetch(`${peer.url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE DATABASE "${db}"` }) });
+          await res.arrayBuffer();
+        }
+        const lines = data.lines[db]!.filter(part);
+        for (let i = 0; i < lines.length; i += 40) await writeLp(peer, db, lines.slice(i, i + 40).join('\n'));
+      }
     }
+    if (part === early) await betweenParts();
   }
   return Object.values(data.lines).reduce((n, l) => n + l.length, 0);
 }
@@ -66,6 +74,12 @@ export function compareAnswers(c: StatementCase, influx: QueryAnswer, sluice: Qu
       if (sluice.status !== 200 || typeof err !== 'string' || !/not supported/i.test(err)) return [`Sluice should answer 200 with a per-statement "not supported" error, answered ${sluice.status}`];
       return [];
     }
+    case 'sluice-error': {
+      const err = rs?.results?.[0]?.error;
+      assert.ok(c.sluiceError !== undefined, `compare: 'sluice-error' needs sluiceError: ${c.q}`);
+      if (sluice.status !== 200 || typeof err !== 'string' || !c.sluiceError.test(err)) return [`Sluice should answer 200 with a per-statement error matching ${c.sluiceError}, answered ${sluice.status}`];
+      return [];
+    }
     case 'both-error': {
       const failed = (r: Results | undefined): boolean => r !== undefined && (r.error !== undefined || (r.results ?? []).some((x) => x.error !== undefined));
       return failed(ri) && failed(rs) ? [] : ['both should answer an error'];
@@ -94,12 +108,53 @@ export function compareAnswers(c: StatementCase, influx: QueryAnswer, sluice: Qu
     case 'equal': {
       const out: string[] = [];
       if (influx.status !== sluice.status) out.push(`status ${influx.status} ≠ ${sluice.status}`);
-      if (ri === undefined || rs === undefined) {
-        if (influx.text.trim() !== sluice.text.trim()) out.push('bodies differ (not both JSON)');
-        return out;
-      }
+      if (ri === undefined || rs === undefined) return diffCsv(influx.text, sluice.text, out);
       return diffJson(ri, rs, '$', out);
     }
   }
 }
 
+
+/** Splits CSV text into rows of cells (RFC 4180 quoting, as InfluxDB writes it). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else if (ch !== '\r') cell += ch;
+  }
+  if (cell !== '' || row.length > 0) {
+    row.push(cell);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Differences between two non-JSON bodies (CSV, or plain text): cell by cell, numbers that are
+ * not integers within the float tolerance, everything else exactly.
+ */
+function diffCsv(a: string, b: string, out: string[]): string[] {
+  const ra = parseCsv(a);
+  const rb = parseCsv(b);
+  const isFloat = (x: string): boolean => /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(x) && !/^-?\d+$/.test(x);
+  const cells = (rows: string[][]): unknown[][] => rows.map((r) => r.map((x) => (isFloat(x) ? Number(x) : x)));
+  return diffJson(cells(ra), cells(rb), '$csv', out);
+}

@@ -16,6 +16,8 @@
 export type Instead =
   /** Sluice answers this statement with an error naming it as not supported (InfluxDB runs it). */
   | 'sluice-unsupported'
+  /** Sluice answers this statement with an error matching `sluiceError` (InfluxDB runs it). */
+  | 'sluice-error'
   /** Both answer an error for the statement (the messages may differ). */
   | 'both-error'
   /** Same series names, tags and columns and the same number of rows; values not compared. */
@@ -36,6 +38,8 @@ export interface StatementCase {
   differs?: string;
   /** With `differs`: what is compared instead. */
   compare?: Instead;
+  /** With `compare: 'sluice-error'`: the error Sluice gives. */
+  sluiceError?: RegExp;
   /**
    * How the query is sent. Absent: POST with a form body (as the 1.x clients send) when it
    * writes (CREATE, DROP, DELETE, ALTER, GRANT, REVOKE, KILL, SELECT … INTO), else GET.
@@ -366,7 +370,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `CREATE DATABASE created_here; SHOW DATABASES`, db: null },
   { q: `SHOW MEASUREMENTS`, db: 'created_here' },
   { q: `SELECT * FROM cpu`, db: 'created_here' },
-  { q: `CREATE DATABASE "Quoted Name"; SHOW DATABASES`, db: null },
+  { q: `CREATE DATABASE "created-here_2"; SHOW DATABASES`, db: null },
 
   // ── Errors: unknown database, missing database, semantic errors ─────────────────────────────
   { q: `SELECT * FROM cpu`, db: 'nosuchdb', formats: true },
@@ -421,5 +425,6 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SHOW CONTINUOUS QUERIES`, differs: UNSUPPORTED, compare: 'sluice-unsupported' },
   { q: `KILL QUERY 999999`, differs: UNSUPPORTED, compare: 'sluice-unsupported' },
   { q: `SELECT usage_user INTO cpu_copy FROM cpu WHERE host = 'nosuch'`, differs: UNSUPPORTED, compare: 'sluice-unsupported' },
+  { q: `CREATE DATABASE "Quoted Name"`, db: null, differs: "Sluice's database names are ASCII letters, digits, '_' and '-' (names become object-store keys; docs/security.md); InfluxDB 1.x takes any name", compare: 'sluice-error', sluiceError: /^invalid database name "Quoted Name"/ },
   { q: `CREATE DATABASE shortlived WITH DURATION 1d`, db: null, differs: 'Sluice keeps no retention policies: a CREATE DATABASE with retention options is refused', compare: 'sluice-unsupported' },
 ];
