@@ -64,7 +64,8 @@ function operand(e: Expr, table: TableSchema): Operand {
     case 'string':
       return { sql: sqlString(e.value), type: 'string' };
     case 'integer':
-      return { sql: sqlInteger(e.value), type: 'integer' };
+      if (e.value < -(2n ** 63n) || e.value >= 2n ** 64n) throw new InfluxQLStatementError(`integer ${e.value} is out of range`);
+      return { sql: sqlInteger(e.value), type: e.value >= 2n ** 63n ? 'unsigned' : 'integer' };
     case 'number':
       return { sql: sqlFloat(e.value), type: 'float' };
     case 'boolean':

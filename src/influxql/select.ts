@@ -14,6 +14,7 @@
 import type { TableSchema } from '../catalog/catalog.js';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
+import { QueryError } from '../query/errors.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
 import { MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
 import type { InfluxValue, Series } from './result.js';
@@ -23,7 +24,10 @@ import { columnKind, conditionSql, pushedAggregateSql, refOperand, timeRangeSql,
 import { sqlIdent } from './sql-values.js';
 import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from './time.js';
 
-/** Most windows one series may be filled with (InfluxDB's `max-select-buckets` wording when passed). */
+/**
+ * Most windows (filled or not) one statement may shape, over all its series: a bound on its time
+ * and memory (InfluxDB 1.x's `max-select-buckets` wording when passed).
+ */
 export const MAX_WINDOWS = 1_000_000;
 
 type Call = Extract<Expr, { kind: 'call' }>;
@@ -32,7 +36,9 @@ type Call = Extract<Expr, { kind: 'call' }>;
 interface Measurement {
   name: string;
   schema: SourceSchema;
+  /** A catalog table and its database. */
   table?: TableSchema;
+  database?: string;
   subquery?: Series[];
 }
 
@@ -68,6 +74,9 @@ class SelectRun {
   private shape!: SelectShape;
   private calls: Call[] = [];
   private timeColumnName = 'time';
+  private readonly deadlineMs: number;
+  /** Windows filled and rows shaped so far (bounded by MAX_WINDOWS). */
+  private spent = 0;
   /** Index of each call (by key) in `calls` and in a window's values. */
   private callIndex = new Map<string, number>();
   private rngState: number;
@@ -77,7 +86,9 @@ class SelectRun {
     private readonly stmt: SelectStatement,
   ) {
     this.timezone = stmt.timezone;
-    this.interval = stmt.dimensions.find((d): d is Extract<Dimension, { kind: 'time' }> => d.kind === 'time');
+    // time(0s) groups nothing (InfluxDB 1.x answers as without GROUP BY time).
+    this.interval = stmt.dimensions.find((d): d is Extract<Dimension, { kind: 'time' }> => d.kind === 'time' && d.intervalNs !== 0n);
+    this.deadlineMs = Date.now() + (ctx.options.timeoutMs ?? ctx.env.query.timeoutMs);
     this.rngState = Number(ctx.nowNs % 2147483647n) | 1;
   }
 
@@ -86,7 +97,8 @@ class SelectRun {
     if (stmt.into !== undefined) throw new InfluxQLStatementError('SELECT INTO is not supported');
     if (this.timezone !== undefined) checkTimezone(this.timezone);
     if (stmt.dimensions.filter((d) => d.kind === 'time').length > 1) throw new InfluxQLStatementError('multiple time dimensions not allowed');
-    if (this.interval !== undefined && this.interval.intervalNs <= 0n) throw new InfluxQLStatementError('group by interval must be positive');
+    // A negative interval has no windows: InfluxDB 1.x answers no series.
+    if (this.interval !== undefined && this.interval.intervalNs < 0n) return [];
     const split = splitTimeCondition(stmt.condition, ctx.nowNs, this.timezone);
     this.range = split.range;
     this.hasMin = split.hasMin;
@@ -139,13 +151,14 @@ class SelectRun {
   /** The measurements of FROM, each once, in name order. */
   private async resolveSources(sources: readonly Source[]): Promise<Measurement[]> {
     const { ctx } = this;
+    // Keyed by source kind, database and name: a subquery's `cpu` and the table `cpu` stay apart.
     const byName = new Map<string, Measurement>();
     for (const source of sources) {
       if (source.kind === 'subquery') {
         const inner = await runSelect(ctx, { ...source.statement, ...inheritTimezone(source.statement, this.timezone) });
         for (const s of inner) {
-          let m = byName.get(s.name);
-          if (m === undefined) byName.set(s.name, (m = { name: s.name, schema: { fields: new Map(), tags: new Set() }, subquery: [] }));
+          let m = byName.get(`q\u0000${s.name}`);
+          if (m === undefined) byName.set(`q\u0000${s.name}`, (m = { name: s.name, schema: { fields: new Map(), tags: new Set() }, subquery: [] }));
           m.subquery!.push(s);
           for (const t of Object.keys(s.tags ?? {})) m.schema.tags.add(t);
           s.columns.forEach((c, i) => {
@@ -171,21 +184,20 @@ class SelectRun {
         if (t !== undefined) tables.push(t);
       }
       for (const t of tables) {
-        if (byName.has(t.name)) continue;
+        const key = `t\u0000${dbName}\u0000${t.name}`;
+        if (byName.has(key)) continue;
         const schema: SourceSchema = { fields: new Map(), tags: new Set() };
         for (const col of t.columns.values()) {
           const kind = columnKind(col.type);
           if (kind === 'tag') schema.tags.add(col.name);
           else if (kind !== undefined && kind !== 'null') schema.fields.set(col.name, kind as FieldType);
         }
-        byName.set(t.name, { name: t.name, schema, table: t });
-        this.databaseOf.set(t.name, dbName);
+        byName.set(key, { name: t.name, schema, table: t, database: dbName });
       }
     }
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  private readonly databaseOf = new Map<string, string>();
 
   /** The GROUP BY tags of one measurement, sorted. */
   private groupTags(m: Measurement): string[] {
@@ -246,7 +258,8 @@ class SelectRun {
     else if (selected.every((n) => !m.schema.fields.has(n))) return { times: [], columns: new Map(), schema: m.schema };
     const tagOrder = [...m.schema.tags].sort().map((t) => sqlIdent(t));
     const sql = `SELECT epoch_ns("time") AS "__t"${selected.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "time"${tagOrder.map((t) => `, ${t}`).join('')}`;
-    const result = await this.query(m.name, sql);
+    const result = await this.query(m, sql);
+    this.tick(result.length);
     const times: bigint[] = new Array(result.length);
     const columns = new Map<string, Array<Value | null>>();
     for (const n of selected) columns.set(n, new Array(result.length));
@@ -258,15 +271,38 @@ class SelectRun {
     return { times, columns, schema: m.schema };
   }
 
-  private async query(measurement: string, sql: string): Promise<DuckDBValue[][]> {
+  private async query(m: Measurement, sql: string): Promise<DuckDBValue[][]> {
     const { ctx } = this;
-    const db = this.databaseOf.get(measurement)!;
-    const result = await ctx.env.query.query(db, sql, undefined, {
+    const result = await ctx.env.query.query(m.database!, sql, undefined, {
       ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
-      ...(ctx.options.timeoutMs === undefined ? {} : { timeoutMs: ctx.options.timeoutMs }),
+      timeoutMs: Math.max(1, this.deadlineMs - Date.now()),
     });
     return result.rows;
   }
+
+  /** Throws once the statement's time is up or the client went away (checked in long JavaScript loops). */
+  private checkDeadline(): void {
+    this.ctx.options.signal?.throwIfAborted();
+    if (Date.now() > this.deadlineMs) throw new QueryError('TIMEOUT', `query exceeded its timeout of ${this.ctx.options.timeoutMs ?? this.ctx.env.query.timeoutMs} ms`);
+  }
+
+  /** Counts windows made here against the statement's budget. */
+  private spend(n: number): void {
+    this.spent += n;
+    if (this.spent > MAX_WINDOWS) throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${this.spent}/${MAX_WINDOWS})`);
+    this.tick(n);
+  }
+
+  /** Counts work done in JavaScript; every few thousand units, checks the deadline. */
+  private tick(n: number): void {
+    this.work += n;
+    if (this.work >= 4096) {
+      this.work = 0;
+      this.checkDeadline();
+    }
+  }
+
+  private work = 0;
 
   private readSubquery(m: Measurement): RowSet {
     const names = [...m.schema.fields.keys(), ...m.schema.tags];
@@ -287,6 +323,7 @@ class SelectRun {
         all.push({ t, get, order: order++ });
       }
     }
+    this.tick(all.length);
     all.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.order - b.order));
     const columns = new Map<string, Array<Value | null>>();
     for (const n of names) columns.set(n, all.map((r) => r.get(n)));
@@ -420,6 +457,7 @@ class SelectRun {
     const out: WindowRow[] = [];
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name) ? this.calls[0]! : undefined;
     for (const [windowNs, list] of [...windows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      this.spend(1);
       const reduced = this.calls.map((call) => this.reduceCall(call, rows, list));
       if (multi !== undefined) {
         for (const r of reduced[0]!) {
@@ -528,7 +566,8 @@ class SelectRun {
     const where = [...timeRangeSql(this.range)];
     if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
     const sql = `SELECT ${select.join(', ')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}${groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${[...groupBy.slice(this.interval === undefined ? 0 : 1), ...groupBy.slice(0, this.interval === undefined ? 0 : 1)].join(', ')}` : ''}`;
-    const result = await this.query(m.name, sql);
+    const result = await this.query(m, sql);
+    this.tick(result.length);
     const base = this.interval === undefined ? 0 : 1;
     for (const row of result) {
       const tags = groupTags.map((_t, i) => String(row[base + i]));
@@ -623,9 +662,10 @@ class SelectRun {
     const fill = this.stmt.fill ?? { mode: 'null' };
     const start = this.hasMin ? this.windowOf(this.range.minNs) : windows[0]!.windowNs;
     const end = this.windowOf(this.range.maxNs);
-    if ((end - start) / interval.intervalNs + 1n > BigInt(MAX_WINDOWS)) {
-      throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${(end - start) / interval.intervalNs + 1n}/${MAX_WINDOWS})`);
-    }
+    // Windows are uniform but in a zone (whose days may be 23 or 25 hours): a close upper bound.
+    const count = end < start ? 0n : (end - start) / interval.intervalNs + 2n;
+    if (BigInt(this.spent) + count > BigInt(MAX_WINDOWS)) throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${BigInt(this.spent) + count}/${MAX_WINDOWS})`);
+    this.spend(Number(count));
     const keys = this.calls.map((_c, i) => i);
     const out: WindowRow[] = [];
     let at = 0;

@@ -17,10 +17,10 @@ export function sqlString(value: string): string {
   return `(${value.split('\0').map((part) => `'${part.replaceAll("'", "''")}'`).join(' || chr(0) || ')})`;
 }
 
-/** A 64-bit integer as a BIGINT literal. */
+/** A 64-bit integer as a BIGINT literal (UBIGINT above the signed range, as InfluxQL's unsigned literals). */
 export function sqlInteger(value: bigint): string {
-  if (value < -(2n ** 63n) || value >= 2n ** 63n) throw new RangeError(`integer ${value} is outside 64 bits`);
-  return `CAST(${value.toString()} AS BIGINT)`;
+  if (value < -(2n ** 63n) || value >= 2n ** 64n) throw new RangeError(`integer ${value} is outside 64 bits`);
+  return `CAST(${value.toString()} AS ${value >= 2n ** 63n ? 'UBIGINT' : 'BIGINT'})`;
 }
 
 /** A float as a DOUBLE literal (the shortest text that reads back to the same double; NaN and ±Infinity by name). */

@@ -206,8 +206,25 @@ function formatFor(timezone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The zone's offset from UTC at instant `utcNs`, in nanoseconds (east positive). */
+const QUARTER_HOUR_NS = 900_000_000_000n;
+const offsetCache = new Map<string, bigint>();
+
+/**
+ * The zone's offset from UTC at instant `utcNs`, in nanoseconds (east positive). Zones change
+ * their offset on quarter hours, so answers are cached per zone and quarter hour.
+ */
 export function zoneOffsetNs(timezone: string, utcNs: bigint): bigint {
+  const key = `${timezone}\u0000${floorDiv(utcNs, QUARTER_HOUR_NS)}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offset = computeZoneOffsetNs(timezone, floorDiv(utcNs, QUARTER_HOUR_NS) * QUARTER_HOUR_NS);
+    offsetCache.set(key, offset);
+  }
+  return offset;
+}
+
+function computeZoneOffsetNs(timezone: string, utcNs: bigint): bigint {
   const ms = Number(floorDiv(utcNs, 1_000_000n));
   // Outside the range a Date holds, the offset at the edge.
   const clamped = Math.max(-8.64e15, Math.min(8.64e15, ms));

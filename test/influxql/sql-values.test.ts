@@ -35,7 +35,8 @@ test('worked examples: each literal as written', () => {
   assert.equal(sqlBoolean(true), 'TRUE');
   assert.equal(sqlTimestampNs(1n), 'make_timestamp_ns(CAST(1 AS BIGINT))');
   assert.equal(sqlValue(null), 'NULL');
-  assert.throws(() => sqlInteger(2n ** 63n), RangeError);
+  assert.equal(sqlInteger(2n ** 64n - 1n), 'CAST(18446744073709551615 AS UBIGINT)');
+  assert.throws(() => sqlInteger(2n ** 64n), RangeError);
 });
 
 test('strings come back from the engine exactly, whatever they hold', async () => {
@@ -55,7 +56,7 @@ test('integers and floats come back from the engine exactly', async () => {
   const seed = testSeed();
   console.log(`# seed ${seed}`);
   const rng = new SeededRng(seed);
-  for (const v of [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 1577836800000000000n]) assert.equal(await readBack(sqlInteger(v)), v);
+  for (const v of [0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, 2n ** 64n - 1n, 1577836800000000000n]) assert.equal(await readBack(sqlInteger(v)), v);
   const floats = [0, -0, 1.5, -2.25, 5e-324, -5e-324, 1.7976931348623157e308, 1e21, 1e-7, 0.1, Number.NaN, Infinity, -Infinity];
   const view = new DataView(new ArrayBuffer(8));
   for (let i = 0; i < 200; i++) {
