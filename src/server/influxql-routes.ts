@@ -152,6 +152,11 @@ function v1Error(status: number, message: string, format: V1Format, pretty: bool
   return new HttpError(status, body, V1_CONTENT_TYPE[format], { 'X-Influxdb-Error': headerSafe(message), ...headers });
 }
 
+/** Go's `strings.TrimSpace`: Unicode white space off both ends (not U+FEFF, which JavaScript's trim also takes). */
+function goTrimSpace(text: string): string {
+  return text.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
+}
+
 /** Whether a request body is a form InfluxDB's `r.ParseForm` reads. */
 function isFormBody(req: IncomingMessage): boolean {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -182,7 +187,7 @@ async function v1Request(server: SluiceServer, req: IncomingMessage, target: Req
   const format = v1FormatOf(req);
   const pretty = target.searchParams.get('pretty') === 'true';
   const value = await v1Form(server, req, target);
-  const text = (value('q') ?? '').trim();
+  const text = goTrimSpace(value('q') ?? '');
   if (text === '') throw v1Error(400, 'missing required parameter "q"', format, pretty);
   const textBytes = Buffer.byteLength(text);
   if (textBytes > server.limits.maxQueryTextBytes) {
