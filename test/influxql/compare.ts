@@ -151,10 +151,21 @@ export function parseCsv(text: string): string[][] {
  * Differences between two non-JSON bodies (CSV, or plain text): cell by cell, numbers that are
  * not integers within the float tolerance, everything else exactly.
  */
-function diffCsv(a: string, b: string, out: string[]): string[] {
+export function diffCsv(a: string, b: string, out: string[] = []): string[] {
   const ra = parseCsv(a);
   const rb = parseCsv(b);
   const isFloat = (x: string): boolean => /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(x) && !/^-?\d+$/.test(x);
   const cells = (rows: string[][]): unknown[][] => rows.map((r) => r.map((x) => (isFloat(x) ? Number(x) : x)));
   return diffJson(cells(ra), cells(rb), '$csv', out);
+}
+
+/**
+ * Differences between two texts laid out in columns (the influx CLI's `-format column`): token
+ * by token, floats within the tolerance (a float's digits change the column widths, so spacing
+ * is not compared).
+ */
+export function diffColumns(a: string, b: string, out: string[] = []): string[] {
+  const isFloat = (x: string): boolean => /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(x) && !/^-?\d+$/.test(x);
+  const tokens = (text: string): unknown[][] => text.split('\n').map((line) => line.split(/\s+/).filter((t) => t !== '').map((t) => (isFloat(t) ? Number(t) : t)));
+  return diffJson(tokens(a), tokens(b), '$lines', out);
 }
