@@ -118,30 +118,24 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
         for (const p of points) if (p.value === true) trues++;
         return [{ value: trues * 2 >= points.length }];
       }
-      // InfluxDB's loop as it is: values sorted, runs counted from their second point (so a value
-      // seen once never beats the smallest), a tie kept unless the new run started later than
-      // the point that last set the mode.
+      // As InfluxDB answers: the most frequent value; among equally frequent ones, the one seen
+      // first in time — except that a value seen once never beats the smallest (InfluxDB's loop
+      // counts a run from its second point), so all-distinct values give the smallest.
       const sorted = [...points].sort((a, b) => compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
-      let mostFreq = 0;
-      let currFreq = 0;
-      let currMode = sorted[0]!.value;
-      let mostMode = sorted[0]!.value;
-      let mostTime = sorted[0]!.timeNs;
-      let currTime = sorted[0]!.timeNs;
-      for (const p of sorted) {
-        if (compareValues(p.value, currMode) !== 0) {
-          currFreq = 1;
-          currMode = p.value;
-          currTime = p.timeNs;
-          continue;
+      let best = sorted[0]!;
+      let bestCount = 1;
+      for (let i = 0; i < sorted.length; ) {
+        let j = i;
+        while (j < sorted.length && compareValues(sorted[j]!.value, sorted[i]!.value) === 0) j++;
+        const count = j - i;
+        // sorted[i] is the run's earliest point.
+        if (count >= 2 && (count > bestCount || (count === bestCount && sorted[i]!.timeNs < best.timeNs))) {
+          best = sorted[i]!;
+          bestCount = count;
         }
-        currFreq++;
-        if (mostFreq > currFreq || (mostFreq === currFreq && currTime > mostTime)) continue;
-        mostFreq = currFreq;
-        mostMode = p.value;
-        mostTime = p.timeNs;
+        i = j;
       }
-      return [{ value: mostMode }];
+      return [{ value: best.value }];
     }
     case 'spread': {
       let lo = points[0]!.value as number | bigint;

@@ -19,7 +19,7 @@ function isNum(v: Value | null): v is number | bigint {
 }
 
 /** Arithmetic between two values as InfluxDB 1.x does it. */
-export function arithmetic(op: string, a: Value | null, b: Value | null): Value | null {
+export function arithmetic(op: string, a: Value | null, b: Value | null, integerDivision = false): Value | null {
   if (a === null || b === null) return null;
   if (typeof a === 'boolean' && typeof b === 'boolean') {
     if (op === '&') return a && b;
@@ -37,6 +37,8 @@ export function arithmetic(op: string, a: Value | null, b: Value | null): Value 
       case '*':
         return BigInt.asIntN(64, a * b);
       case '/':
+        // In a WHERE clause 1.x divides integers as integers; in the field list, as floats.
+        if (integerDivision) return b === 0n ? 0n : a / b;
         return b === 0n ? 0 : Number(a) / Number(b);
       case '%':
         return b === 0n ? 0n : a % b;
@@ -69,7 +71,7 @@ export function arithmetic(op: string, a: Value | null, b: Value | null): Value 
 }
 
 /** The value of a field expression (calls already computed, found by their key). */
-export function evaluate(e: Expr, ctx: EvalContext): Value | null {
+export function evaluate(e: Expr, ctx: EvalContext, inCondition = false): Value | null {
   e = unparen(e);
   switch (e.kind) {
     case 'number':
@@ -85,11 +87,11 @@ export function evaluate(e: Expr, ctx: EvalContext): Value | null {
     case 'ref':
       return ctx.ref(e.name, e.cast);
     case 'neg': {
-      const v = evaluate(e.expr, ctx);
+      const v = evaluate(e.expr, ctx, inCondition);
       return typeof v === 'bigint' ? BigInt.asIntN(64, -v) : typeof v === 'number' ? -v : null;
     }
     case 'binary':
-      return arithmetic(e.op, evaluate(e.left, ctx), evaluate(e.right, ctx));
+      return arithmetic(e.op, evaluate(e.left, ctx, inCondition), evaluate(e.right, ctx, inCondition), inCondition);
     case 'call':
       if (isMathCall(e)) return applyMath(e.name, evaluate(e.args[0]!, ctx), e.args.length > 1 ? evaluate(e.args[1]!, ctx) : undefined);
       return ctx.call(exprKey(e));
@@ -149,7 +151,7 @@ export function matches(e: Expr, row: (name: string) => Value | null, isTag: (na
       if (v === null && (isTag(x.name) || x.cast === 'tag')) return '';
       return v;
     }
-    return evaluate(x, { ref: (n) => row(n), call: () => null });
+    return evaluate(x, { ref: (n) => row(n), call: () => null }, true);
   };
   if (e.op === '=~' || e.op === '!~') {
     const l = unparen(e.left);

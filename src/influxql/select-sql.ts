@@ -84,6 +84,8 @@ function operand(e: Expr, table: TableSchema): Operand {
       const bothInt = l.type !== 'float' && r.type !== 'float';
       switch (e.op) {
         case '/':
+          // In a WHERE clause 1.x divides integers as integers (truncating), by zero giving 0.
+          if (bothInt) return { sql: `(CASE WHEN ${r.sql} = 0 THEN 0 ELSE ${l.sql} // ${r.sql} END)`, type: l.type };
           return { sql: `(CASE WHEN ${r.sql} = 0 THEN 0 ELSE CAST(${l.sql} AS DOUBLE) / ${r.sql} END)`, type: 'float' };
         case '%':
           return { sql: `(CASE WHEN ${r.sql} = 0 THEN 0 ELSE ${l.sql} % ${r.sql} END)`, type: bothInt ? l.type : 'float' };

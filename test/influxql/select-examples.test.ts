@@ -182,6 +182,8 @@ const EXAMPLES: Example[] = [
   { influxql: "SELECT v FROM cpu WHERE (host = 'a' OR host = 'b') AND v > 2", statement: q({ fields: [ref('v')], where: and(paren(or(hostA, bin('=', ref('host'), str('b')))), bin('>', ref('v'), int(2))) }), want: [cpu(['v'], [[T('00:00:30'), 3], [T('00:01:10'), 8], [T('00:02:10'), 5]])] },
 
   { influxql: "SELECT v FROM cpu WHERE host > 'a'", statement: q({ fields: [ref('v')], where: bin('>', ref('host'), str('a')) }), want: [] },
+  // In WHERE, integers divide as integers (i / 3 truncates); in the field list they divide as floats.
+  { influxql: 'SELECT v FROM cpu WHERE v > i / 3', statement: q({ fields: [ref('v')], where: bin('>', ref('v'), bin('/', ref('i'), int(3))) }), want: [cpu(['v'], [[T('00:00:10'), 2], [T('00:01:05'), 4], [T('00:02:10'), 5]])] },
   // ---- aggregates and selectors ----
   { influxql: 'SELECT mean(v) FROM cpu', statement: q({ fields: [call('mean', ref('v'))] }), want: [cpu(['mean'], [[EPOCH, 3.8333333333333335]])] },
   { influxql: 'SELECT max(v) FROM cpu', statement: q({ fields: [call('max', ref('v'))] }), want: [cpu(['max'], [[T('00:01:10'), 8]])] },
