@@ -34,8 +34,8 @@ export async function writeDataset(peers: TestPeer[], seed: number, betweenParts
 }
 
 /** Sends one row's query as the table says (GET, or POST with a form body). */
-export async function ask(peer: TestPeer, c: StatementCase, epoch: string | undefined, headers: Record<string, string> = {}): Promise<QueryAnswer> {
-  const params = new URLSearchParams();
+export async function ask(peer: TestPeer, c: StatementCase, epoch: string | undefined, headers: Record<string, string> = {}, extra: Record<string, string> = {}): Promise<QueryAnswer> {
+  const params = new URLSearchParams(extra);
   if (c.q !== '') params.set('q', c.q);
   if (c.db !== null) params.set('db', c.db ?? DB);
   if (epoch !== undefined) params.set('epoch', epoch);
@@ -52,7 +52,7 @@ export async function ask(peer: TestPeer, c: StatementCase, epoch: string | unde
   const text = await res.text();
   let json: unknown;
   try {
-    json = parseJsonExact(text);
+    json = extra.chunked === 'true' && res.status === 200 ? mergeChunks(text) : parseJsonExact(text);
   } catch {
     json = undefined;
   }
@@ -168,4 +168,41 @@ export function diffColumns(a: string, b: string, out: string[] = []): string[] 
   const isFloat = (x: string): boolean => /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(x) && !/^-?\d+$/.test(x);
   const tokens = (text: string): unknown[][] => text.split('\n').map((line) => line.split(/\s+/).filter((t) => t !== '').map((t) => (isFloat(t) ? Number(t) : t)));
   return diffJson(tokens(a), tokens(b), '$lines', out);
+}
+
+type ResultDoc = { results?: Array<{ statement_id?: unknown; series?: Array<{ name?: unknown; tags?: unknown; values?: unknown[]; partial?: boolean }>; partial?: boolean; error?: unknown }>; error?: unknown };
+
+/**
+ * A chunked answer (one JSON document a line) merged into the one answer it stands for: a
+ * statement's results joined, a series marked `partial` continued by the next chunk's. Throws
+ * when a line is not a JSON document.
+ */
+export function mergeChunks(text: string): unknown {
+  const lines = text.split('\n');
+  assert.equal(lines.at(-1), '', 'a chunked answer ends with a newline');
+  const merged: ResultDoc = { results: [] };
+  for (const line of lines.slice(0, -1)) {
+    const doc = parseJsonExact(line) as ResultDoc;
+    if (doc.error !== undefined) return doc;
+    for (const r of doc.results ?? []) {
+      const last = merged.results!.at(-1);
+      if (last === undefined || last.statement_id !== r.statement_id) {
+        merged.results!.push({ ...r, series: r.series?.map((x) => ({ ...x })) });
+        continue;
+      }
+      for (const x of r.series ?? []) {
+        const prev = last.series?.at(-1);
+        if (prev !== undefined && prev.partial === true && prev.name === x.name && JSON.stringify(prev.tags) === JSON.stringify(x.tags)) {
+          prev.values = [...(prev.values ?? []), ...(x.values ?? [])];
+          if (x.partial === true) prev.partial = true;
+          else delete prev.partial;
+        } else (last.series ??= []).push({ ...x });
+      }
+      if (r.error !== undefined) last.error = r.error;
+      if (r.partial === true) last.partial = true;
+      else delete last.partial;
+    }
+  }
+  for (const r of merged.results!) if (r.series === undefined) delete r.series;
+  return merged;
 }

@@ -2,7 +2,8 @@
  * InfluxQL answer for answer against the real InfluxDB 1.x: the same seeded dataset
  * (dataset.ts) is written to Debian's influxd 1.6 and to a real `sluice serve`; every
  * statement of statements.ts is sent to both through v1 `/query` (epoch=ns; the rows marked
- * `formats` also with RFC3339 times and as CSV), and the answers are compared value by value.
+ * `formats` also with RFC3339 times, as CSV and chunked), and the answers are compared value by
+ * value.
  *
  *   SEED=123 node scripts/test.mjs test/influxql/differential.test.ts   # replay a dataset
  *   INFLUXQL_ONLY='GROUP BY time' node scripts/test.mjs differential       # only matching rows
@@ -17,23 +18,26 @@ import { ask, compareAnswers, writeDataset } from './compare.js';
 import { DB } from './dataset.js';
 import { methodOf, STATEMENTS } from './statements.js';
 
-/** One way of asking: the `epoch` parameter and the request headers. */
+/** One way of asking: the `epoch` parameter, the request headers, other parameters. */
 interface Pass {
   name: string;
   epoch: string | undefined;
   headers: Record<string, string>;
+  extra?: Record<string, string>;
 }
 const NS: Pass = { name: 'epoch=ns', epoch: 'ns', headers: {} };
 const RFC3339: Pass = { name: 'RFC3339', epoch: undefined, headers: {} };
 /** InfluxDB's CSV: compared as text, byte for byte. */
 const CSV: Pass = { name: 'CSV', epoch: undefined, headers: { Accept: 'application/csv' } };
+/** Chunks of 3 rows, merged back into one answer before comparing (the boundaries are not compared). */
+const CHUNKED: Pass = { name: 'chunked', epoch: 'ns', headers: {}, extra: { chunked: 'true', chunk_size: '3' } };
 
 test('InfluxQL: every statement of the table answers as InfluxDB 1.x answers it', { timeout: 300_000 }, async () => {
   const seed = testSeed();
   console.log(`# influxql differential seed=${seed} (replay with SEED=${seed})`);
   const only = process.env.INFLUXQL_ONLY;
   const selfCheck = process.env.INFLUXQL_AGAINST === 'influxdb';
-  const rows = STATEMENTS.filter((c) => (only === undefined || only === '' || c.q.includes(only)) && !(selfCheck && c.compare === 'sluice-unsupported'));
+  const rows = STATEMENTS.filter((c) => (only === undefined || only === '' || c.q.includes(only)) && !(selfCheck && (c.compare === 'sluice-unsupported' || c.compare === 'sluice-error')));
   // A forced-snapshot threshold that the first two thirds of the data cross and the last third does not.
   const [influx, sluice] = await Promise.all([startInfluxDB1(), selfCheck ? startInfluxDB1() : startSluice(['--force-snapshot-mem-threshold', '130000'])]);
   try {
@@ -49,10 +53,10 @@ test('InfluxQL: every statement of the table answers as InfluxDB 1.x answers it'
     let equal = 0;
     let documented = 0;
     for (const c of rows) {
-      const passes: Pass[] = c.formats === true ? [NS, RFC3339, CSV] : [NS];
+      const passes: Pass[] = c.formats === true ? [NS, RFC3339, CSV, CHUNKED] : [NS];
       const failuresBefore = failures.length;
-      for (const { name, epoch, headers } of passes) {
-        const [a, b] = await Promise.all([ask(influx, c, epoch, headers), ask(sluice, c, epoch, headers)]);
+      for (const { name, epoch, headers, extra } of passes) {
+        const [a, b] = await Promise.all([ask(influx, c, epoch, headers, extra), ask(sluice, c, epoch, headers, extra)]);
         compared++;
         const diffs = compareAnswers(c, a, b);
         if (diffs.length > 0) {

@@ -32,7 +32,7 @@ export interface StatementCase {
   q: string;
   /** The `db` parameter; absent: `diff`; null: none sent. */
   db?: string | null;
-  /** Also compared with RFC3339 times (no `epoch` parameter) and as CSV (`Accept: application/csv`). */
+  /** Also compared with RFC3339 times (no `epoch` parameter), as CSV (`Accept: application/csv`) and chunked (`chunked=true&chunk_size=3`). */
   formats?: boolean;
   /** A deliberate difference, and why. */
   differs?: string;
