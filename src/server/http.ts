@@ -1,10 +1,12 @@
 /**
  * The HTTP face of a Sluice database, on `node:http`: InfluxDB's v1 (`/write`), v2
- * (`/api/v2/write`) and v3 (`/api/v3/write_lp`) write APIs and v3 SQL (`/api/v3/query_sql`),
- * with InfluxDB 3's parameters, status codes and error bodies, plus `/health`, `/ping` and
- * `/metrics`. This file is the boundary: every byte of a request is handled inside one error
- * path (nothing a client sends can throw past it), then the browser policy, authentication and
- * the route (`write-routes.ts`, `query-routes.ts`, `info-routes.ts`) run. See docs/security.md.
+ * (`/api/v2/write`) and v3 (`/api/v3/write_lp`) write APIs, v3 SQL (`/api/v3/query_sql`) and
+ * InfluxQL (`/api/v3/query_influxql`, and v1's `/query` as InfluxDB 1.x answers it), with
+ * InfluxDB's parameters, status codes and error bodies, plus `/health`, `/ping` and `/metrics`.
+ * This file is the boundary: every byte of a request is handled inside one error path (nothing a
+ * client sends can throw past it), then the browser policy, authentication and the route
+ * (`write-routes.ts`, `query-routes.ts`, `influxql-routes.ts`, `info-routes.ts`) run. See
+ * docs/security.md.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -331,7 +333,7 @@ function v1Unauthorized(message: string): HttpError {
   return new HttpError(401, json({ error: message }), 'application/json', { 'WWW-Authenticate': 'Basic realm="InfluxDB"' });
 }
 
-/** The token of a request: `Authorization: Bearer|Token <t>`, Basic (password part), or v1 `p=`. */
+/** The token of a request: `Authorization: Bearer|Token <t>`, Basic (password part), or v1 `p=` (`/write`, `/query`). */
 function tokenOf(req: IncomingMessage, target: RequestTarget, api: Api): string | undefined {
   const header = req.headers.authorization;
   if (header !== undefined) {
