@@ -38,6 +38,7 @@ export async function ask(peer: TestPeer, c: StatementCase, epoch: string | unde
   const params = new URLSearchParams(extra);
   if (c.q !== '') params.set('q', c.q);
   if (c.db !== null) params.set('db', c.db ?? DB);
+  if (c.params !== undefined) params.set('params', c.params);
   if (epoch !== undefined) params.set('epoch', epoch);
   const method = methodOf(c);
   const res =

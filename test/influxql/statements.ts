@@ -32,6 +32,8 @@ export interface StatementCase {
   q: string;
   /** The `db` parameter; absent: `diff`; null: none sent. */
   db?: string | null;
+  /** The `params` parameter: values of `$name` placeholders, as JSON. */
+  params?: string;
   /** Also compared with RFC3339 times (no `epoch` parameter), as CSV (`Accept: application/csv`) and chunked (`chunked=true&chunk_size=3`). */
   formats?: boolean;
   /** A deliberate difference, and why. */
@@ -90,6 +92,12 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT * FROM nosuch` },
   { q: `SELECT usage_user FROM cpu LIMIT 5` },
   { q: `SELECT * FROM cpu WHERE time > now() - 5000d LIMIT 3` },
+
+  // ── Bound parameters (`params`) ─────────────────────────────────────────────────────────────
+  { q: `SELECT usage_user FROM cpu WHERE host = $host AND ${MIN20}`, params: '{"host":"server01"}' },
+  { q: `SELECT usage_user FROM cpu WHERE usage_user > $min AND procs < $procs`, params: '{"min":97.5,"procs":300}' },
+  { q: `SELECT message FROM events WHERE ok = $ok AND kind = $kind`, params: '{"ok":true,"kind":"alert"}' },
+  { q: `SELECT usage_user FROM cpu WHERE host = $host`, params: '{}' },
 
   // ── Names that need quoting ─────────────────────────────────────────────────────────────────
   { q: `SELECT * FROM "Cpu"`, formats: true },
