@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BinaryOp, Cast, Dimension, Expr, Field, SelectStatement, Source, Statement } from '../../src/influxql/ast.js';
 import { InfluxQLParseError, MAX_NESTING, parseQuery } from '../../src/influxql/parser.js';
+import { regexSyntaxError } from '../../src/influxql/regex-syntax.js';
 
 // ---------------------------------------------------------------- builders
 
@@ -598,4 +599,122 @@ test(`parseQuery: ${ERRORS.length} malformed queries fail with InfluxDB 1.6.7's 
       return true;
     });
   }
+});
+
+/**
+ * Regexes InfluxDB compiles while it parses (`SELECT v FROM m WHERE a =~ /…/`): influxd 1.6.7's
+ * answer for each (the message before ` at line 1, char 27`), hand-picked cases and a seeded
+ * random sample over RE2's metacharacters.
+ */
+const REGEXES: [string, string][] = [
+  ['(?P<a>x)(?P<a>y)', 'OK'],
+  ['(?i)*', 'error parsing regexp: missing argument to repetition operator: `*`'],
+  ['a(?i)*', 'OK'],
+  ['[[:foo:]]', 'error parsing regexp: invalid character class range: `[:foo:]`'],
+  ['[[:^alpha:]]', 'OK'],
+  ['\\pN\\p{Lu}\\p{Greek}\\p{Grek}\\p{Letter}', 'error parsing regexp: invalid character class range: `\\p{Grek}`'],
+  ['\\p{Letter}', 'error parsing regexp: invalid character class range: `\\p{Letter}`'],
+  ['\\p{Grek}', 'error parsing regexp: invalid character class range: `\\p{Grek}`'],
+  ['[\\b]', 'error parsing regexp: invalid escape sequence: `\\b`'],
+  ['(?-)', 'error parsing regexp: invalid or unsupported Perl syntax: `(?-)`'],
+  ['(?i-)', 'error parsing regexp: invalid or unsupported Perl syntax: `(?i-)`'],
+  ['(?)', 'OK'],
+  ['(?P<>x)', 'error parsing regexp: invalid named capture: `(?P<>`'],
+  ['(?P<a', 'error parsing regexp: invalid named capture: `(?P<a`'],
+  ['(a{500}){3}', 'error parsing regexp: invalid repeat count: `{3}`'],
+  ['x{1000}', 'OK'],
+  ['\\8', 'error parsing regexp: invalid escape sequence: `\\8`'],
+  ['\\18', 'error parsing regexp: invalid escape sequence: `\\1`'],
+  ['\\x4', 'error parsing regexp: invalid escape sequence: `\\x4`'],
+  ['\\xg1', 'error parsing regexp: invalid escape sequence: `\\xg1`'],
+  ['[a-\\d]', 'error parsing regexp: invalid escape sequence: `\\d`'],
+  ['[z-a]', 'error parsing regexp: invalid character class range: `z-a`'],
+  ['\\C', 'error parsing regexp: invalid escape sequence: `\\C`'],
+  ['\\Qa*\\E*', 'OK'],
+  ['(?i:', 'error parsing regexp: missing closing ): `(?i:`'],
+  ['[^]', 'error parsing regexp: missing closing ]: `[^]`'],
+  ['[]]', 'OK'],
+  ['a{,3}', 'OK'],
+  ['a{01}', 'OK'],
+  ['(?U)a*?', 'OK'],
+  ['a{2}?{3}', 'error parsing regexp: invalid nested repetition operator: `{2}?{3}`'],
+  ['\\p{^Greek}', 'OK'],
+  ['\\pZ', 'OK'],
+  ['\\p{Any}', 'OK'],
+  ['\\p{Thai}', 'OK'],
+  ['\\p{Common}', 'OK'],
+  ['\\p{Unknown}', 'error parsing regexp: invalid character class range: `\\p{Unknown}`'],
+  ['\\p{L&}', 'error parsing regexp: invalid character class range: `\\p{L&}`'],
+  ['{2}', 'error parsing regexp: missing argument to repetition operator: `{2}`'],
+  ['\\?{1,}', 'OK'],
+  ['*|', 'error parsing regexp: missing argument to repetition operator: `*`'],
+  [',1E{(?$[:', 'error parsing regexp: invalid or unsupported Perl syntax: `(?$`'],
+  [':', 'OK'],
+  ['db\\p{d{1,}', 'error parsing regexp: invalid character class range: `\\p{d{1,}`'],
+  ['(?x[:', 'error parsing regexp: invalid or unsupported Perl syntax: `(?x`'],
+  ['B?b', 'OK'],
+  ['a', 'OK'],
+  ['p!-E>\\p{a', 'error parsing regexp: invalid character class range: `\\p{a`'],
+  ['z\\x{', 'error parsing regexp: invalid escape sequence: `\\x{`'],
+  ['a]):', 'error parsing regexp: unexpected ): `a]):`'],
+  [' )', 'error parsing regexp: unexpected ): ` )`'],
+  ['z2.{2}zs.', 'OK'],
+  [' xE(b', 'error parsing regexp: missing closing ): ` xE(b`'],
+  [')-$', 'error parsing regexp: unexpected ): `)-$`'],
+  [':](?,w+P,', 'error parsing regexp: invalid or unsupported Perl syntax: `(?,`'],
+  ['|P:]E', 'OK'],
+  [':', 'OK'],
+  [')[0(?=E{', 'error parsing regexp: unexpected ): `)[0(?=E{`'],
+  ['P', 'OK'],
+  ['{2}**i,P', 'error parsing regexp: missing argument to repetition operator: `{2}`'],
+  ['(?Ew', 'error parsing regexp: invalid or unsupported Perl syntax: `(?E`'],
+  ['{,3}+d ', 'OK'],
+  ['}()bP+}', 'OK'],
+  ['s?{d', 'OK'],
+  ['-', 'OK'],
+  ['(?é)\\p{d2', 'error parsing regexp: invalid or unsupported Perl syntax: `(?é`'],
+  ['(', 'error parsing regexp: missing closing ): `(`'],
+  ['Q', 'OK'],
+  ['2s\\x{', 'error parsing regexp: invalid escape sequence: `\\x{`'],
+  ['b0^Pax', 'OK'],
+  ['a()', 'OK'],
+  ['>0', 'OK'],
+  ['z:a\\x{', 'error parsing regexp: invalid escape sequence: `\\x{`'],
+  ['(?[)[: .', 'error parsing regexp: invalid or unsupported Perl syntax: `(?[`'],
+  ['B,\\<is', 'OK'],
+  ['a', 'OK'],
+  ['p^', 'OK'],
+  [':wP)00', 'error parsing regexp: unexpected ): `:wP)00`'],
+  ['a', 'OK'],
+  [',{2}', 'OK'],
+  [':]', 'OK'],
+  ['1P', 'OK'],
+  [':]x|', 'OK'],
+  ['=w>', 'OK'],
+  ['p|d -', 'OK'],
+  ['xP=(1!,', 'error parsing regexp: missing closing ): `xP=(1!,`'],
+  ['}B<i', 'OK'],
+  ['{,3}:]Q>-', 'OK'],
+  ['<(?\\>1?', 'error parsing regexp: invalid or unsupported Perl syntax: `(?\\`'],
+  ['{,3}{,3}>=', 'OK'],
+  ['\\+*zx?', 'OK'],
+  ['*\\x{', 'error parsing regexp: missing argument to repetition operator: `*`'],
+  ['1>\\{,3}+', 'OK'],
+  ['(? P??]^', 'error parsing regexp: invalid or unsupported Perl syntax: `(? `'],
+  ['p[:B', 'error parsing regexp: missing closing ]: `[:B`'],
+  ['{s(B\\x{?}', 'error parsing regexp: invalid escape sequence: `\\x{?`'],
+  ['[\\x{B+', 'error parsing regexp: invalid escape sequence: `\\x{B+`'],
+  ['-a', 'OK'],
+];
+
+test(`Go regexp syntax: ${REGEXES.length} patterns accepted or refused with influxd 1.6.7's exact message`, () => {
+  const failures: string[] = [];
+  for (const [pattern, answer] of REGEXES) {
+    const got = regexSyntaxError(pattern) ?? 'OK';
+    if (got !== answer) failures.push(`/${pattern}/: ${got} (InfluxDB: ${answer})`);
+    if (answer !== 'OK') {
+      assert.throws(() => parseQuery(`SELECT v FROM m WHERE a =~ /${pattern}/`), { message: `${answer} at line 1, char 27` });
+    }
+  }
+  assert.deepEqual(failures, []);
 });
