@@ -59,10 +59,11 @@ function environment(server: SluiceServer): InfluxQLEnvironment {
  * The executor's options. Parameters may be objects (`{"identifier": "cpu"}`): the parser binds
  * every one of them before anything runs, so none reaches the executor's narrower type.
  */
-function runOptions(database: string | undefined, retentionPolicy: string, params: Record<string, BoundParameterValue> | undefined, signal: AbortSignal): InfluxQLOptions {
+function runOptions(database: string | undefined, retentionPolicy: string, params: Record<string, BoundParameterValue> | undefined, signal: AbortSignal, readOnly = false): InfluxQLOptions {
   return {
     ...(database === undefined ? {} : { database }),
     retentionPolicy,
+    readOnly,
     ...(params === undefined ? {} : { params: params as Record<string, InfluxValue> }),
     signal,
   };
@@ -181,6 +182,8 @@ interface V1Request {
   format: V1Format;
   /** Rows per document with `chunked=true`; undefined: one document. */
   chunkSize: number | undefined;
+  /** A GET: 1.x runs write statements anyway, each with a deprecation warning. */
+  readOnly: boolean;
 }
 
 async function v1Request(server: SluiceServer, req: IncomingMessage, target: RequestTarget): Promise<V1Request> {
@@ -206,7 +209,7 @@ async function v1Request(server: SluiceServer, req: IncomingMessage, target: Req
     chunkSize = /^[+-]?\d+$/.test(value('chunk_size') ?? '') && n > 0 ? Math.min(n, Number.MAX_SAFE_INTEGER) : DEFAULT_CHUNK_SIZE;
   }
   const db = value('db') ?? '';
-  return { text, database: db === '' ? undefined : db, retentionPolicy: value('rp') ?? '', params, epochDivisor: epochDivisor(value('epoch')), pretty, format, chunkSize };
+  return { text, database: db === '' ? undefined : db, retentionPolicy: value('rp') ?? '', params, epochDivisor: epochDivisor(value('epoch')), pretty, format, chunkSize, readOnly: req.method === 'GET' };
 }
 
 /** `GET|POST /query`. */
@@ -216,7 +219,7 @@ export async function queryV1(server: SluiceServer, req: IncomingMessage, res: S
   const request = await v1Request(server, req, target);
   const { format, pretty } = request;
   await admitQuery(server, res, { api: 'v1', db: request.database, influxql: request.text.slice(0, 2000) }, async (signal) => {
-    const results = runInfluxQL(environment(server), request.text, runOptions(request.database, request.retentionPolicy, request.params, signal));
+    const results = runInfluxQL(environment(server), request.text, runOptions(request.database, request.retentionPolicy, request.params, signal, request.readOnly));
     try {
       let next: IteratorResult<StatementResult>;
       try {

@@ -88,6 +88,10 @@ test('/query: several statements in one 1.x JSON document, GET and POST (URL or 
     assert.equal(errs.status, 200);
     assert.equal(errs.text, '{"results":[{"statement_id":0,"error":"database not found: nodb"},{"statement_id":1,"series":[{"name":"cpu","columns":["time","v"],"values":[["1970-01-01T00:00:01Z",1]]}]}]}\n');
     assert.equal((await get(s.port, { q: 'SELECT v FROM cpu' })).text, '{"results":[{"statement_id":0,"error":"database name required"}]}\n');
+    // A write statement over GET runs, with 1.x's deprecation warning; over POST without.
+    assert.equal((await get(s.port, { q: 'CREATE DATABASE viaget' })).text, '{"results":[{"statement_id":0,"messages":[{"level":"warning","text":"deprecated use of \'CREATE DATABASE viaget\' in a read only context, please use a POST request instead"}]}]}\n');
+    assert.equal((await form(s.port, { q: 'CREATE DATABASE viapost' })).text, '{"results":[{"statement_id":0}]}\n');
+    assert.equal((await get(s.port, { q: 'SHOW DATABASES' })).text, '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["d1"],["viaget"],["viapost"]]}]}]}\n');
     // rp: empty or autogen reads the data; another retention policy does not exist.
     assert.equal((await get(s.port, { db: 'd1', rp: 'autogen', q: 'SELECT v FROM cpu LIMIT 1', epoch: 's' })).text, '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[1,1]]}]}]}\n');
     assert.equal((await get(s.port, { db: 'd1', rp: 'weekly', q: 'SELECT v FROM cpu' })).text, '{"results":[{"statement_id":0,"error":"retention policy not found: weekly"}]}\n');
@@ -417,5 +421,9 @@ test('the influx npm client: ping with the version header, queries with RFC3339 
       ['b', [[1000, 1.5]]],
     ]);
     await assert.rejects(influx.query('SELEC x'), /error parsing query/);
+    assert.deepEqual(await influx.getDatabaseNames(), ['d1']);
+    await influx.createDatabase('made_by_npm');
+    await influx.createDatabase('made_by_npm');
+    assert.deepEqual((await influx.getDatabaseNames()).sort(), ['d1', 'made_by_npm']);
   });
 });
