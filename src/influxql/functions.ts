@@ -194,13 +194,8 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
     }
     case 'integral': {
       const unitNs = args.length > 0 ? Number(args[0]) : 1e9;
-      let area = 0;
-      for (let i = 1; i < points.length; i++) {
-        const a = points[i - 1]!;
-        const b = points[i]!;
-        area += ((Number(a.value) + Number(b.value)) / 2) * (Number(b.timeNs - a.timeNs) / unitNs);
-      }
-      return [{ value: area }];
+      const whole = integralByWindow(points, () => [0n, 2n ** 63n], unitNs);
+      return [{ value: whole.get(0n) ?? 0 }];
     }
     case 'sample': {
       const n = Number(args[0]);
@@ -218,6 +213,47 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
     default:
       throw new Error(`reduceWindow: ${fn} is no aggregate`);
   }
+}
+
+/**
+ * integral() as InfluxDB 1.x computes it: the trapezium rule over the points in time order; at
+ * the end of a window the value there is interpolated, closes that window's area and opens the
+ * next one's (so a gap's area goes to the window of the point after it). Keyed by window start;
+ * `windowOf` gives a time's window [start, end).
+ */
+export function integralByWindow(points: readonly Point[], windowOf: (timeNs: bigint) => [bigint, bigint], unitNs: number): Map<bigint, number> {
+  const out = new Map<bigint, number>();
+  if (points.length === 0) return out;
+  if (!isNumeric(points[0]!.value)) unsupported('integral', points[0]!.value);
+  let prevTime = points[0]!.timeNs;
+  let prevValue = Number(points[0]!.value);
+  let [start, end] = windowOf(prevTime);
+  let sum = 0;
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i]!;
+    const value = Number(p.value);
+    if (p.timeNs === prevTime) {
+      prevValue = value;
+      continue;
+    }
+    if (p.timeNs >= end) {
+      if (prevTime !== end) {
+        const slope = (value - prevValue) / Number(p.timeNs - prevTime);
+        const atEnd = slope * Number(end - prevTime) + prevValue;
+        sum += 0.5 * (atEnd + prevValue) * (Number(end - prevTime) / unitNs);
+        prevValue = atEnd;
+        prevTime = end;
+      }
+      out.set(start, sum);
+      [start, end] = windowOf(p.timeNs);
+      sum = 0;
+    }
+    sum += 0.5 * (value + prevValue) * (Number(p.timeNs - prevTime) / unitNs);
+    prevTime = p.timeNs;
+    prevValue = value;
+  }
+  out.set(start, sum);
+  return out;
 }
 
 /**
@@ -269,7 +305,9 @@ export function transformSeries(fn: string, input: readonly TimedValue[], unitNs
         const a = input[i - 1]!;
         const b = input[i]!;
         if (b.timeNs === a.timeNs) continue;
-        const d = (Number(b.value) - Number(a.value)) / (Number(b.timeNs - a.timeNs) / Number(unitNs));
+        // In ORDER BY time DESC the series runs backwards: the change over the time between, as 1.x does.
+        const dt = b.timeNs > a.timeNs ? b.timeNs - a.timeNs : a.timeNs - b.timeNs;
+        const d = (Number(b.value) - Number(a.value)) / (Number(dt) / Number(unitNs));
         if (fn === 'non_negative_derivative' && d < 0) continue;
         out.push({ timeNs: b.timeNs, value: d });
       }

@@ -16,7 +16,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
-import { MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
+import { integralByWindow, MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
 import type { InfluxValue, Series } from './result.js';
 import { evaluate, matches, type EvalContext } from './select-eval.js';
 import { aggregateCalls, checkColumns, compileRegex, expandColumns, exprKey, transformCalls, unparen, type Column, type FieldType, type SelectShape, type SourceSchema } from './select-plan.js';
@@ -390,7 +390,9 @@ class SelectRun {
   }
 
   /** Evaluates the transformation columns over `base` (rows or windows in time order), rows joined on time. */
-  private applyTransforms(base: ReadonlyArray<{ timeNs: bigint; read: (e: Expr) => Value | null }>, defaultUnitNs: bigint): InfluxValue[][] {
+  private applyTransforms(ascending: ReadonlyArray<{ timeNs: bigint; read: (e: Expr) => Value | null }>, defaultUnitNs: bigint): InfluxValue[][] {
+    // In ORDER BY time DESC, 1.x runs transformations over the series backwards.
+    const base = this.stmt.descending ? [...ascending].reverse() : ascending;
     const results = new Map<string, Map<bigint, Value>>();
     const times = new Set<bigint>();
     for (const c of this.columns) {
@@ -414,7 +416,8 @@ class SelectRun {
       }
     }
     const out: InfluxValue[][] = [];
-    for (const time of [...times].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const order = this.stmt.descending ? -1 : 1;
+    for (const time of [...times].sort((a, b) => (a < b ? -order : a > b ? order : 0))) {
       const ctx: EvalContext = { ref: () => null, call: (key) => results.get(key)?.get(time) ?? null };
       const row: InfluxValue[] = [time];
       let any = false;
@@ -456,9 +459,16 @@ class SelectRun {
     }
     const out: WindowRow[] = [];
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name) ? this.calls[0]! : undefined;
+    // integral() over windows runs over the whole series (a window's area depends on its neighbours).
+    const integrals = this.calls.map((call) => (call.name === 'integral' && this.interval !== undefined ? this.integralWindows(call, rows, indexes) : undefined));
     for (const [windowNs, list] of [...windows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       this.spend(1);
-      const reduced = this.calls.map((call) => this.reduceCall(call, rows, list));
+      const reduced = this.calls.map((call, k) => {
+        const areas = integrals[k];
+        if (areas === undefined) return this.reduceCall(call, rows, list);
+        const area = areas.get(windowNs);
+        return area === undefined ? [] : [{ value: area }];
+      });
       if (multi !== undefined) {
         for (const r of reduced[0]!) {
           const keepsTime = multi.name !== 'distinct';
@@ -479,6 +489,26 @@ class SelectRun {
       out.push({ timeNs, windowNs, values, ...(row === undefined ? {} : { row }) });
     }
     return out;
+  }
+
+  private integralWindows(call: Call, rows: RowSet, indexes: readonly number[]): Map<bigint, number> {
+    const arg = unparen(call.args[0]!);
+    if (arg.kind !== 'ref' || arg.cast === 'tag' || !rows.schema.fields.has(arg.name)) return new Map();
+    const col = rows.columns.get(arg.name);
+    if (col === undefined) return new Map();
+    const points: Point[] = [];
+    for (const idx of indexes) {
+      const v = col[idx];
+      if (v !== null && v !== undefined) points.push({ timeNs: rows.times[idx]!, value: v, row: idx });
+    }
+    const unit = call.args[1] === undefined ? undefined : unparen(call.args[1]);
+    const unitNs = unit?.kind === 'duration' ? Number(unit.ns) : 1e9;
+    const interval = this.interval!;
+    return integralByWindow(points, (t) => {
+      const start = this.windowOf(t);
+      const next = this.timezone === undefined ? start + interval.intervalNs : windowStartNs(start + interval.intervalNs, interval.intervalNs, interval.offsetNs, this.timezone);
+      return [start, next > start ? next : start + interval.intervalNs];
+    }, unitNs);
   }
 
   private reduceCall(call: Call, rows: RowSet, list: readonly number[]): Reduced[] {
@@ -715,7 +745,7 @@ class SelectRun {
     const series: Series[] = [];
     for (const g of sorted) {
       let values = g.values;
-      if (stmt.descending) values = [...values].reverse();
+      if (stmt.descending && !this.shape.hasTransform) values = [...values].reverse();
       const offset = stmt.offset ?? 0;
       const limit = stmt.limit === undefined || stmt.limit === 0 ? undefined : stmt.limit;
       if (offset > 0 || limit !== undefined) values = values.slice(offset, limit === undefined ? undefined : offset + limit);

@@ -154,6 +154,7 @@ const EXAMPLES: Example[] = [
     statement: q({ fields: [call('sqrt', neg(ref('v'))), call('ln', bin('-', ref('v'), int(1)))], where: hostA }),
     want: [cpu(['sqrt', 'ln'], [[T('00:00:00'), null, null], [T('00:00:30'), null, 0.6931471805599453], [T('00:02:10'), null, 1.3862943611198906]])],
   },
+  { influxql: "SELECT /v|^i/ FROM cpu WHERE host = 'b'", statement: q({ fields: [re('v|^i')], where: bin('=', ref('host'), str('b')) }), want: [cpu(['i', 'v'], [[T('00:00:10'), 5n, 2], [T('00:01:10'), null, 8]])] },
   // ---- WHERE ----
   { influxql: "SELECT v FROM cpu WHERE time > '2020-01-01T00:01:00Z' OR host = 'a'", statement: q({ fields: [ref('v')], where: or(bin('>', ref('time'), str(T('00:01:00'))), hostA) }), want: [cpu(['v'], [[T('00:02:10'), 5]])] },
   { influxql: "SELECT v FROM cpu WHERE time > '2020-01-01 00:01:00'", statement: q({ fields: [ref('v')], where: bin('>', ref('time'), str('2020-01-01 00:01:00')) }), want: [cpu(['v'], [[T('00:01:05'), 4], [T('00:01:10'), 8], [T('00:02:10'), 5]])] },
@@ -250,6 +251,19 @@ const EXAMPLES: Example[] = [
 
   { influxql: 'SELECT distinct(host) FROM cpu', statement: q({ fields: [call('distinct', ref('host'))] }), want: [] },
   { influxql: "SELECT mode(v) FROM cpu WHERE host != 'c'", statement: q({ fields: [call('mode', ref('v'))], where: bin('!=', ref('host'), str('c')) }), want: [cpu(['mode'], [[EPOCH, 1]])] },
+  { influxql: 'SELECT percentile(i, 99.9), percentile(v, 33.3) FROM cpu', statement: q({ fields: [call('percentile', ref('i'), num(99.9)), call('percentile', ref('v'), num(33.3))] }), want: [cpu(['percentile', 'percentile_1'], [[EPOCH, 20n, 2]])] },
+  { influxql: 'SELECT sum(used), first(used), spread(free) FROM mem', statement: q({ fields: [call('sum', ref('used')), call('first', ref('used')), call('spread', ref('free'))], from: ['mem'] }), want: [{ name: 'mem', columns: ['time', 'sum', 'first', 'spread'], values: [[EPOCH, 300n, 100n, 0]] }] },
+  {
+    influxql: 'SELECT top(v, 1) FROM cpu GROUP BY host',
+    statement: q({ fields: [call('top', ref('v'), int(1))], groupBy: [groupByTag('host')] }),
+    want: [cpu(['top'], [[T('00:02:10'), 5]], { host: 'a' }), cpu(['top'], [[T('00:01:10'), 8]], { host: 'b' }), cpu(['top'], [[T('00:01:05'), 4]], { host: 'c' })],
+  },
+  {
+    influxql: 'SELECT max(v) * 2, min(v) FROM cpu GROUP BY host fill(none)',
+    statement: q({ fields: [bin('*', call('max', ref('v')), int(2)), call('min', ref('v'))], groupBy: [groupByTag('host')], fill: { mode: 'none' } }),
+    want: [cpu(['max', 'min'], [[EPOCH, 10, 1]], { host: 'a' }), cpu(['max', 'min'], [[EPOCH, 16, 2]], { host: 'b' }), cpu(['max', 'min'], [[EPOCH, 8, 4]], { host: 'c' })],
+  },
+  { influxql: 'SELECT top(v, 1), bottom(v, 1) FROM cpu', statement: q({ fields: [call('top', ref('v'), int(1)), call('bottom', ref('v'), int(1))] }), want: { error: 'selector function top() cannot be combined with other functions' } },
   // ---- GROUP BY time and fill ----
   {
     influxql: "SELECT count(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m)",
@@ -367,6 +381,11 @@ const EXAMPLES: Example[] = [
     want: [cpu(['v'], [[T('00:01:05'), 4], [T('00:01:10'), 8], [T('00:02:10'), 5]])],
   },
 
+  {
+    influxql: "SELECT mean(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m) fill(linear) ORDER BY time DESC",
+    statement: q({ fields: [call('mean', ref('v'))], where: FOUR_MINUTES, groupBy: [groupByTime('1m')], fill: { mode: 'linear' }, desc: true }),
+    want: [cpu(['mean'], [[T('00:03:00'), null], [T('00:02:00'), 5], [T('00:01:00'), 6], [T('00:00:00'), 2]])],
+  },
   // ---- transformations and math ----
   {
     influxql: "SELECT abs(i), ceil(i), floor(v), round(v / 2), sqrt(v), ln(v), log(v, 2), log2(v), log10(v), pow(v, 2), exp(v), pow(i, 2) FROM cpu WHERE host = 'a'",
@@ -421,6 +440,34 @@ const EXAMPLES: Example[] = [
     ])],
   },
 
+  {
+    influxql: "SELECT integral(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m)",
+    statement: q({ fields: [call('integral', ref('v'))], where: FOUR_MINUTES, groupBy: [groupByTime('1m')] }),
+    // Window edges are interpolated: 3 + (4 - 3) × 30/35 at 00:01:00, 8 + (5 - 8) × 50/60 at 00:02:00.
+    want: [cpu(['integral'], [[T('00:00:00'), 167.85714285714286], [T('00:01:00'), 387.14285714285717], [T('00:02:00'), 52.5], [T('00:03:00'), null]])],
+  },
+  {
+    influxql: "SELECT derivative(v) FROM cpu WHERE host = 'a' ORDER BY time DESC",
+    statement: q({ fields: [call('derivative', ref('v'))], where: hostA, desc: true }),
+    want: [cpu(['derivative'], [[T('00:00:30'), -0.02], [T('00:00:00'), -0.06666666666666667]])],
+  },
+  {
+    influxql: "SELECT difference(i), elapsed(v, 1s), cumulative_sum(i), moving_average(v, 2), non_negative_derivative(v) FROM cpu WHERE host = 'a' ORDER BY time DESC",
+    statement: q({ fields: [call('difference', ref('i')), call('elapsed', ref('v'), dur('1s')), call('cumulative_sum', ref('i')), call('moving_average', ref('v'), int(2)), call('non_negative_derivative', ref('v'))], where: hostA, desc: true }),
+    want: [cpu(['difference', 'elapsed', 'cumulative_sum', 'moving_average', 'non_negative_derivative'], [
+      [T('00:02:10'), null, null, 7n, null, null], [T('00:00:30'), 13n, -100n, 27n, 4, null], [T('00:00:00'), -10n, -30n, 37n, 2, null],
+    ])],
+  },
+  {
+    influxql: "SELECT derivative(max(v)) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m) ORDER BY time DESC",
+    statement: q({ fields: [call('derivative', call('max', ref('v')))], where: FOUR_MINUTES, groupBy: [groupByTime('1m')], desc: true }),
+    want: [cpu(['derivative'], [[T('00:01:00'), 3], [T('00:00:00'), -5]])],
+  },
+  {
+    influxql: 'SELECT elapsed(v, 1s) FROM cpu GROUP BY host',
+    statement: q({ fields: [call('elapsed', ref('v'), dur('1s'))], groupBy: [groupByTag('host')] }),
+    want: [cpu(['elapsed'], [[T('00:00:30'), 30n], [T('00:02:10'), 100n]], { host: 'a' }), cpu(['elapsed'], [[T('00:01:10'), 60n]], { host: 'b' })],
+  },
   // ---- subqueries ----
   { influxql: 'SELECT mean(m) FROM (SELECT max(v) AS m FROM cpu GROUP BY host)', statement: q({ fields: [call('mean', ref('m'))], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTag('host')] }) }] }), want: [cpu(['mean'], [[EPOCH, 5.666666666666667]])] },
   { influxql: 'SELECT max(m), host FROM (SELECT max(v) AS m FROM cpu GROUP BY host)', statement: q({ fields: [call('max', ref('m')), ref('host')], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTag('host')] }) }] }), want: [cpu(['max', 'host'], [[T('00:01:10'), 8, 'b']])] },
