@@ -50,6 +50,8 @@ class RegexChecker {
   private readonly s: string[];
   private i = 0;
   private readonly frames: Frame[] = [{ maxCost: 1, topCost: -1 }];
+  private posixEndFrom = -1;
+  private posixEndAt = -1;
 
   constructor(private readonly pattern: string) {
     this.s = Array.from(pattern);
@@ -354,9 +356,8 @@ class RegexChecker {
     while (j >= s.length || s[j] !== ']' || first) {
       first = false;
       if (s[j] === '[' && s[j + 1] === ':' && j + 2 < s.length) {
-        let k = j + 2;
-        while (k + 1 < s.length && !(s[k] === ':' && s[k + 1] === ']')) k++;
-        if (k + 1 < s.length) {
+        const k = this.posixEnd(j + 2);
+        if (k >= 0) {
           const name = this.text(j + 2, k);
           if (!POSIX_CLASSES.has(name.startsWith('^') ? name.slice(1) : name)) fail('invalid character class range', this.text(j, k + 2));
           j = k + 2;
@@ -381,6 +382,20 @@ class RegexChecker {
       }
     }
     this.i = j + 1;
+  }
+
+  /**
+   * The first `:]` at or after `from`, or -1. Searches only move forward, so one answer serves the
+   * following ones until it is passed: linear over `[[:[:[:…`.
+   */
+  private posixEnd(from: number): number {
+    if (this.posixEndFrom >= 0 && from >= this.posixEndFrom && (this.posixEndAt < 0 || from <= this.posixEndAt)) return this.posixEndAt;
+    const s = this.s;
+    let k = from;
+    while (k + 1 < s.length && !(s[k] === ':' && s[k + 1] === ']')) k++;
+    this.posixEndFrom = from;
+    this.posixEndAt = k + 1 < s.length ? k : -1;
+    return this.posixEndAt;
   }
 
   /** One class character at `at`: its code point (escapes decoded roughly) and the index after it. */

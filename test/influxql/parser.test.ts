@@ -374,6 +374,22 @@ test(`nesting deeper than ${MAX_NESTING} levels is a parse error, not a stack ov
   const started = performance.now();
   assert.equal((parseQuery(wide).statements[0] as SelectStatement).fields.length, 20_000);
   assert.ok(performance.now() - started < 2000, 'a 200 KB query parses in well under 2 s');
+  // Shapes that would be quadratic with a naive lookahead.
+  for (const text of [
+    `SELECT v FROM m WHERE a =~ /[${'[:'.repeat(100_000)}/`,
+    `SELECT v FROM m WHERE a =~ /${'a{1'.repeat(70_000)}/`,
+    `SELECT /${'a'.repeat(200_000)}`,
+    `SELECT v FROM a${'.'.repeat(200_000)}`,
+    `SELECT v FROM ${'a.'.repeat(100_000)}a`,
+  ]) {
+    const t0 = performance.now();
+    try {
+      parseQuery(text);
+    } catch (err) {
+      assert.ok(err instanceof InfluxQLParseError);
+    }
+    assert.ok(performance.now() - t0 < 2000, `${text.slice(0, 40)}… parses in linear time`);
+  }
 });
 
 // ---------------------------------------------------------------- errors: text → InfluxDB 1.6.7's message
