@@ -88,7 +88,11 @@ export function buildDataset(rng: Rng): Dataset {
   for (const t of times(rng, 30, 240)) {
     bytes = rng.nextInt(12) === 0 ? rng.nextInt(5000) : bytes + rng.nextInt(200_000);
     const delta = rng.nextInt(10) === 0 ? '0' : float2(rng, -50, 50);
-    diff.push(`net,host=server01,iface=eth0 bytes_recv=${bytes}i,delta=${delta} ${t}`);
+    // state and status: one value in most points, so mode() has a single answer.
+    const common = rng.nextInt(10) < 6;
+    const state = common ? 1 : 2 + rng.nextInt(8);
+    const status = common ? 'ok' : ['warn', 'crit'][rng.nextInt(2)]!;
+    diff.push(`net,host=server01,iface=eth0 bytes_recv=${bytes}i,delta=${delta},state=${state}i,status="${status}" ${t}`);
   }
 
   // events: string and boolean fields, some missing; strings with spaces, quotes and commas.

@@ -203,6 +203,8 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT median(usage_user), median(procs) FROM cpu` },
   { q: `SELECT mode(procs), mode(code) FROM cpu, events` },
   { q: `SELECT mode(message), mode(ok) FROM events` },
+  { q: `SELECT mode(state), mode(status) FROM net` },
+  { q: `SELECT mode(state) FROM net WHERE ${ALL} GROUP BY time(2h)` },
   { q: `SELECT spread(usage_user), spread(procs) FROM cpu` },
   { q: `SELECT stddev(usage_user), stddev(procs) FROM cpu` },
   { q: `SELECT sum(usage_user), sum(procs) FROM cpu` },
