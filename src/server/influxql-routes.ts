@@ -36,6 +36,7 @@ import { QueryError } from '../query/errors.js';
 import { parseQueryFormat, rowFormatter, type QueryFormat } from '../query/format.js';
 import { HttpError, jsonError } from './http-error.js';
 import { SLUICE_VERSION, type SluiceServer } from './http.js';
+import { isFormContentType, parseFormBody, type FormBody } from './form-body.js';
 import { ParamsError, parseInfluxQLParams, parseV3Params, parseV3QueryBody } from './influxql-params.js';
 import { abortError, admitQuery, drained, queryError, tooLarge } from './query-routes.js';
 import type { RequestTarget } from './target.js';
@@ -158,18 +159,21 @@ function goTrimSpace(text: string): string {
   return text.replace(/^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g, '');
 }
 
-/** Whether a request body is a form InfluxDB's `r.ParseForm` reads. */
-function isFormBody(req: IncomingMessage): boolean {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  return req.method === 'POST' && type === 'application/x-www-form-urlencoded';
-}
-
-/** The parameters as `r.FormValue` sees them: a POST form body's values before the URL's. */
+/**
+ * The parameters as `r.FormValue` sees them: a POST's urlencoded body before the URL, a
+ * multipart body after it; `q` may also be a file uploaded as a multipart part, read when no `q`
+ * value is given.
+ */
 async function v1Form(server: SluiceServer, req: IncomingMessage, target: RequestTarget): Promise<(name: string) => string | undefined> {
   const url = target.searchParams;
-  let body: URLSearchParams | undefined;
-  if (isFormBody(req)) body = new URLSearchParams((await server.readBody(req)).toString('utf8'));
-  return (name) => body?.get(name) ?? url.get(name) ?? undefined;
+  const contentType = req.headers['content-type'];
+  let body: FormBody | undefined;
+  if (req.method === 'POST' && isFormContentType(contentType)) body = parseFormBody(await server.readBody(req), contentType!);
+  return (name) => {
+    const v = body?.beforeUrl === true ? (body.values.get(name) ?? url.get(name) ?? undefined) : (url.get(name) ?? body?.values.get(name));
+    if (name !== 'q' || (v !== undefined && goTrimSpace(v) !== '')) return v;
+    return body?.files.get('q')?.toString('utf8') ?? v;
+  };
 }
 
 interface V1Request {

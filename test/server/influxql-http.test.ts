@@ -98,6 +98,30 @@ test('/query: several statements in one 1.x JSON document, GET and POST (URL or 
   });
 });
 
+/** A multipart/form-data body as curl -F builds it: fields, and files with a filename. */
+function multipart(parts: Array<{ name: string; value: string; filename?: string }>): { body: string; headers: Record<string, string> } {
+  const boundary = '------------------------d74496d66958873e';
+  const body = parts
+    .map((p) => `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename === undefined ? '' : `; filename="${p.filename}"\r\nContent-Type: application/octet-stream`}\r\n\r\n${p.value}\r\n`)
+    .join('');
+  return { body: `${body}--${boundary}--\r\n`, headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+test('/query multipart/form-data as 1.x reads it: fields after the URL\'s, q from an uploaded file (curl -F q=@file)', async () => {
+  await withData({}, async (s) => {
+    const both = '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[1,1]]}]},{"statement_id":1,"series":[{"name":"mem","columns":["time","free"],"values":[[1,3e-7]]}]}]}\n';
+    const file = multipart([{ name: 'q', value: 'SELECT v FROM cpu LIMIT 1;\nSELECT free FROM mem LIMIT 1\n', filename: 'q.txt' }]);
+    assert.equal((await send(s.port, 'POST', '/query?db=d1&epoch=s', file.body, file.headers)).text, both);
+    const fields = multipart([{ name: 'q', value: 'SELECT v FROM cpu LIMIT 1' }, { name: 'db', value: 'd1' }]);
+    assert.equal((await send(s.port, 'POST', '/query?epoch=s', fields.body, fields.headers)).text, '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[1,1]]}]}]}\n');
+    // Go appends multipart values after the URL's: the URL's q wins (as influxd 1.6 answers).
+    assert.equal((await send(s.port, 'POST', `/query?epoch=s&q=${encodeURIComponent('SELECT free FROM mem LIMIT 1')}`, fields.body, fields.headers)).text, '{"results":[{"statement_id":0,"series":[{"name":"mem","columns":["time","free"],"values":[[1,3e-7]]}]}]}\n');
+    const broken = await send(s.port, 'POST', '/query?db=d1', 'not multipart at all', fields.headers);
+    assert.equal(broken.status, 400);
+    assert.equal(broken.text, '{"error":"missing required parameter \\"q\\""}\n');
+  });
+});
+
 test('/query errors as 1.x: missing or blank q, parse errors (q trimmed first), bad params; JSON or CSV with X-Influxdb-Error; too long a q is 413', async () => {
   await withData({ maxQueryTextBytes: 64 }, async (s) => {
     const missing = await get(s.port, { db: 'd1' });
