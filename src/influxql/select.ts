@@ -30,6 +30,9 @@ import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from
  */
 export const MAX_WINDOWS = 1_000_000;
 
+/** Most rows one statement reads into JavaScript from one measurement (InfluxDB's `max-select-point` wording when passed). */
+export const MAX_ROWS = 10_000_000;
+
 type Call = Extract<Expr, { kind: 'call' }>;
 
 /** A measurement to answer from: a catalog table, or the series of a subquery with that name. */
@@ -96,7 +99,7 @@ class SelectRun {
     const { stmt, ctx } = this;
     if (stmt.into !== undefined) throw new InfluxQLStatementError('SELECT INTO is not supported');
     if (this.timezone !== undefined) checkTimezone(this.timezone);
-    if (stmt.dimensions.filter((d) => d.kind === 'time').length > 1) throw new InfluxQLStatementError('multiple time dimensions not allowed');
+    if (stmt.dimensions.filter((d) => d.kind === 'time' && d.intervalNs !== 0n).length > 1) throw new InfluxQLStatementError('multiple time dimensions not allowed');
     // A negative interval has no windows: InfluxDB 1.x answers no series.
     if (this.interval !== undefined && this.interval.intervalNs < 0n) return [];
     const split = splitTimeCondition(stmt.condition, ctx.nowNs, this.timezone);
@@ -256,27 +259,54 @@ class SelectRun {
     const fieldRefs = selected.filter((n) => m.schema.fields.has(n));
     if (fieldRefs.length > 0) where.push(`(${fieldRefs.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
     else if (selected.every((n) => !m.schema.fields.has(n))) return { times: [], columns: new Map(), schema: m.schema };
-    const tagOrder = [...m.schema.tags].sort().map((t) => sqlIdent(t));
-    const sql = `SELECT epoch_ns("time") AS "__t"${selected.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "time"${tagOrder.map((t) => `, ${t}`).join('')}`;
-    const result = await this.query(m, sql);
-    this.tick(result.length);
-    const times: bigint[] = new Array(result.length);
+    // Raw values of one series (no GROUP BY): LIMIT and OFFSET are the engine's.
+    const { stmt } = this;
+    const limit = stmt.limit === undefined || stmt.limit === 0 ? undefined : stmt.limit;
+    const pushLimit = !this.shape.isAggregate && !this.shape.hasTransform && stmt.dimensions.length === 0 && limit !== undefined;
+    const direction = pushLimit && stmt.descending ? ' DESC' : '';
+    const tagOrder = [...m.schema.tags].sort().map((t) => `, ${sqlIdent(t)}${direction}`);
+    const sql = `SELECT epoch_ns("time") AS "__t"${selected.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "time"${direction}${tagOrder.join('')}${pushLimit ? ` LIMIT ${(stmt.offset ?? 0) + limit}` : ''}`;
+    const times: bigint[] = [];
     const columns = new Map<string, Array<Value | null>>();
-    for (const n of selected) columns.set(n, new Array(result.length));
-    for (let i = 0; i < result.length; i++) {
-      const row = result[i]!;
-      times[i] = row[0] as bigint;
-      for (let c = 0; c < selected.length; c++) columns.get(selected[c]!)![i] = toValue(row[c + 1]!);
+    for (const n of selected) columns.set(n, []);
+    const targets = selected.map((n) => columns.get(n)!);
+    let tooMany = false;
+    try {
+      await this.ctx.env.query.stream(m.database!, sql, undefined, {
+        start: () => undefined,
+        rows: async (chunk) => {
+          const cols = chunk.getColumns();
+          if (times.length + chunk.rowCount > MAX_ROWS) {
+            tooMany = true;
+            throw new Error('max-select-point');
+          }
+          for (const t of cols[0]!) times.push(t as bigint);
+          for (let c = 0; c < targets.length; c++) {
+            const target = targets[c]!;
+            for (const v of cols[c + 1]!) target.push(toValue(v));
+          }
+          this.tick(chunk.rowCount);
+        },
+      }, this.runOptions());
+    } catch (err) {
+      if (tooMany) throw new InfluxQLStatementError(`max-select-point limit exceeded: (${times.length + 1}/${MAX_ROWS})`);
+      throw err;
+    }
+    if (direction !== '') {
+      times.reverse();
+      for (const col of targets) col.reverse();
     }
     return { times, columns, schema: m.schema };
   }
 
+  private runOptions(): { signal?: AbortSignal; timeoutMs: number } {
+    const { signal } = this.ctx.options;
+    return { ...(signal === undefined ? {} : { signal }), timeoutMs: Math.max(1, this.deadlineMs - Date.now()) };
+  }
+
   private async query(m: Measurement, sql: string): Promise<DuckDBValue[][]> {
     const { ctx } = this;
-    const result = await ctx.env.query.query(m.database!, sql, undefined, {
-      ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
-      timeoutMs: Math.max(1, this.deadlineMs - Date.now()),
-    });
+    const result = await ctx.env.query.query(m.database!, sql, undefined, this.runOptions());
     return result.rows;
   }
 

@@ -25,6 +25,10 @@ async function run(env: Env, text: string, params?: Record<string, string>): Pro
       sql.push(text);
       return engine.query(db, text, p as never, o as never);
     },
+    stream: (db: string, text: string, p: unknown, sink: unknown, o?: unknown) => {
+      sql.push(text);
+      return engine.stream(db, text, p as never, sink as never, o as never);
+    },
   } as unknown as QueryEngine;
   const nowNs = T0 + 240_000_000_000n;
   const ctx: StatementContext = { env: { catalog: env.db.catalog, query: counting, createDatabase: async () => undefined, nowNs: () => nowNs }, options: { database: 't', ...(params === undefined ? {} : { params }) }, nowNs };
@@ -50,6 +54,10 @@ test('the TSBS dashboard shapes are one SQL query each, grouped and aggregated b
     }
     const { sql } = await run(env, 'SELECT last(*) FROM cpu GROUP BY host');
     assert.match(sql[0]!, /arg_max\("v", "time"\)/);
+    // Raw values of one series: the engine applies LIMIT and OFFSET.
+    const limited = await run(env, 'SELECT v FROM cpu ORDER BY time DESC LIMIT 2 OFFSET 1');
+    assert.match(limited.sql[0]!, /ORDER BY "time" DESC.* LIMIT 3$/);
+    assert.deepEqual(plain(limited.series)[0]!.values, [['2020-01-01T00:01:10Z', 8], ['2020-01-01T00:01:05Z', 4]]);
   } finally {
     await env.cleanup();
   }
