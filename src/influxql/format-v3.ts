@@ -122,3 +122,21 @@ export function flattenSeries(series: readonly Series[]): FlatTable {
   }
   return { columns, rows, rowCount };
 }
+
+/**
+ * `SHOW DATABASES` as InfluxDB 3's `/api/v3/query_influxql` answers it: `iox::database` and
+ * `deleted` (Sluice never keeps a deleted database, so always false), not a measurement column.
+ */
+export function flattenDatabases(series: readonly Series[]): FlatTable {
+  const names = series.flatMap((s) => s.values.map((row) => row[0]));
+  return {
+    columns: [
+      { name: 'iox::database', type: 'VARCHAR' },
+      { name: 'deleted', type: 'BOOLEAN' },
+    ],
+    rowCount: names.length,
+    *rows() {
+      for (const name of names) yield [typeof name === 'string' ? name : String(name), false];
+    },
+  };
+}

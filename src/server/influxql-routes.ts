@@ -29,7 +29,8 @@ import { writeFlatTableParquet } from '../influxql/format-parquet.js';
 import { epochDivisor } from '../influxql/format-time.js';
 import { formatV1CsvError, V1CsvWriter } from '../influxql/format-v1-csv.js';
 import { chunkStatementResult, formatV1Error, V1JsonDocument } from '../influxql/format-v1.js';
-import { flattenSeries } from '../influxql/format-v3.js';
+import { flattenDatabases, flattenSeries, type FlatTable } from '../influxql/format-v3.js';
+import type { Statement } from '../influxql/ast.js';
 import { InfluxQLParseError, parseQuery, type BoundParameterValue } from '../influxql/parser.js';
 import type { InfluxValue, StatementResult } from '../influxql/result.js';
 import { QueryError } from '../query/errors.js';
@@ -335,20 +336,21 @@ async function v3Request(server: SluiceServer, req: IncomingMessage, target: Req
 export async function queryInfluxQLV3(server: SluiceServer, req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<void> {
   const request = await v3Request(server, req, target);
   // InfluxDB 3 answers one statement per request; counted before anything runs.
-  let statements: number;
+  let statements: Statement[];
   try {
-    statements = parseQuery(request.text, { params: request.params ?? {} }).statements.length;
+    statements = parseQuery(request.text, { params: request.params ?? {} }).statements;
   } catch (err) {
     if (err instanceof InfluxQLParseError) throw jsonError(400, `error in InfluxQL statement: ${err.message}`);
     throw err;
   }
-  if (statements !== 1) throw jsonError(400, 'must provide only one InfluxQl statement per query');
+  if (statements.length !== 1) throw jsonError(400, 'must provide only one InfluxQl statement per query');
+  const isShowDatabases = statements[0]!.kind === 'showDatabases';
   await admitQuery(server, res, { api: 'v3', db: request.database, influxql: request.text.slice(0, 2000), format: request.format }, async (signal) => {
     let result: StatementResult | undefined;
     for await (const r of runInfluxQL(environment(server), request.text, runOptions(request.database, '', request.params, signal))) result = r;
     if (result === undefined) throw new Error('an InfluxQL statement gave no result');
     if (result.error !== undefined) throw jsonError(/^database not found/.test(result.error) ? 404 : 400, result.error);
-    const table = flattenSeries(result.series ?? []);
+    const table = isShowDatabases ? flattenDatabases(result.series ?? []) : flattenSeries(result.series ?? []);
     const deadline = sendDeadline(server, signal);
     if (request.format === 'parquet') {
       await answerParquet(server, res, table, deadline);
@@ -368,7 +370,7 @@ export async function queryInfluxQLV3(server: SluiceServer, req: IncomingMessage
   });
 }
 
-async function answerParquet(server: SluiceServer, res: ServerResponse, table: ReturnType<typeof flattenSeries>, deadline: AbortSignal): Promise<void> {
+async function answerParquet(server: SluiceServer, res: ServerResponse, table: FlatTable, deadline: AbortSignal): Promise<void> {
   const path = join(server.db.scratchDirectory, `influxql-${randomUUID()}.parquet`);
   try {
     await writeFlatTableParquet(table, path, deadline);

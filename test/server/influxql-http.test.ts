@@ -375,6 +375,8 @@ test('/api/v3/query_influxql: the flat table in json, jsonl, csv, pretty and Par
     assert.equal((await v3(s.port, { db: 'd1', q: 'SELECT v FROM cpu LIMIT 1' }, { Accept: 'text/csv' })).text, 'iox::measurement,time,v\ncpu,1970-01-01T00:00:01,1.0\n');
     const pretty = await v3(s.port, { db: 'd1', q: 'SELECT v FROM cpu LIMIT 1', format: 'pretty' });
     assert.equal(pretty.text, '+------------------+---------------------+-----+\n| iox::measurement | time                | v   |\n+------------------+---------------------+-----+\n| cpu              | 1970-01-01T00:00:01 | 1.0 |\n+------------------+---------------------+-----+\n');
+    // SHOW DATABASES as InfluxDB 3 answers it.
+    assert.equal((await v3(s.port, { q: 'SHOW DATABASES' })).text, '[{"iox::database":"d1","deleted":false}]');
     // SHOW answers have no time column; the series name is the measurement column.
     assert.equal((await v3(s.port, { db: 'd1', q: 'SHOW TAG KEYS FROM cpu' })).text, '[{"iox::measurement":"cpu","tagKey":"host"},{"iox::measurement":"cpu","tagKey":"region"}]');
 
