@@ -198,10 +198,31 @@ function roughTokens(text: string): string[] {
   return text.match(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|\/(?:[^/\\\n]|\\.)*\/|[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?[A-Za-zµ]*|\s+|[\s\S]/gu) ?? [];
 }
 
+const REGEX_PIECES = ['a', '(', ')', '[', ']', '{', '}', '{2}', '{1,}', '{2,1}', '*', '+', '?', '|', '^', '$', '\\', '.', ':', '(?', '(?P<', '>', '[:', ':]', '[[:alpha:]]', '\\p{', '\\pL', '\\x{', '\\Q', '\\E', '-', '0', '7', 'é', '\\/'];
+
+/** A random pattern over RE2's metacharacters, for the regex checker. */
+export function randomRegex(rng: Rng): string {
+  let out = '';
+  const n = 1 + rng.nextInt(12);
+  for (let i = 0; i < n; i++) out += pick(rng, REGEX_PIECES);
+  return out;
+}
+
+/** Random bound parameter values, of every kind InfluxDB binds (and some it refuses). */
+export function randomParams(rng: Rng): Record<string, unknown> {
+  const values: unknown[] = [
+    'a', 1n, -3n, 1.5, true, null, [1], { identifier: 'cpu' }, { regex: '^a' }, { regex: '(' }, { duration: '5m' }, { duration: 60_000_000_000n },
+    { integer: 2n }, { float: 2 }, { string: 's' }, { a: 1, b: 2 }, { unknown: 1 }, { identifier: 5 },
+  ];
+  return { p: pick(rng, values), 'q q': pick(rng, values), n: pick(rng, values) };
+}
+
 /** One mutation of a valid query: the kind of damage a client or an attacker sends. */
 export function mutate(rng: Rng, text: string): string {
   const tokens = roughTokens(text);
-  switch (rng.nextInt(10)) {
+  switch (rng.nextInt(11)) {
+    case 10: // a random regex where one may appear
+      return `SELECT v FROM m WHERE a ${pick(rng, ['=~', '!~'])} /${randomRegex(rng)}/`;
     case 0: // truncation
       return text.slice(0, rng.nextInt(text.length + 1));
     case 1: { // insert random tokens

@@ -1,7 +1,7 @@
 /**
  * Parser fuzz: grammar-generated InfluxQL queries and mutations of them (truncation, random tokens
  * inserted, tokens dropped or swapped, bytes replaced, deep nesting, long operator chains,
- * unicode, NUL, unterminated quotes) through parseQuery. Every generated query parses; every
+ * unicode, NUL, unterminated quotes, random regexes) through parseQuery, with random bound parameters. Every generated query parses; every
  * mutation parses or throws InfluxQLParseError — never another error, never a stack overflow —
  * and the whole run stays fast (linear time, no backtracking). Seeded: `SEED=… ` replays a run,
  * `FUZZ_STATEMENTS=…` changes its size.
@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { InfluxQLParseError, parseQuery } from '../../src/influxql/parser.js';
-import { StatementGenerator, mutate } from './influxql-statement-gen.js';
+import { StatementGenerator, mutate, randomParams } from './influxql-statement-gen.js';
 
 const STATEMENTS = Number(process.env.FUZZ_STATEMENTS ?? 100_000);
 const BUDGET_MS = 30_000;
@@ -29,9 +29,11 @@ test(`parseQuery survives ${STATEMENTS} generated and mutated queries: valid one
     const original = gen.query();
     const isMutated = rng.nextInt(3) !== 0;
     const text = isMutated ? mutate(rng, original) : original;
+    const choice = rng.nextInt(4);
+    const params = choice === 0 ? undefined : choice === 1 ? {} : (randomParams(rng) as Record<string, never>);
     const t0 = performance.now();
     try {
-      const query = parseQuery(text, { nowNs: 1_700_000_000_000_000_000n, params: rng.nextInt(2) === 0 ? {} : undefined });
+      const query = parseQuery(text, { nowNs: 1_700_000_000_000_000_000n, params });
       assert.ok(query.statements.length > 0 || text.replace(/[\s;]|--[^\n]*|\/\*[\s\S]*?\*\//g, '') === '' || text.includes('\u0000'), `no statement from ${JSON.stringify(text)}`);
       valid++;
     } catch (err) {
