@@ -73,6 +73,9 @@ test('/query: several statements in one 1.x JSON document, GET and POST (URL or 
       const e = await get(s.port, { db: 'd1', q: 'SELECT v FROM cpu', epoch });
       assert.equal(e.text, `{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":${values}}]}]}\n`, `epoch=${epoch}`);
     }
+    // tz(): RFC3339 times in the zone, with its offset; epoch numbers unchanged (as influxd 1.6).
+    assert.equal((await get(s.port, { db: 'd1', q: "SELECT v FROM cpu LIMIT 2 tz('Europe/Paris')" })).text, '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[["1970-01-01T01:00:01+01:00",1],["1970-01-01T01:00:01.000000123+01:00",1.5]]}]}]}\n');
+    assert.equal((await get(s.port, { db: 'd1', q: "SELECT v FROM cpu LIMIT 2 tz('Europe/Paris')", epoch: 'ms' })).text, '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[1000,1],[1000,1.5]]}]}]}\n');
     assert.equal((await form(s.port, { db: 'd1', q: 'SELECT v FROM cpu LIMIT 1', epoch: 's' })).text, '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[1,1]]}]}]}\n', 'epoch from the form body');
 
     const pretty = await get(s.port, { db: 'd1', q: 'SELECT v FROM cpu LIMIT 1', pretty: 'true' });
