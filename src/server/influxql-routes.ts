@@ -223,6 +223,20 @@ export async function queryV1(server: SluiceServer, req: IncomingMessage, res: S
   res.setHeader('X-Influxdb-Build', 'Sluice');
   const request = await v1Request(server, req, target);
   const { format, pretty } = request;
+  try {
+    await answerV1(server, res, request);
+  } catch (err) {
+    // The slot's own refusals (503) in the request's format too.
+    if (err instanceof HttpError && !res.headersSent && err.contentType === 'application/json' && err.headers['X-Influxdb-Error'] === undefined) {
+      const message = (JSON.parse(err.body) as { error?: unknown }).error;
+      if (typeof message === 'string') throw v1Error(err.status, message, format, pretty, err.headers);
+    }
+    throw err;
+  }
+}
+
+async function answerV1(server: SluiceServer, res: ServerResponse, request: V1Request): Promise<void> {
+  const { format, pretty } = request;
   await admitQuery(server, res, { api: 'v1', db: request.database, influxql: request.text.slice(0, 2000) }, async (signal) => {
     const results = runInfluxQL(environment(server), request.text, runOptions(request.database, request.retentionPolicy, request.params, signal, request.readOnly));
     try {

@@ -297,6 +297,10 @@ test('query slots as query_sql: a full line is 503 with Retry-After, the queue t
       assert.equal(full.status, 503);
       assert.equal(full.headers['retry-after'], '1');
       assert.match(full.text, /^\{"error":"query refused: 1 queries running and 1 waiting/);
+      assert.match(String(full.headers['x-influxdb-error']), /^query refused/);
+      const csv = await get(s.port, { db: 'd1', q: 'SELECT v FROM cpu' }, { Accept: 'text/csv' });
+      assert.equal(csv.status, 503);
+      assert.match(csv.text, /^error\n"query refused: 1 queries running/);
       const timedOut = await queued;
       assert.equal(timedOut.status, 503, 'waited past --query-queue-timeout');
       const v3 = await send(s.port, 'GET', `/api/v3/query_influxql?db=d1&q=${encodeURIComponent('SELECT v FROM cpu')}`);
@@ -311,7 +315,7 @@ test('query slots as query_sql: a full line is 503 with Retry-After, the queue t
     assert.equal((await get(s.port, { db: 'd1', q: 'SELECT count(v) FROM cpu', epoch: 'ns' })).text, '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","count"],"values":[[0,4]]}]}]}\n');
     const metrics = (await send(s.port, 'GET', '/metrics')).text;
     assert.ok(metrics.includes('sluice_http_requests_total{path="/query",status="200"}'), metrics);
-    assert.ok(metrics.includes('sluice_http_requests_total{path="/query",status="503"} 2'), metrics);
+    assert.ok(metrics.includes('sluice_http_requests_total{path="/query",status="503"} 3'), metrics);
     assert.ok(metrics.includes('sluice_http_requests_total{path="/api/v3/query_influxql",status="503"} 1'), metrics);
   });
 });
