@@ -13,7 +13,7 @@
  */
 import type { TableSchema } from '../catalog/catalog.js';
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
+import type { Dimension, Expr, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
 import { integralByWindow, MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
@@ -256,9 +256,9 @@ class SelectRun {
     const where = [...timeRangeSql(this.range)];
     if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
     // Rows with none of the selected fields are never answered: leave them in the engine.
-    const fieldRefs = selected.filter((n) => m.schema.fields.has(n));
-    if (fieldRefs.length > 0) where.push(`(${fieldRefs.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
-    else if (selected.every((n) => !m.schema.fields.has(n))) return { times: [], columns: new Map(), schema: m.schema };
+    const fieldRefs = [...this.referencedFields(m.schema)].filter((n) => table.columns.has(n)).sort();
+    if (fieldRefs.length === 0) return { times: [], columns: new Map(), schema: m.schema };
+    where.push(`(${fieldRefs.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
     // Raw values of one series (no GROUP BY): LIMIT and OFFSET are the engine's.
     const { stmt } = this;
     const limit = stmt.limit === undefined || stmt.limit === 0 ? undefined : stmt.limit;
@@ -400,7 +400,8 @@ class SelectRun {
     const walk = (e: Expr) => {
       e = unparen(e);
       if (e.kind === 'ref') {
-        if (e.cast !== 'tag' && schema.fields.has(e.name)) names.add(e.name);
+        const type = schema.fields.get(e.name);
+        if (type !== undefined && castFits(type, e.cast)) names.add(e.name);
       } else if (e.kind === 'call') e.args.forEach(walk);
       else if (e.kind === 'binary') {
         walk(e.left);
@@ -668,9 +669,12 @@ class SelectRun {
       if (this.interval !== undefined && !multi && (this.stmt.fill?.mode ?? 'null') !== 'none') windows = this.fillWindows(windows);
       else windows = windows.filter((w) => w.values.some((v) => v !== undefined));
       const fill = this.stmt.fill ?? { mode: 'null' };
+      // fill(null) gives count() 0 in an empty window of GROUP BY time (InfluxDB 1.x), when the
+      // series has points for that count at all; without windows a missing count is null.
+      const countFill = this.calls.map((c, k) => this.interval !== undefined && fill.mode === 'null' && c.name === 'count' && g.windows.some((w) => w.values[k] !== undefined));
       let values: InfluxValue[][];
       if (this.shape.hasTransform) {
-        const base = windows.map((w) => ({ timeNs: w.timeNs, read: (e: Expr) => evaluate(e, this.windowContext(w, rows, fill)) }));
+        const base = windows.map((w) => ({ timeNs: w.timeNs, read: (e: Expr) => evaluate(e, this.windowContext(w, rows, countFill)) }));
         values = this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n);
       } else {
         // A column that is one call reads its value; others are evaluated.
@@ -678,7 +682,6 @@ class SelectRun {
           const e = unparen(c.expr);
           return e.kind === 'call' ? this.callIndex.get(exprKey(e)) : undefined;
         });
-        const countFill = this.calls.map((c) => fill.mode === 'null' && c.name === 'count');
         values = new Array(windows.length);
         for (let r = 0; r < windows.length; r++) {
           const w = windows[r]!;
@@ -689,7 +692,7 @@ class SelectRun {
             if (k !== undefined) {
               const v = w.values[k];
               row.push(v !== undefined ? v : countFill[k] ? 0n : null);
-            } else row.push(evaluate(this.columns[c]!.expr, (ctx ??= this.windowContext(w, rows, fill))));
+            } else row.push(evaluate(this.columns[c]!.expr, (ctx ??= this.windowContext(w, rows, countFill))));
           }
           values[r] = row;
         }
@@ -699,7 +702,7 @@ class SelectRun {
     return this.toSeries(m, groupTags, out);
   }
 
-  private windowContext(w: WindowRow, rows: RowSet | undefined, fill: Fill): EvalContext {
+  private windowContext(w: WindowRow, rows: RowSet | undefined, countFill: readonly boolean[]): EvalContext {
     return {
       ref: (name, cast) => {
         if (w.row === undefined || rows === undefined) return null;
@@ -711,7 +714,7 @@ class SelectRun {
         if (k === undefined) return null;
         const v = w.values[k];
         if (v !== undefined) return v;
-        return fill.mode === 'null' && this.calls[k]!.name === 'count' ? 0n : null;
+        return countFill[k] === true ? 0n : null;
       },
     };
   }
@@ -817,6 +820,25 @@ function groupRows(rows: RowSet, groupTags: readonly string[]): Map<string, { ta
     g.rows.push(i);
   }
   return groups;
+}
+
+/** Whether a field of `type` is read through `cast` (`v::string` on a float field reads nothing). */
+function castFits(type: FieldType, cast: string | undefined): boolean {
+  switch (cast) {
+    case undefined:
+    case 'field':
+      return true;
+    case 'integer':
+    case 'unsigned':
+    case 'float':
+      return type === 'integer' || type === 'unsigned' || type === 'float';
+    case 'string':
+      return type === 'string';
+    case 'boolean':
+      return type === 'boolean';
+    default:
+      return false;
+  }
 }
 
 /** A value read through a cast (`v::integer`): floats truncate to integers, integers widen to floats, other kinds give null. */
