@@ -740,9 +740,11 @@ class SelectRun {
       w = next > w ? next : w + interval.intervalNs;
     }
     if (fill.mode === 'previous') {
+      // In ORDER BY time DESC, "previous" is the later window (1.x fills in the order it answers).
+      const order = this.stmt.descending ? [...out].reverse() : out;
       for (const k of keys) {
         let last: Value | null | undefined;
-        for (const w of out) {
+        for (const w of order) {
           const v = w.values[k];
           if (v === undefined) {
             if (last !== undefined) w.values[k] = last;

@@ -386,6 +386,20 @@ const EXAMPLES: Example[] = [
     statement: q({ fields: [call('mean', ref('v'))], where: FOUR_MINUTES, groupBy: [groupByTime('1m')], fill: { mode: 'linear' }, desc: true }),
     want: [cpu(['mean'], [[T('00:03:00'), null], [T('00:02:00'), 5], [T('00:01:00'), 6], [T('00:00:00'), 2]])],
   },
+  {
+    influxql: "SELECT max(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:05:00Z' AND host = 'c' GROUP BY time(1m) fill(previous) ORDER BY time DESC",
+    statement: q({ fields: [call('max', ref('v'))], where: and(timeGe(T('00:00:00')), timeLt(T('00:05:00')), bin('=', ref('host'), str('c'))), groupBy: [groupByTime('1m')], fill: { mode: 'previous' }, desc: true }),
+    want: [cpu(['max'], [[T('00:04:00'), null], [T('00:03:00'), null], [T('00:02:00'), null], [T('00:01:00'), 4], [T('00:00:00'), 4]])],
+  },
+  {
+    influxql: "SELECT first(v), last(v), count(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:03:00Z' GROUP BY time(1m), region",
+    statement: q({ fields: [call('first', ref('v')), call('last', ref('v')), call('count', ref('v'))], where: and(timeGe(T('00:00:00')), timeLt(T('00:03:00'))), groupBy: [groupByTime('1m'), groupByTag('region')] }),
+    want: [
+      cpu(['first', 'last', 'count'], [[T('00:00:00'), null, null, 0n], [T('00:01:00'), 4, 4, 1n], [T('00:02:00'), null, null, 0n]], { region: '' }),
+      cpu(['first', 'last', 'count'], [[T('00:00:00'), 2, 2, 1n], [T('00:01:00'), 8, 8, 1n], [T('00:02:00'), null, null, 0n]], { region: 'eu' }),
+      cpu(['first', 'last', 'count'], [[T('00:00:00'), 1, 3, 2n], [T('00:01:00'), null, null, 0n], [T('00:02:00'), 5, 5, 1n]], { region: 'us' }),
+    ],
+  },
   // ---- transformations and math ----
   {
     influxql: "SELECT abs(i), ceil(i), floor(v), round(v / 2), sqrt(v), ln(v), log(v, 2), log2(v), log10(v), pow(v, 2), exp(v), pow(i, 2) FROM cpu WHERE host = 'a'",
