@@ -110,11 +110,38 @@ export function compareAnswers(c: StatementCase, influx: QueryAnswer, sluice: Qu
       const out: string[] = [];
       if (influx.status !== sluice.status) out.push(`status ${influx.status} ≠ ${sluice.status}`);
       if (ri === undefined || rs === undefined) return diffCsv(influx.text, sluice.text, out);
-      return diffJson(ri, rs, '$', out);
+      return diffJson(orderTies(ri), orderTies(rs), '$', out);
     }
   }
 }
 
+/**
+ * InfluxDB 1.x gives points of different series with the same timestamp in an order of its
+ * iterators' heap, which changes with the shape of the query (`SELECT v` and `SELECT v, host`
+ * order the same points differently). So rows with equal times in one series are compared as a
+ * set: each run of equal times is sorted by the row's text. Everything else keeps its order.
+ */
+export function orderTies<T>(doc: T): T {
+  const key = (row: unknown): string => JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}` : v));
+  const r = doc as Results;
+  for (const result of r.results ?? []) {
+    for (const series of result.series ?? []) {
+      const values = series.values as unknown[][] | undefined;
+      if (!Array.isArray(series.columns) || series.columns[0] !== 'time' || values === undefined) continue;
+      let start = 0;
+      while (start < values.length) {
+        let end = start + 1;
+        while (end < values.length && key(values[end]![0]) === key(values[start]![0])) end++;
+        if (end - start > 1) {
+          const run = values.slice(start, end).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+          values.splice(start, run.length, ...run);
+        }
+        start = end;
+      }
+    }
+  }
+  return doc;
+}
 
 /** Splits CSV text into rows of cells (RFC 4180 quoting, as InfluxDB writes it). */
 export function parseCsv(text: string): string[][] {

@@ -56,8 +56,11 @@ export function buildDataset(rng: Rng): Dataset {
     'cpu,host=server04',
     'cpu,region=us-east',
   ];
-  for (const series of cpuSeries) {
-    for (const t of times(rng, 60, 420)) {
+  // Each series' times are offset by its index in nanoseconds: no two points of one measurement
+  // share a time (InfluxDB orders such ties arbitrarily; the measurement `ties` has them on purpose).
+  for (const [k, series] of cpuSeries.entries()) {
+    for (const t0 of times(rng, 60, 420)) {
+      const t = t0 + BigInt(k);
       const fields = [`usage_user=${float2(rng, 0, 100)}`];
       if (rng.nextInt(6) !== 0) fields.push(`usage_system=${float2(rng, 0, 30)}`);
       fields.push(`usage_idle=${float2(rng, 0, 100)}`, `procs=${100 + rng.nextInt(300)}i`);
@@ -66,8 +69,9 @@ export function buildDataset(rng: Rng): Dataset {
   }
 
   // mem: integer fields (one above 2^32), a float; free missing from some points.
-  for (const host of ['server01', 'server02', 'server03']) {
-    for (const t of times(rng, 120, 600)) {
+  for (const [k, host] of ['server01', 'server02', 'server03'].entries()) {
+    for (const t0 of times(rng, 120, 600)) {
+      const t = t0 + BigInt(k);
       const used = 1_000_000_000 + rng.nextInt(1_000_000_000) * 4;
       const fields = [`used=${used}i`];
       if (rng.nextInt(5) !== 0) fields.push(`free=${17_179_869_184 - used}i`);
@@ -97,8 +101,9 @@ export function buildDataset(rng: Rng): Dataset {
 
   // events: string and boolean fields, some missing; strings with spaces, quotes and commas.
   const messages = ['deploy started', 'deploy "v2" done', 'alert: disk, 90%', 'all clear', 'restart'];
-  for (const kind of ['deploy', 'alert']) {
-    for (const t of times(rng, 600, 1800)) {
+  for (const [k, kind] of ['deploy', 'alert'].entries()) {
+    for (const t0 of times(rng, 600, 1800)) {
+      const t = t0 + BigInt(k);
       const fields: string[] = [];
       if (rng.nextInt(4) !== 0) fields.push(`message="${messages[rng.nextInt(messages.length)]!.replace(/"/g, '\\"')}"`);
       if (rng.nextInt(4) !== 0) fields.push(`ok=${rng.nextInt(2) === 0 ? 'true' : 'false'}`);
@@ -111,6 +116,9 @@ export function buildDataset(rng: Rng): Dataset {
   // tag key, a comma in a tag value, a space in a field key.
   for (const t of times(rng, 900, 2400)) diff.push(`Cpu,host=server01,Region=EU usage_user=${float2(rng, 0, 100)} ${t}`);
   for (const t of times(rng, 900, 2400)) diff.push(`disk\\ io,mount\\ point=/var\\,log,host=server02 read\\ bytes=${rng.nextInt(1_000_000)}i,util=${float2(rng, 0, 1)} ${t}`);
+
+  // ties: three series whose points share their times.
+  for (const t of times(rng, 600, 1800)) for (const host of ['a', 'b', 'c']) diff.push(`ties,host=${host} v=${rng.nextInt(100)}i ${t}`);
 
   // The other database.
   for (const t of times(rng, 600, 1800)) other.push(`load,host=server01 load1=${float2(rng, 0, 4)} ${t}`);

@@ -90,6 +90,8 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT message, ok FROM events WHERE kind = 'deploy'` },
   { q: `SELECT * FROM net WHERE ${HOUR1}` },
   { q: `SELECT * FROM nosuch` },
+  { q: `SELECT * FROM ties` },
+  { q: `SELECT v FROM ties WHERE v > 10` },
   { q: `SELECT usage_user FROM cpu LIMIT 5` },
   { q: `SELECT * FROM cpu WHERE time > now() - 5000d LIMIT 3` },
 
