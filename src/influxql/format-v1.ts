@@ -12,6 +12,7 @@
  * and count them as they come instead of building one string of the whole answer.
  */
 import { epochValue, formatRfc3339Nano } from './format-time.js';
+import type { Statement } from './ast.js';
 import type { InfluxValue, Series, StatementResult } from './result.js';
 
 /** How the time column and the layout are written. */
@@ -216,15 +217,49 @@ export function formatV1Error(message: string, pretty = false): string {
 }
 
 /**
- * One statement's result cut as InfluxDB 1.x's `chunked=true` sends it: each series in its own
- * document, a series longer than `chunkSize` rows in pieces of `chunkSize`; a piece whose series
- * goes on in the next document says `"partial":true` on the series, and every piece but the
- * statement's last says `"partial":true` on the result. An error or an empty result is one piece.
+ * How InfluxDB 1.6 cuts a statement's answer with `chunked=true`: `rows` for what it runs as a
+ * SELECT (SELECT itself, SHOW SERIES, SHOW FIELD KEYS, the cardinalities), `series` for SHOW TAG
+ * KEYS and SHOW TAG VALUES (a document per series, never partial), `whole` for the rest (one
+ * document: SHOW DATABASES, SHOW MEASUREMENTS, SHOW RETENTION POLICIES, CREATE DATABASE, …).
  */
-export function* chunkStatementResult(result: StatementResult, chunkSize: number): Generator<StatementResult> {
+export type ChunkMode = 'rows' | 'series' | 'whole';
+
+/** The {@link ChunkMode} of a statement kind (ast.ts `Statement['kind']`). */
+export function chunkModeOf(kind: Statement['kind']): ChunkMode {
+  switch (kind) {
+    case 'select':
+    case 'showSeries':
+    case 'showFieldKeys':
+    case 'showCardinality':
+      return 'rows';
+    case 'showTagKeys':
+    case 'showTagValues':
+      return 'series';
+    default:
+      return 'whole';
+  }
+}
+
+/**
+ * One statement's result cut as InfluxDB 1.x's `chunked=true` sends it. In `rows` mode each
+ * series is its own document, a series longer than `chunkSize` rows in pieces of `chunkSize`; a
+ * piece whose series goes on in the next document says `"partial":true` on the series, and every
+ * piece but the statement's last says `"partial":true` on the result. In `series` mode each series
+ * is its own document, without partial flags; in `whole` mode the result is one document. An
+ * error or an empty result is one piece.
+ */
+export function* chunkStatementResult(result: StatementResult, chunkSize: number, mode: ChunkMode = 'rows'): Generator<StatementResult> {
   const series = result.series ?? [];
-  if (result.error !== undefined || series.length === 0) {
+  if (result.error !== undefined || series.length === 0 || mode === 'whole') {
     yield result;
+    return;
+  }
+  if (mode === 'series') {
+    for (let s = 0; s < series.length; s++) {
+      const out: StatementResult = { statement_id: result.statement_id, series: [series[s]!] };
+      if (s === 0 && result.messages !== undefined) out.messages = result.messages;
+      yield out;
+    }
     return;
   }
   const size = Math.max(1, Math.floor(chunkSize));

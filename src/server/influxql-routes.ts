@@ -28,7 +28,7 @@ import { runInfluxQL, type InfluxQLEnvironment, type InfluxQLOptions } from '../
 import { writeFlatTableParquet } from '../influxql/format-parquet.js';
 import { epochDivisor } from '../influxql/format-time.js';
 import { formatV1CsvError, V1CsvWriter } from '../influxql/format-v1-csv.js';
-import { chunkStatementResult, formatV1Error, V1JsonDocument } from '../influxql/format-v1.js';
+import { chunkModeOf, chunkStatementResult, formatV1Error, V1JsonDocument, type ChunkMode } from '../influxql/format-v1.js';
 import { flattenDatabases, flattenSeries, type FlatTable } from '../influxql/format-v3.js';
 import type { Statement } from '../influxql/ast.js';
 import { InfluxQLParseError, parseQuery, type BoundParameterValue } from '../influxql/parser.js';
@@ -187,6 +187,8 @@ interface V1Request {
   format: V1Format;
   /** Rows per document with `chunked=true`; undefined: one document. */
   chunkSize: number | undefined;
+  /** With `chunked=true`: how each statement (by index) is cut into documents. */
+  chunkModes: ChunkMode[];
   /** A GET: 1.x runs write statements anyway, each with a deprecation warning. */
   readOnly: boolean;
 }
@@ -213,8 +215,18 @@ async function v1Request(server: SluiceServer, req: IncomingMessage, target: Req
     const n = Number(value('chunk_size'));
     chunkSize = /^[+-]?\d+$/.test(value('chunk_size') ?? '') && n > 0 ? Math.min(n, Number.MAX_SAFE_INTEGER) : DEFAULT_CHUNK_SIZE;
   }
+  // Chunking depends on each statement's kind: read them now (a parse error is answered later,
+  // when the query runs, the same way with or without chunking).
+  let chunkModes: ChunkMode[] = [];
+  if (chunkSize !== undefined) {
+    try {
+      chunkModes = parseQuery(text, { params: params ?? {} }).statements.map((st) => chunkModeOf(st.kind));
+    } catch (err) {
+      if (!(err instanceof InfluxQLParseError)) throw err;
+    }
+  }
   const db = value('db') ?? '';
-  return { text, database: db === '' ? undefined : db, retentionPolicy: value('rp') ?? '', params, epochDivisor: epochDivisor(value('epoch')), pretty, format, chunkSize, readOnly: req.method === 'GET' };
+  return { text, database: db === '' ? undefined : db, retentionPolicy: value('rp') ?? '', params, epochDivisor: epochDivisor(value('epoch')), pretty, format, chunkSize, chunkModes, readOnly: req.method === 'GET' };
 }
 
 /** `GET|POST /query`. */
@@ -254,7 +266,7 @@ async function answerV1(server: SluiceServer, res: ServerResponse, request: V1Re
       const whole = request.chunkSize === undefined ? new V1JsonDocument(json) : undefined;
       if (whole !== undefined && csv === undefined) await writer.push(whole.head());
       for (; next.done !== true; next = await results.next()) {
-        const pieces = request.chunkSize === undefined ? [next.value] : chunkStatementResult(next.value, request.chunkSize);
+        const pieces = request.chunkSize === undefined ? [next.value] : chunkStatementResult(next.value, request.chunkSize, request.chunkModes[next.value.statement_id] ?? 'rows');
         for (const result of pieces) {
           if (csv !== undefined) {
             for (const piece of csv.result(result)) await writer.push(piece);

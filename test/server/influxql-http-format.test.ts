@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { epochDivisor, epochValue, formatRfc3339Nano } from '../../src/influxql/format-time.js';
-import { chunkStatementResult, formatV1Error, formatV1Json, goJsonFloat, goJsonString } from '../../src/influxql/format-v1.js';
+import { chunkModeOf, chunkStatementResult, formatV1Error, formatV1Json, goJsonFloat, goJsonString } from '../../src/influxql/format-v1.js';
 import { formatV1Csv, formatV1CsvError, goCsvField, goFixedFloat, tagsKey } from '../../src/influxql/format-v1-csv.js';
 import { flattenSeries, MEASUREMENT_COLUMN } from '../../src/influxql/format-v3.js';
 import type { Series, StatementResult } from '../../src/influxql/result.js';
@@ -204,6 +204,15 @@ test('chunked: each series its own piece, at most chunk_size rows, partial on th
   assert.deepEqual([...chunkStatementResult({ statement_id: 4, error: 'x' }, 1)], [{ statement_id: 4, error: 'x' }]);
   assert.deepEqual([...chunkStatementResult({ statement_id: 5 }, 1)], [{ statement_id: 5 }]);
   assert.deepEqual([...chunkStatementResult({ statement_id: 6, series: [{ ...b, values: [] }] }, 1)].map(shape), [{ id: 6, partial: false, series: ['b:0'] }]);
+  // SHOW TAG KEYS and SHOW TAG VALUES: a document per series, never partial, whatever chunk_size;
+  // SHOW DATABASES, SHOW MEASUREMENTS and the like: one document (as influxd 1.6 sends them).
+  assert.deepEqual([...chunkStatementResult({ statement_id: 1, series: [a, b] }, 1, 'series')].map(shape), [
+    { id: 1, partial: false, series: ['a:3'] },
+    { id: 1, partial: false, series: ['b:1'] },
+  ]);
+  assert.deepEqual([...chunkStatementResult({ statement_id: 2, series: [a, b] }, 1, 'whole')].map(shape), [{ id: 2, partial: false, series: ['a:3', 'b:1'] }]);
+  const modes = Object.fromEntries((['select', 'showSeries', 'showFieldKeys', 'showCardinality', 'showTagKeys', 'showTagValues', 'showDatabases', 'showMeasurements', 'showRetentionPolicies', 'createDatabase'] as const).map((k) => [k, chunkModeOf(k)]));
+  assert.deepEqual(modes, { select: 'rows', showSeries: 'rows', showFieldKeys: 'rows', showCardinality: 'rows', showTagKeys: 'series', showTagValues: 'series', showDatabases: 'whole', showMeasurements: 'whole', showRetentionPolicies: 'whole', createDatabase: 'whole' });
   // The pieces written as documents are what influxd 1.6 sends with chunked=true&chunk_size=2.
   const docs = [...chunkStatementResult({ statement_id: 0, series: [{ ...a, values: [[S, 1], [1_500_000_000n, 0.1], [2n * S, 1e300]] }] }, 2)].map((r) => formatV1Json([r], { epochDivisor: undefined, pretty: false }));
   assert.deepEqual(docs, [

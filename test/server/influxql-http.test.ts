@@ -206,6 +206,13 @@ test('/query chunked=true: one document per series piece of at most chunk_size r
       [true, true, 1],
       [false, false, 1],
     ]);
+    // Statements 1.6 does not cut by rows: SHOW TAG KEYS a document per series, SHOW MEASUREMENTS one.
+    assert.equal(
+      (await get(s.port, { db: 'd1', q: 'SHOW TAG KEYS; SHOW MEASUREMENTS', chunked: 'true', chunk_size: '1' })).text,
+      '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["tagKey"],"values":[["host"],["region"]]}]}]}\n' +
+        '{"results":[{"statement_id":0,"series":[{"name":"mem","columns":["tagKey"],"values":[["host"]]}]}]}\n' +
+        '{"results":[{"statement_id":1,"series":[{"name":"measurements","columns":["name"],"values":[["cpu"],["mem"]]}]}]}\n',
+    );
     // Chunked CSV: one header per statement however many pieces.
     const csv = await get(s.port, { db: 'd1', q, chunked: 'true', chunk_size: '1' }, { Accept: 'application/csv' });
     assert.ok(csv.text.startsWith('name,tags,time,v\ncpu,host=a,1000000000,1\ncpu,host=a,1500000000,0.1\n'), csv.text);
