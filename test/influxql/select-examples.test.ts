@@ -185,6 +185,8 @@ const EXAMPLES: Example[] = [
   { influxql: "SELECT v FROM cpu WHERE host > 'a'", statement: q({ fields: [ref('v')], where: bin('>', ref('host'), str('a')) }), want: [] },
   // In WHERE, integers divide as integers (i / 3 truncates); in the field list they divide as floats.
   { influxql: 'SELECT v FROM cpu WHERE v > i / 3', statement: q({ fields: [ref('v')], where: bin('>', ref('v'), bin('/', ref('i'), int(3))) }), want: [cpu(['v'], [[T('00:00:10'), 2], [T('00:01:05'), 4], [T('00:02:10'), 5]])] },
+  { influxql: "SELECT v FROM cpu WHERE v = 8.0 OR s = 'x'", statement: q({ fields: [ref('v')], where: or(bin('=', ref('v'), num(8)), bin('=', ref('s'), str('x'))) }), want: [cpu(['v'], [[T('00:00:00'), 1], [T('00:01:10'), 8]])] },
+  { influxql: 'SELECT v FROM cpu WHERE b != false', statement: q({ fields: [ref('v')], where: bin('!=', ref('b'), bool(false)) }), want: [cpu(['v'], [[T('00:00:00'), 1]])] },
   // ---- aggregates and selectors ----
   { influxql: 'SELECT mean(v) FROM cpu', statement: q({ fields: [call('mean', ref('v'))] }), want: [cpu(['mean'], [[EPOCH, 3.8333333333333335]])] },
   { influxql: 'SELECT max(v) FROM cpu', statement: q({ fields: [call('max', ref('v'))] }), want: [cpu(['max'], [[T('00:01:10'), 8]])] },
@@ -264,6 +266,35 @@ const EXAMPLES: Example[] = [
     want: [cpu(['max', 'min'], [[EPOCH, 10, 1]], { host: 'a' }), cpu(['max', 'min'], [[EPOCH, 16, 2]], { host: 'b' }), cpu(['max', 'min'], [[EPOCH, 8, 4]], { host: 'c' })],
   },
   { influxql: 'SELECT top(v, 1), bottom(v, 1) FROM cpu', statement: q({ fields: [call('top', ref('v'), int(1)), call('bottom', ref('v'), int(1))] }), want: { error: 'selector function top() cannot be combined with other functions' } },
+  {
+    influxql: 'SELECT mean(v) FROM cpu GROUP BY *',
+    statement: q({ fields: [call('mean', ref('v'))], groupBy: [{ kind: 'wildcard' }] }),
+    want: [cpu(['mean'], [[EPOCH, 3]], { host: 'a', region: 'us' }), cpu(['mean'], [[EPOCH, 5]], { host: 'b', region: 'eu' }), cpu(['mean'], [[EPOCH, 4]], { host: 'c', region: '' })],
+  },
+  {
+    influxql: 'SELECT mean(v) FROM cpu GROUP BY /reg/',
+    statement: q({ fields: [call('mean', ref('v'))], groupBy: [{ kind: 'regex', pattern: 'reg' }] }),
+    want: [cpu(['mean'], [[EPOCH, 4]], { region: '' }), cpu(['mean'], [[EPOCH, 5]], { region: 'eu' }), cpu(['mean'], [[EPOCH, 3]], { region: 'us' })],
+  },
+  { influxql: 'SELECT * FROM cpu GROUP BY time(1m)', statement: q({ fields: [star()], groupBy: [groupByTime('1m')] }), want: { error: 'GROUP BY requires at least one aggregate function' } },
+  {
+    influxql: 'SELECT count(used), count(v) FROM cpu, mem',
+    statement: q({ fields: [call('count', ref('used')), call('count', ref('v'))], from: ['cpu', 'mem'] }),
+    want: [cpu(['count', 'count_1'], [[EPOCH, null, 6n]]), { name: 'mem', columns: ['time', 'count', 'count_1'], values: [[EPOCH, 2n, null]] }],
+  },
+  {
+    influxql: 'SELECT mean(v) FROM cpu, mem GROUP BY host SLIMIT 2',
+    statement: q({ fields: [call('mean', ref('v'))], from: ['cpu', 'mem'], groupBy: [groupByTag('host')], slimit: 2 }),
+    want: [cpu(['mean'], [[EPOCH, 3]], { host: 'a' }), cpu(['mean'], [[EPOCH, 5]], { host: 'b' })],
+  },
+  { influxql: 'SELECT last(v), host, region FROM cpu', statement: q({ fields: [call('last', ref('v')), ref('host'), ref('region')] }), want: [cpu(['last', 'host', 'region'], [[T('00:02:10'), 5, 'a', 'us']])] },
+  {
+    influxql: 'SELECT max(v), i FROM cpu GROUP BY host',
+    statement: q({ fields: [call('max', ref('v')), ref('i')], groupBy: [groupByTag('host')] }),
+    want: [cpu(['max', 'i'], [[T('00:02:10'), 5, 7n]], { host: 'a' }), cpu(['max', 'i'], [[T('00:01:10'), 8, null]], { host: 'b' }), cpu(['max', 'i'], [[T('00:01:05'), 4, -3n]], { host: 'c' })],
+  },
+  { influxql: 'SELECT mean(v) AS m, count(v) AS m FROM cpu', statement: q({ fields: [as(call('mean', ref('v')), 'm'), as(call('count', ref('v')), 'm')] }), want: [cpu(['m', 'm'], [[EPOCH, 3.8333333333333335, 6n]])] },
+  { influxql: 'SELECT spread(v), sum(v) / count(v) FROM cpu', statement: q({ fields: [call('spread', ref('v')), bin('/', call('sum', ref('v')), call('count', ref('v')))] }), want: [cpu(['spread', 'sum_count'], [[EPOCH, 7, 3.8333333333333335]])] },
   // ---- GROUP BY time and fill ----
   {
     influxql: "SELECT count(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m)",
