@@ -153,7 +153,7 @@ export function bindValue(v: BoundParameterValue): [Tok, string] {
   }
   if (typeof v === 'string') return [Tok.STRING, v];
   if (typeof v === 'boolean') return [v ? Tok.TRUE : Tok.FALSE, ''];
-  if (v === null) return [Tok.BOUNDPARAM, 'unable to bind parameter with type <nil>'];
+  if (v === null || v === undefined || typeof v !== 'object') return [Tok.BOUNDPARAM, 'unable to bind parameter with type <nil>'];
   if (Array.isArray(v)) return [Tok.BOUNDPARAM, 'unable to bind parameter with type []interface {}'];
   const keys = Object.keys(v);
   if (keys.length !== 1) return [Tok.BOUNDPARAM, 'bound object parameter value must have exactly one entry'];
