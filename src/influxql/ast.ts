@@ -55,7 +55,10 @@ export type Source =
 
 /** A GROUP BY dimension. */
 export type Dimension =
-  /** `time(interval[, offset])`; `offset` may be negative; `now()` as offset is resolved by the parser's caller. */
+  /**
+   * `time(interval[, offset])`, as InfluxDB prepares it: the interval constant-folded (`(30m+30m)*2`),
+   * `offsetNs` the offset modulo the interval (sign kept, as Go's `%`), `now()` resolved from parseQuery's `nowNs`.
+   */
   | { kind: 'time'; intervalNs: bigint; offsetNs: bigint }
   /** A tag by name. */
   | { kind: 'tag'; name: string }
