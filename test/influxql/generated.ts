@@ -1,0 +1,148 @@
+/**
+ * Generated SELECT statements for the differential test, beside the table: seeded combinations
+ * of fields, expressions, functions, time ranges, conditions, GROUP BY, fill, order, limits and
+ * zones over the dataset (dataset.ts). Only what InfluxDB 1.x answers deterministically: no
+ * mode() or sample(), no selectors over integer fields (ties in value pick a point by iterator
+ * order), no integral() grouped by tags (its series come in no fixed order).
+ */
+import type { Rng } from '../../src/effects/rng.js';
+import { T0_NS } from './dataset.js';
+
+interface Measurement {
+  name: string;
+  floats: string[];
+  integers: string[];
+  tags: Record<string, string[]>;
+}
+
+const MEASUREMENTS: Measurement[] = [
+  { name: 'cpu', floats: ['usage_user', 'usage_system', 'usage_idle'], integers: ['procs'], tags: { host: ['server01', 'server02', 'server03', 'server04', ''], region: ['us-west', 'us-east', ''] } },
+  { name: 'mem', floats: ['used_percent'], integers: ['used', 'free'], tags: { host: ['server01', 'server02', 'server03'] } },
+  { name: 'net', floats: ['delta'], integers: ['bytes_recv', 'state'], tags: { host: ['server01'], iface: ['eth0'] } },
+];
+
+const INTERVALS = ['1m', '5m', '7m', '10m', '15m', '30m', '1h', '90m'];
+const ZONES = ['America/Chicago', 'Asia/Kolkata', 'Europe/Paris'];
+
+function pick<T>(rng: Rng, xs: readonly T[]): T {
+  return xs[rng.nextInt(xs.length)]!;
+}
+
+/** An RFC3339 time in the data's span (or a little outside), to the second or the millisecond. */
+function timeLiteral(rng: Rng): string {
+  const offsetMs = -600_000 + rng.nextInt(4 * 3600_000 + 1_200_000);
+  const ms = Number(T0_NS / 1_000_000n) + (rng.nextInt(3) === 0 ? offsetMs : Math.floor(offsetMs / 1000) * 1000);
+  return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+function timeRange(rng: Rng): string {
+  let a = timeLiteral(rng);
+  let b = timeLiteral(rng);
+  if (a > b) [a, b] = [b, a];
+  return `time >= '${a}' AND time < '${b}'`;
+}
+
+function condition(rng: Rng, m: Measurement): string {
+  const parts = [timeRange(rng)];
+  const tagNames = Object.keys(m.tags);
+  if (rng.nextInt(2) === 0) {
+    const tag = pick(rng, tagNames);
+    const value = pick(rng, m.tags[tag]!);
+    parts.push(pick(rng, [`"${tag}" = '${value}'`, `"${tag}" != '${value}'`, `"${tag}" =~ /${value === '' ? '^$' : value.slice(-1)}/`, `"${tag}" !~ /${value === '' ? '^$' : value.slice(-2)}/`]));
+  }
+  if (rng.nextInt(3) === 0) {
+    const field = pick(rng, [...m.floats, ...m.integers]);
+    parts.push(`"${field}" ${pick(rng, ['>', '<', '>=', '<=', '!='])} ${rng.nextInt(100)}`);
+  }
+  if (rng.nextInt(6) === 0 && parts.length > 1) return `${parts[0]} AND (${parts.slice(1).join(' OR ')})`;
+  return parts.join(' AND ');
+}
+
+function expression(rng: Rng, m: Measurement): string {
+  const field = pick(rng, [...m.floats, ...m.integers]);
+  switch (rng.nextInt(5)) {
+    case 0:
+      return `"${field}" ${pick(rng, ['+', '-', '*', '/'])} ${1 + rng.nextInt(9)}`;
+    case 1:
+      return `"${field}" ${pick(rng, ['+', '-', '*'])} "${pick(rng, [...m.floats, ...m.integers])}"`;
+    default:
+      return `"${field}"`;
+  }
+}
+
+/** An aggregate or selector call on a field, in InfluxQL. */
+function aggregate(rng: Rng, m: Measurement): string {
+  const anyField = pick(rng, [...m.floats, ...m.integers]);
+  const floatField = pick(rng, m.floats);
+  switch (rng.nextInt(12)) {
+    case 0:
+      return `count("${anyField}")`;
+    case 1:
+      return `mean("${anyField}")`;
+    case 2:
+      return `sum("${anyField}")`;
+    case 3:
+      return `spread("${anyField}")`;
+    case 4:
+      return `stddev("${anyField}")`;
+    case 5:
+      return `median("${anyField}")`;
+    case 6:
+      return `percentile("${floatField}", ${pick(rng, [5, 25, 50, 90, 99])})`;
+    case 7:
+      return `count(distinct("${anyField}"))`;
+    case 8:
+      return `max("${floatField}")`;
+    case 9:
+      return `min("${floatField}")`;
+    case 10:
+      return `first("${anyField}")`;
+    default:
+      return `last("${anyField}")`;
+  }
+}
+
+/** One generated SELECT. */
+export function generateSelect(rng: Rng): string {
+  const m = pick(rng, MEASUREMENTS);
+  const where = condition(rng, m);
+  const tagNames = Object.keys(m.tags);
+  const kind = rng.nextInt(10);
+  let fields: string;
+  let groupBy = '';
+  let fill = '';
+  let hasTime = false;
+  if (kind < 3) {
+    // Raw: fields and expressions, perhaps tags.
+    const n = 1 + rng.nextInt(3);
+    const list = Array.from({ length: n }, () => expression(rng, m));
+    if (rng.nextInt(3) === 0) list.push(`"${pick(rng, tagNames)}"`);
+    fields = list.join(', ');
+    if (rng.nextInt(3) === 0) groupBy = ` GROUP BY ${pick(rng, ['*', `"${pick(rng, tagNames)}"`])}`;
+  } else {
+    const n = 1 + rng.nextInt(2);
+    const calls = Array.from({ length: n }, () => aggregate(rng, m));
+    if (kind === 9) {
+      // A transformation of an aggregate needs GROUP BY time.
+      const inner = calls[0]!;
+      fields = pick(rng, [`derivative(${inner}, 1m)`, `difference(${inner})`, `moving_average(${inner}, 2)`, `cumulative_sum(${inner})`, `non_negative_derivative(${inner}, 1s)`, `abs(${inner})`, `round(${inner})`]);
+      hasTime = true;
+    } else {
+      fields = calls.join(', ');
+      if (rng.nextInt(4) === 0) fields = `${calls[0]} ${pick(rng, ['*', '+', '-'])} ${1 + rng.nextInt(5)}`;
+      hasTime = rng.nextInt(3) !== 0;
+    }
+    const dims: string[] = [];
+    if (hasTime) dims.push(rng.nextInt(3) === 0 ? `time(${pick(rng, INTERVALS)}, ${rng.nextInt(20)}m)` : `time(${pick(rng, INTERVALS)})`);
+    if (rng.nextInt(3) === 0) dims.push(pick(rng, ['*', `"${pick(rng, tagNames)}"`]));
+    if (dims.length > 0) groupBy = ` GROUP BY ${dims.join(', ')}`;
+    if (hasTime && rng.nextInt(2) === 0) fill = ` fill(${pick(rng, ['null', 'none', 'previous', 'linear', '0', '-1'])})`;
+  }
+  let tail = '';
+  if (rng.nextInt(5) === 0) tail += ' ORDER BY time DESC';
+  if (rng.nextInt(4) === 0) tail += ` LIMIT ${1 + rng.nextInt(5)}`;
+  if (rng.nextInt(6) === 0) tail += ` OFFSET ${rng.nextInt(4)}`;
+  if (groupBy.includes('"') || groupBy.includes('*')) if (rng.nextInt(4) === 0) tail += ` SLIMIT ${1 + rng.nextInt(3)}`;
+  if (hasTime && rng.nextInt(6) === 0) tail += ` tz('${pick(rng, ZONES)}')`;
+  return `SELECT ${fields} FROM "${m.name}" WHERE ${where}${groupBy}${fill}${tail}`;
+}
