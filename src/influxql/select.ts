@@ -17,8 +17,10 @@ import type { Dimension, Expr, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
 import { integralByWindow, MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
+import { fillWindows, type WindowRow } from './select-fill.js';
+import { castFits, castValue, groupRows, readSubqueryRows, readTableRows, toValue, typeOfValue, type RowSet } from './select-rows.js';
 import type { InfluxValue, Series } from './result.js';
-import { evaluate, matches, type EvalContext } from './select-eval.js';
+import { evaluate, type EvalContext } from './select-eval.js';
 import { aggregateCalls, checkColumns, compileRegex, expandColumns, exprKey, transformCalls, unparen, type Column, type FieldType, type SelectShape, type SourceSchema } from './select-plan.js';
 import { columnKind, conditionSql, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
 import { sqlIdent } from './sql-values.js';
@@ -30,9 +32,6 @@ import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from
  */
 export const MAX_WINDOWS = 1_000_000;
 
-/** Most rows one statement reads into JavaScript from one measurement (InfluxDB's `max-select-point` wording when passed). */
-export const MAX_ROWS = 10_000_000;
-
 type Call = Extract<Expr, { kind: 'call' }>;
 
 /** A measurement to answer from: a catalog table, or the series of a subquery with that name. */
@@ -43,23 +42,6 @@ interface Measurement {
   table?: TableSchema;
   database?: string;
   subquery?: Series[];
-}
-
-/** Rows read from a measurement, by column, in time order. */
-interface RowSet {
-  times: bigint[];
-  columns: Map<string, Array<Value | null>>;
-  schema: SourceSchema;
-}
-
-/** One output row of an aggregate, before its columns are evaluated. */
-interface WindowRow {
-  timeNs: bigint;
-  windowNs: bigint;
-  /** Per call (in the order of `calls`): the value; undefined when the call had no points in this window. */
-  values: Array<Value | null | undefined>;
-  /** The row of the lone selector's point (its companions' values). */
-  row?: number;
 }
 
 /** Runs a SELECT and returns its series. */
@@ -252,51 +234,23 @@ class SelectRun {
   private async readTable(m: Measurement, table: TableSchema): Promise<RowSet> {
     const names = this.referencedNames();
     for (const t of this.groupTags(m)) names.add(t);
-    const selected = [...names].filter((n) => n !== 'time' && table.columns.has(n)).sort();
-    const where = [...timeRangeSql(this.range)];
-    if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
-    // Rows with none of the selected fields are never answered: leave them in the engine.
-    const fieldRefs = [...this.referencedFields(m.schema)].filter((n) => table.columns.has(n)).sort();
-    if (fieldRefs.length === 0) return { times: [], columns: new Map(), schema: m.schema };
-    where.push(`(${fieldRefs.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
-    // Raw values of one series (no GROUP BY): LIMIT and OFFSET are the engine's.
     const { stmt } = this;
     const limit = stmt.limit === undefined || stmt.limit === 0 ? undefined : stmt.limit;
+    // Raw values of one series (no GROUP BY): LIMIT and OFFSET are the engine's.
     const pushLimit = !this.shape.isAggregate && !this.shape.hasTransform && stmt.dimensions.length === 0 && limit !== undefined;
-    const direction = pushLimit && stmt.descending ? ' DESC' : '';
-    const tagOrder = [...m.schema.tags].sort().map((t) => `, ${sqlIdent(t)}${direction}`);
-    const sql = `SELECT epoch_ns("time") AS "__t"${selected.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "time"${direction}${tagOrder.join('')}${pushLimit ? ` LIMIT ${(stmt.offset ?? 0) + limit}` : ''}`;
-    const times: bigint[] = [];
-    const columns = new Map<string, Array<Value | null>>();
-    for (const n of selected) columns.set(n, []);
-    const targets = selected.map((n) => columns.get(n)!);
-    let tooMany = false;
-    try {
-      await this.ctx.env.query.stream(m.database!, sql, undefined, {
-        start: () => undefined,
-        rows: async (chunk) => {
-          const cols = chunk.getColumns();
-          if (times.length + chunk.rowCount > MAX_ROWS) {
-            tooMany = true;
-            throw new Error('max-select-point');
-          }
-          for (const t of cols[0]!) times.push(t as bigint);
-          for (let c = 0; c < targets.length; c++) {
-            const target = targets[c]!;
-            for (const v of cols[c + 1]!) target.push(toValue(v));
-          }
-          this.tick(chunk.rowCount);
-        },
-      }, this.runOptions());
-    } catch (err) {
-      if (tooMany) throw new InfluxQLStatementError(`max-select-point limit exceeded: (${times.length + 1}/${MAX_ROWS})`);
-      throw err;
-    }
-    if (direction !== '') {
-      times.reverse();
-      for (const col of targets) col.reverse();
-    }
-    return { times, columns, schema: m.schema };
+    return readTableRows({
+      engine: this.ctx.env.query,
+      database: m.database!,
+      table,
+      schema: m.schema,
+      names: [...names].filter((n) => n !== 'time' && table.columns.has(n)).sort(),
+      fields: [...this.referencedFields(m.schema)].filter((n) => table.columns.has(n)).sort(),
+      range: this.range,
+      condition: this.condition,
+      ...(pushLimit ? { limit: { rows: (stmt.offset ?? 0) + limit, descending: stmt.descending } } : {}),
+      options: this.runOptions(),
+      onRows: (n) => this.tick(n),
+    });
   }
 
   private runOptions(): { signal?: AbortSignal; timeoutMs: number } {
@@ -335,29 +289,9 @@ class SelectRun {
   private work = 0;
 
   private readSubquery(m: Measurement): RowSet {
-    const names = [...m.schema.fields.keys(), ...m.schema.tags];
-    const all: Array<{ t: bigint; get: (n: string) => Value | null; order: number }> = [];
-    let order = 0;
-    for (const s of m.subquery!) {
-      const index = new Map(s.columns.map((c, i) => [c, i]));
-      for (const row of s.values) {
-        const t = row[0] as bigint;
-        if (t < this.range.minNs || t > this.range.maxNs) continue;
-        const get = (n: string): Value | null => {
-          const i = index.get(n);
-          if (i !== undefined && i > 0) return (row[i] ?? null) as Value | null;
-          const tag = s.tags?.[n];
-          return tag === undefined ? null : tag;
-        };
-        if (this.condition !== undefined && !matches(this.condition, get, (n) => m.schema.tags.has(n), compileRegex)) continue;
-        all.push({ t, get, order: order++ });
-      }
-    }
-    this.tick(all.length);
-    all.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.order - b.order));
-    const columns = new Map<string, Array<Value | null>>();
-    for (const n of names) columns.set(n, all.map((r) => r.get(n)));
-    return { times: all.map((r) => r.t), columns, schema: m.schema };
+    const rows = readSubqueryRows(m.subquery!, m.schema, this.range, this.condition);
+    this.tick(rows.times.length);
+    return rows;
   }
 
   // ---- raw ----
@@ -729,48 +663,11 @@ class SelectRun {
     const count = end < start ? 0n : (end - start) / interval.intervalNs + 2n;
     if (BigInt(this.spent) + count > BigInt(MAX_WINDOWS)) throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${BigInt(this.spent) + count}/${MAX_WINDOWS})`);
     this.spend(Number(count));
-    const keys = this.calls.map((_c, i) => i);
-    const out: WindowRow[] = [];
-    let at = 0;
-    for (let w = start; w <= end; ) {
-      while (at < windows.length && windows[at]!.windowNs < w) at++;
-      const found = at < windows.length && windows[at]!.windowNs === w ? windows[at] : undefined;
-      out.push(found ?? { timeNs: w, windowNs: w, values: keys.map(() => undefined) });
-      const next = this.timezone === undefined ? w + interval.intervalNs : windowStartNs(w + interval.intervalNs, interval.intervalNs, interval.offsetNs, this.timezone);
-      w = next > w ? next : w + interval.intervalNs;
-    }
-    if (fill.mode === 'previous') {
-      // In ORDER BY time DESC, "previous" is the later window (1.x fills in the order it answers).
-      const order = this.stmt.descending ? [...out].reverse() : out;
-      for (const k of keys) {
-        let last: Value | null | undefined;
-        for (const w of order) {
-          const v = w.values[k];
-          if (v === undefined) {
-            if (last !== undefined) w.values[k] = last;
-          } else if (v !== null) last = v;
-        }
-      }
-    } else if (fill.mode === 'linear') {
-      for (const k of keys) {
-        let prev = -1;
-        for (let i = 0; i < out.length; i++) {
-          const v = out[i]!.values[k];
-          if (v === undefined || v === null) continue;
-          if (prev >= 0 && i - prev > 1) {
-            const a = out[prev]!.values[k] as Value;
-            for (let j = prev + 1; j < i; j++) {
-              if (out[j]!.values[k] !== undefined) continue;
-              out[j]!.values[k] = interpolate(a, v, j - prev, i - prev);
-            }
-          }
-          prev = i;
-        }
-      }
-    } else if (fill.mode === 'value') {
-      for (const w of out) for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
-    }
-    return out;
+    const next = (w: bigint) => {
+      const n = this.timezone === undefined ? w + interval.intervalNs : windowStartNs(w + interval.intervalNs, interval.intervalNs, interval.offsetNs, this.timezone);
+      return n > w ? n : w + interval.intervalNs;
+    };
+    return fillWindows(windows, { startNs: start, endNs: end, next, fill, descending: this.stmt.descending, calls: this.calls.length });
   }
 
   /** Series of one measurement, ordered by tag values, each ordered and limited. */
@@ -794,85 +691,12 @@ class SelectRun {
   }
 }
 
-function interpolate(a: Value, b: Value, step: number, steps: number): Value {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a + ((b - a) * BigInt(step)) / BigInt(steps);
-  return Number(a) + ((Number(b) - Number(a)) * step) / steps;
-}
-
 function compareTagValues(a: readonly string[], b: readonly string[]): number {
   for (let i = 0; i < a.length; i++) {
     if (a[i]! < b[i]!) return -1;
     if (a[i]! > b[i]!) return 1;
   }
   return 0;
-}
-
-/** Rows split by the values of the GROUP BY tags (a missing tag is ''), each in time order. */
-function groupRows(rows: RowSet, groupTags: readonly string[]): Map<string, { tags: string[]; rows: number[] }> {
-  const groups = new Map<string, { tags: string[]; rows: number[] }>();
-  const cols = groupTags.map((t) => rows.columns.get(t));
-  for (let i = 0; i < rows.times.length; i++) {
-    const tags = cols.map((c) => {
-      const v = c?.[i];
-      return v === null || v === undefined ? '' : String(v);
-    });
-    const key = JSON.stringify(tags);
-    let g = groups.get(key);
-    if (g === undefined) groups.set(key, (g = { tags, rows: [] }));
-    g.rows.push(i);
-  }
-  return groups;
-}
-
-/** Whether a field of `type` is read through `cast` (`v::string` on a float field reads nothing). */
-function castFits(type: FieldType, cast: string | undefined): boolean {
-  switch (cast) {
-    case undefined:
-    case 'field':
-      return true;
-    case 'integer':
-    case 'unsigned':
-    case 'float':
-      return type === 'integer' || type === 'unsigned' || type === 'float';
-    case 'string':
-      return type === 'string';
-    case 'boolean':
-      return type === 'boolean';
-    default:
-      return false;
-  }
-}
-
-/** A value read through a cast (`v::integer`): floats truncate to integers, integers widen to floats, other kinds give null. */
-function castValue(v: Value | null, cast: string | undefined): Value | null {
-  if (v === null || cast === undefined || cast === 'field' || cast === 'tag') return v;
-  switch (cast) {
-    case 'integer':
-      return typeof v === 'bigint' ? BigInt.asIntN(64, v) : typeof v === 'number' && Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : null;
-    case 'unsigned':
-      return typeof v === 'bigint' ? BigInt.asUintN(64, v) : typeof v === 'number' && Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : null;
-    case 'float':
-      return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null;
-    case 'string':
-      return typeof v === 'string' ? v : null;
-    case 'boolean':
-      return typeof v === 'boolean' ? v : null;
-    default:
-      return v;
-  }
-}
-
-function toValue(v: DuckDBValue): Value | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean') return v;
-  return String(v);
-}
-
-function typeOfValue(v: InfluxValue | undefined): FieldType {
-  if (typeof v === 'bigint') return 'integer';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'boolean') return 'boolean';
-  return 'float';
 }
 
 /** A subquery runs in the outer statement's time zone unless it names its own. */

@@ -23,13 +23,13 @@ export function sqlInteger(value: bigint): string {
   return `CAST(${value.toString()} AS ${value >= 2n ** 63n ? 'UBIGINT' : 'BIGINT'})`;
 }
 
-/** A float as a DOUBLE literal (the shortest text that reads back to the same double; NaN and ±Infinity by name). */
+/** A float as a DOUBLE constant (the shortest text that reads back to the same double; NaN and ±Infinity by name). */
 export function sqlFloat(value: number): string {
   if (Number.isNaN(value)) return "CAST('nan' AS DOUBLE)";
   if (value === Infinity) return "CAST('inf' AS DOUBLE)";
   if (value === -Infinity) return "CAST('-inf' AS DOUBLE)";
-  if (Object.is(value, -0)) return 'CAST(-0.0 AS DOUBLE)';
-  return `CAST(${String(value)} AS DOUBLE)`;
+  // From text: a numeric literal would be read as a DECIMAL first and lose the last bits.
+  return `CAST('${Object.is(value, -0) ? '-0.0' : String(value)}' AS DOUBLE)`;
 }
 
 /** A boolean literal. */

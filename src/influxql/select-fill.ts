@@ -1,0 +1,81 @@
+/**
+ * The windows of GROUP BY time: every window from the first to the last, the empty ones filled
+ * as `fill()` says (null, none, previous, linear or a number), InfluxDB 1.x's way.
+ */
+import type { Fill } from './ast.js';
+import type { Value } from './functions.js';
+
+/** One output row of an aggregate, before its columns are evaluated. */
+export interface WindowRow {
+  timeNs: bigint;
+  windowNs: bigint;
+  /** Per call (in the order of `calls`): the value; undefined when the call had no points in this window. */
+  values: Array<Value | null | undefined>;
+  /** The row of the lone selector's point (its companions' values). */
+  row?: number;
+}
+
+/** Where the windows run and how to fill them. */
+export interface FillPlan {
+  startNs: bigint;
+  endNs: bigint;
+  /** The start of the window after the one starting at `windowNs`. */
+  next(windowNs: bigint): bigint;
+  fill: Fill;
+  /** ORDER BY time DESC: fill(previous) carries the later window's value (1.x fills in the order it answers). */
+  descending: boolean;
+  /** How many calls each window holds. */
+  calls: number;
+}
+
+/** `windows` (in time order, some missing) as every window of the plan, empty ones filled. */
+export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): WindowRow[] {
+  const { fill } = plan;
+  const keys = Array.from({ length: plan.calls }, (_c, i) => i);
+  const out: WindowRow[] = [];
+  let at = 0;
+  for (let w = plan.startNs; w <= plan.endNs; w = plan.next(w)) {
+    while (at < windows.length && windows[at]!.windowNs < w) at++;
+    const found = at < windows.length && windows[at]!.windowNs === w ? windows[at] : undefined;
+    out.push(found ?? { timeNs: w, windowNs: w, values: keys.map(() => undefined) });
+  }
+  if (fill.mode === 'previous') {
+    // In ORDER BY time DESC, "previous" is the later window (1.x fills in the order it answers).
+    const order = plan.descending ? [...out].reverse() : out;
+    for (const k of keys) {
+      let last: Value | null | undefined;
+      for (const w of order) {
+        const v = w.values[k];
+        if (v === undefined) {
+          if (last !== undefined) w.values[k] = last;
+        } else if (v !== null) last = v;
+      }
+    }
+  } else if (fill.mode === 'linear') {
+    for (const k of keys) {
+      let prev = -1;
+      for (let i = 0; i < out.length; i++) {
+        const v = out[i]!.values[k];
+        if (v === undefined || v === null) continue;
+        if (prev >= 0 && i - prev > 1) {
+          const a = out[prev]!.values[k] as Value;
+          for (let j = prev + 1; j < i; j++) {
+            if (out[j]!.values[k] !== undefined) continue;
+            out[j]!.values[k] = interpolate(a, v, j - prev, i - prev);
+          }
+        }
+        prev = i;
+      }
+    }
+  } else if (fill.mode === 'value') {
+    for (const w of out) for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
+  }
+  return out;
+}
+
+/** The value `step` of `steps` of the way from a to b (integers stay integers). */
+function interpolate(a: Value, b: Value, step: number, steps: number): Value {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a + ((b - a) * BigInt(step)) / BigInt(steps);
+  return Number(a) + ((Number(b) - Number(a)) * step) / steps;
+}
+

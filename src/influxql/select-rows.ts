@@ -1,0 +1,185 @@
+/**
+ * The rows a SELECT reads, by column and in time order: from a catalog table through the SQL
+ * engine (streamed chunk by chunk, bounded), or from a subquery's answer (filtered here).
+ * Casts (`v::integer`) and the engine's values as InfluxQL values live here too.
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { TableSchema } from '../catalog/catalog.js';
+import type { QueryEngine, QueryRunOptions } from '../query/engine.js';
+import type { Expr } from './ast.js';
+import { InfluxQLStatementError } from './executor.js';
+import type { Value } from './functions.js';
+import type { InfluxValue, Series } from './result.js';
+import { matches } from './select-eval.js';
+import { compileRegex, type FieldType, type SourceSchema } from './select-plan.js';
+import { conditionSql, timeRangeSql } from './select-sql.js';
+import { sqlIdent } from './sql-values.js';
+import type { TimeRange } from './time.js';
+
+/** Most rows one statement reads into JavaScript from one measurement (InfluxDB's `max-select-point` wording when passed). */
+export const MAX_ROWS = 10_000_000;
+
+/** Rows read from a measurement, by column, in time order. */
+export interface RowSet {
+  times: bigint[];
+  columns: Map<string, Array<Value | null>>;
+  schema: SourceSchema;
+}
+
+/** What to read from a table. */
+export interface TableRead {
+  engine: QueryEngine;
+  database: string;
+  table: TableSchema;
+  schema: SourceSchema;
+  /** Columns to read (tags and fields). */
+  names: readonly string[];
+  /** Fields of which a row must hold one (a row without any is never answered). */
+  fields: readonly string[];
+  range: TimeRange;
+  condition: Expr | undefined;
+  /** The first `rows` rows only, in this direction (raw values of one series). */
+  limit?: { rows: number; descending: boolean };
+  options: QueryRunOptions;
+  /** Called with each chunk's row count (deadline checks). */
+  onRows(n: number): void;
+}
+
+/** Reads rows from a table in time order (then by tags): one SQL query, streamed. */
+export async function readTableRows(read: TableRead): Promise<RowSet> {
+  const { table, schema, names, fields, limit } = read;
+  const times: bigint[] = [];
+  const columns = new Map<string, Array<Value | null>>();
+  if (fields.length === 0) return { times, columns, schema };
+  const where = [...timeRangeSql(read.range)];
+  if (read.condition !== undefined) where.push(conditionSql(read.condition, table));
+  // Rows with none of the fields are never answered: leave them in the engine.
+  where.push(`(${fields.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
+  const direction = limit?.descending === true ? ' DESC' : '';
+  const tagOrder = [...schema.tags].sort().map((t) => `, ${sqlIdent(t)}${direction}`);
+  const sql = `SELECT epoch_ns("time") AS "__t"${names.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)} WHERE ${where.join(' AND ')} ORDER BY "time"${direction}${tagOrder.join('')}${limit === undefined ? '' : ` LIMIT ${limit.rows}`}`;
+  for (const n of names) columns.set(n, []);
+  const targets = names.map((n) => columns.get(n)!);
+  let tooMany = false;
+  try {
+    await read.engine.stream(read.database, sql, undefined, {
+      start: () => undefined,
+      rows: async (chunk) => {
+        if (times.length + chunk.rowCount > MAX_ROWS) {
+          tooMany = true;
+          throw new Error('max-select-point');
+        }
+        const cols = chunk.getColumns();
+        for (const t of cols[0]!) times.push(t as bigint);
+        for (let c = 0; c < targets.length; c++) {
+          const target = targets[c]!;
+          for (const v of cols[c + 1]!) target.push(toValue(v));
+        }
+        read.onRows(chunk.rowCount);
+      },
+    }, read.options);
+  } catch (err) {
+    if (tooMany) throw new InfluxQLStatementError(`max-select-point limit exceeded: (${times.length + 1}/${MAX_ROWS})`);
+    throw err;
+  }
+  if (direction !== '') {
+    times.reverse();
+    for (const col of targets) col.reverse();
+  }
+  return { times, columns, schema };
+}
+
+/** The rows of a subquery's series within `range` that match `condition`, in time order. */
+export function readSubqueryRows(series: readonly Series[], schema: SourceSchema, range: TimeRange, condition: Expr | undefined): RowSet {
+  const names = [...schema.fields.keys(), ...schema.tags];
+  const all: Array<{ t: bigint; get: (n: string) => Value | null; order: number }> = [];
+  let order = 0;
+  for (const s of series) {
+    const index = new Map(s.columns.map((c, i) => [c, i]));
+    for (const row of s.values) {
+      const t = row[0] as bigint;
+      if (t < range.minNs || t > range.maxNs) continue;
+      const get = (n: string): Value | null => {
+        const i = index.get(n);
+        if (i !== undefined && i > 0) return (row[i] ?? null) as Value | null;
+        const tag = s.tags?.[n];
+        return tag === undefined ? null : tag;
+      };
+      if (condition !== undefined && !matches(condition, get, (n) => schema.tags.has(n), compileRegex)) continue;
+      all.push({ t, get, order: order++ });
+    }
+  }
+  all.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.order - b.order));
+  const columns = new Map<string, Array<Value | null>>();
+  for (const n of names) columns.set(n, all.map((r) => r.get(n)));
+  return { times: all.map((r) => r.t), columns, schema };
+}
+
+/** Rows split by the values of the GROUP BY tags (a missing tag is ''), each in time order. */
+export function groupRows(rows: RowSet, groupTags: readonly string[]): Map<string, { tags: string[]; rows: number[] }> {
+  const groups = new Map<string, { tags: string[]; rows: number[] }>();
+  const cols = groupTags.map((t) => rows.columns.get(t));
+  for (let i = 0; i < rows.times.length; i++) {
+    const tags = cols.map((c) => {
+      const v = c?.[i];
+      return v === null || v === undefined ? '' : String(v);
+    });
+    const key = JSON.stringify(tags);
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { tags, rows: [] }));
+    g.rows.push(i);
+  }
+  return groups;
+}
+
+/** Whether a field of `type` is read through `cast` (`v::string` on a float field reads nothing). */
+export function castFits(type: FieldType, cast: string | undefined): boolean {
+  switch (cast) {
+    case undefined:
+    case 'field':
+      return true;
+    case 'integer':
+    case 'unsigned':
+    case 'float':
+      return type === 'integer' || type === 'unsigned' || type === 'float';
+    case 'string':
+      return type === 'string';
+    case 'boolean':
+      return type === 'boolean';
+    default:
+      return false;
+  }
+}
+
+/** A value read through a cast (`v::integer`): floats truncate to integers, integers widen to floats, other kinds give null. */
+export function castValue(v: Value | null, cast: string | undefined): Value | null {
+  if (v === null || cast === undefined || cast === 'field' || cast === 'tag') return v;
+  switch (cast) {
+    case 'integer':
+      return typeof v === 'bigint' ? BigInt.asIntN(64, v) : typeof v === 'number' && Number.isFinite(v) ? BigInt.asIntN(64, BigInt(Math.trunc(v))) : null;
+    case 'unsigned':
+      return typeof v === 'bigint' ? BigInt.asUintN(64, v) : typeof v === 'number' && Number.isFinite(v) ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : null;
+    case 'float':
+      return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : null;
+    case 'string':
+      return typeof v === 'string' ? v : null;
+    case 'boolean':
+      return typeof v === 'boolean' ? v : null;
+    default:
+      return v;
+  }
+}
+
+export function toValue(v: DuckDBValue): Value | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string' || typeof v === 'boolean') return v;
+  return String(v);
+}
+
+export function typeOfValue(v: InfluxValue | undefined): FieldType {
+  if (typeof v === 'bigint') return 'integer';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'boolean';
+  return 'float';
+}
+
