@@ -10,6 +10,7 @@
  * Hostile input: nesting (parentheses, calls, subqueries) deeper than {@link MAX_NESTING} and
  * expression trees deeper than {@link MAX_EXPR_DEPTH} are parse errors, so neither the parser nor
  * the code that walks its tree can overflow the stack; every step consumes input, so time is linear.
+ * docs/influxql-syntax.md is the reference (tokens, statements, InfluxDB's quirks kept, differences).
  */
 import type { BinaryOp, Cast, Expr, Field, Fill, Query, SelectStatement, Source, Statement } from './ast.js';
 import { Scanner, Tok, TokenBuffer, isOperator, precedence, quoteIdent, tokenName, type Token } from './lexer.js';
