@@ -2,7 +2,8 @@
  * The seeded dataset of the InfluxQL differential tests: the same line protocol is written to
  * InfluxDB 1.x and to Sluice. Times are fixed in the past (2017-07-14 02:40 to 06:40 UTC, at
  * irregular intervals, some with nanoseconds); the seed picks the intervals and the values.
- * Only what InfluxDB 1.6 accepts: no unsigned (`u`) fields, one type per field per measurement.
+ * Only what InfluxDB 1.6 accepts: no unsigned fields (Debian's influxd refuses `v=5u` with 400
+ * "invalid number"), one type per field per measurement.
  */
 import type { Rng } from '../../src/effects/rng.js';
 
