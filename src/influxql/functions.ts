@@ -177,7 +177,8 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
       const p = Number(args[0]);
       const sorted = [...points].sort((a, b) => compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
       const i = Math.floor((sorted.length * p) / 100 + 0.5) - 1;
-      if (i < 0 || i >= sorted.length) return [{ value: null }];
+      // Too few points for this percentile: no point at all (fill() fills it, as in InfluxDB 1.x).
+      if (i < 0 || i >= sorted.length) return [];
       const pick = sorted[i]!;
       return [{ value: pick.value, timeNs: pick.timeNs, row: pick.row }];
     }

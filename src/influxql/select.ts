@@ -120,17 +120,74 @@ class SelectRun {
     this.calls = [...callMap.values()];
     this.callIndex = new Map([...callMap.keys()].map((k, i) => [k, i]));
     if (this.range.minNs > this.range.maxNs) return [];
+    this.extendForTransforms();
     let series: Series[] = [];
     for (const m of measurements) {
       ctx.options.signal?.throwIfAborted();
       series.push(...(await this.answerMeasurement(m)));
     }
-    // ORDER BY time DESC reverses the series too; LIMIT 0 and SLIMIT 0 mean no limit (InfluxDB 1.x).
-    if (stmt.descending) series.reverse();
+    // SLIMIT/SOFFSET choose series in the order of their keys (measurement, then `k=v,…` with
+    // empty values left out), as 1.x does; SLIMIT 0 means no limit.
     const soffset = stmt.soffset ?? 0;
     const slimit = stmt.slimit === undefined || stmt.slimit === 0 ? undefined : stmt.slimit;
-    if (soffset > 0 || slimit !== undefined) series = series.slice(soffset, slimit === undefined ? undefined : soffset + slimit);
+    if (soffset > 0 || slimit !== undefined) {
+      const keyed = series.map((s, i) => ({ i, name: s.name, key: seriesKey(s.tags) }));
+      keyed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const chosen = new Set(keyed.slice(soffset, slimit === undefined ? undefined : soffset + slimit).map((k) => k.i));
+      series = series.filter((_s, i) => chosen.has(i));
+    }
+    // ORDER BY time DESC reverses the series too.
+    if (stmt.descending) series.reverse();
     return series;
+  }
+
+  /**
+   * Transformations over windows need windows beyond the range: 1.x runs each one's aggregate
+   * one window further for derivative, difference and elapsed, N − 1 for moving_average(…, N)
+   * (earlier in time, or later in ORDER BY time DESC), and answers within the range only.
+   */
+  private extendForTransforms(): void {
+    if (!this.shape.hasTransform || !this.shape.isAggregate || this.interval === undefined) return;
+    const { descending } = this.stmt;
+    if (descending ? false : !this.hasMin) return;
+    const edge = this.windowOf(descending ? this.range.maxNs : this.range.minNs);
+    const step = (w: bigint) => (descending ? this.nextWindow(w) : this.windowOf(w - 1n));
+    let widest = edge;
+    for (const c of this.columns) {
+      for (const t of transformCalls(c.expr)) {
+        let extra = 0;
+        if (t.name === 'moving_average') {
+          const n = unparen(t.args[1]!);
+          if (n.kind === 'integer') extra = Number(n.value) - 1;
+        } else if (t.name !== 'cumulative_sum') extra = 1;
+        let w = edge;
+        for (let k = 0; k < extra; k++) w = step(w);
+        this.transformEdges.set(exprKey(t), w);
+        if (descending ? w > widest : w < widest) widest = w;
+      }
+    }
+    if (widest === edge) return;
+    this.answerEdgeNs = edge;
+    this.range = descending ? { ...this.range, maxNs: this.nextWindow(widest) - 1n } : { ...this.range, minNs: widest };
+  }
+
+  /** The start of the window after the one starting at `windowNs`. */
+  private nextWindow(windowNs: bigint): bigint {
+    const { intervalNs, offsetNs } = this.interval!;
+    const n = this.timezone === undefined ? windowNs + intervalNs : windowStartNs(windowNs + intervalNs, intervalNs, offsetNs, this.timezone);
+    return n > windowNs ? n : windowNs + intervalNs;
+  }
+
+  /** Per transformation: the farthest window its aggregate reads (see extendForTransforms). */
+  private readonly transformEdges = new Map<string, bigint>();
+  /** The last window answered at the extended end (the first, or in DESC the last, of the range). */
+  private answerEdgeNs: bigint | undefined;
+
+  /** LIMIT as 1.x applies it: 0 is none; raw values with OFFSET and no LIMIT answer one row each (a 1.6 quirk). */
+  private effectiveLimit(): number | undefined {
+    const { stmt } = this;
+    if (stmt.limit !== undefined && stmt.limit !== 0) return stmt.limit;
+    return !this.shape.isAggregate && (stmt.offset ?? 0) > 0 ? 1 : undefined;
   }
 
   /** The measurements of FROM, each once, in name order. */
@@ -235,7 +292,7 @@ class SelectRun {
     const names = this.referencedNames();
     for (const t of this.groupTags(m)) names.add(t);
     const { stmt } = this;
-    const limit = stmt.limit === undefined || stmt.limit === 0 ? undefined : stmt.limit;
+    const limit = this.effectiveLimit();
     // Raw values of one series (no GROUP BY): LIMIT and OFFSET are the engine's.
     const pushLimit = !this.shape.isAggregate && !this.shape.hasTransform && stmt.dimensions.length === 0 && limit !== undefined;
     return readTableRows({
@@ -365,7 +422,9 @@ class SelectRun {
         const key = exprKey(t);
         if (results.has(key)) continue;
         const input: TimedValue[] = [];
+        const edge = this.transformEdges.get(key);
         for (const b of base) {
+          if (edge !== undefined && (this.stmt.descending ? b.timeNs > edge : b.timeNs < edge)) continue;
           const v = b.read(t.args[0]!);
           if (v !== null) input.push({ timeNs: b.timeNs, value: v });
         }
@@ -663,11 +722,7 @@ class SelectRun {
     const count = end < start ? 0n : (end - start) / interval.intervalNs + 2n;
     if (BigInt(this.spent) + count > BigInt(MAX_WINDOWS)) throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${BigInt(this.spent) + count}/${MAX_WINDOWS})`);
     this.spend(Number(count));
-    const next = (w: bigint) => {
-      const n = this.timezone === undefined ? w + interval.intervalNs : windowStartNs(w + interval.intervalNs, interval.intervalNs, interval.offsetNs, this.timezone);
-      return n > w ? n : w + interval.intervalNs;
-    };
-    return fillWindows(windows, { startNs: start, endNs: end, next, fill, descending: this.stmt.descending, calls: this.calls.length });
+    return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length });
   }
 
   /** Series of one measurement, ordered by tag values, each ordered and limited. */
@@ -678,8 +733,12 @@ class SelectRun {
     for (const g of sorted) {
       let values = g.values;
       if (stmt.descending && !this.shape.hasTransform) values = [...values].reverse();
+      if (this.answerEdgeNs !== undefined) {
+        const edge = this.answerEdgeNs;
+        values = values.filter((row) => (stmt.descending ? (row[0] as bigint) <= edge : (row[0] as bigint) >= edge));
+      }
       const offset = stmt.offset ?? 0;
-      const limit = stmt.limit === undefined || stmt.limit === 0 ? undefined : stmt.limit;
+      const limit = this.effectiveLimit();
       if (offset > 0 || limit !== undefined) values = values.slice(offset, limit === undefined ? undefined : offset + limit);
       if (values.length === 0) continue;
       const s: Series = { name: m.name, columns: [this.timeColumnName, ...this.columns.map((c) => c.name)], values, timeColumn: true };
@@ -702,6 +761,16 @@ function compareTagValues(a: readonly string[], b: readonly string[]): number {
 /** A subquery runs in the outer statement's time zone unless it names its own. */
 function inheritTimezone(inner: SelectStatement, timezone: string | undefined): Partial<SelectStatement> {
   return inner.timezone === undefined && timezone !== undefined ? { timezone } : {};
+}
+
+/** A series' key for SLIMIT: its tags `k=v` in key order, empty values left out. */
+function seriesKey(tags: Record<string, string> | undefined): string {
+  if (tags === undefined) return '';
+  return Object.keys(tags)
+    .sort()
+    .filter((k) => tags[k] !== '')
+    .map((k) => `${k}=${tags[k]}`)
+    .join(',');
 }
 
 /** `$name` parameters replaced by their values (the v1 `params` object). */

@@ -116,6 +116,9 @@ const EXAMPLES: Example[] = [
     statement: q({ fields: [ref('v')], groupBy: [groupByTag('host')], slimit: 1, soffset: 1 }),
     want: [cpu(['v'], [[T('00:00:10'), 2], [T('00:01:10'), 8]], { host: 'b' })],
   },
+  // InfluxDB 1.6 answers OFFSET without LIMIT with one row per series.
+  { influxql: 'SELECT v FROM cpu OFFSET 2', statement: q({ fields: [ref('v')], offset: 2 }), want: [cpu(['v'], [[T('00:00:30'), 3]])] },
+  { influxql: 'SELECT v FROM cpu GROUP BY host OFFSET 1', statement: q({ fields: [ref('v')], groupBy: [groupByTag('host')], offset: 1 }), want: [cpu(['v'], [[T('00:00:30'), 3]], { host: 'a' }), cpu(['v'], [[T('00:01:10'), 8]], { host: 'b' })] },
   { influxql: 'SELECT v FROM nomeasurement', statement: q({ fields: [ref('v')], from: ['nomeasurement'] }), want: [] },
   {
     influxql: "SELECT v FROM t.autogen.cpu WHERE host = 'c'",
@@ -431,6 +434,16 @@ const EXAMPLES: Example[] = [
       cpu(['first', 'last', 'count'], [[T('00:00:00'), 1, 3, 2n], [T('00:01:00'), null, null, 0n], [T('00:02:00'), 5, 5, 1n]], { region: 'us' }),
     ],
   },
+  {
+    influxql: "SELECT stddev(v), count(i) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:03:00Z' AND host != 'a' GROUP BY time(1m) fill(previous)",
+    statement: q({ fields: [call('stddev', ref('v')), call('count', ref('i'))], where: and(timeGe(T('00:00:00')), timeLt(T('00:03:00')), bin('!=', ref('host'), str('a'))), groupBy: [groupByTime('1m')], fill: { mode: 'previous' } }),
+    want: [cpu(['stddev', 'count'], [[T('00:00:00'), null, 1n], [T('00:01:00'), 2.8284271247461903, 1n], [T('00:02:00'), 2.8284271247461903, 1n]])],
+  },
+  {
+    influxql: "SELECT percentile(v, 90), max(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:03:00Z' GROUP BY time(1m) fill(-1)",
+    statement: q({ fields: [call('percentile', ref('v'), int(90)), call('max', ref('v'))], where: and(timeGe(T('00:00:00')), timeLt(T('00:03:00'))), groupBy: [groupByTime('1m')], fill: { mode: 'value', value: -1n } }),
+    want: [cpu(['percentile', 'max'], [[T('00:00:00'), 3, 3], [T('00:01:00'), 8, 8], [T('00:02:00'), 5, 5]])],
+  },
   // ---- transformations and math ----
   {
     influxql: "SELECT abs(i), ceil(i), floor(v), round(v / 2), sqrt(v), ln(v), log(v, 2), log2(v), log10(v), pow(v, 2), exp(v), pow(i, 2) FROM cpu WHERE host = 'a'",
@@ -512,6 +525,18 @@ const EXAMPLES: Example[] = [
     influxql: 'SELECT elapsed(v, 1s) FROM cpu GROUP BY host',
     statement: q({ fields: [call('elapsed', ref('v'), dur('1s'))], groupBy: [groupByTag('host')] }),
     want: [cpu(['elapsed'], [[T('00:00:30'), 30n], [T('00:02:10'), 100n]], { host: 'a' }), cpu(['elapsed'], [[T('00:01:10'), 60n]], { host: 'b' })],
+  },
+  {
+    // The query starts one window early (two for moving_average(…, 3)) so the first window of the range has a value.
+    influxql: "SELECT derivative(mean(v)), moving_average(max(v), 2), cumulative_sum(max(v)) FROM cpu WHERE time >= '2020-01-01T00:01:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m)",
+    statement: q({ fields: [call('derivative', call('mean', ref('v'))), call('moving_average', call('max', ref('v')), int(2)), call('cumulative_sum', call('max', ref('v')))], where: and(timeGe(T('00:01:00')), timeLt(T('00:04:00'))), groupBy: [groupByTime('1m')] }),
+    want: [cpu(['derivative', 'moving_average', 'cumulative_sum'], [[T('00:01:00'), 4, 5.5, 8], [T('00:02:00'), -1, 6.5, 13]])],
+  },
+  {
+    // In ORDER BY time DESC the extra window is the one after the range.
+    influxql: "SELECT difference(max(v)), cumulative_sum(max(v)) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:02:00Z' GROUP BY time(1m) ORDER BY time DESC",
+    statement: q({ fields: [call('difference', call('max', ref('v'))), call('cumulative_sum', call('max', ref('v')))], where: and(timeGe(T('00:00:00')), timeLt(T('00:02:00'))), groupBy: [groupByTime('1m')], desc: true }),
+    want: [cpu(['difference', 'cumulative_sum'], [[T('00:01:00'), 3, 8], [T('00:00:00'), -5, 11]])],
   },
   // ---- subqueries ----
   { influxql: 'SELECT mean(m) FROM (SELECT max(v) AS m FROM cpu GROUP BY host)', statement: q({ fields: [call('mean', ref('m'))], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTag('host')] }) }] }), want: [cpu(['mean'], [[EPOCH, 5.666666666666667]])] },
