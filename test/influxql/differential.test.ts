@@ -18,7 +18,7 @@ import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { showAnswer, startInfluxDB1, startSluice } from '../support/influxdb1.js';
 import { ask, compareAnswers, writeDataset } from './compare.js';
 import { DB } from './dataset.js';
-import { generateSelect } from './generated.js';
+import { generateSelect, generateShow } from './generated.js';
 import { methodOf, STATEMENTS, type StatementCase } from './statements.js';
 
 /** How many generated SELECTs follow the table (GENERATED=n). */
@@ -85,7 +85,8 @@ test('InfluxQL: every statement of the table answers as InfluxDB 1.x answers it'
     const rng = new SeededRng(seed);
     let generatedEqual = 0;
     for (let i = 0; i < generatedCount; i++) {
-      const c: StatementCase = { q: generateSelect(rng) };
+      // One in ten a SHOW statement.
+      const c: StatementCase = { q: rng.nextInt(10) === 0 ? generateShow(rng) : generateSelect(rng) };
       const [a, b] = await Promise.all([ask(influx, c, 'ns'), ask(sluice, c, 'ns')]);
       const diffs = compareAnswers(c, a, b);
       if (diffs.length === 0) {
