@@ -46,9 +46,10 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
       let last: Value | null | undefined;
       for (const w of order) {
         const v = w.values[k];
+        // A point whose value is null (stddev of one point) is carried too, as 1.x does.
         if (v === undefined) {
           if (last !== undefined) w.values[k] = last;
-        } else if (v !== null) last = v;
+        } else last = v;
       }
     }
   } else if (fill.mode === 'linear') {
