@@ -43,6 +43,14 @@ function float2(rng: Rng, lo: number, hi: number): string {
   return String(Math.round((lo + rng.nextFloat() * (hi - lo)) * 100) / 100);
 }
 
+/**
+ * A float with four decimals in [lo, hi): values of the selectors' fields rarely repeat, since
+ * InfluxDB picks the time of one of several equal values by its unstable sort.
+ */
+function float4(rng: Rng, lo: number, hi: number): string {
+  return String(Math.round((lo + rng.nextFloat() * (hi - lo)) * 10_000) / 10_000);
+}
+
 /** The dataset for a seed. */
 export function buildDataset(rng: Rng): Dataset {
   const diff: string[] = [];
@@ -62,9 +70,9 @@ export function buildDataset(rng: Rng): Dataset {
   for (const [k, series] of cpuSeries.entries()) {
     for (const t0 of times(rng, 60, 420)) {
       const t = t0 + BigInt(k);
-      const fields = [`usage_user=${float2(rng, 0, 100)}`];
-      if (rng.nextInt(6) !== 0) fields.push(`usage_system=${float2(rng, 0, 30)}`);
-      fields.push(`usage_idle=${float2(rng, 0, 100)}`, `procs=${100 + rng.nextInt(300)}i`);
+      const fields = [`usage_user=${float4(rng, 0, 100)}`];
+      if (rng.nextInt(6) !== 0) fields.push(`usage_system=${float4(rng, 0, 30)}`);
+      fields.push(`usage_idle=${float4(rng, 0, 100)}`, `procs=${100 + rng.nextInt(300)}i`);
       diff.push(`${series} ${fields.join(',')} ${t}`);
     }
   }
@@ -76,7 +84,7 @@ export function buildDataset(rng: Rng): Dataset {
       const used = 1_000_000_000 + rng.nextInt(1_000_000_000) * 4;
       const fields = [`used=${used}i`];
       if (rng.nextInt(5) !== 0) fields.push(`free=${17_179_869_184 - used}i`);
-      fields.push(`used_percent=${float2(rng, 5, 95)}`);
+      fields.push(`used_percent=${float4(rng, 5, 95)}`);
       diff.push(`mem,host=${host} ${fields.join(',')} ${t}`);
     }
   }
@@ -92,7 +100,7 @@ export function buildDataset(rng: Rng): Dataset {
   let bytes = 1_000_000;
   for (const t of times(rng, 30, 240)) {
     bytes = rng.nextInt(12) === 0 ? rng.nextInt(5000) : bytes + rng.nextInt(200_000);
-    const delta = rng.nextInt(10) === 0 ? '0' : float2(rng, -50, 50);
+    const delta = rng.nextInt(10) === 0 ? '0' : float4(rng, -50, 50);
     // state and status: one value in most points, so mode() has a single answer.
     const common = rng.nextInt(10) < 6;
     const state = common ? 1 : 2 + rng.nextInt(8);
