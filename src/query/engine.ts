@@ -194,7 +194,8 @@ export class QueryEngine {
     const range = timeRangeOf(checked.ast);
     const table = range === undefined ? undefined : sources.get(range.table);
     this.lastPruning = undefined;
-    if (range === undefined || table === undefined) return run();
+    // A table read from one source has nothing to prune: the bounds need not even be evaluated.
+    if (range === undefined || table === undefined || table.files.length + table.chunks.length <= 1) return run();
     const toNs = async (expr: AstNode): Promise<bigint | undefined> => {
       try {
         const sqlText = await this.expressionSql(con, expr);
@@ -219,6 +220,8 @@ export class QueryEngine {
     const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
     const chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
     this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length };
+    // Nothing outside the range: the database's own view is the same relation, no temporary one needed.
+    if (files.length === table.files.length && chunks.length === table.chunks.length) return run();
     const name = quoteIdent(sqlName(table.table.name));
     await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${await this.tableRelationSql(table.table, chunks, files)}`);
     try {
