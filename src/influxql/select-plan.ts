@@ -217,7 +217,9 @@ export function checkColumns(columns: readonly Column[], statement: SelectStatem
     if (call.name === 'distinct' && (columns.length > 1 || callList.length > 1)) throw new InfluxQLStatementError('aggregate function distinct() cannot be combined with other functions or fields');
     if ((call.name === 'top' || call.name === 'bottom') && callList.length > 1) throw new InfluxQLStatementError(`selector function ${call.name}() cannot be combined with other functions`);
   }
-  if (transforms > 0 && transforms < columns.length) {
+  // Transformations mix with aggregates (derivative(mean(v)), mean(v)), never with raw values.
+  const rawTransforms = columns.some((c) => transformCalls(c.expr).some((t) => unparen(t.args[0]!).kind !== 'call'));
+  if ((transforms > 0 && rawColumns > 0) || (rawTransforms && (transforms < columns.length || calls.size > 0))) {
     throw new InfluxQLStatementError('mixing aggregate and non-aggregate queries is not supported');
   }
   const isAggregate = callList.length > 0;

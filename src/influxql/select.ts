@@ -149,10 +149,11 @@ class SelectRun {
   private extendForTransforms(): void {
     if (!this.shape.hasTransform || !this.shape.isAggregate || this.interval === undefined) return;
     const { descending } = this.stmt;
-    if (descending ? false : !this.hasMin) return;
-    const edge = this.windowOf(descending ? this.range.maxNs : this.range.minNs);
-    const step = (w: bigint) => (descending ? this.nextWindow(w) : this.windowOf(w - 1n));
-    let widest = edge;
+    if (!descending && !this.hasMin) return;
+    const { intervalNs } = this.interval;
+    // The range moves by whole intervals (not to a window's edge), as 1.x moves its start time.
+    const shifted = (k: number) => (descending ? this.range.maxNs + BigInt(k) * intervalNs : this.range.minNs - BigInt(k) * intervalNs);
+    let widest = 0;
     for (const c of this.columns) {
       for (const t of transformCalls(c.expr)) {
         let extra = 0;
@@ -160,15 +161,13 @@ class SelectRun {
           const n = unparen(t.args[1]!);
           if (n.kind === 'integer') extra = Number(n.value) - 1;
         } else if (t.name !== 'cumulative_sum') extra = 1;
-        let w = edge;
-        for (let k = 0; k < extra; k++) w = step(w);
-        this.transformEdges.set(exprKey(t), w);
-        if (descending ? w > widest : w < widest) widest = w;
+        this.transformEdges.set(exprKey(t), this.windowOf(shifted(extra)));
+        widest = Math.max(widest, extra);
       }
     }
-    if (widest === edge) return;
-    this.answerEdgeNs = edge;
-    this.range = descending ? { ...this.range, maxNs: this.nextWindow(widest) - 1n } : { ...this.range, minNs: widest };
+    if (widest === 0) return;
+    this.answerEdgeNs = this.windowOf(shifted(0));
+    this.range = descending ? { ...this.range, maxNs: shifted(widest) } : { ...this.range, minNs: shifted(widest) };
   }
 
   /** The start of the window after the one starting at `windowNs`. */
@@ -412,7 +411,13 @@ class SelectRun {
   }
 
   /** Evaluates the transformation columns over `base` (rows or windows in time order), rows joined on time. */
-  private applyTransforms(ascending: ReadonlyArray<{ timeNs: bigint; read: (e: Expr) => Value | null }>, defaultUnitNs: bigint): InfluxValue[][] {
+  /**
+   * Evaluates the columns of a statement with transformations over `ascending` (rows or windows
+   * in time order): each transformation over its series, rows joined on time. `windowContext`
+   * gives the windows' other calls (derivative(mean(v)), mean(v)): then every window answers.
+   * A NaN (a transformation of a one-point stddev, as 1.x computes it) answers null.
+   */
+  private applyTransforms(ascending: ReadonlyArray<{ timeNs: bigint; read: (e: Expr) => Value | null }>, defaultUnitNs: bigint, windowContext?: (timeNs: bigint) => EvalContext | undefined): InfluxValue[][] {
     // In ORDER BY time DESC, 1.x runs transformations over the series backwards.
     const base = this.stmt.descending ? [...ascending].reverse() : ascending;
     const results = new Map<string, Map<bigint, Value>>();
@@ -439,18 +444,28 @@ class SelectRun {
         results.set(key, map);
       }
     }
+    const plainColumns = this.columns.some((c) => transformCalls(c.expr).length === 0);
+    if (windowContext !== undefined && plainColumns) for (const b of base) times.add(b.timeNs);
     const out: InfluxValue[][] = [];
     const order = this.stmt.descending ? -1 : 1;
     for (const time of [...times].sort((a, b) => (a < b ? -order : a > b ? order : 0))) {
-      const ctx: EvalContext = { ref: () => null, call: (key) => results.get(key)?.get(time) ?? null };
+      const window = windowContext?.(time);
+      const ctx: EvalContext = {
+        ref: () => null,
+        call: (key) => {
+          const transformed = results.get(key);
+          if (transformed !== undefined) return transformed.get(time) ?? null;
+          return window?.call(key) ?? null;
+        },
+      };
       const row: InfluxValue[] = [time];
       let any = false;
       for (const c of this.columns) {
         const v = evaluate(c.expr, ctx);
         if (v !== null) any = true;
-        row.push(v);
+        row.push(typeof v === 'number' && Number.isNaN(v) ? null : v);
       }
-      if (any) out.push(row);
+      if (any || (window !== undefined && plainColumns)) out.push(row);
     }
     return out;
   }
@@ -667,8 +682,11 @@ class SelectRun {
       const countFill = this.calls.map((c, k) => this.interval !== undefined && fill.mode === 'null' && c.name === 'count' && g.windows.some((w) => w.values[k] !== undefined));
       let values: InfluxValue[][];
       if (this.shape.hasTransform) {
-        const base = windows.map((w) => ({ timeNs: w.timeNs, read: (e: Expr) => evaluate(e, this.windowContext(w, rows, countFill)) }));
-        values = this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n);
+        // A window's null (stddev of one point) is NaN to a transformation, as in 1.x: it
+        // poisons cumulative_sum and gives derivative no number.
+        const contexts = new Map(windows.map((w) => [w.timeNs, this.windowContext(w, rows, countFill, true)]));
+        const base = windows.map((w) => ({ timeNs: w.timeNs, read: (e: Expr) => evaluate(e, contexts.get(w.timeNs)!) }));
+        values = this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n, (t) => contexts.get(t));
       } else {
         // A column that is one call reads its value; others are evaluated.
         const direct = this.columns.map((c) => {
@@ -695,7 +713,7 @@ class SelectRun {
     return this.toSeries(m, groupTags, out);
   }
 
-  private windowContext(w: WindowRow, rows: RowSet | undefined, countFill: readonly boolean[]): EvalContext {
+  private windowContext(w: WindowRow, rows: RowSet | undefined, countFill: readonly boolean[], nullAsNaN = false): EvalContext {
     return {
       ref: (name, cast) => {
         if (w.row === undefined || rows === undefined) return null;
@@ -706,6 +724,7 @@ class SelectRun {
         const k = this.callIndex.get(key);
         if (k === undefined) return null;
         const v = w.values[k];
+        if (v === null && nullAsNaN) return NaN;
         if (v !== undefined) return v;
         return countFill[k] === true ? 0n : null;
       },

@@ -538,6 +538,13 @@ const EXAMPLES: Example[] = [
     statement: q({ fields: [call('difference', call('max', ref('v'))), call('cumulative_sum', call('max', ref('v')))], where: and(timeGe(T('00:00:00')), timeLt(T('00:02:00'))), groupBy: [groupByTime('1m')], desc: true }),
     want: [cpu(['difference', 'cumulative_sum'], [[T('00:01:00'), 3, 8], [T('00:00:00'), -5, 11]])],
   },
+  {
+    influxql: "SELECT derivative(mean(v)), mean(v) FROM cpu WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z' GROUP BY time(1m)",
+    statement: q({ fields: [call('derivative', call('mean', ref('v'))), call('mean', ref('v'))], where: FOUR_MINUTES, groupBy: [groupByTime('1m')] }),
+    want: [cpu(['derivative', 'mean'], [[T('00:00:00'), null, 2], [T('00:01:00'), 4, 6], [T('00:02:00'), -1, 5], [T('00:03:00'), null, null]])],
+  },
+  { influxql: "SELECT derivative(v), v FROM cpu WHERE host = 'a'", statement: q({ fields: [call('derivative', ref('v')), ref('v')], where: hostA }), want: { error: 'mixing aggregate and non-aggregate queries is not supported' } },
+  { influxql: "SELECT derivative(v), difference(i) FROM cpu WHERE host = 'b'", statement: q({ fields: [call('derivative', ref('v')), call('difference', ref('i'))], where: bin('=', ref('host'), str('b')) }), want: [cpu(['derivative', 'difference'], [[T('00:01:10'), 0.1, null]])] },
   // ---- subqueries ----
   { influxql: 'SELECT mean(m) FROM (SELECT max(v) AS m FROM cpu GROUP BY host)', statement: q({ fields: [call('mean', ref('m'))], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTag('host')] }) }] }), want: [cpu(['mean'], [[EPOCH, 5.666666666666667]])] },
   { influxql: 'SELECT max(m), host FROM (SELECT max(v) AS m FROM cpu GROUP BY host)', statement: q({ fields: [call('max', ref('m')), ref('host')], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTag('host')] }) }] }), want: [cpu(['max', 'host'], [[T('00:01:10'), 8, 'b']])] },
