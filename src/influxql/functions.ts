@@ -335,8 +335,9 @@ export function transformSeries(fn: string, input: readonly TimedValue[], unitNs
     case 'moving_average': {
       let sum = 0;
       for (let i = 0; i < input.length; i++) {
-        sum += Number(input[i]!.value);
+        // The oldest value leaves before the new one enters (1.x's order: the float sums agree).
         if (i >= n) sum -= Number(input[i - n]!.value);
+        sum += Number(input[i]!.value);
         if (i >= n - 1) out.push({ timeNs: input[i]!.timeNs, value: sum / n });
       }
       return out;
