@@ -2,7 +2,7 @@
  * InfluxQL answer for answer against the real InfluxDB 1.x: the same seeded dataset
  * (dataset.ts) is written to Debian's influxd 1.6 and to a real `sluice serve`; every
  * statement of statements.ts is sent to both through v1 `/query` (epoch=ns; the rows marked
- * `formats` also with RFC3339 times, as CSV and chunked), then seeded generated SELECTs
+ * `formats` also with RFC3339 times, as CSV, chunked and with every other epoch unit), then seeded generated SELECTs
  * (generated.ts), and the answers are compared value by value.
  *
  *   SEED=123 node scripts/test.mjs test/influxql/differential.test.ts   # replay a dataset
@@ -35,6 +35,8 @@ const NS: Pass = { name: 'epoch=ns', epoch: 'ns', headers: {} };
 const RFC3339: Pass = { name: 'RFC3339', epoch: undefined, headers: {} };
 /** InfluxDB's CSV: compared as text, byte for byte. */
 const CSV: Pass = { name: 'CSV', epoch: undefined, headers: { Accept: 'application/csv' } };
+/** The other `epoch` units (µ is u spelled in Greek). */
+const EPOCHS: Pass[] = ['u', 'µ', 'ms', 's', 'm', 'h'].map((unit) => ({ name: `epoch=${unit}`, epoch: unit, headers: {} }));
 /** Chunks of 3 rows, merged back into one answer before comparing (the boundaries are not compared). */
 const CHUNKED: Pass = { name: 'chunked', epoch: 'ns', headers: {}, extra: { chunked: 'true', chunk_size: '3' } };
 
@@ -60,7 +62,7 @@ test('InfluxQL: every statement of the table answers as InfluxDB 1.x answers it'
     let equal = 0;
     let documented = 0;
     for (const c of rows) {
-      const passes: Pass[] = c.formats === true ? [NS, RFC3339, CSV, CHUNKED] : [NS];
+      const passes: Pass[] = c.formats === true ? [NS, RFC3339, CSV, CHUNKED, ...EPOCHS] : [NS];
       const failuresBefore = failures.length;
       for (const { name, epoch, headers, extra } of passes) {
         const [a, b] = await Promise.all([ask(influx, c, epoch, headers, extra), ask(sluice, c, epoch, headers, extra)]);

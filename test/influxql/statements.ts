@@ -34,7 +34,7 @@ export interface StatementCase {
   db?: string | null;
   /** The `params` parameter: values of `$name` placeholders, as JSON. */
   params?: string;
-  /** Also compared with RFC3339 times (no `epoch` parameter), as CSV (`Accept: application/csv`) and chunked (`chunked=true&chunk_size=3`). */
+  /** Also compared with RFC3339 times (no `epoch` parameter), as CSV (`Accept: application/csv`), chunked (`chunked=true&chunk_size=3`) and with epoch u, µ, ms, s, m, h. */
   formats?: boolean;
   /** A deliberate difference, and why. */
   differs?: string;
