@@ -57,9 +57,10 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
       let prev = -1;
       for (let i = 0; i < out.length; i++) {
         const v = out[i]!.values[k];
-        if (v === undefined || v === null) continue;
-        if (prev >= 0 && i - prev > 1) {
-          const a = out[prev]!.values[k] as Value;
+        if (v === undefined) continue;
+        // Between two points with values; a point whose value is null (stddev of one point) interpolates with nothing.
+        const a = prev >= 0 ? out[prev]!.values[k] : null;
+        if (a !== null && a !== undefined && v !== null && i - prev > 1) {
           for (let j = prev + 1; j < i; j++) {
             if (out[j]!.values[k] !== undefined) continue;
             out[j]!.values[k] = interpolate(a, v, j - prev, i - prev);
