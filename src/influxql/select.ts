@@ -53,6 +53,7 @@ class SelectRun {
   private readonly timezone: string | undefined;
   private range: TimeRange = { minNs: 0n, maxNs: 0n };
   private hasMin = false;
+  private hasMax = false;
   private condition: Expr | undefined;
   private readonly interval: Extract<Dimension, { kind: 'time' }> | undefined;
   private columns: Column[] = [];
@@ -87,6 +88,7 @@ class SelectRun {
     const split = splitTimeCondition(stmt.condition, ctx.nowNs, this.timezone);
     this.range = split.range;
     this.hasMin = split.hasMin;
+    this.hasMax = split.hasMax;
     this.condition = split.condition;
     if (this.interval !== undefined && !split.hasMax) this.range = { ...this.range, maxNs: ctx.nowNs };
     const measurements = await this.resolveSources(stmt.sources);
@@ -196,7 +198,7 @@ class SelectRun {
     const byName = new Map<string, Measurement>();
     for (const source of sources) {
       if (source.kind === 'subquery') {
-        const inner = await runSelect(ctx, { ...source.statement, ...inheritTimezone(source.statement, this.timezone) });
+        const inner = await runSelect(ctx, { ...source.statement, ...inheritTimezone(source.statement, this.timezone), ...this.boundsFor(source.statement) });
         for (const s of inner) {
           let m = byName.get(`q\u0000${s.name}`);
           if (m === undefined) byName.set(`q\u0000${s.name}`, (m = { name: s.name, schema: { fields: new Map(), tags: new Set() }, subquery: [] }));
@@ -239,6 +241,17 @@ class SelectRun {
     return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+
+  /** The outer statement's time bounds added to a subquery's condition (they intersect with its own), as 1.x passes them down. */
+  private boundsFor(inner: SelectStatement): Partial<SelectStatement> {
+    const terms: Expr[] = [];
+    const time: Expr = { kind: 'ref', name: 'time' };
+    if (this.hasMin) terms.push({ kind: 'binary', op: '>=', left: time, right: { kind: 'integer', value: this.range.minNs } });
+    if (this.hasMax) terms.push({ kind: 'binary', op: '<=', left: time, right: { kind: 'integer', value: this.range.maxNs } });
+    if (terms.length === 0) return {};
+    const bounds = terms.reduce((a, b) => ({ kind: 'binary', op: 'AND', left: a, right: b }));
+    return { condition: inner.condition === undefined ? bounds : { kind: 'binary', op: 'AND', left: { kind: 'paren', expr: inner.condition }, right: bounds } };
+  }
 
   /** The GROUP BY tags of one measurement, sorted. */
   private groupTags(m: Measurement): string[] {

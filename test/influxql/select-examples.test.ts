@@ -570,6 +570,22 @@ const EXAMPLES: Example[] = [
     want: [cpu(['sum'], [[T('00:00:00'), 5], [T('00:01:00'), 12], [T('00:02:00'), 5], [T('00:03:00'), null]])],
   },
 
+  {
+    // The outer time range reaches the subquery (its GROUP BY time fills only within it).
+    influxql: "SELECT mean(m) FROM (SELECT max(v) AS m FROM cpu GROUP BY time(1m)) WHERE time >= '2020-01-01T00:01:00Z' AND time < '2020-01-01T00:03:00Z' GROUP BY time(2m)",
+    statement: q({ fields: [call('mean', ref('m'))], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTime('1m')] }) }], where: and(timeGe(T('00:01:00')), timeLt(T('00:03:00'))), groupBy: [groupByTime('2m')] }),
+    want: [cpu(['mean'], [[T('00:00:00'), 8], [T('00:02:00'), 5]])],
+  },
+  {
+    influxql: "SELECT count(m) FROM (SELECT max(v) AS m FROM cpu GROUP BY time(1m)) WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:05:00Z'",
+    statement: q({ fields: [call('count', ref('m'))], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTime('1m')] }) }], where: and(timeGe(T('00:00:00')), timeLt(T('00:05:00'))) }),
+    want: [cpu(['count'], [[T('00:00:00'), 3n]])],
+  },
+  {
+    influxql: "SELECT m FROM (SELECT max(v) AS m FROM cpu GROUP BY time(1m)) WHERE time >= '2020-01-01T00:00:00Z' AND time < '2020-01-01T00:05:00Z'",
+    statement: q({ fields: [ref('m')], from: [{ kind: 'subquery', statement: q({ fields: [as(call('max', ref('v')), 'm')], groupBy: [groupByTime('1m')] }) }], where: and(timeGe(T('00:00:00')), timeLt(T('00:05:00'))) }),
+    want: [cpu(['m'], [[T('00:00:00'), 3], [T('00:01:00'), 8], [T('00:02:00'), 5]])],
+  },
   // ---- errors ----
   { influxql: 'SELECT v FROM cpu GROUP BY time(1m)', statement: q({ fields: [ref('v')], groupBy: [groupByTime('1m')] }), want: { error: 'GROUP BY requires at least one aggregate function' } },
   { influxql: 'SELECT v, mean(v) FROM cpu', statement: q({ fields: [ref('v'), call('mean', ref('v'))] }), want: { error: 'mixing aggregate and non-aggregate queries is not supported' } },
