@@ -13,7 +13,7 @@ import type { InfluxValue, Series } from './result.js';
 import { matches } from './select-eval.js';
 import { compileRegex, type FieldType, type SourceSchema } from './select-plan.js';
 import { conditionSql, timeRangeSql } from './select-sql.js';
-import { sqlIdent } from './sql-values.js';
+import { sqlIdent, sqlInteger } from './sql-values.js';
 import type { TimeRange } from './time.js';
 
 /** Most rows one statement reads into JavaScript from one measurement (InfluxDB's `max-select-point` wording when passed). */
@@ -57,7 +57,7 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   where.push(`(${fields.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
   const direction = limit?.descending === true ? ' DESC' : '';
   const tagOrder = [...schema.tags].sort().map((t) => `, ${sqlIdent(t)}${direction}`);
-  const sql = `SELECT epoch_ns("time") AS "__t"${names.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)} WHERE ${where.join(' AND ')} ORDER BY "time"${direction}${tagOrder.join('')}${limit === undefined ? '' : ` LIMIT ${limit.rows}`}`;
+  const sql = `SELECT epoch_ns("time") AS "__t"${names.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)} WHERE ${where.join(' AND ')} ORDER BY "time"${direction}${tagOrder.join('')}${limit === undefined ? '' : ` LIMIT ${sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)))}`}`;
   for (const n of names) columns.set(n, []);
   const targets = names.map((n) => columns.get(n)!);
   let tooMany = false;
