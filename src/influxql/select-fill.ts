@@ -63,7 +63,7 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
         if (a !== null && a !== undefined && v !== null && i - prev > 1) {
           for (let j = prev + 1; j < i; j++) {
             if (out[j]!.values[k] !== undefined) continue;
-            out[j]!.values[k] = interpolate(a, v, j - prev, i - prev);
+            out[j]!.values[k] = interpolate(a, v, out[prev]!.windowNs, out[i]!.windowNs, out[j]!.windowNs);
           }
         }
         prev = i;
@@ -75,9 +75,13 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
   return out;
 }
 
-/** The value `step` of `steps` of the way from a to b (integers stay integers). */
-function interpolate(a: Value, b: Value, step: number, steps: number): Value {
-  if (typeof a === 'bigint' && typeof b === 'bigint') return a + ((b - a) * BigInt(step)) / BigInt(steps);
-  return Number(a) + ((Number(b) - Number(a)) * step) / steps;
+/**
+ * The value at `atNs` on the line from (`fromNs`, a) to (`toNs`, b), computed as 1.x does: slope
+ * times distance plus start, in floats; an integer is the float truncated.
+ */
+function interpolate(a: Value, b: Value, fromNs: bigint, toNs: bigint, atNs: bigint): Value {
+  const slope = (Number(b) - Number(a)) / Number(toNs - fromNs);
+  const value = slope * Number(atNs - fromNs) + Number(a);
+  if (typeof a === 'bigint' && typeof b === 'bigint') return BigInt(Math.trunc(value));
+  return value;
 }
-
