@@ -105,8 +105,9 @@ function aggregate(rng: Rng, m: Measurement): string {
   }
 }
 
-/** One generated SELECT. */
+/** One generated SELECT: most are plain, some use the rarer forms (see {@link generateRare}). */
 export function generateSelect(rng: Rng): string {
+  if (rng.nextInt(4) === 0) return generateRare(rng);
   const m = pick(rng, MEASUREMENTS);
   const where = condition(rng, m);
   const tagNames = Object.keys(m.tags);
@@ -173,5 +174,50 @@ export function generateShow(rng: Rng): string {
       return `SHOW ${pick(rng, ['SERIES', 'MEASUREMENT', 'TAG KEY', 'FIELD KEY'])} EXACT CARDINALITY${from}${where}`;
     default:
       return `SHOW TAG VALUES EXACT CARDINALITY${from} WITH KEY = "${tag}"${where}`;
+  }
+}
+
+/**
+ * The rarer forms: subqueries, several or regex sources, top/bottom on float fields, integral,
+ * elapsed, math functions on raw values.
+ */
+function generateRare(rng: Rng): string {
+  const m = pick(rng, MEASUREMENTS);
+  const where = condition(rng, m);
+  const floatField = pick(rng, m.floats);
+  const anyField = pick(rng, [...m.floats, ...m.integers]);
+  const tagNames = Object.keys(m.tags);
+  const interval = pick(rng, INTERVALS);
+  switch (rng.nextInt(7)) {
+    case 0: {
+      // A subquery: an aggregate of an aggregate.
+      const inner = `SELECT ${pick(rng, ['mean', 'max', 'sum', 'count', 'last'])}("${anyField}") AS x FROM "${m.name}" WHERE ${where} GROUP BY time(${interval})${rng.nextInt(2) === 0 ? `, "${pick(rng, tagNames)}"` : ''}`;
+      const outerGroup = rng.nextInt(2) === 0 ? ` GROUP BY time(${pick(rng, ['1h', '90m', '2h'])})` : '';
+      return `SELECT ${pick(rng, ['mean', 'max', 'sum', 'count', 'spread'])}(x) FROM (${inner}) WHERE ${timeRange(rng)}${outerGroup}`;
+    }
+    case 1: {
+      // Several sources, or a regex: each measurement its own series.
+      const from = pick(rng, ['"cpu", "mem"', '/^(cpu|net)$/', '/e/', '"mem", "net"']);
+      const field = pick(rng, ['usage_user', 'used_percent', 'delta', 'procs', 'used']);
+      return rng.nextInt(2) === 0 ? `SELECT "${field}" FROM ${from} WHERE ${timeRange(rng)} LIMIT ${1 + rng.nextInt(4)}` : `SELECT ${pick(rng, ['count', 'mean', 'max', 'sum'])}("${field}") FROM ${from} WHERE ${timeRange(rng)}${rng.nextInt(2) === 0 ? ` GROUP BY time(${interval})` : ''}`;
+    }
+    case 2: {
+      const fn = pick(rng, ['top', 'bottom']);
+      const withTag = rng.nextInt(3) === 0 ? `"${pick(rng, tagNames)}", ` : '';
+      const group = rng.nextInt(2) === 0 ? ` GROUP BY time(${pick(rng, ['30m', '1h', '2h'])})` : '';
+      return `SELECT ${fn}("${floatField}", ${withTag}${1 + rng.nextInt(4)}) FROM "${m.name}" WHERE ${where}${group}`;
+    }
+    case 3:
+      return `SELECT integral("${floatField}"${rng.nextInt(2) === 0 ? `, ${pick(rng, ['1s', '1m', '1h'])}` : ''}) FROM "${m.name}" WHERE ${where}${rng.nextInt(2) === 0 ? ` GROUP BY time(${interval})` : ''}`;
+    case 4:
+      return `SELECT elapsed("${anyField}"${rng.nextInt(2) === 0 ? `, ${pick(rng, ['1ms', '1s', '1m'])}` : ''}) FROM "${m.name}" WHERE ${where}${rng.nextInt(3) === 0 ? ` GROUP BY "${pick(rng, tagNames)}"` : ''}`;
+    case 5: {
+      // Math on raw values (never ln or log: InfluxDB cannot write the -Inf of a zero).
+      const fn = pick(rng, ['abs', 'ceil', 'floor', 'round', 'sqrt']);
+      return `SELECT ${fn}("${anyField}"), "${anyField}" FROM "${m.name}" WHERE ${where}${rng.nextInt(4) === 0 ? ' ORDER BY time DESC' : ''}${rng.nextInt(3) === 0 ? ` LIMIT ${1 + rng.nextInt(5)}` : ''}`;
+    }
+    default:
+      // tz on raw rows, and a time literal with an offset.
+      return `SELECT "${anyField}" FROM "${m.name}" WHERE ${where} LIMIT ${1 + rng.nextInt(3)} tz('${pick(rng, ZONES)}')`;
   }
 }
