@@ -77,14 +77,20 @@ export function checkTagOperators(e: Expr | undefined): void {
 // ---------------------------------------------------------------- series-level conditions
 
 /**
+ * What a comparison with a field does: nothing ('ignored': SHOW TAG KEYS, TAG VALUES, SERIES),
+ * or keeps nothing ('unmatched': SHOW MEASUREMENT and FIELD KEY cardinalities).
+ */
+export type FieldComparisons = 'ignored' | 'unmatched';
+
+/**
  * The condition (time already taken out) as SQL over the series of `table`, folded to a
  * constant where the catalog decides it.
  */
-export function seriesConditionSql(e: Expr, table: TableSchema): SqlCondition {
+export function seriesConditionSql(e: Expr, table: TableSchema, fields: FieldComparisons = 'ignored'): SqlCondition {
   const u = unparen(e);
   if (u.kind === 'boolean') return u.value;
   if (u.kind !== 'binary') throw new InfluxQLStatementError(`invalid condition: ${u.kind === 'ref' ? u.name : u.kind}`);
-  if (u.op === 'AND' || u.op === 'OR') return combine(u.op, seriesConditionSql(u.left, table), seriesConditionSql(u.right, table));
+  if (u.op === 'AND' || u.op === 'OR') return combine(u.op, seriesConditionSql(u.left, table, fields), seriesConditionSql(u.right, table, fields));
   if (!TAG_OPS.has(u.op)) throw new InfluxQLStatementError('invalid tag comparison operator');
   let name = unparen(u.left);
   let value = unparen(u.right);
@@ -95,7 +101,9 @@ export function seriesConditionSql(e: Expr, table: TableSchema): SqlCondition {
   if (name.name === '_name') return nameMatches(table.name, u.op, value) ?? false;
   const column = table.columns.get(name.name);
   const isField = (name.cast !== undefined && name.cast !== 'tag') || (name.cast === undefined && column !== undefined && column.type !== 'tag');
-  if (isField) return true; // 1.6 hands field comparisons to a filter that SHOW statements never apply
+  // 1.6 hands field comparisons to a filter that SHOW statements never apply; the counts it
+  // computes as SELECTs over its system series apply it, to rows that have no fields.
+  if (isField) return fields === 'ignored';
   const tagSql = column?.type === 'tag' ? `coalesce(${sqlIdent(name.name)}, '')` : "''";
   if (value.kind === 'string') {
     if (isRegexOp) return false;
@@ -111,7 +119,7 @@ export function seriesConditionSql(e: Expr, table: TableSchema): SqlCondition {
     const otherSql = other?.type === 'tag' ? `coalesce(${sqlIdent(value.name)}, '')` : "''";
     return `(${tagSql} ${u.op === '=' ? '=' : '<>'} ${otherSql})`;
   }
-  return true; // a number, a boolean: 1.6 filters nothing
+  return fields === 'ignored'; // a number, a boolean: SHOW statements filter nothing, the counts everything
 }
 
 function combine(op: 'AND' | 'OR', l: SqlCondition, r: SqlCondition): SqlCondition {

@@ -27,6 +27,7 @@ import {
   measurementsByCondition,
   seriesConditionSql,
   shardGroupTimeSql,
+  type FieldComparisons,
   type SqlCondition,
 } from './meta-where.js';
 import type { InfluxValue, Series } from './result.js';
@@ -208,8 +209,17 @@ function seriesFilter(ctx: StatementContext, condition: Expr | undefined): Serie
   return { condition: split.condition, range: split.range };
 }
 
-function conditionFor(filter: SeriesFilter, table: TableSchema): SqlCondition {
-  return filter.condition === undefined ? true : seriesConditionSql(filter.condition, table);
+function conditionFor(filter: SeriesFilter, table: TableSchema, fields: FieldComparisons = 'ignored'): SqlCondition {
+  return filter.condition === undefined ? true : seriesConditionSql(filter.condition, table, fields);
+}
+
+/** The tables (by FROM) with a series the filter keeps, for the counts InfluxDB 1.6 computes over its series. */
+async function tablesWithSeries(ctx: StatementContext, db: DatabaseSchema, sources: Source[] | undefined, filter: SeriesFilter): Promise<TableSchema[]> {
+  const out: TableSchema[] = [];
+  for (const table of tablesFrom(db, sources)) {
+    if (filter.condition === undefined || (await seriesOf(ctx, db.name, table, conditionFor(filter, table, 'unmatched'), [])).length > 0) out.push(table);
+  }
+  return out;
 }
 
 /**
@@ -445,8 +455,8 @@ async function showCardinality(ctx: StatementContext, statement: Extract<MetaSta
   const count = (table: TableSchema | undefined, n: number): Series => ({ name: table?.name ?? '', columns: ['count'], values: [[BigInt(n)]], timeColumn: false });
   switch (of) {
     case 'measurement': {
-      const sources = (statement.sources ?? []).map((s) => (s.kind === 'measurement' ? { op: s.regex === undefined ? '=' : '=~', ...(s.name === undefined ? {} : { name: s.name }), ...(s.regex === undefined ? {} : { regex: s.regex }) } : { op: '=' }));
-      const n = (await measurementNames(ctx, db, measurementCondition(sources, statement.condition))).length;
+      // Unlike SHOW MEASUREMENTS, 1.6 counts the measurements with a series the WHERE clause keeps.
+      const n = (await tablesWithSeries(ctx, db, statement.sources, seriesFilter(ctx, statement.condition))).length;
       return n === 0 ? [] : [count(undefined, n)];
     }
     case 'series': {
@@ -463,6 +473,6 @@ async function showCardinality(ctx: StatementContext, statement: Extract<MetaSta
       return (await tagValuesByTable(ctx, db, statement.sources, statement.key!, filter)).map((t) => count(t.table, new Set(t.pairs.map((p) => p[1])).size));
     }
     case 'fieldKey':
-      return tablesFrom(db, statement.sources).map((t) => count(t, fieldKeysOf(t).length)).filter((s) => s.values[0]![0] !== 0n);
+      return (await tablesWithSeries(ctx, db, statement.sources, seriesFilter(ctx, statement.condition))).map((t) => count(t, fieldKeysOf(t).length));
   }
 }

@@ -146,6 +146,20 @@ const EXAMPLES: Array<[string | null, string, string]> = [
   ["t", "SHOW TAG VALUES EXACT CARDINALITY WITH KEY = host WHERE time > now() - 1h", "{\"statement_id\":0}"],
   [null, "SHOW SERIES EXACT CARDINALITY", "{\"statement_id\":0,\"error\":\"database name required\"}"],
   [null, "SHOW MEASUREMENT CARDINALITY", "{\"statement_id\":0,\"error\":\"database name required\"}"],
+  ["t", "SHOW MEASUREMENT EXACT CARDINALITY WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"columns\":[\"count\"],\"values\":[[7]]}]}"],
+  ["t", "SHOW MEASUREMENT EXACT CARDINALITY WHERE host !~ /^[ab]/", "{\"statement_id\":0,\"series\":[{\"columns\":[\"count\"],\"values\":[[5]]}]}"],
+  ["t", "SHOW MEASUREMENT EXACT CARDINALITY WHERE region = ''", "{\"statement_id\":0,\"series\":[{\"columns\":[\"count\"],\"values\":[[7]]}]}"],
+  ["t", "SHOW MEASUREMENT EXACT CARDINALITY WHERE host = 'a' AND region = 'eu'", "{\"statement_id\":0}"],
+  ["t", "SHOW MEASUREMENT EXACT CARDINALITY WHERE v = 3", "{\"statement_id\":0}"],
+  ["t", "SHOW MEASUREMENT EXACT CARDINALITY FROM /c/ WHERE host != 'zz'", "{\"statement_id\":0,\"series\":[{\"columns\":[\"count\"],\"values\":[[1]]}]}"],
+  ["t", "SHOW MEASUREMENT CARDINALITY WHERE host = 'a'", "{\"statement_id\":0,\"series\":[{\"columns\":[\"count\"],\"values\":[[2]]}]}"],
+  ["t", "SHOW FIELD KEY EXACT CARDINALITY WHERE host = 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[4]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[2]]}]}"],
+  ["t", "SHOW FIELD KEY EXACT CARDINALITY WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"Cpu\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[4]]},{\"name\":\"disk io\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"dup\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"events\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"net\",\"columns\":[\"count\"],\"values\":[[1]]}]}"],
+  ["t", "SHOW FIELD KEY EXACT CARDINALITY FROM cpu WHERE host = 'zz'", "{\"statement_id\":0}"],
+  ["t", "SHOW FIELD KEY EXACT CARDINALITY FROM cpu, mem WHERE iface =~ /0/", "{\"statement_id\":0}"],
+  ["t", "SHOW SERIES EXACT CARDINALITY WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"Cpu\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[3]]},{\"name\":\"disk io\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"dup\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"events\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"net\",\"columns\":[\"count\"],\"values\":[[1]]}]}"],
+  ["t", "SHOW TAG KEY EXACT CARDINALITY WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"Cpu\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"disk io\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"dup\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"net\",\"columns\":[\"count\"],\"values\":[[3]]}]}"],
+  ["t", "SHOW TAG VALUES EXACT CARDINALITY WITH KEY = host WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[3]]},{\"name\":\"disk io\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"net\",\"columns\":[\"count\"],\"values\":[[1]]}]}"],
 ];
 
 let env: Awaited<ReturnType<typeof tempDatabase>>;
