@@ -364,6 +364,23 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT usage_user FROM cpu WHERE ${ALL} LIMIT 0` },
   { q: `SELECT usage_user FROM cpu WHERE ${ALL} OFFSET 100000` },
 
+  // ── InfluxDB 1.6's own rules, found by the generated statements ─────────────────────────────
+  { q: `SELECT usage_user FROM cpu WHERE time >= '2017-07-14T04:47:34Z' AND time < '2017-07-14T04:57:23Z' OFFSET 3` },
+  { q: `SELECT usage_user FROM cpu WHERE time >= '2017-07-14T04:47:34Z' AND time < '2017-07-14T04:57:23Z' GROUP BY host OFFSET 1` },
+  { q: `SELECT last(procs) FROM cpu GROUP BY * SLIMIT 2` },
+  { q: `SELECT last(procs) FROM cpu GROUP BY host SLIMIT 2 SOFFSET 1` },
+  { q: `SELECT usage_idle FROM cpu WHERE time >= '2017-07-14T05:22:11Z' AND time < '2017-07-14T05:27:24Z' AND usage_system >= 21 GROUP BY region SLIMIT 1` },
+  { q: `SELECT derivative(sum(used), 1m) FROM mem WHERE time >= '2017-07-14T03:37:11Z' AND time < '2017-07-14T06:08:13Z' GROUP BY time(10m)` },
+  { q: `SELECT moving_average(sum(bytes_recv), 2) FROM net WHERE time >= '2017-07-14T03:54:09.689Z' AND time < '2017-07-14T05:46:29.342Z' GROUP BY time(5m)` },
+  { q: `SELECT non_negative_derivative(last(state), 1s) FROM net WHERE time >= '2017-07-14T05:07:04Z' AND time < '2017-07-14T05:14:53Z' GROUP BY time(15m)` },
+  { q: `SELECT count(usage_user) + 1, round(count(usage_user)) FROM cpu WHERE host = 'server04' AND time >= '2017-07-14T03:00:00Z' AND time < '2017-07-14T03:10:00Z' GROUP BY time(1m)` },
+  { q: `SELECT integral(usage_idle, 1s) FROM cpu WHERE time >= '2017-07-14T03:17:51Z' AND time < '2017-07-14T03:31:36Z'` },
+  { q: `SELECT count(bytes_recv), min(delta) FROM net WHERE time >= '2017-07-14T04:08:54Z' AND time < '2017-07-14T05:57:59Z' GROUP BY time(1m) fill(linear)` },
+  { q: `SELECT max(usage_user), percentile(usage_idle, 5) FROM cpu WHERE time >= '2017-07-14T04:00:00Z' AND time < '2017-07-14T05:00:00Z' GROUP BY time(20m) fill(-1)` },
+  { q: `SELECT count(distinct(usage_idle)), stddev(procs) FROM cpu WHERE time >= '2017-07-14T05:01:16.711Z' AND time < '2017-07-14T06:07:19Z' GROUP BY time(1m) fill(previous)` },
+  { q: `SELECT round(mean(usage_user)) FROM cpu WHERE time >= '2017-07-14T03:20:10Z' AND time < '2017-07-14T04:02:35Z' AND host =~ /^$/ GROUP BY time(1m), region fill(linear)` },
+  { q: `SELECT usage_user FROM cpu WHERE usage_user > procs / 4 AND ${HOUR1}` },
+
   // ── Subqueries ──────────────────────────────────────────────────────────────────────────────
   { q: `SELECT mean(m) FROM (SELECT max(usage_user) AS m FROM cpu WHERE ${ALL} GROUP BY time(10m), host) WHERE ${ALL} GROUP BY time(1h)` },
   { q: `SELECT sum(u) FROM (SELECT usage_user AS u FROM cpu WHERE host = 'server01')` },
