@@ -33,7 +33,7 @@ export async function ensureInfluxDB1Installed(): Promise<void> {
 }
 
 /** A free TCP port on 127.0.0.1 (a small race until the server binds it). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -167,19 +167,6 @@ export interface QueryAnswer {
   json: unknown;
 }
 
-/** `GET /query` with these parameters (`q`, `db`, `epoch`, …). */
-export async function v1Query(peer: TestPeer, params: Record<string, string>, headers: Record<string, string> = {}): Promise<QueryAnswer> {
-  const res = await fetch(`${peer.url}/query?${new URLSearchParams(params).toString()}`, { headers });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = parseJsonExact(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text, json };
-}
-
 /**
  * JSON.parse that keeps integer literals exact: a number written without a fraction or exponent
  * becomes a bigint (epoch=ns times and 64-bit integers pass 2^53), any other number a double.
@@ -269,7 +256,7 @@ export function parseJsonExact(text: string): unknown {
 }
 
 /** Relative tolerance for floats (sums in another order differ in the last bits). */
-export const FLOAT_TOLERANCE = 1e-9;
+const FLOAT_TOLERANCE = 1e-9;
 
 /**
  * The differences between two parsed answers, each as `path: a ≠ b` (empty when equal): object
@@ -315,7 +302,7 @@ function floatsEqual(x: number, y: number): boolean {
   return Math.abs(x - y) <= FLOAT_TOLERANCE * Math.max(Math.abs(x), Math.abs(y));
 }
 
-/** An answer for a message: parsed JSON shown with bigints as plain digits, else the raw text. */
+/** An answer for a failure message: its status and raw body, cut at `maxChars`. */
 export function showAnswer(answer: QueryAnswer, maxChars = 3_000): string {
   const text = `${answer.status} ${answer.text.trim()}`;
   return text.length > maxChars ? `${text.slice(0, maxChars)}… (${answer.text.length} bytes)` : text;
