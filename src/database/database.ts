@@ -190,7 +190,8 @@ export class SluiceDatabase {
 
   /**
    * Creates database `name` durably (a catalog op through the WAL, acknowledged once the WAL file
-   * holding it is on the store); nothing when it exists. InfluxQL's CREATE DATABASE. WriteError
+   * holding it is on the store); when it exists, resolves once what made it is durable. InfluxQL's
+   * CREATE DATABASE. WriteError
    * INVALID_DATABASE for a name the catalog refuses, LIMIT past the catalog's database limit.
    */
   createDatabase(name: string): Promise<void> {

@@ -154,8 +154,12 @@ export class LineProtocolWriter {
   /**
    * Creates database `name` durably: a catalog batch with one `createDatabase` op, applied to the
    * catalog at once (the next statement sees it) and resolved once the WAL file holding it is on
-   * the store. Nothing when the database exists. WriteError INVALID_DATABASE for a name the
-   * catalog refuses, LIMIT past the catalog's database limit (the same words a write gets).
+   * the store. WriteError INVALID_DATABASE for a name the catalog refuses, LIMIT past the
+   * catalog's database limit (the same words a write gets).
+   *
+   * When the database exists the op goes to the WAL all the same (replay applies it as a no-op):
+   * the database may exist only because a write or another CREATE DATABASE still waiting for its
+   * WAL file made it, and the answer must not come before that file is durable.
    */
   async createDatabase(name: string): Promise<void> {
     try {
@@ -163,7 +167,11 @@ export class LineProtocolWriter {
     } catch (err) {
       throw new WriteError('INVALID_DATABASE', (err as Error).message);
     }
-    if (this.catalog.database(name) !== undefined) return;
+    const existing = this.catalog.database(name);
+    if (existing !== undefined) {
+      await this.wal.enqueueOps([{ kind: 'catalog', batch: { databaseId: existing.id, databaseName: name, timeNs: this.clock.nowNs(), ops: [{ kind: 'createDatabase' }] } }]);
+      return;
+    }
     if (this.catalog.listDatabases().length >= this.catalog.limits.maxDatabases) {
       throw new WriteError('LIMIT', `Adding a new database would exceed limit of ${this.catalog.limits.maxDatabases} databases`);
     }

@@ -54,6 +54,26 @@ test('createDatabase is idempotent and refuses a bad name without changing the c
   }
 });
 
+test('CREATE DATABASE of a database another request is still making durable answers only once it is durable', async () => {
+  const store = new MemoryObjectStore();
+  const db = await SluiceDatabase.open({ store, nodeId: 'node1', startBackgroundFlush: false });
+  try {
+    const settled: string[] = [];
+    const first = db.createDatabase('x').then(() => settled.push('first'));
+    const second = db.createDatabase('x').then(() => settled.push('second'));
+    const write = db.writer.writeLp('y', Buffer.from('m f=1i 1'), { precision: 'ns' }).then(() => settled.push('write'));
+    const afterWrite = db.createDatabase('y').then(() => settled.push('after write'));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(settled, [], 'nothing is answered before the WAL file is on the store');
+    await db.wal.forceFlushBuffer();
+    await Promise.all([first, second, write, afterWrite]);
+    assert.deepEqual(settled.sort(), ['after write', 'first', 'second', 'write']);
+    assert.deepEqual(db.catalog.listDatabases().map((d) => d.name), ['x', 'y']);
+  } finally {
+    await db.close();
+  }
+});
+
 const CYCLES = Number(process.env.CREATE_DB_KILL_CYCLES ?? 4);
 const childScript = fileURLToPath(new URL('../support/create-db-kill-child.ts', import.meta.url));
 
