@@ -375,6 +375,7 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT non_negative_derivative(last(state), 1s) FROM net WHERE time >= '2017-07-14T05:07:04Z' AND time < '2017-07-14T05:14:53Z' GROUP BY time(15m)` },
   { q: `SELECT count(usage_user) + 1, round(count(usage_user)) FROM cpu WHERE host = 'server04' AND time >= '2017-07-14T03:00:00Z' AND time < '2017-07-14T03:10:00Z' GROUP BY time(1m)` },
   { q: `SELECT integral(usage_idle, 1s) FROM cpu WHERE time >= '2017-07-14T03:17:51Z' AND time < '2017-07-14T03:31:36Z'` },
+  { q: `SELECT integral(procs) FROM cpu WHERE time >= '2017-07-14T03:17:51Z' AND time < '2017-07-14T03:31:36Z'` },
   { q: `SELECT count(bytes_recv), min(delta) FROM net WHERE time >= '2017-07-14T04:08:54Z' AND time < '2017-07-14T05:57:59Z' GROUP BY time(1m) fill(linear)` },
   { q: `SELECT max(usage_user), percentile(usage_idle, 5) FROM cpu WHERE time >= '2017-07-14T04:00:00Z' AND time < '2017-07-14T05:00:00Z' GROUP BY time(20m) fill(-1)` },
   { q: `SELECT count(distinct(usage_idle)), stddev(procs) FROM cpu WHERE time >= '2017-07-14T05:01:16.711Z' AND time < '2017-07-14T06:07:19Z' GROUP BY time(1m) fill(previous)` },
