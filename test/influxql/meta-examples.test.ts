@@ -160,6 +160,14 @@ const EXAMPLES: Array<[string | null, string, string]> = [
   ["t", "SHOW SERIES EXACT CARDINALITY WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"Cpu\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[3]]},{\"name\":\"disk io\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"dup\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"events\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"net\",\"columns\":[\"count\"],\"values\":[[1]]}]}"],
   ["t", "SHOW TAG KEY EXACT CARDINALITY WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"Cpu\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"disk io\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"dup\",\"columns\":[\"count\"],\"values\":[[2]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"net\",\"columns\":[\"count\"],\"values\":[[3]]}]}"],
   ["t", "SHOW TAG VALUES EXACT CARDINALITY WITH KEY = host WHERE host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"cpu\",\"columns\":[\"count\"],\"values\":[[3]]},{\"name\":\"disk io\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"mem\",\"columns\":[\"count\"],\"values\":[[1]]},{\"name\":\"net\",\"columns\":[\"count\"],\"values\":[[1]]}]}"],
+  ["t", "SHOW SERIES FROM t..cpu", "{\"statement_id\":0,\"series\":[{\"columns\":[\"key\"],\"values\":[[\"cpu,host=a,region=us\"],[\"cpu,host=b,region=eu\"],[\"cpu,host=c\"],[\"cpu,host=e,region=ap\"]]}]}"],
+  ["t", "SHOW TAG KEYS WHERE host =~ /(?i)A/", "{\"statement_id\":0,\"series\":[{\"name\":\"cpu\",\"columns\":[\"tagKey\"],\"values\":[[\"host\"],[\"region\"]]},{\"name\":\"mem\",\"columns\":[\"tagKey\"],\"values\":[[\"host\"]]},{\"name\":\"net\",\"columns\":[\"tagKey\"],\"values\":[[\"host\"],[\"iface\"],[\"zone\"]]}]}"],
+  ["t", "SHOW SERIES WHERE time > 0", "{\"statement_id\":0,\"series\":[{\"columns\":[\"key\"],\"values\":[[\"Cpu,Host=A\"],[\"cpu,host=a,region=us\"],[\"cpu,host=b,region=eu\"],[\"cpu,host=c\"],[\"cpu,host=e,region=ap\"],[\"disk\\\\ io,host=d,mount\\\\ point=/home\"],[\"disk\\\\ io,host=d,mount\\\\ point=/var\"],[\"dup,x=1,y=1\"],[\"dup,x=2,y=1\"],[\"events\"],[\"mem,host=a\"],[\"mem,host=b\"],[\"net,host=a\\\\,b,iface=eth\\\\ 0,zone=x\\\\=y\"]]}]}"],
+  ["t", "SHOW TAG VALUES WITH KEY = \"host\" WHERE time > now() - 100000d", "{\"statement_id\":0,\"series\":[{\"name\":\"cpu\",\"columns\":[\"key\",\"value\"],\"values\":[[\"host\",\"a\"],[\"host\",\"b\"],[\"host\",\"c\"],[\"host\",\"e\"]]},{\"name\":\"disk io\",\"columns\":[\"key\",\"value\"],\"values\":[[\"host\",\"d\"]]},{\"name\":\"mem\",\"columns\":[\"key\",\"value\"],\"values\":[[\"host\",\"a\"],[\"host\",\"b\"]]},{\"name\":\"net\",\"columns\":[\"key\",\"value\"],\"values\":[[\"host\",\"a,b\"]]}]}"],
+  ["t", "SHOW TAG VALUES FROM cpu WITH KEY = host WHERE (region = 'us' OR region = 'eu') AND host != 'a'", "{\"statement_id\":0,\"series\":[{\"name\":\"cpu\",\"columns\":[\"key\",\"value\"],\"values\":[[\"host\",\"b\"]]}]}"],
+  ["t", "SHOW TAG KEYS FROM dup WHERE x = '2'", "{\"statement_id\":0,\"series\":[{\"name\":\"dup\",\"columns\":[\"tagKey\"],\"values\":[[\"x\"],[\"y\"]]}]}"],
+  ["t", "SHOW SERIES FROM /^(cpu|mem)$/ WHERE host =~ /^[ab]$/ LIMIT 3", "{\"statement_id\":0,\"series\":[{\"columns\":[\"key\"],\"values\":[[\"cpu,host=a,region=us\"],[\"cpu,host=b,region=eu\"],[\"mem,host=a\"]]}]}"],
+  ["other", "SHOW TAG VALUES WITH KEY = host", "{\"statement_id\":0,\"series\":[{\"name\":\"load\",\"columns\":[\"key\",\"value\"],\"values\":[[\"host\",\"z\"]]}]}"],
 ];
 
 let env: Awaited<ReturnType<typeof tempDatabase>>;
@@ -193,4 +201,10 @@ test('the same answers come back once the data is in Parquet (after a snapshot)'
   await env.db.snapshotNow();
   const afterSnapshot = await Promise.all(EXAMPLES.map(([db, q]) => answer(db, q)));
   assert.deepEqual(afterSnapshot, before);
+});
+
+test('a bound parameter in a SHOW condition is a tag value (influxd, params={"h":"a"})', async () => {
+  const got: string[] = [];
+  for await (const r of runInfluxQL(influxql, 'SHOW TAG VALUES WITH KEY = host WHERE host = $h', { database: 't', params: { h: 'a' } })) got.push(influxJson(r));
+  assert.deepEqual(got, ['{"statement_id":0,"series":[{"name":"cpu","columns":["key","value"],"values":[["host","a"]]},{"name":"mem","columns":["key","value"],"values":[["host","a"]]}]}']);
 });
