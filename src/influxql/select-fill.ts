@@ -30,18 +30,28 @@ export interface FillPlan {
 
 /** `windows` (in time order, some missing) as every window of the plan, empty ones filled. */
 export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): WindowRow[] {
-  const { fill } = plan;
-  const keys = Array.from({ length: plan.calls }, (_c, i) => i);
   const out: WindowRow[] = [];
   let at = 0;
   for (let w = plan.startNs; w <= plan.endNs; w = plan.next(w)) {
     while (at < windows.length && windows[at]!.windowNs < w) at++;
     const found = at < windows.length && windows[at]!.windowNs === w ? windows[at] : undefined;
-    out.push(found ?? { timeNs: w, windowNs: w, values: keys.map(() => undefined) });
+    out.push(found ?? { timeNs: w, windowNs: w, values: Array.from({ length: plan.calls }, () => undefined) });
   }
+  fillValues(out, plan.fill, plan.descending, plan.calls);
+  return out;
+}
+
+/**
+ * Fills the missing (undefined) values of `rows` (every window, in time order) in place, value
+ * by value: fill(null) leaves them, previous carries the last point (null ones too), linear
+ * draws the line between two points with values, a number is that number.
+ */
+export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number): void {
+  const keys = Array.from({ length: width }, (_c, i) => i);
+  const out = rows;
   if (fill.mode === 'previous') {
     // In ORDER BY time DESC, "previous" is the later window (1.x fills in the order it answers).
-    const order = plan.descending ? [...out].reverse() : out;
+    const order = descending ? [...out].reverse() : out;
     for (const k of keys) {
       let last: Value | null | undefined;
       for (const w of order) {
@@ -72,7 +82,6 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
   } else if (fill.mode === 'value') {
     for (const w of out) for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
   }
-  return out;
 }
 
 /**

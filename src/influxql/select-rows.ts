@@ -89,8 +89,12 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   return { times, columns, schema };
 }
 
-/** The rows of a subquery's series within `range` that match `condition`, in time order. */
-export function readSubqueryRows(series: readonly Series[], schema: SourceSchema, range: TimeRange, condition: Expr | undefined): RowSet {
+/**
+ * The rows of a subquery's series that match `condition`, in time order. The outer time range
+ * was given to the subquery itself (1.x does not filter its rows again: a window that starts
+ * before the range but holds points inside it stays).
+ */
+export function readSubqueryRows(series: readonly Series[], schema: SourceSchema, condition: Expr | undefined): RowSet {
   const names = [...schema.fields.keys(), ...schema.tags];
   const all: Array<{ t: bigint; get: (n: string) => Value | null; order: number }> = [];
   let order = 0;
@@ -98,7 +102,6 @@ export function readSubqueryRows(series: readonly Series[], schema: SourceSchema
     const index = new Map(s.columns.map((c, i) => [c, i]));
     for (const row of s.values) {
       const t = row[0] as bigint;
-      if (t < range.minNs || t > range.maxNs) continue;
       const get = (n: string): Value | null => {
         const i = index.get(n);
         if (i !== undefined && i > 0) return (row[i] ?? null) as Value | null;

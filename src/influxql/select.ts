@@ -13,11 +13,11 @@
  */
 import type { TableSchema } from '../catalog/catalog.js';
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { Dimension, Expr, SelectStatement, Source } from './ast.js';
+import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
-import { integralByWindow, MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
-import { fillWindows, type WindowRow } from './select-fill.js';
+import { integralByWindow, MATH, MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
+import { fillValues, fillWindows, type WindowRow } from './select-fill.js';
 import { castFits, castValue, groupRows, readSubqueryRows, readTableRows, toValue, typeOfValue, type RowSet } from './select-rows.js';
 import type { InfluxValue, Series } from './result.js';
 import { evaluate, type EvalContext } from './select-eval.js';
@@ -358,7 +358,7 @@ class SelectRun {
   private work = 0;
 
   private readSubquery(m: Measurement): RowSet {
-    const rows = readSubqueryRows(m.subquery!, m.schema, this.range, this.condition);
+    const rows = readSubqueryRows(m.subquery!, m.schema, this.condition);
     this.tick(rows.times.length);
     return rows;
   }
@@ -486,7 +486,8 @@ class SelectRun {
   // ---- aggregates ----
 
   private windowOf(timeNs: bigint): bigint {
-    if (this.interval === undefined) return this.hasMin ? this.range.minNs : 0n;
+    // Without GROUP BY time the one window starts at the range's start; integral() alone answers at 0, as 1.x does.
+    if (this.interval === undefined) return this.hasMin && !this.calls.every((c) => c.name === 'integral') ? this.range.minNs : 0n;
     return windowStartNs(timeNs, this.interval.intervalNs, this.interval.offsetNs, this.timezone);
   }
 
@@ -687,9 +688,12 @@ class SelectRun {
       let windows = g.windows;
       const hasPoints = windows.some((w) => w.values.some((v) => v !== undefined));
       if (!hasPoints) continue;
-      if (this.interval !== undefined && !multi && (this.stmt.fill?.mode ?? 'null') !== 'none') windows = this.fillWindows(windows);
-      else windows = windows.filter((w) => w.values.some((v) => v !== undefined));
       const fill = this.stmt.fill ?? { mode: 'null' };
+      const filling = this.interval !== undefined && !multi && fill.mode !== 'none';
+      // Transformations fill their aggregates; other columns are filled as a whole (abs(sum(v))
+      // fill(-1) is -1), as 1.x fills each field's expression.
+      if (filling) windows = this.fillWindows(windows, this.shape.hasTransform ? fill : { mode: 'null' });
+      else windows = windows.filter((w) => w.values.some((v) => v !== undefined));
       // fill(null) gives count() 0 in an empty window of GROUP BY time (InfluxDB 1.x), when the
       // series has points for that count at all; without windows a missing count is null.
       const countFill = this.calls.map((c, k) => this.interval !== undefined && fill.mode === 'null' && c.name === 'count' && g.windows.some((w) => w.values[k] !== undefined));
@@ -706,20 +710,38 @@ class SelectRun {
           const e = unparen(c.expr);
           return e.kind === 'call' ? this.callIndex.get(exprKey(e)) : undefined;
         });
-        values = new Array(windows.length);
+        // 1.x fills the calls of a column (stddev(v) + 1 fill(0) is 1; count(v) + 3 and
+        // round(count(v)) in an empty window are 3 and 0; round(mean(v)) fill(linear) rounds the
+        // line), except that fill(<number>) under a math function fills its result (abs(sum(v))
+        // fill(-1) is -1). A column is missing in a window when every call in it is.
+        const filled = filling ? windows.map((w) => ({ ...w, values: [...w.values] })) : windows;
+        if (filling) fillValues(filled, fill, this.stmt.descending, this.calls.length);
+        const mathColumn = this.columns.map((c) => {
+          const e = unparen(c.expr);
+          return fill.mode === 'value' && e.kind === 'call' && MATH.has(e.name);
+        });
+        const columnCalls = this.columns.map((c) => aggregateCalls(c.expr).map((call) => this.callIndex.get(exprKey(call))!));
+        const noCounts = this.calls.map(() => false);
+        const columnRows: WindowRow[] = new Array(windows.length);
         for (let r = 0; r < windows.length; r++) {
           const w = windows[r]!;
-          const row: InfluxValue[] = [w.timeNs];
+          const f = filled[r]!;
+          const cells: Array<Value | null | undefined> = new Array(this.columns.length);
           let ctx: EvalContext | undefined;
+          let rawCtx: EvalContext | undefined;
           for (let c = 0; c < this.columns.length; c++) {
             const k = direct[c];
             if (k !== undefined) {
-              const v = w.values[k];
-              row.push(v !== undefined ? v : countFill[k] ? 0n : null);
-            } else row.push(evaluate(this.columns[c]!.expr, (ctx ??= this.windowContext(w, rows, countFill))));
+              const v = f.values[k];
+              cells[c] = v !== undefined ? v : countFill[k] ? 0n : null;
+            } else if (mathColumn[c]) {
+              cells[c] = columnCalls[c]!.length > 0 && columnCalls[c]!.every((i) => w.values[i] === undefined) ? undefined : evaluate(this.columns[c]!.expr, (rawCtx ??= this.windowContext(w, rows, noCounts)));
+            } else cells[c] = evaluate(this.columns[c]!.expr, (ctx ??= this.windowContext(f, rows, countFill)));
           }
-          values[r] = row;
+          columnRows[r] = { timeNs: w.timeNs, windowNs: w.windowNs, values: cells };
         }
+        if (filling && mathColumn.some((m) => m)) fillValues(columnRows, fill, this.stmt.descending, this.columns.length);
+        values = columnRows.map((w) => [w.timeNs, ...w.values.map((v) => (v === undefined ? null : v))]);
       }
       out.set(key, { tags: g.tags, values });
     }
@@ -745,9 +767,8 @@ class SelectRun {
   }
 
   /** Every window from the range's start (or the group's first) to its end, empty ones filled. */
-  private fillWindows(windows: WindowRow[]): WindowRow[] {
+  private fillWindows(windows: WindowRow[], fill: Fill): WindowRow[] {
     const interval = this.interval!;
-    const fill = this.stmt.fill ?? { mode: 'null' };
     const start = this.hasMin ? this.windowOf(this.range.minNs) : windows[0]!.windowNs;
     const end = this.windowOf(this.range.maxNs);
     // Windows are uniform but in a zone (whose days may be 23 or 25 hours): a close upper bound.
