@@ -486,8 +486,7 @@ class SelectRun {
   // ---- aggregates ----
 
   private windowOf(timeNs: bigint): bigint {
-    // Without GROUP BY time the one window starts at the range's start; integral() alone answers at 0, as 1.x does.
-    if (this.interval === undefined) return this.hasMin && !this.calls.every((c) => c.name === 'integral') ? this.range.minNs : 0n;
+    if (this.interval === undefined) return this.hasMin ? this.range.minNs : 0n;
     return windowStartNs(timeNs, this.interval.intervalNs, this.interval.offsetNs, this.timezone);
   }
 
@@ -539,6 +538,8 @@ class SelectRun {
           if (this.interval === undefined && r[0]!.timeNs !== undefined) timeNs = r[0]!.timeNs;
         }
       }
+      // integral() alone over a float field answers at time 0 (1.6's float reducer; integers answer at the range's start).
+      if (this.interval === undefined && this.calls.every((c) => c.name === 'integral' && rows.schema.fields.get((unparen(c.args[0]!) as { name: string }).name) === 'float')) timeNs = 0n;
       out.push({ timeNs, windowNs, values, ...(row === undefined ? {} : { row }) });
     }
     return out;
