@@ -182,6 +182,7 @@ export class SluiceDatabase {
   async kill(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.wal.abandon();
     await this.writer.close();
     this.persister.close();
     this.engine.close();
