@@ -13,14 +13,17 @@ import { T0_NS } from './dataset.js';
 interface Measurement {
   name: string;
   floats: string[];
+  /** Float fields whose values rarely repeat: a selector over them picks one point's time. */
+  selectable: string[];
   integers: string[];
   tags: Record<string, string[]>;
 }
 
 const MEASUREMENTS: Measurement[] = [
-  { name: 'cpu', floats: ['usage_user', 'usage_system', 'usage_idle'], integers: ['procs'], tags: { host: ['server01', 'server02', 'server03', 'server04', ''], region: ['us-west', 'us-east', ''] } },
-  { name: 'mem', floats: ['used_percent'], integers: ['used', 'free'], tags: { host: ['server01', 'server02', 'server03'] } },
-  { name: 'net', floats: ['delta'], integers: ['bytes_recv', 'state'], tags: { host: ['server01'], iface: ['eth0'] } },
+  { name: 'cpu', floats: ['usage_user', 'usage_system', 'usage_idle'], selectable: ['usage_user', 'usage_system', 'usage_idle'], integers: ['procs'], tags: { host: ['server01', 'server02', 'server03', 'server04', ''], region: ['us-west', 'us-east', ''] } },
+  { name: 'mem', floats: ['used_percent'], selectable: ['used_percent'], integers: ['used', 'free'], tags: { host: ['server01', 'server02', 'server03'] } },
+  // delta is 0 in one point of ten: no selector over it.
+  { name: 'net', floats: ['delta'], selectable: [], integers: ['bytes_recv', 'state'], tags: { host: ['server01'], iface: ['eth0'] } },
 ];
 
 const INTERVALS = ['1m', '5m', '7m', '10m', '15m', '30m', '1h', '90m'];
@@ -75,7 +78,8 @@ function expression(rng: Rng, m: Measurement): string {
 /** An aggregate or selector call on a field, in InfluxQL. */
 function aggregate(rng: Rng, m: Measurement): string {
   const anyField = pick(rng, [...m.floats, ...m.integers]);
-  const floatField = pick(rng, m.floats);
+  if (m.selectable.length === 0) return `${pick(rng, ['count', 'mean', 'sum', 'spread', 'stddev', 'median'])}("${anyField}")`;
+  const floatField = pick(rng, m.selectable);
   switch (rng.nextInt(12)) {
     case 0:
       return `count("${anyField}")`;
@@ -204,10 +208,11 @@ function generateRare(rng: Rng): string {
       return rng.nextInt(2) === 0 ? `SELECT "${field}" FROM ${from} WHERE ${timeRange(rng)} LIMIT ${1 + rng.nextInt(4)}` : `SELECT ${pick(rng, ['count', 'mean', 'max', 'sum'])}("${field}") FROM ${from} WHERE ${timeRange(rng)}${rng.nextInt(2) === 0 ? ` GROUP BY time(${interval})` : ''}`;
     }
     case 2: {
+      if (m.selectable.length === 0) return `SELECT max("usage_user") FROM "cpu" WHERE ${timeRange(rng)}`;
       const fn = pick(rng, ['top', 'bottom']);
       const withTag = rng.nextInt(3) === 0 ? `"${pick(rng, tagNames)}", ` : '';
       const group = rng.nextInt(2) === 0 ? ` GROUP BY time(${pick(rng, ['30m', '1h', '2h'])})` : '';
-      return `SELECT ${fn}("${floatField}", ${withTag}${1 + rng.nextInt(4)}) FROM "${m.name}" WHERE ${where}${group}`;
+      return `SELECT ${fn}("${pick(rng, m.selectable)}", ${withTag}${1 + rng.nextInt(4)}) FROM "${m.name}" WHERE ${where}${group}`;
     }
     case 3:
       return `SELECT integral("${floatField}"${rng.nextInt(2) === 0 ? `, ${pick(rng, ['1s', '1m', '1h'])}` : ''}) FROM "${m.name}" WHERE ${where}${rng.nextInt(2) === 0 ? ` GROUP BY time(${interval})` : ''}`;
