@@ -776,7 +776,14 @@ class SelectRun {
     const count = end < start ? 0n : (end - start) / interval.intervalNs + 2n;
     if (BigInt(this.spent) + count > BigInt(MAX_WINDOWS)) throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${BigInt(this.spent) + count}/${MAX_WINDOWS})`);
     this.spend(Number(count));
-    return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length });
+    // Counted above, but made here, one by one (a zone's windows cost a zone lookup each): the
+    // deadline is checked as they are made.
+    let made = 0;
+    const next = (w: bigint): bigint => {
+      if (++made % 1024 === 0) this.checkDeadline();
+      return this.nextWindow(w);
+    };
+    return fillWindows(windows, { startNs: start, endNs: end, next, fill, descending: this.stmt.descending, calls: this.calls.length });
   }
 
   /** Series of one measurement, ordered by tag values, each ordered and limited. */
