@@ -123,20 +123,23 @@ class SelectRun {
     this.callIndex = new Map([...callMap.keys()].map((k, i) => [k, i]));
     if (this.range.minNs > this.range.maxNs) return [];
     this.extendForTransforms();
+    // SLIMIT/SOFFSET choose series per measurement, as 1.x limits each measurement's tag sets:
+    // those of its index that match the tag conditions (whatever points the time range and the
+    // field conditions leave them), in the order of their keys; SLIMIT 0 means no limit.
+    const soffset = stmt.soffset ?? 0;
+    const slimit = stmt.slimit === undefined || stmt.slimit === 0 ? undefined : stmt.slimit;
+    const isLimited = soffset > 0 || slimit !== undefined;
     let series: Series[] = [];
     for (const m of measurements) {
       ctx.options.signal?.throwIfAborted();
-      series.push(...(await this.answerMeasurement(m)));
-    }
-    // SLIMIT/SOFFSET choose series in the order of their keys (measurement, then `k=v,…` with
-    // empty values left out), as 1.x does; SLIMIT 0 means no limit.
-    const soffset = stmt.soffset ?? 0;
-    const slimit = stmt.slimit === undefined || stmt.slimit === 0 ? undefined : stmt.slimit;
-    if (soffset > 0 || slimit !== undefined) {
-      const keyed = series.map((s, i) => ({ i, name: s.name, key: seriesKey(s.tags) }));
-      keyed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const chosen = new Set(keyed.slice(soffset, slimit === undefined ? undefined : soffset + slimit).map((k) => k.i));
-      series = series.filter((_s, i) => chosen.has(i));
+      let answered = await this.answerMeasurement(m);
+      if (isLimited) {
+        const keys = m.table !== undefined ? await this.indexGroupKeys(m) : answered.map((s) => tagSetKey(s.tags));
+        keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const chosen = new Set(keys.slice(soffset, slimit === undefined ? undefined : soffset + slimit));
+        answered = answered.filter((s) => chosen.has(tagSetKey(s.tags)));
+      }
+      series.push(...answered);
     }
     // ORDER BY time DESC reverses the series too.
     if (stmt.descending) series.reverse();
@@ -251,6 +254,20 @@ class SelectRun {
     if (terms.length === 0) return {};
     const bounds = terms.reduce((a, b) => ({ kind: 'binary', op: 'AND', left: a, right: b }));
     return { condition: inner.condition === undefined ? bounds : { kind: 'binary', op: 'AND', left: { kind: 'paren', expr: inner.condition }, right: bounds } };
+  }
+
+  /** The keys of a table's tag sets for SLIMIT: its series matching the tag conditions, grouped by the GROUP BY tags. */
+  private async indexGroupKeys(m: Measurement): Promise<string[]> {
+    const table = m.table!;
+    const tags = this.groupTags(m).filter((t) => table.columns.has(t));
+    const where = tagOnlyCondition(this.condition, m.schema);
+    const select = tags.length === 0 ? 'NULL AS "__none"' : tags.map((t) => sqlIdent(t)).join(', ');
+    const rows = await this.query(m, `SELECT DISTINCT ${select} FROM ${sqlIdent(table.name)}${where === undefined ? '' : ` WHERE ${conditionSql(where, table)}`}`);
+    return rows.map((row) => {
+      const values: Record<string, string> = {};
+      tags.forEach((t, i) => (values[t] = row[i] === null || row[i] === undefined ? '' : String(row[i])));
+      return tagSetKey(values);
+    });
   }
 
   /** The GROUP BY tags of one measurement, sorted. */
@@ -824,14 +841,37 @@ function inheritTimezone(inner: SelectStatement, timezone: string | undefined): 
   return inner.timezone === undefined && timezone !== undefined ? { timezone } : {};
 }
 
-/** A series' key for SLIMIT: its tags `k=v` in key order, empty values left out. */
-function seriesKey(tags: Record<string, string> | undefined): string {
+/**
+ * A tag set's key for SLIMIT, as 1.x's `MakeTagsKey` makes it: the names of the tags with a
+ * value, in name order, then their values, all joined by `|` (empty values left out).
+ */
+function tagSetKey(tags: Record<string, string> | undefined): string {
   if (tags === undefined) return '';
-  return Object.keys(tags)
-    .sort()
+  const names = Object.keys(tags)
     .filter((k) => tags[k] !== '')
-    .map((k) => `${k}=${tags[k]}`)
-    .join(',');
+    .sort();
+  return [...names, ...names.map((k) => tags[k]!)].join('|');
+}
+
+/** The conjuncts of a condition that name tags only (no field, no time): what 1.x's index filters series by. */
+function tagOnlyCondition(e: Expr | undefined, schema: SourceSchema): Expr | undefined {
+  if (e === undefined) return undefined;
+  const u = unparen(e);
+  if (u.kind === 'binary' && u.op === 'AND') {
+    const l = tagOnlyCondition(u.left, schema);
+    const r = tagOnlyCondition(u.right, schema);
+    return l === undefined ? r : r === undefined ? l : { kind: 'binary', op: 'AND', left: l, right: r };
+  }
+  return namesTagsOnly(u, schema) ? e : undefined;
+}
+
+function namesTagsOnly(e: Expr, schema: SourceSchema): boolean {
+  e = unparen(e);
+  if (e.kind === 'ref') return e.name !== 'time' && !schema.fields.has(e.name) && e.cast !== 'field';
+  if (e.kind === 'binary') return namesTagsOnly(e.left, schema) && namesTagsOnly(e.right, schema);
+  if (e.kind === 'call') return false;
+  if (e.kind === 'neg') return namesTagsOnly(e.expr, schema);
+  return true;
 }
 
 /** `$name` parameters replaced by their values (the v1 `params` object). */
