@@ -106,7 +106,11 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
     case 'median': {
       const sorted = points.map((p) => p.value).sort(compareValues);
       const n = sorted.length;
-      if (n % 2 === 1) return [{ value: sorted[(n - 1) / 2]! }];
+      // A float also over an integer field (1.x's IntegerMedianReduceSlice answers FloatPoints), so fill(linear) does not truncate it.
+      if (n % 2 === 1) {
+        const mid = sorted[(n - 1) / 2]!;
+        return [{ value: typeof mid === 'bigint' ? Number(mid) : mid }];
+      }
       const a = sorted[n / 2 - 1]!;
       const b = sorted[n / 2]!;
       return [{ value: (Number(a) + Number(b)) / 2 }];

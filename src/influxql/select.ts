@@ -707,7 +707,10 @@ class SelectRun {
       const hasPoints = windows.some((w) => w.values.some((v) => v !== undefined));
       if (!hasPoints) continue;
       const fill = this.stmt.fill ?? { mode: 'null' };
-      const filling = this.interval !== undefined && !multi && fill.mode !== 'none';
+      // integral() has no fill in 1.x (its iterator is built apart from the other aggregates'):
+      // a window without points has no row.
+      const isIntegralOnly = this.calls.every((c) => c.name === 'integral');
+      const filling = this.interval !== undefined && !multi && fill.mode !== 'none' && !isIntegralOnly;
       // Transformations fill their aggregates; other columns are filled as a whole (abs(sum(v))
       // fill(-1) is -1), as 1.x fills each field's expression.
       if (filling) windows = this.fillWindows(windows, this.shape.hasTransform ? fill : { mode: 'null' });
