@@ -13,9 +13,12 @@ const AGGREGATES = ['count', 'distinct', 'mean', 'median', 'mode', 'spread', 'st
 const WITH_N = ['top', 'bottom', 'percentile', 'sample', 'moving_average'];
 const TRANSFORMS = ['abs', 'ceil', 'floor', 'round', 'sqrt', 'ln', 'log2', 'log10', 'exp', 'derivative', 'non_negative_derivative', 'difference', 'non_negative_difference', 'cumulative_sum', 'elapsed', 'integral'];
 const COMPARISONS = ['=', '!=', '<>', '<', '<=', '>', '>='];
-const DURATIONS = ['1s', '10s', '1m', '5m', '1h', '1d', '1w', '0s', '1h30m'];
-/** Intervals that make millions of buckets over the data's two hours: rare, to test the caps. */
-const TINY_DURATIONS = ['1ns', '10u', '5ms'];
+const DURATIONS = ['30s', '1m', '5m', '1h', '1d', '1w', '0s', '1h30m'];
+/**
+ * Intervals that make thousands to millions of windows over the data's two hours: rare (they
+ * test the caps and the deadline; common, they would make the run's time go to filling windows).
+ */
+const TINY_DURATIONS = ['1ns', '10u', '5ms', '1s', '10s'];
 const TIMES = ["'2024-01-01T00:00:00Z'", "'2024-01-01T00:30:00.123456789Z'", "'2024-01-01'", "'not a time'", '1704067200000000000', '1704067200s', '0', '-1', 'now()', 'now() - 1h', 'now() - 5000d', 'now() + 1d', '9223372036854775807', '-9223372036854775808'];
 const NUMBERS = ['0', '1', '-1', '1.5', '-2.25', '1e3', '1e308', '9223372036854775807', '18446744073709551615', '0.000001', 'NaN'];
 const STRINGS = ["'a'", "'b'", "''", "'x''y'", "'é😀'", "'\\''", "'a\\nb'"];
@@ -105,7 +108,7 @@ export function select(rng: SeededRng, depth = 0): string {
   let s = `SELECT ${fields.join(', ')} FROM ${depth > 2 ? ident(one(rng, MEASUREMENTS)) : sources(rng)}`;
   if (chance(rng, 0.7)) s += ` WHERE ${condition(rng, 0)}`;
   const dims: string[] = [];
-  if (aggregate && chance(rng, 0.6)) dims.push(`time(${one(rng, chance(rng, 0.02) ? TINY_DURATIONS : DURATIONS)}${chance(rng, 0.2) ? `, ${one(rng, ['1m', '-30s', '0s', 'now()'])}` : ''})`);
+  if (aggregate && chance(rng, 0.6)) dims.push(`time(${one(rng, chance(rng, 0.04) ? TINY_DURATIONS : DURATIONS)}${chance(rng, 0.2) ? `, ${one(rng, ['1m', '-30s', '0s', 'now()'])}` : ''})`);
   if (chance(rng, 0.4)) dims.push(one(rng, ['*', ident(one(rng, TAGS)), '/h/', `${ident(one(rng, TAGS))}, ${ident(one(rng, TAGS))}`]));
   if (dims.length > 0) s += ` GROUP BY ${dims.join(', ')}`;
   if (chance(rng, 0.2)) s += ` fill(${one(rng, FILLS)})`;
