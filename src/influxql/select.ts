@@ -46,7 +46,7 @@ interface Measurement {
 
 /** Runs a SELECT and returns its series. */
 export async function runSelect(ctx: StatementContext, statement: SelectStatement): Promise<Series[]> {
-  return new SelectRun(ctx, bindParams(statement, ctx.options.params)).run();
+  return new SelectRun(ctx, bindParams(statement, ctx.options.params), false).run();
 }
 
 class SelectRun {
@@ -70,6 +70,8 @@ class SelectRun {
   constructor(
     private readonly ctx: StatementContext,
     private readonly stmt: SelectStatement,
+    /** Run as a subquery: its answer is read by the outer statement, not sent to the client. */
+    private readonly isSubquery: boolean,
   ) {
     this.timezone = stmt.timezone;
     // time(0s) groups nothing (InfluxDB 1.x answers as without GROUP BY time).
@@ -201,7 +203,7 @@ class SelectRun {
     const byName = new Map<string, Measurement>();
     for (const source of sources) {
       if (source.kind === 'subquery') {
-        const inner = await runSelect(ctx, { ...source.statement, ...inheritTimezone(source.statement, this.timezone), ...this.boundsFor(source.statement) });
+        const inner = await new SelectRun(ctx, { ...source.statement, ...inheritTimezone(source.statement, this.timezone), ...this.boundsFor(source.statement) }, true).run();
         for (const s of inner) {
           let m = byName.get(`q\u0000${s.name}`);
           if (m === undefined) byName.set(`q\u0000${s.name}`, (m = { name: s.name, schema: { fields: new Map(), tags: new Set() }, subquery: [] }));
@@ -716,8 +718,10 @@ class SelectRun {
       if (filling) windows = this.fillWindows(windows, this.shape.hasTransform ? fill : { mode: 'null' });
       else windows = windows.filter((w) => w.values.some((v) => v !== undefined));
       // fill(null) gives count() 0 in an empty window of GROUP BY time (InfluxDB 1.x), when the
-      // series has points for that count at all; without windows a missing count is null.
-      const countFill = this.calls.map((c, k) => this.interval !== undefined && fill.mode === 'null' && c.name === 'count' && g.windows.some((w) => w.values[k] !== undefined));
+      // series has points for that count at all; without windows a missing count is null. In a
+      // subquery it stays null (1.6 makes the 0 only in what it answers), so the outer statement
+      // sees no point there.
+      const countFill = this.calls.map((c, k) => !this.isSubquery && this.interval !== undefined && fill.mode === 'null' && c.name === 'count' && g.windows.some((w) => w.values[k] !== undefined));
       let values: InfluxValue[][];
       if (this.shape.hasTransform) {
         // A window's null (stddev of one point) is NaN to a transformation, as in 1.x: it
