@@ -737,13 +737,14 @@ class SelectRun {
         });
         // 1.x fills the calls of a column (stddev(v) + 1 fill(0) is 1; count(v) + 3 and
         // round(count(v)) in an empty window are 3 and 0; round(mean(v)) fill(linear) rounds the
-        // line), except that fill(<number>) under a math function fills its result (abs(sum(v))
-        // fill(-1) is -1). A column is missing in a window when every call in it is.
+        // line), except that fill(<number>) under a math function over integer calls is the
+        // number as an integer, the function not applied (abs(sum(i)) fill(-1.5) is -1, while
+        // abs(mean(i)) fill(-1.5) is 1.5). A column is missing in a window when every call in it is.
         const filled = filling ? windows.map((w) => ({ ...w, values: [...w.values] })) : windows;
         if (filling) fillValues(filled, fill, this.stmt.descending, this.calls.length);
         const mathColumn = this.columns.map((c) => {
           const e = unparen(c.expr);
-          return fill.mode === 'value' && e.kind === 'call' && MATH.has(e.name);
+          return fill.mode === 'value' && e.kind === 'call' && MATH.has(e.name) && aggregateCalls(e).every((call) => isIntegerCall(call, m.schema));
         });
         const columnCalls = this.columns.map((c) => aggregateCalls(c.expr).map((call) => this.callIndex.get(exprKey(call))!));
         const noCounts = this.calls.map(() => false);
@@ -765,7 +766,10 @@ class SelectRun {
           }
           columnRows[r] = { timeNs: w.timeNs, windowNs: w.windowNs, values: cells };
         }
-        if (filling && mathColumn.some((m) => m)) fillValues(columnRows, fill, this.stmt.descending, this.columns.length);
+        if (filling && fill.mode === 'value' && mathColumn.some((isMath) => isMath)) {
+          const asInteger = typeof fill.value === 'bigint' ? fill.value : BigInt(Math.trunc(Number(fill.value)));
+          for (const w of columnRows) for (let c = 0; c < this.columns.length; c++) if (mathColumn[c] && w.values[c] === undefined) w.values[c] = asInteger;
+        }
         values = columnRows.map((w) => [w.timeNs, ...w.values.map((v) => (v === undefined ? null : v))]);
       }
       out.set(key, { tags: g.tags, values });
@@ -841,6 +845,17 @@ function compareTagValues(a: readonly string[], b: readonly string[]): number {
     if (a[i]! > b[i]!) return 1;
   }
   return 0;
+}
+
+/** Aggregates whose value is an integer over an integer field (count always). */
+const INTEGER_PRESERVING = new Set(['sum', 'max', 'min', 'first', 'last', 'spread', 'mode', 'percentile', 'sample', 'top', 'bottom', 'distinct']);
+
+/** Whether an aggregate call answers integers over this source. */
+function isIntegerCall(call: Call, schema: SourceSchema): boolean {
+  if (call.name === 'count') return true;
+  if (!INTEGER_PRESERVING.has(call.name)) return false;
+  const arg = unparen(call.args[0]!);
+  return arg.kind === 'ref' && schema.fields.get(arg.name) === 'integer';
 }
 
 /** A subquery runs in the outer statement's time zone unless it names its own. */
