@@ -28,15 +28,29 @@ export interface FillPlan {
   calls: number;
 }
 
-/** `windows` (in time order, some missing) as every window of the plan, empty ones filled. */
+/**
+ * `windows` (in time order, some missing) as every window of the plan, empty ones filled.
+ *
+ * A window before the start (a subquery's row before the outer range) is answered as 1.x's fill
+ * iterator answers it: that iterator expects one window after another from the start and passes
+ * on any point not later than the one it expects. Ascending, such a point takes the expected
+ * window's place (which then has no row); descending, the windows are filled on down to it.
+ */
 export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): WindowRow[] {
   const out: WindowRow[] = [];
-  let at = 0;
-  for (let w = plan.startNs; w <= plan.endNs; w = plan.next(w)) {
-    while (at < windows.length && windows[at]!.windowNs < w) at++;
-    const found = at < windows.length && windows[at]!.windowNs === w ? windows[at] : undefined;
-    out.push(found ?? { timeNs: w, windowNs: w, values: Array.from({ length: plan.calls }, () => undefined) });
+  const empty = (w: bigint): WindowRow => ({ timeNs: w, windowNs: w, values: Array.from({ length: plan.calls }, () => undefined) });
+  let expected = plan.startNs;
+  if (plan.descending && windows.length > 0 && windows[0]!.windowNs < expected) expected = windows[0]!.windowNs;
+  for (const row of windows) {
+    if (row.windowNs > plan.endNs) break;
+    while (row.windowNs > expected) {
+      out.push(empty(expected));
+      expected = plan.next(expected);
+    }
+    out.push(row);
+    expected = plan.next(expected);
   }
+  for (; expected <= plan.endNs; expected = plan.next(expected)) out.push(empty(expected));
   fillValues(out, plan.fill, plan.descending, plan.calls);
   return out;
 }
