@@ -81,6 +81,9 @@ interface ChunkSource {
   maxTimeNs: bigint;
 }
 
+/** Runs `fn` with the sources of `tables`, their views current, as a reader (see {@link QueryEngine.withDatabase}). */
+type WithSources = <R>(tables: ReadonlySet<TableSchema>, fn: (sources: Map<string, TableSources>) => Promise<R>) => Promise<R>;
+
 interface TableSources {
   table: TableSchema;
   chunks: ChunkSource[];
@@ -122,24 +125,28 @@ export class QueryEngine {
    */
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    // The timeout covers everything on the connection: checking and rewriting the SQL too.
-    await this.withReadyDatabase(database, (con, sources) =>
+    // The timeout covers everything on the connection: checking the SQL, bringing the views of
+    // the tables it reads up to date, running it and the sink's waits.
+    await this.withDatabase(database, (con, withSources) =>
       this.withTimeout(con, options, async (signal) => {
         const checked = await this.checkReadOnly(con, sql);
         signal.throwIfAborted();
-        await this.withPrunedView(con, checked, sources, async () => {
-          const result = await con.stream(checked.sql, params as never);
-          const names = result.columnNames();
-          const types = result.columnTypes();
-          await sink.start(names.map((name, i) => ({ name: checked.columnName(name), type: types[i]!.toString() })));
-          for (;;) {
+        await withSources(checked.tables, (sources) =>
+          this.withPrunedView(con, checked, sources, async () => {
             signal.throwIfAborted();
-            const chunk = await result.fetchChunk();
-            signal.throwIfAborted();
-            if (chunk === null || chunk.rowCount === 0) break;
-            await sink.rows(chunk, signal);
-          }
-        });
+            const result = await con.stream(checked.sql, params as never);
+            const names = result.columnNames();
+            const types = result.columnTypes();
+            await sink.start(names.map((name, i) => ({ name: checked.columnName(name), type: types[i]!.toString() })));
+            for (;;) {
+              signal.throwIfAborted();
+              const chunk = await result.fetchChunk();
+              signal.throwIfAborted();
+              if (chunk === null || chunk.rowCount === 0) break;
+              await sink.rows(chunk, signal);
+            }
+          }),
+        );
       }),
     );
   }
@@ -147,12 +154,12 @@ export class QueryEngine {
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */
   async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    await this.withReadyDatabase(database, (con, sources) =>
+    await this.withDatabase(database, (con, withSources) =>
       this.withTimeout(con, options, async (signal) => {
         const checked = await this.checkReadOnly(con, sql);
         signal.throwIfAborted();
         const inner = checked.sql.trim().replace(/;+\s*$/, '');
-        await this.withPrunedView(con, checked, sources, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never));
+        await withSources(checked.tables, (sources) => this.withPrunedView(con, checked, sources, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never)));
         await renameParquetFileColumns(path, checked.columnName);
       }),
     );
@@ -164,25 +171,39 @@ export class QueryEngine {
     return database;
   }
 
-  /** Runs `run` on a connection set to `database`, its views up to date; `sources` are keyed by SQL name. */
-  private withReadyDatabase<T>(database: DatabaseSchema, run: (con: DuckDBConnection, sources: Map<string, TableSources>) => Promise<T>): Promise<T> {
+  /**
+   * Runs `run` on a connection set to `database`. `run` checks its statement first, then reads
+   * through `withSources(tables, fn)`: the views of exactly the tables the statement reads are
+   * brought up to date (their buffered chunks synced), and `fn` runs as a reader of them, their
+   * sources keyed by SQL name. Tables the statement does not read are not touched: with many
+   * tables taking writes, a query pays only for its own.
+   */
+  private async withDatabase<T>(database: DatabaseSchema, run: (con: DuckDBConnection, withSources: WithSources) => Promise<T>): Promise<T> {
     const { mirrors } = this.options;
-    let sources = new Map<string, TableSources>();
-    return mirrors.read(
-      async () => {
-        sources = await this.prepareViews(database);
-      },
-      () =>
-        mirrors.engine.withConnection(async (con) => {
-          await con.run(`USE memory.db_${database.id}`);
-          this.databaseOf.set(con, database);
-          try {
-            return await run(con, sources);
-          } finally {
-            this.databaseOf.delete(con);
-          }
-        }),
-    );
+    return mirrors.engine.withConnection(async (con) => {
+      if (!this.schemas.has(database.id)) {
+        // Under the lock view changes take: two first queries must not race on the schema.
+        await mirrors.exclusive(() => con.run(`CREATE SCHEMA IF NOT EXISTS memory.db_${database.id}`));
+        this.schemas.add(database.id);
+      }
+      await con.run(`USE memory.db_${database.id}`);
+      this.databaseOf.set(con, database);
+      const withSources: WithSources = (tables, fn) => {
+        let sources = new Map<string, TableSources>();
+        return mirrors.read(
+          async () => {
+            sources = await this.prepareViews(database, tables);
+            this.lastPrepared = [...tables].map((t) => t.name).sort();
+          },
+          () => fn(sources),
+        );
+      };
+      try {
+        return await run(con, withSources);
+      } finally {
+        this.databaseOf.delete(con);
+      }
+    });
   }
 
   /**
@@ -246,6 +267,9 @@ export class QueryEngine {
     return text.slice('SELECT '.length);
   }
 
+  /** The tables whose views the last query brought up to date (for tests). */
+  lastPrepared: string[] = [];
+
   /** What the last pruned query read and skipped (for tests and metrics). */
   lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number } | undefined;
 
@@ -290,17 +314,16 @@ export class QueryEngine {
     return checkQuery(con, sql, database);
   }
 
-  /** Syncs the database's buffered chunks into the engine and (re)creates the views that changed. */
-  private async prepareViews(database: DatabaseSchema): Promise<Map<string, TableSources>> {
+  /** Syncs the buffered chunks of `read` (tables of `database`) into the engine and (re)creates their views that changed. */
+  private async prepareViews(database: DatabaseSchema, read: ReadonlySet<TableSchema>): Promise<Map<string, TableSources>> {
     const { buffer, mirrors } = this.options;
-    const tables = [...database.tablesById.values()];
+    const tables = [...read];
     // Chunks and files are taken together, before any await (releases also run under this lock).
     const chunksByTable = tables.map((t) => buffer.chunksOf(database.id, t.id));
     const filesByTable = tables.map((t) => this.options.persistedFiles.filesOf(database.id, t.id).slice());
     const states = await mirrors.syncHeld(chunksByTable.flat());
     const statements: string[] = [];
     const sources = new Map<string, TableSources>();
-    if (!this.schemas.has(database.id)) statements.push(`CREATE SCHEMA IF NOT EXISTS db_${database.id}`);
     let k = 0;
     for (let i = 0; i < tables.length; i++) {
       const table = tables[i]!;
@@ -325,7 +348,6 @@ export class QueryEngine {
         throw err;
       }
     });
-    this.schemas.add(database.id);
     return sources;
   }
 

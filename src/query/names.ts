@@ -34,6 +34,8 @@ export interface ResolvedNames {
   changed: boolean;
   /** SQL name → name, for every table, column and alias the statement can bring into its result. */
   names: ReadonlyMap<string, string>;
+  /** The database's tables the statement reads (only their views need to be current). */
+  tables: ReadonlySet<TableSchema>;
 }
 
 /**
@@ -50,7 +52,7 @@ export function resolveNames(ast: unknown, database: DatabaseSchema): ResolvedNa
   resolver.visit(statements, []);
   const names = new Map<string, string>();
   for (const name of resolver.known) names.set(sqlName(name), name);
-  return { changed: resolver.changed, names };
+  return { changed: resolver.changed, names, tables: resolver.read };
 }
 
 class NameResolver {
@@ -60,7 +62,7 @@ class NameResolver {
   readonly known = new Set<string>();
   private readonly knownByFold = new Map<string, Set<string>>();
   private readonly tablesByFold = new Map<string, TableSchema[]>();
-  private readonly read = new Set<TableSchema>();
+  readonly read = new Set<TableSchema>();
 
   constructor(private readonly database: DatabaseSchema) {
     for (const table of database.tables.values()) {

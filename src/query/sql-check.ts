@@ -4,7 +4,7 @@
  * error messages are turned back into the user's names.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DatabaseSchema } from '../catalog/catalog.js';
+import type { DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { quoteString } from '../engine/duckdb.js';
 import { decodeQuotedNames } from '../engine/names.js';
 import { parseJsonKeepingBigInts, stringifyJsonKeepingBigInts } from './ast.js';
@@ -20,6 +20,8 @@ export interface CheckedQuery {
   readonly sql: string;
   /** A result column's name as the user knows it (`^host` → `Host`, `max("^usage")` → `max(Usage)`). */
   columnName(name: string): string;
+  /** The tables it reads. */
+  readonly tables: ReadonlySet<TableSchema>;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
   const ast = parseJsonKeepingBigInts(String(reader.getRows()[0]![0])) as { error?: boolean; error_message?: string; statements?: unknown[] };
   if (ast.error === true) throw new QueryError('NOT_READ_ONLY', `only SELECT statements are allowed (${ast.error_message ?? 'not a SELECT'})`);
   if (ast.statements?.length !== 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${ast.statements?.length ?? 0}`);
-  const { changed, names } = resolveNames(ast, database);
+  const { changed, names, tables } = resolveNames(ast, database);
   let runSql = sql;
   if (changed) {
     const text = (await con.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(stringifyJsonKeepingBigInts(ast))})`)).getRows()[0]![0];
@@ -57,6 +59,7 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
   return {
     ast,
     sql: runSql,
+    tables,
     columnName: (name) => names.get(name) ?? decodeQuotedNames(name, bare),
   };
 }

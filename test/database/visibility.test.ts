@@ -192,3 +192,24 @@ test('a window of 150 000 rows spanning buffer segments answers exactly, in the 
     await cleanup();
   }
 });
+
+test('a query brings up to date only the views of the tables it reads; the others catch up when read', async () => {
+  const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m' } });
+  try {
+    await db.writer.writeLp('db1', Buffer.from('a v=1i 1\nb v=2i 1\nc v=3i 1'), { precision: 's' });
+    assert.deepEqual(await queryRows(db, 'db1', 'SELECT count(*) AS n FROM a'), ['n=1n']);
+    assert.deepEqual(db.query.lastPrepared, ['a']);
+    assert.deepEqual(await queryRows(db, 'db1', 'SELECT 1 AS one'), ['one=1']);
+    assert.deepEqual(db.query.lastPrepared, [], 'a query of no table prepares none');
+    // b gains rows and a column while nothing reads it; c is a CTE's name here, not the table.
+    await db.writer.writeLp('db1', Buffer.from('b v=4i,w=1.5 2\nb v=5i 3'), { precision: 's' });
+    assert.deepEqual(await queryRows(db, 'db1', 'WITH c AS (SELECT * FROM a) SELECT count(*) AS n FROM c'), ['n=1n']);
+    assert.deepEqual(db.query.lastPrepared, ['a']);
+    assert.deepEqual(await queryRows(db, 'db1', 'SELECT v, w FROM b ORDER BY time'), ['v=2n w=null', 'v=4n w=1.5', 'v=5n w=null']);
+    assert.deepEqual(db.query.lastPrepared, ['b']);
+    assert.deepEqual(await queryRows(db, 'db1', 'SELECT a.v AS x, c.v AS y FROM a JOIN c ON a.time = c.time'), ['x=1n y=3n']);
+    assert.deepEqual(db.query.lastPrepared, ['a', 'c']);
+  } finally {
+    await cleanup();
+  }
+});
