@@ -32,6 +32,11 @@ export interface ExchangeResult {
   malformed?: MalformedResponseError;
   /** Nothing came from the server for `hangMs` while answers were due. */
   hung: boolean;
+  /**
+   * `open` mode: every answer came, but the server closed only after `hangMs` (at the latest its
+   * keep-alive timeout, which bounds how long Node's server may leave a half-closed connection).
+   */
+  closedLate: boolean;
   /** The socket error, if any (ECONNRESET, EPIPE…). */
   socketError?: string;
 }
@@ -43,11 +48,17 @@ interface Exchange {
 }
 
 function emptyResult(): ExchangeResult {
-  return { answered: [], unanswered: [], extra: [], closed: false, sawClosingResponse: false, keptOpenAfterClose: false, hung: false };
+  return { answered: [], unanswered: [], extra: [], closed: false, sawClosingResponse: false, keptOpenAfterClose: false, hung: false, closedLate: false };
 }
 
 /** How long a server may keep a connection open after `Connection: close` before we call it a failure. */
 const CLOSE_AFTER_CLOSE_RESPONSE_MS = 5_000;
+/**
+ * After the client's FIN with every answer in, the server closes at once, or — rarely, under
+ * load, when Node's server had paused reading the socket — when its keep-alive timeout (65 s)
+ * ends the idle connection. Past that bound plus a margin, the connection was left open.
+ */
+export const CLOSE_AFTER_FIN_MS = 75_000;
 
 export class FuzzConnection {
   private readonly reader: ResponseReader;
@@ -134,15 +145,20 @@ export class FuzzConnection {
     this.socket.destroy();
   }
 
-  private armHangTimer(): void {
+  private armHangTimer(late = false): void {
     clearTimeout(this.hangTimer);
+    const answeredAll = this.queue.length === 0;
     this.hangTimer = setTimeout(() => {
       const ex = this.exchange;
       if (ex === undefined) return;
-      if (this.queue.length === 0 && this.sawClosing) ex.result.keptOpenAfterClose = true;
-      else ex.result.hung = true;
+      if (answeredAll && this.sawClosing) ex.result.keptOpenAfterClose = true;
+      else if (answeredAll && ex.mode === 'open' && !late) {
+        // Every answer is in and our FIN sent: wait on to the server's keep-alive bound.
+        ex.result.closedLate = true;
+        return this.armHangTimer(true);
+      } else ex.result.hung = true;
       this.socket.destroy();
-    }, this.queue.length === 0 && this.sawClosing ? CLOSE_AFTER_CLOSE_RESPONSE_MS : this.hangMs);
+    }, answeredAll && this.sawClosing ? CLOSE_AFTER_CLOSE_RESPONSE_MS : late ? CLOSE_AFTER_FIN_MS - this.hangMs : this.hangMs);
   }
 
   private onData(chunk: Buffer): void {

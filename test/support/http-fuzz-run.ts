@@ -7,7 +7,7 @@
  */
 import { SeededRng } from '../../src/effects/rng.js';
 import type { ServerProcess } from './kill-harness.js';
-import { FuzzConnection, type ExchangeResult } from './http-fuzz-client.js';
+import { CLOSE_AFTER_FIN_MS, FuzzConnection, type ExchangeResult } from './http-fuzz-client.js';
 import { bodyShape, FailureLog, routeOf } from './http-fuzz-failures.js';
 import { KnownPoints } from './http-fuzz-known.js';
 import { RequestGenerator, type FuzzRequest } from './http-fuzz-requests.js';
@@ -47,6 +47,8 @@ export interface FuzzCounts {
   mutated: number;
   /** Complete pipelined requests left unanswered when a later request on the connection was refused by the HTTP parser. */
   droppedBeforeRefused: number;
+  /** Open requests whose connection the server closed only after HANG_MS (by its keep-alive timeout). */
+  closedLate: number;
 }
 
 /** Longest a complete request may wait for its answer: the write admission wait plus the write timeout, and slack. */
@@ -71,7 +73,7 @@ function streamSeed(seed: number, stream: number): number {
 
 export class FuzzRun {
   readonly failures = new FailureLog();
-  readonly counts: FuzzCounts = { answered: 0, closedUnanswered: 0, aborted: 0, unprocessed: 0, lostToCrash: 0, extra: 0, interim: 0, overload503: 0, statuses: new Map(), kinds: new Map(), open: 0, mutated: 0, droppedBeforeRefused: 0 };
+  readonly counts: FuzzCounts = { answered: 0, closedUnanswered: 0, aborted: 0, unprocessed: 0, lostToCrash: 0, extra: 0, interim: 0, overload503: 0, statuses: new Map(), kinds: new Map(), open: 0, mutated: 0, droppedBeforeRefused: 0, closedLate: 0 };
   readonly server: FuzzServer;
   readonly known: KnownPoints;
   crashes = 0;
@@ -181,7 +183,8 @@ export class FuzzRun {
     }
     if (result.hung && head !== undefined) failures.record('no answer', `${head.kind} request: nothing for ${HANG_MS / 1000} s`, head, sent, `the server neither answered nor closed the connection for ${HANG_MS / 1000} s`);
     // Every answer came, but after the client closed its side the server kept the connection open.
-    if (result.hung && head === undefined) failures.record('connection left open', `${sent[sent.length - 1]!.kind} request sent alone, then the client's FIN: open ${HANG_MS / 1000} s later`, sent[sent.length - 1], sent, `the server answered (${[...result.answered.map((a) => a.response), ...result.extra].map((r) => r.head.split('\r\n')[0]).join('; ')}), then kept the connection open for ${HANG_MS / 1000} s after the client closed its side`);
+    if (result.closedLate && !result.hung) counts.closedLate++;
+    if (result.hung && head === undefined) failures.record('connection left open', `${sent[sent.length - 1]!.kind} request sent alone, then the client's FIN: open ${CLOSE_AFTER_FIN_MS / 1000} s later`, sent[sent.length - 1], sent, `the server answered (${[...result.answered.map((a) => a.response), ...result.extra].map((r) => r.head.split('\r\n')[0]).join('; ')}), then kept the connection open for ${CLOSE_AFTER_FIN_MS / 1000} s after the client closed its side (past its keep-alive timeout)`);
     if (result.keptOpenAfterClose) failures.record('connection kept open', 'after an answer with Connection: close', result.answered.at(-1)?.request, sent, 'the server did not close the connection within 5 s of an answer that said Connection: close');
     if (head === undefined || result.hung) return;
     // The connection closed with requests unanswered: because the server died, or by choice.
@@ -421,7 +424,7 @@ export class FuzzRun {
     const classes = [1, 2, 3, 4, 5].map((c) => `${c}xx=${[...counts.statuses].filter(([s]) => Math.floor(s / 100) === c).reduce((n, [, k]) => n + k, 0)}`).join(' ');
     return [
       `# http fuzz: ${this.processed} requests (${counts.answered} answered, ${counts.closedUnanswered} closed without an answer, ${counts.aborted} cut off by the client; ${counts.unprocessed} more unread behind a closed connection, ${counts.lostToCrash} lost to crashes) over ${this.options.connections} connections with pipelining in ${this.fuzzSeconds.toFixed(1)} s`,
-      `# http fuzz: answers ${classes} (${counts.overload503} of the 5xx are 503 with Retry-After), ${counts.interim} interim 1xx, ${counts.extra} extra answers to open requests; ${counts.droppedBeforeRefused} complete pipelined requests unanswered because a later one on the connection was refused by the HTTP parser`,
+      `# http fuzz: answers ${classes} (${counts.overload503} of the 5xx are 503 with Retry-After), ${counts.interim} interim 1xx, ${counts.extra} extra answers to open requests; ${counts.droppedBeforeRefused} complete pipelined requests unanswered because a later one on the connection was refused by the HTTP parser; ${counts.closedLate} connections closed only by the keep-alive timeout after the client's FIN`,
       `# http fuzz: statuses ${[...counts.statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ')}`,
       `# http fuzz: requests by kind ${[...counts.kinds].sort(([, a], [, b]) => b - a).map(([k, n]) => `${k}=${n}`).join(' ')}; ${counts.mutated} mutated, ${counts.open} sent alone at the end of a connection (open framing)`,
       `# http fuzz: known points ${this.knownAckedBefore} acknowledged before the run and ${this.known.ackedCount - this.knownAckedBefore} during it (${this.known.stats.indeterminate} indeterminate), ${this.after.rowsChecked} rows read back value by value`,
