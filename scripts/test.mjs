@@ -19,7 +19,12 @@ function findTests(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = findTests('test').filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+// The longest files start first, so two lanes end together instead of one long file running alone at the end.
+const LONGEST_FIRST = ['test/influxql/influxql-fuzz.test.ts', 'test/server/http-fuzz.test.ts', 'test/server/kill.test.ts', 'test/lineprotocol/fuzz.test.ts'];
+const rank = (f) => (LONGEST_FIRST.includes(f) ? LONGEST_FIRST.indexOf(f) : LONGEST_FIRST.length);
+const files = findTests('test')
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+  .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

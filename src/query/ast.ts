@@ -23,6 +23,13 @@ const BIG_TAG = `bigint${randomBytes(8).toString('hex')}:`;
 const BIG = `\u0000${BIG_TAG}`;
 const BIG_BACK = new RegExp(`"\\\\u0000${BIG_TAG}(-?\\d+)"`, 'g');
 
+/** An integer constant of an AST from {@link parseJsonKeepingBigInts}: a safe number or a marked long one; else undefined. */
+export function astInteger(value: unknown): bigint | undefined {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  if (typeof value === 'string' && value.startsWith(BIG)) return /^-?\d+$/.test(value.slice(BIG.length)) ? BigInt(value.slice(BIG.length)) : undefined;
+  return undefined;
+}
+
 /**
  * JSON.parse, but integers too long for a double (DuckDB's AST holds BIGINT constants as JSON
  * numbers) become marked strings, so {@link stringifyJsonKeepingBigInts} writes them back exactly.

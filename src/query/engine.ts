@@ -24,7 +24,7 @@ import type { ObjectStore } from '../objectstore/types.js';
 import type { PersistedFiles } from '../persist/load.js';
 import type { PersistedFile } from '../persist/manifest.js';
 import { renameParquetFileColumns } from '../persist/parquet-names.js';
-import { stringifyJsonKeepingBigInts, walk, type AstNode } from './ast.js';
+import { astInteger, stringifyJsonKeepingBigInts, walk, type AstNode } from './ast.js';
 import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
 import { timeRangeOf } from './pruning.js';
@@ -93,6 +93,8 @@ interface TableSources {
 export class QueryEngine {
   private readonly viewSql = new Map<string, string>();
   private readonly schemas = new Set<number>();
+  /** The database id each pooled connection was last set to (`USE`). */
+  private readonly connectionDatabase = new WeakMap<DuckDBConnection, number>();
   /** The database each connection is on (`USE`d) while a query holds it. */
   private readonly databaseOf = new WeakMap<DuckDBConnection, DatabaseSchema>();
   /** The default statement timeout. */
@@ -186,7 +188,11 @@ export class QueryEngine {
         await mirrors.exclusive(() => con.run(`CREATE SCHEMA IF NOT EXISTS memory.db_${database.id}`));
         this.schemas.add(database.id);
       }
-      await con.run(`USE memory.db_${database.id}`);
+      // A pooled connection keeps the database it was last set to: USE only when it changes.
+      if (this.connectionDatabase.get(con) !== database.id) {
+        await con.run(`USE memory.db_${database.id}`);
+        this.connectionDatabase.set(con, database.id);
+      }
       this.databaseOf.set(con, database);
       const withSources: WithSources = (tables, fn) => {
         let sources = new Map<string, TableSources>();
@@ -218,6 +224,8 @@ export class QueryEngine {
     // A table read from one source has nothing to prune: the bounds need not even be evaluated.
     if (range === undefined || table === undefined || table.files.length + table.chunks.length <= 1) return run();
     const toNs = async (expr: AstNode): Promise<bigint | undefined> => {
+      const constant = constantTimeNs(expr);
+      if (constant !== undefined) return constant;
       try {
         const sqlText = await this.expressionSql(con, expr);
         const v = (await con.runAndReadAll(`SELECT epoch_ns(CAST((${sqlText}) AS TIMESTAMP_NS))`)).getRows()[0]![0];
@@ -418,3 +426,25 @@ export class QueryEngine {
 }
 
 let downloadSerial = 0;
+
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT']);
+
+/**
+ * The time of `make_timestamp_ns(<integer constant>)` (optionally `CAST(… AS BIGINT)`, within
+ * ±2^62 ns: the years 1823 to 2116), the
+ * bound InfluxQL's planner writes, read without a round trip to the engine; undefined for any
+ * other expression (which the engine then evaluates).
+ */
+export function constantTimeNs(expr: AstNode): bigint | undefined {
+  if (expr.class !== 'FUNCTION' || expr.function_name !== 'make_timestamp_ns' || (expr.schema ?? '') !== '' || (expr.catalog ?? '') !== '') return undefined;
+  const args = expr.children as AstNode[] | undefined;
+  if (!Array.isArray(args) || args.length !== 1) return undefined;
+  let arg = args[0]!;
+  const castType = arg.cast_type as { id?: unknown } | undefined;
+  if (arg.class === 'CAST' && castType?.id === 'BIGINT' && arg.try_cast === false) arg = arg.child as AstNode;
+  const value = arg.value as { type?: { id?: unknown }; is_null?: unknown; value?: unknown } | undefined;
+  if (arg.class !== 'CONSTANT' || value?.is_null !== false || !INTEGER_TYPES.has(String(value.type?.id))) return undefined;
+  const v = astInteger(value.value);
+  // Near the ends of int64 the engine has its own rules (infinities, errors): leave those to it.
+  return v !== undefined && v > -(2n ** 62n) && v < 2n ** 62n ? v : undefined;
+}
