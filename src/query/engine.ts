@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
+import type { ColumnType } from '../wal/model.js';
 import { quoteIdent, quoteString, type MirrorState } from '../engine/duckdb.js';
 import type { Mirrors } from '../engine/mirrors.js';
 import { sqlName } from '../engine/names.js';
@@ -50,6 +51,11 @@ export interface QueryColumn {
   name: string;
   /** DuckDB type name, e.g. VARCHAR, BIGINT, TIMESTAMP_NS. */
   type: string;
+  /**
+   * The table column's type when the statement reads one table and this result column carries
+   * one of its names (as InfluxDB 3 marks a column `iox::column_type::tag`, `::field::float`…).
+   */
+  tableColumnType?: ColumnType;
 }
 
 export interface QueryResult {
@@ -139,7 +145,7 @@ export class QueryEngine {
             const result = await con.stream(checked.sql, params as never);
             const names = result.columnNames();
             const types = result.columnTypes();
-            await sink.start(names.map((name, i) => ({ name: checked.columnName(name), type: types[i]!.toString() })));
+            await sink.start(resultColumns(checked, names, types.map((t) => t.toString())));
             for (;;) {
               signal.throwIfAborted();
               const chunk = await result.fetchChunk();
@@ -447,4 +453,18 @@ export function constantTimeNs(expr: AstNode): bigint | undefined {
   const v = astInteger(value.value);
   // Near the ends of int64 the engine has its own rules (infinities, errors): leave those to it.
   return v !== undefined && v > -(2n ** 62n) && v < 2n ** 62n ? v : undefined;
+}
+
+/** The engine's type of each kind of table column. */
+const ENGINE_TYPE: Record<ColumnType, string> = { tag: 'VARCHAR', string: 'VARCHAR', time: 'TIMESTAMP_NS', int64: 'BIGINT', uint64: 'UBIGINT', float64: 'DOUBLE', bool: 'BOOLEAN' };
+
+/** The result's columns, each with the type of the table column it names when one table is read. */
+function resultColumns(checked: CheckedQuery, names: string[], types: string[]): QueryColumn[] {
+  const table = checked.tables.size === 1 ? [...checked.tables][0]! : undefined;
+  return names.map((sqlColumn, i) => {
+    const name = checked.columnName(sqlColumn);
+    const definition = table?.columns.get(name);
+    // Only a column of the table's own type: `SELECT v * 2 AS host` is no tag.
+    return definition === undefined || ENGINE_TYPE[definition.type] !== types[i] ? { name, type: types[i]! } : { name, type: types[i]!, tableColumnType: definition.type };
+  });
 }

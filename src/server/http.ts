@@ -10,7 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { FlightService, type FlightHost } from '../flight/service.js';
+import { createDualListener } from './listener.js';
 import { createGunzip } from 'node:zlib';
 import type { SluiceDatabase } from '../database/database.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
@@ -87,6 +89,9 @@ export interface ServerLimits {
 export class SluiceServer {
   readonly metrics: Metrics;
   private readonly server: Server;
+  private readonly listener: NetServer;
+  /** Arrow Flight and Flight SQL, on the same port. */
+  readonly flight: FlightService;
   private readonly sockets = new Set<Socket>();
   readonly logger: WalLogger;
   readonly degradedAfterPutFailures: number;
@@ -120,7 +125,10 @@ export class SluiceServer {
       // The last line of the boundary: handle() catches everything; this catches handle()'s own bugs.
       this.handle(req, res).catch((err: unknown) => this.lastResort(res, err));
     });
-    this.server.on('connection', (socket) => {
+    this.flight = new FlightService(this.flightHost());
+    // One port: HTTP/1.1 here, gRPC (Flight) for connections that open with the HTTP/2 preface.
+    this.listener = createDualListener(this.server, () => this.flight, 30_000);
+    this.listener.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
@@ -129,12 +137,35 @@ export class SluiceServer {
   /** Listens; resolves with the bound address (port 0 picks a free port). */
   listen(host: string, port: number): Promise<AddressInfo> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => {
+        this.listener.off('error', reject);
+        // The HTTP server gets its connections from the listener; this starts its own timers
+        // (header and request timeouts, idle connection tracking) as listening would.
+        this.server.emit('listening');
+        resolve(this.listener.address() as AddressInfo);
       });
     });
+  }
+
+  /** What the Flight service sees of this server. */
+  private flightHost(): FlightHost {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const server = this;
+    return {
+      get attachedDatabase() {
+        return server.database;
+      },
+      get notReady() {
+        return server.notReady;
+      },
+      tokens: this.options.tokens,
+      queryAdmission: this.queryAdmission,
+      limits: this.limits,
+      logger: this.logger,
+      version: SLUICE_VERSION,
+      observeFlight: (method, code, ms, isQuery) => this.metrics.observeFlight(method, code, ms, isQuery),
+    };
   }
 
   /** Serves `db` from now on (after it opened and replayed its WAL). */
@@ -156,12 +187,14 @@ export class SluiceServer {
   async close(graceMs = 10_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // The listener's close waits for every connection it accepted, HTTP and gRPC.
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.server.close();
     this.server.closeIdleConnections();
     const timer = setTimeout(() => {
       for (const socket of this.sockets) socket.destroy();
     }, graceMs);
-    await closed;
+    await Promise.all([closed, this.flight.close(graceMs)]);
     clearTimeout(timer);
     this.metrics.close();
   }

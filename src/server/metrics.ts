@@ -31,6 +31,21 @@ export class Metrics {
   }
 
   /** Counts a request under its route (a path that is no route counts as `other`: clients cannot add series). */
+  /** Finished Flight calls by method and gRPC status code (0 is OK). */
+  private readonly flightCalls = new Map<string, number>();
+  private flightMs = 0;
+
+  /** Counts a finished Flight call; `isQuery` calls also count as queries. */
+  observeFlight(method: string, code: number, ms: number, isQuery: boolean): void {
+    const key = `method="${method}",code="${code}"`;
+    this.flightCalls.set(key, (this.flightCalls.get(key) ?? 0) + 1);
+    this.flightMs += ms;
+    if (!isQuery) return;
+    if (code === 0) this.queries++;
+    else this.queryErrors++;
+    this.queryMs += ms;
+  }
+
   observeRequest(path: string | undefined, status: number, ms: number): void {
     const route = routeLabel(path);
     const key = `path="${route}",status="${status}"`;
@@ -78,6 +93,8 @@ export class Metrics {
     metric('sluice_write_bytes_total', 'counter', 'Line-protocol request bytes received (after gzip).', [['', this.writeBytes]]);
     metric('sluice_write_rejected_lines_total', 'counter', 'Lines rejected in partial writes.', [['', this.writeRejectedLines]]);
     metric('sluice_queries_total', 'counter', 'SQL queries answered.', [['', this.queries]]);
+    metric('sluice_flight_calls_total', 'counter', 'Arrow Flight calls by method and gRPC status code (0 is OK).', [...this.flightCalls]);
+    metric('sluice_flight_seconds_total', 'counter', 'Time spent in Arrow Flight calls.', [['', this.flightMs / 1000]]);
     metric('sluice_query_errors_total', 'counter', 'SQL queries that failed.', [['', this.queryErrors]]);
     metric('sluice_query_seconds_total', 'counter', 'Time spent answering SQL queries.', [['', this.queryMs / 1000]]);
     metric('sluice_wal_flushes_total', 'counter', 'WAL files written.', [['', wal.flushCount]]);

@@ -1,0 +1,289 @@
+/**
+ * Query answers as Arrow: a schema from the engine's column types (with InfluxDB 3's
+ * `iox::column::type` field metadata), record batches built straight into typed arrays from the
+ * engine's chunks, and both written as Arrow IPC messages split the way Flight carries them —
+ * the flatbuffer `Message` as `data_header`, the body as `data_body`.
+ *
+ * Types: TIMESTAMP_NS (and the other timestamps) → Timestamp(ns) (UTC-zoned for TIMESTAMPTZ),
+ * DOUBLE/FLOAT → Float64/Float32, signed and unsigned integers of every width → their Arrow
+ * width (HUGEINT → Utf8), BOOLEAN → Bool, VARCHAR → Utf8 (never dictionary-encoded); any other
+ * type is written as Utf8 text.
+ */
+import {
+  Binary,
+  Bool,
+  Field,
+  Float32,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  Int8,
+  makeData,
+  RecordBatch,
+  RecordBatchStreamWriter,
+  Schema,
+  Struct,
+  Table,
+  TimeUnit,
+  Timestamp,
+  Uint16,
+  Uint32,
+  Uint64,
+  Uint8,
+  Utf8,
+  type DataType,
+} from 'apache-arrow';
+import type { DuckDBValue } from '@duckdb/node-api';
+import type { ColumnType } from '../wal/model.js';
+
+/** A result column as the engine describes it (see QueryColumn). */
+export interface ArrowColumnSource {
+  name: string;
+  type: string;
+  tableColumnType?: ColumnType;
+}
+
+/** InfluxDB 3's name for each kind of table column (the `iox::column::type` metadata). */
+const IOX_TYPE: Record<ColumnType, string> = {
+  tag: 'iox::column_type::tag',
+  time: 'iox::column_type::timestamp',
+  float64: 'iox::column_type::field::float',
+  int64: 'iox::column_type::field::integer',
+  uint64: 'iox::column_type::field::uinteger',
+  string: 'iox::column_type::field::string',
+  bool: 'iox::column_type::field::boolean',
+};
+
+type Kind = 'ts' | 'f64' | 'f32' | 'i64' | 'u64' | 'i32' | 'u32' | 'i16' | 'u16' | 'i8' | 'u8' | 'bool' | 'utf8' | 'binary';
+
+interface ColumnPlan {
+  kind: Kind;
+  type: DataType;
+  /** Nanoseconds per unit of a timestamp value's bigint. */
+  tsScale?: bigint;
+}
+
+function planOf(engineType: string): ColumnPlan {
+  switch (engineType) {
+    case 'TIMESTAMP_NS':
+      return { kind: 'ts', type: new Timestamp(TimeUnit.NANOSECOND), tsScale: 1n };
+    case 'TIMESTAMP':
+      return { kind: 'ts', type: new Timestamp(TimeUnit.NANOSECOND), tsScale: 1_000n };
+    case 'TIMESTAMP_MS':
+      return { kind: 'ts', type: new Timestamp(TimeUnit.NANOSECOND), tsScale: 1_000_000n };
+    case 'TIMESTAMP_S':
+      return { kind: 'ts', type: new Timestamp(TimeUnit.NANOSECOND), tsScale: 1_000_000_000n };
+    case 'TIMESTAMP WITH TIME ZONE':
+      return { kind: 'ts', type: new Timestamp(TimeUnit.NANOSECOND, 'UTC'), tsScale: 1_000n };
+    case 'DOUBLE':
+      return { kind: 'f64', type: new Float64() };
+    case 'FLOAT':
+      return { kind: 'f32', type: new Float32() };
+    case 'BIGINT':
+      return { kind: 'i64', type: new Int64() };
+    case 'UBIGINT':
+      return { kind: 'u64', type: new Uint64() };
+    case 'INTEGER':
+      return { kind: 'i32', type: new Int32() };
+    case 'UINTEGER':
+      return { kind: 'u32', type: new Uint32() };
+    case 'SMALLINT':
+      return { kind: 'i16', type: new Int16() };
+    case 'USMALLINT':
+      return { kind: 'u16', type: new Uint16() };
+    case 'TINYINT':
+      return { kind: 'i8', type: new Int8() };
+    case 'UTINYINT':
+      return { kind: 'u8', type: new Uint8() };
+    case 'BOOLEAN':
+      return { kind: 'bool', type: new Bool() };
+    case 'BLOB':
+      return { kind: 'binary', type: new Binary() };
+    default:
+      return { kind: 'utf8', type: new Utf8() };
+  }
+}
+
+/** Builds Arrow batches of one result's columns. */
+export class ArrowResultBuilder {
+  readonly schema: Schema;
+  private readonly plans: ColumnPlan[];
+
+  constructor(columns: readonly ArrowColumnSource[]) {
+    this.plans = columns.map((c) => planOf(c.type));
+    this.schema = new Schema(
+      columns.map((c, i) => {
+        const metadata = c.tableColumnType === undefined ? undefined : new Map([['iox::column::type', IOX_TYPE[c.tableColumnType]]]);
+        // Time is never null in a table; everything else may be.
+        return new Field(c.name, this.plans[i]!.type, c.tableColumnType !== 'time', metadata);
+      }),
+    );
+  }
+
+  /** One record batch from columns of values (as the engine's `getColumns()` gives them). */
+  batch(columns: readonly (readonly DuckDBValue[])[], rowCount: number): RecordBatch {
+    const children = this.plans.map((plan, i) => columnData(plan, columns[i]!, rowCount));
+    const data = makeData({ type: new Struct(this.schema.fields), length: rowCount, nullCount: 0, children });
+    return new RecordBatch(this.schema, data);
+  }
+}
+
+function columnData(plan: ColumnPlan, values: readonly DuckDBValue[], n: number) {
+  let nullCount = 0;
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) {
+    if (values[i] === null || values[i] === undefined) nullCount++;
+    else bitmap[i >> 3]! |= 1 << (i & 7);
+  }
+  const nullBitmap = nullCount === 0 ? undefined : bitmap;
+  const type = plan.type;
+  switch (plan.kind) {
+    case 'ts': {
+      const out = new BigInt64Array(n);
+      const scale = plan.tsScale!;
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v !== null && v !== undefined) out[i] = timestampBigInt(v) * scale;
+      }
+      return makeData({ type: type as Timestamp, length: n, nullCount, nullBitmap, data: out });
+    }
+    case 'f64':
+    case 'f32': {
+      const out = plan.kind === 'f64' ? new Float64Array(n) : new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v !== null && v !== undefined) out[i] = Number(v);
+      }
+      return makeData({ type: type as Float64, length: n, nullCount, nullBitmap, data: out as Float64Array });
+    }
+    case 'i64':
+    case 'u64': {
+      const out = plan.kind === 'i64' ? new BigInt64Array(n) : new BigUint64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v !== null && v !== undefined) out[i] = typeof v === 'bigint' ? v : BigInt(v as number);
+      }
+      return makeData({ type: type as Int64, length: n, nullCount, nullBitmap, data: out as BigInt64Array });
+    }
+    case 'i32':
+    case 'u32':
+    case 'i16':
+    case 'u16':
+    case 'i8':
+    case 'u8': {
+      const Ctor = { i32: Int32Array, u32: Uint32Array, i16: Int16Array, u16: Uint16Array, i8: Int8Array, u8: Uint8Array }[plan.kind];
+      const out = new Ctor(n);
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v !== null && v !== undefined) out[i] = Number(v);
+      }
+      return makeData({ type: type as Int32, length: n, nullCount, nullBitmap, data: out as Int32Array });
+    }
+    case 'bool': {
+      const out = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) if (values[i] === true) out[i >> 3]! |= 1 << (i & 7);
+      return makeData({ type: type as Bool, length: n, nullCount, nullBitmap, data: out });
+    }
+    case 'binary':
+    case 'utf8': {
+      const encoder = new TextEncoder();
+      const parts: Uint8Array[] = [];
+      const offsets = new Int32Array(n + 1);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (v !== null && v !== undefined) {
+          const bytes = plan.kind === 'binary' && hasBytes(v) ? v.bytes : encoder.encode(typeof v === 'string' ? v : String(v));
+          parts.push(bytes);
+          total += bytes.length;
+        }
+        offsets[i + 1] = total;
+      }
+      const data = new Uint8Array(total);
+      let at = 0;
+      for (const p of parts) {
+        data.set(p, at);
+        at += p.length;
+      }
+      return makeData({ type: type as Utf8, length: n, nullCount, nullBitmap, valueOffsets: offsets, data });
+    }
+  }
+}
+
+function hasBytes(v: unknown): v is { bytes: Uint8Array } {
+  return typeof v === 'object' && v !== null && (v as { bytes?: unknown }).bytes instanceof Uint8Array;
+}
+
+/** The integer of an engine timestamp value in its own unit (ns, µs, ms or s). */
+function timestampBigInt(v: DuckDBValue): bigint {
+  const o = v as { nanos?: bigint; micros?: bigint; millis?: bigint; seconds?: bigint };
+  if (typeof o.nanos === 'bigint') return o.nanos;
+  if (typeof o.micros === 'bigint') return o.micros;
+  if (typeof o.millis === 'bigint') return o.millis;
+  if (typeof o.seconds === 'bigint') return o.seconds;
+  if (typeof v === 'bigint') return v;
+  throw new TypeError(`not a timestamp: ${String(v)}`);
+}
+
+/** One Arrow IPC message as Flight carries it. */
+export interface IpcMessage {
+  header: Uint8Array;
+  body: Uint8Array;
+}
+
+/** The schema as one IPC message (no body). */
+export function schemaMessage(schema: Schema): IpcMessage {
+  return splitStream(RecordBatchStreamWriter.writeAll(new Table(schema)).toUint8Array(true))[0]!;
+}
+
+/** The schema as IPC bytes, as `FlightInfo.schema` and `SchemaResult` hold it (an encapsulated message). */
+export function schemaBytes(schema: Schema): Uint8Array {
+  const bytes = RecordBatchStreamWriter.writeAll(new Table(schema)).toUint8Array(true);
+  // Everything but the end-of-stream marker.
+  return bytes.subarray(0, bytes.length - 8);
+}
+
+/** One record batch as one IPC message. */
+export function batchMessage(batch: RecordBatch): IpcMessage {
+  const writer = new RecordBatchStreamWriter();
+  writer.write(batch);
+  writer.finish();
+  const messages = splitStream(writer.toUint8Array(true));
+  // The stream is [schema][batch]; a batch without dictionaries is one message.
+  return messages[messages.length - 1]!;
+}
+
+/**
+ * Splits an Arrow IPC stream into messages: each is the continuation marker, a 4-byte length, the
+ * flatbuffer metadata (that length) and a body up to the next message. Bodies are found by the
+ * next message's start, so only streams whose messages are laid out back to back (as the writer
+ * writes them) are read.
+ */
+export function splitStream(bytes: Uint8Array): IpcMessage[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const starts: Array<{ at: number; headerEnd: number }> = [];
+  let at = 0;
+  while (at + 8 <= bytes.length) {
+    if (view.getUint32(at, true) !== 0xffffffff) throw new Error(`IPC stream: no continuation marker at ${at}`);
+    const length = view.getInt32(at + 4, true);
+    if (length === 0) break; // end of stream
+    const headerEnd = at + 8 + length;
+    starts.push({ at, headerEnd });
+    // The next message starts after this one's body: read bodyLength from the flatbuffer.
+    at = headerEnd + Number(bodyLengthOf(bytes.subarray(at + 8, headerEnd)));
+  }
+  return starts.map((s) => ({ header: bytes.subarray(s.at + 8, s.headerEnd), body: bytes.subarray(s.headerEnd, s.headerEnd + Number(bodyLengthOf(bytes.subarray(s.at + 8, s.headerEnd)))) }));
+}
+
+/** `Message.bodyLength` (field 3, an int64) of a flatbuffer `Message`. */
+function bodyLengthOf(message: Uint8Array): bigint {
+  const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+  const table = view.getUint32(0, true);
+  const vtable = table - view.getInt32(table, true);
+  const vtableLength = view.getUint16(vtable, true);
+  const fieldSlot = 4 + 3 * 2;
+  if (fieldSlot + 2 > vtableLength) return 0n;
+  const offset = view.getUint16(vtable + fieldSlot, true);
+  return offset === 0 ? 0n : view.getBigInt64(table + offset, true);
+}
