@@ -32,9 +32,10 @@ import {
   Uint64,
   Uint8,
   Utf8,
+  type Data,
   type DataType,
 } from 'apache-arrow';
-import type { DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
 import type { ColumnType } from '../wal/model.js';
 
 /** A result column as the engine describes it (see QueryColumn). */
@@ -123,10 +124,96 @@ export class ArrowResultBuilder {
 
   /** One record batch from columns of values (as the engine's `getColumns()` gives them). */
   batch(columns: readonly (readonly DuckDBValue[])[], rowCount: number): RecordBatch {
-    const children = this.plans.map((plan, i) => columnData(plan, columns[i]!, rowCount));
-    const data = makeData({ type: new Struct(this.schema.fields), length: rowCount, nullCount: 0, children });
-    return new RecordBatch(this.schema, data);
+    return this.assemble(this.plans.map((plan, i) => columnData(plan, columns[i]!, rowCount)), rowCount);
   }
+
+  /**
+   * One record batch from an engine chunk: fixed-width columns are copied from the engine's own
+   * arrays (its validity words are Arrow's bitmap, byte for byte), strings written once as UTF-8.
+   */
+  chunkBatch(chunk: DuckDBDataChunk): RecordBatch {
+    const n = chunk.rowCount;
+    return this.assemble(this.plans.map((plan, i) => vectorData(plan, chunk.getColumnVector(i), n) ?? columnData(plan, chunk.getColumnVector(i).toArray(), n)), n);
+  }
+
+  private assemble(children: Data[], rowCount: number): RecordBatch {
+    return new RecordBatch(this.schema, makeData({ type: new Struct(this.schema.fields), length: rowCount, nullCount: 0, children }));
+  }
+}
+
+/** What the engine's vector classes hold (not part of their typed API: checked before use). */
+interface RawVector {
+  items?: unknown;
+  validity?: { data?: unknown; offset?: unknown };
+  getItem(i: number): DuckDBValue;
+}
+
+const TYPED: Partial<Record<Kind, new (n: number) => ArrayBufferView & ArrayLike<number | bigint>>> = {
+  f64: Float64Array,
+  f32: Float32Array,
+  i64: BigInt64Array,
+  u64: BigUint64Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  i16: Int16Array,
+  u16: Uint16Array,
+  i8: Int8Array,
+  u8: Uint8Array,
+};
+
+/** The validity of `n` rows as an Arrow bitmap and its null count; undefined when the engine's is not readable. */
+function validityOf(vector: RawVector, n: number): { bitmap: Uint8Array | undefined; nullCount: number } | undefined {
+  const v = vector.validity;
+  if (v === undefined || v.offset !== 0) return undefined;
+  if (v.data === null) return { bitmap: undefined, nullCount: 0 };
+  if (!(v.data instanceof BigUint64Array)) return undefined;
+  const bytes = new Uint8Array(v.data.buffer, v.data.byteOffset, (n + 7) >> 3);
+  let valid = 0;
+  for (let i = 0; i < n; i++) valid += (bytes[i >> 3]! >> (i & 7)) & 1;
+  return valid === n ? { bitmap: undefined, nullCount: 0 } : { bitmap: bytes.slice(), nullCount: n - valid };
+}
+
+/** A column straight from an engine vector; undefined when it must go value by value. */
+function vectorData(plan: ColumnPlan, vector: DuckDBVector, n: number): Data | undefined {
+  const raw = vector as unknown as RawVector;
+  const validity = validityOf(raw, n);
+  if (validity === undefined) return undefined;
+  const { bitmap: nullBitmap, nullCount } = validity;
+  const Typed = TYPED[plan.kind];
+  if (Typed !== undefined) {
+    const items = raw.items;
+    if (!(items instanceof Typed) || (items as unknown as ArrayLike<unknown>).length < n) return undefined;
+    const data = (items as unknown as { slice(a: number, b: number): ArrayBufferView }).slice(0, n);
+    return makeData({ type: plan.type as Float64, length: n, nullCount, nullBitmap, data: data as Float64Array });
+  }
+  if (plan.kind === 'ts') {
+    const items = raw.items;
+    if (!(items instanceof BigInt64Array) || items.length < n) return undefined;
+    const data = items.slice(0, n);
+    const scale = plan.tsScale!;
+    if (scale !== 1n) for (let i = 0; i < n; i++) data[i] = data[i]! * scale;
+    return makeData({ type: plan.type as Timestamp, length: n, nullCount, nullBitmap, data });
+  }
+  if (plan.kind === 'utf8') {
+    let out = Buffer.allocUnsafe(Math.max(64, n * 16));
+    const offsets = new Int32Array(n + 1);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      if (nullBitmap === undefined || (nullBitmap[i >> 3]! >> (i & 7)) & 1) {
+        const v = raw.getItem(i);
+        const text = typeof v === 'string' ? v : String(v);
+        if (out.length - at < text.length * 3) {
+          const grown = Buffer.allocUnsafe(Math.max(out.length * 2, at + text.length * 3));
+          out.copy(grown, 0, 0, at);
+          out = grown;
+        }
+        at += out.write(text, at, 'utf8');
+      }
+      offsets[i + 1] = at;
+    }
+    return makeData({ type: plan.type as Utf8, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: new Uint8Array(out.buffer, out.byteOffset, at) });
+  }
+  return undefined;
 }
 
 function columnData(plan: ColumnPlan, values: readonly DuckDBValue[], n: number) {

@@ -367,7 +367,7 @@ export class FlightService {
         await writer.send(batchMessage(builder!.batch(columns, count)));
       };
       if (ticket.language === 'sql') {
-        await db.query.stream(ticket.database, ticket.query, ticket.params, { start, rows: (chunk) => rows(chunk.getColumns(), chunk.rowCount) }, { signal: gone.signal });
+        await db.query.stream(ticket.database, ticket.query, ticket.params, { start, rows: (chunk) => writer.send(batchMessage(builder!.chunkBatch(chunk))) }, { signal: gone.signal });
       } else {
         await runInfluxQLStatement(db, ticket, gone.signal, { start, rows });
       }
