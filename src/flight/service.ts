@@ -42,7 +42,7 @@ export interface FlightHost {
   readonly notReady: string | undefined;
   readonly tokens: TokenStore | undefined;
   readonly queryAdmission: Admission;
-  readonly limits: { queryQueueTimeoutMs: number; maxQueryResultBytes: number };
+  readonly limits: { queryQueueTimeoutMs: number; maxQueryResultBytes: number; flightKeepAliveMs: number };
   readonly logger: WalLogger;
   readonly version: string;
   /** Counts one finished call. */
@@ -322,7 +322,7 @@ export class FlightService {
   private async doGet(call: grpc.ServerWritableStream<Buffer, unknown>): Promise<void> {
     await this.authenticate(call);
     const command = parseCommand(pb.Ticket.decode(call.request).ticket, this.headerDatabase(call.metadata));
-    const writer = new FlightWriter(call, this.host.limits.maxQueryResultBytes);
+    const writer = new FlightWriter(call, this.host.limits.maxQueryResultBytes, this.host.limits.flightKeepAliveMs);
     try {
       switch (command.kind) {
         case 'statement':
@@ -367,7 +367,7 @@ export class FlightService {
         await writer.send(batchMessage(builder!.batch(columns, count)));
       };
       if (ticket.language === 'sql') {
-        await db.query.stream(ticket.database, ticket.query, ticket.params, { start, rows: (chunk) => writer.send(batchMessage(builder!.chunkBatch(chunk))) }, { signal: gone.signal });
+        await db.query.stream(ticket.database, ticket.query, ticket.params, { startEarly: true, start, rows: (chunk) => writer.send(batchMessage(builder!.chunkBatch(chunk))) }, { signal: gone.signal });
       } else {
         await runInfluxQLStatement(db, ticket, gone.signal, { start, rows });
       }

@@ -2,13 +2,15 @@
  * Sends an answer's IPC messages as `FlightData`, one at a time: the next is produced only once
  * gRPC took the last (its write buffer drained), so a slow client slows the query instead of
  * filling memory. Counts bytes against `--max-query-result-bytes`; once the schema is out, an
- * answer that sends nothing for 5 s sends an empty batch so proxies and clients see it alive.
+ * answer that sends nothing for `keepAliveMs` (5 s) sends an empty batch so proxies and clients
+ * see it alive.
  */
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { QueryError } from '../query/errors.js';
 import type { IpcMessage } from './arrow.js';
 import { encodeFlightData } from './flight-data.js';
 
+/** InfluxDB 3's interval: silence this long after the schema sends an empty batch. */
 export const KEEP_ALIVE_MS = 5_000;
 
 export class FlightWriter {
@@ -20,6 +22,7 @@ export class FlightWriter {
   constructor(
     private readonly call: ServerWritableStream<Buffer, unknown>,
     private readonly maxBytes: number,
+    private readonly keepAliveMs = KEEP_ALIVE_MS,
   ) {}
 
   /** From now on, silence of KEEP_ALIVE_MS sends `emptyBatch()`. */
@@ -47,7 +50,7 @@ export class FlightWriter {
       if (this.sending || this.emptyBatch === undefined || this.call.cancelled) return;
       this.call.write(encodeFlightData(this.emptyBatch()));
       this.arm();
-    }, KEEP_ALIVE_MS);
+    }, this.keepAliveMs);
     this.timer.unref();
   }
 

@@ -13,7 +13,7 @@
  */
 import { mkdir, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import type { ColumnType } from '../wal/model.js';
@@ -74,6 +74,12 @@ export interface QueryRunOptions {
 
 /** Where {@link QueryEngine.stream} hands a result: its columns first, then its rows chunk by chunk. */
 export interface ResultSink {
+  /**
+   * Hand the columns over as soon as the statement is planned, before its first rows are computed
+   * (a statement without parameters; with them, once it runs). For a stream that must show its
+   * schema at once and stay alive while a slow answer computes (Flight). Default: when it runs.
+   */
+  readonly startEarly?: boolean;
   start(columns: QueryColumn[]): void | Promise<void>;
   /** One chunk of rows; the next is fetched once this resolves. `signal` aborts on timeout or cancel. */
   rows(chunk: DuckDBDataChunk, signal: AbortSignal): Promise<void>;
@@ -142,10 +148,7 @@ export class QueryEngine {
         await withSources(checked.tables, (sources) =>
           this.withPrunedView(con, checked, sources, async () => {
             signal.throwIfAborted();
-            const result = await con.stream(checked.sql, params as never);
-            const names = result.columnNames();
-            const types = result.columnTypes();
-            await sink.start(resultColumns(checked, names, types.map((t) => t.toString())));
+            const result = await this.startStream(con, checked, params, sink);
             for (;;) {
               signal.throwIfAborted();
               const chunk = await result.fetchChunk();
@@ -157,6 +160,26 @@ export class QueryEngine {
         );
       }),
     );
+  }
+
+  /** Starts the statement streaming and hands its columns to the sink (before it runs, for an early sink). */
+  private async startStream(con: DuckDBConnection, checked: CheckedQuery, params: QueryParams | undefined, sink: ResultSink): Promise<DuckDBResult> {
+    const hasParams = params !== undefined && (Array.isArray(params) ? params.length > 0 : Object.keys(params).length > 0);
+    if (sink.startEarly !== true || hasParams) {
+      const result = await con.stream(checked.sql, params as never);
+      await sink.start(resultColumns(checked, result.columnNames(), result.columnTypes().map((t) => t.toString())));
+      return result;
+    }
+    const prepared = await con.prepare(checked.sql);
+    try {
+      const count = prepared.columnCount;
+      const names = Array.from({ length: count }, (_, i) => prepared.columnName(i));
+      const types = Array.from({ length: count }, (_, i) => prepared.columnType(i).toString());
+      await sink.start(resultColumns(checked, names, types));
+      return await prepared.stream();
+    } finally {
+      prepared.destroySync();
+    }
   }
 
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { FlightService, type FlightHost } from '../flight/service.js';
+import { KEEP_ALIVE_MS } from '../flight/writer.js';
 import { createDualListener } from './listener.js';
 import { createGunzip } from 'node:zlib';
 import type { SluiceDatabase } from '../database/database.js';
@@ -67,6 +68,8 @@ export interface ServerOptions {
   maxQueryResultBytes?: number;
   /** Longest query text (default 256 KiB); longer gets 413 before it is parsed. */
   maxQueryTextBytes?: number;
+  /** Silence after which a Flight answer sends an empty batch (default 5 s, as InfluxDB 3). */
+  flightKeepAliveMs?: number;
   /** Origins allowed to call from a browser (CORS); none by default. `*` allows any. */
   corsAllowedOrigins?: readonly string[];
   /** Refuse requests whose Host is not a loopback name (set it when bound to a loopback address). */
@@ -84,6 +87,7 @@ export interface ServerLimits {
   queryQueueTimeoutMs: number;
   maxQueryResultBytes: number;
   maxQueryTextBytes: number;
+  flightKeepAliveMs: number;
 }
 
 export class SluiceServer {
@@ -115,6 +119,7 @@ export class SluiceServer {
       queryQueueTimeoutMs: options.queryQueueTimeoutMs ?? 10_000,
       maxQueryResultBytes: options.maxQueryResultBytes ?? 256 * 1024 * 1024,
       maxQueryTextBytes: options.maxQueryTextBytes ?? 256 * 1024,
+      flightKeepAliveMs: options.flightKeepAliveMs ?? KEEP_ALIVE_MS,
     };
     this.admission = new Admission(options.maxWriteBytesInFlight ?? DEFAULT_MAX_WRITE_BYTES_IN_FLIGHT);
     this.queryAdmission = new Admission(options.maxConcurrentQueries ?? 2, options.maxQueuedQueries ?? 64);

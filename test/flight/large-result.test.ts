@@ -47,8 +47,8 @@ function ticketBytes(json: object): Buffer {
 /** FlightData's data_header (field 2) and data_body (field 1000), read by hand. */
 function flightDataParts(bytes: Buffer): { header: Buffer; body: Buffer } {
   let at = 0;
-  let header = Buffer.alloc(0);
-  let body = Buffer.alloc(0);
+  let header: Buffer = Buffer.alloc(0);
+  let body: Buffer = Buffer.alloc(0);
   const varint = () => {
     let v = 0;
     let shift = 0;
