@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import { RecordBatchReader } from 'apache-arrow';
+import { flightDataParts, ipcFrame, jsonTicket, rawFlightClient } from '../support/flight-raw.js';
 import { bundleCli, startServer } from '../support/kill-harness.js';
 
 const ROWS = Number(process.env.FLIGHT_LARGE_ROWS ?? 10_000_000);
@@ -23,54 +23,6 @@ const cleanup: Array<() => Promise<void>> = [];
 after(async () => {
   for (const step of cleanup.reverse()) await step();
 });
-
-const passthrough = (b: Buffer) => b;
-const FlightClient = grpc.makeGenericClientConstructor(
-  { DoGet: { path: '/arrow.flight.protocol.FlightService/DoGet', requestStream: false, responseStream: true, requestSerialize: passthrough, requestDeserialize: passthrough, responseSerialize: passthrough, responseDeserialize: passthrough } } as unknown as grpc.ServiceDefinition,
-  'FlightService',
-);
-
-/** `Ticket { bytes ticket = 1; }` around InfluxDB 3's JSON ticket. */
-function ticketBytes(json: object): Buffer {
-  const body = Buffer.from(JSON.stringify(json));
-  const len: number[] = [];
-  for (let n = body.length; ; n >>>= 7) {
-    if (n < 0x80) {
-      len.push(n);
-      break;
-    }
-    len.push((n & 0x7f) | 0x80);
-  }
-  return Buffer.concat([Buffer.from([0x0a, ...len]), body]);
-}
-
-/** FlightData's data_header (field 2) and data_body (field 1000), read by hand. */
-function flightDataParts(bytes: Buffer): { header: Buffer; body: Buffer } {
-  let at = 0;
-  let header: Buffer = Buffer.alloc(0);
-  let body: Buffer = Buffer.alloc(0);
-  const varint = () => {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      const b = bytes[at++]!;
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-      shift += 7;
-    }
-  };
-  while (at < bytes.length) {
-    const tag = varint();
-    const field = Math.floor(tag / 8);
-    assert.equal(tag & 7, 2, `FlightData field ${field} is length-delimited`);
-    const len = varint();
-    const value = bytes.subarray(at, at + len);
-    at += len;
-    if (field === 2) header = value;
-    else if (field === 1000) body = value;
-  }
-  return { header, body };
-}
 
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -95,7 +47,7 @@ test(`a ${ROWS}-row answer streams through Flight with bounded server memory, ev
   const before = rssOf(pid);
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 25);
-  const client = new (FlightClient as unknown as new (address: string, credentials: grpc.ChannelCredentials, options: object) => grpc.Client & { DoGet(ticket: Buffer): grpc.ClientReadableStream<Buffer> })(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 });
+  const client = rawFlightClient(port);
   const started = performance.now();
   let rows = 0;
   let batches = 0;
@@ -107,7 +59,7 @@ test(`a ${ROWS}-row answer streams through Flight with bounded server memory, ev
   let schemaHeader: Buffer | undefined;
   try {
     const sql = `SELECT i AS n, i::DOUBLE / 2 AS v, make_timestamp_ns(i * 1000) AS time FROM range(${ROWS}) t(i)`;
-    const stream = client.DoGet(ticketBytes({ database: 'big', sql_query: sql, query_type: 'sql' }));
+    const stream = client.DoGet(jsonTicket({ database: 'big', sql_query: sql, query_type: 'sql' }));
     for await (const message of stream as AsyncIterable<Buffer>) {
       const { header, body } = flightDataParts(message);
       if (schemaHeader === undefined) {
@@ -115,13 +67,7 @@ test(`a ${ROWS}-row answer streams through Flight with bounded server memory, ev
         continue;
       }
       // Each batch decoded on its own: the schema message, then this batch.
-      const frame = (h: Buffer) => {
-        const f = Buffer.alloc(8);
-        f.writeUInt32LE(0xffffffff, 0);
-        f.writeInt32LE(h.length, 4);
-        return f;
-      };
-      const reader = RecordBatchReader.from(Buffer.concat([frame(schemaHeader), schemaHeader, frame(header), header, body]));
+      const reader = RecordBatchReader.from(Buffer.concat([ipcFrame(schemaHeader), ipcFrame(header, body)]));
       for (const batch of reader) {
         batches++;
         const n = batch.getChild('n')!;
