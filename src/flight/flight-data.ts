@@ -5,6 +5,7 @@
  */
 import type { IpcMessage } from './arrow.js';
 import { pb } from './proto.js';
+import { FlightRequestError } from './tickets.js';
 
 /** Bytes of a protobuf varint. */
 function varint(value: number): number[] {
@@ -39,6 +40,11 @@ export interface DecodedFlightData {
 }
 
 export function decodeFlightData(bytes: Uint8Array): DecodedFlightData {
-  const m = pb.FlightData.decode(bytes);
+  let m;
+  try {
+    m = pb.FlightData.decode(bytes);
+  } catch (err) {
+    throw new FlightRequestError(`malformed FlightData: ${(err as Error).message}`);
+  }
   return { ...(m.flight_descriptor === undefined || m.flight_descriptor === null ? {} : { descriptor: m.flight_descriptor }), header: m.data_header, body: m.data_body };
 }

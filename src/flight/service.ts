@@ -201,17 +201,23 @@ export class FlightService {
   /** Requires a valid token while any exists (Bearer, Token or Basic with the token as password); resolves with the token. */
   private async authenticate(call: AnyCall): Promise<string | undefined> {
     const tokens = this.host.tokens;
-    const token = tokenOf(call.metadata);
-    if (tokens === undefined) return token;
+    // Without tokens the header is not read at all (as the HTTP routes do).
+    if (tokens === undefined) return undefined;
     let enabled: boolean;
-    let ok = false;
     try {
       enabled = await tokens.isEnabled();
-      if (enabled) ok = token !== undefined && (await tokens.verify(token));
     } catch (err) {
       throw new FlightStatusError(grpc.status.UNAVAILABLE, `the token store cannot be read: ${(err as Error).message}`);
     }
-    if (enabled && !ok) throw new FlightStatusError(grpc.status.UNAUTHENTICATED, token === undefined ? 'authorization required: send "authorization: Bearer <token>"' : 'invalid token');
+    if (!enabled) return undefined;
+    const token = tokenOf(call.metadata);
+    let ok: boolean;
+    try {
+      ok = token !== undefined && (await tokens.verify(token));
+    } catch (err) {
+      throw new FlightStatusError(grpc.status.UNAVAILABLE, `the token store cannot be read: ${(err as Error).message}`);
+    }
+    if (!ok) throw new FlightStatusError(grpc.status.UNAUTHENTICATED, token === undefined ? 'authorization required: send "authorization: Bearer <token>"' : 'invalid token');
     return token;
   }
 
@@ -240,7 +246,7 @@ export class FlightService {
       call.sendMetadata(md);
     }
     for await (const message of call) {
-      pb.HandshakeRequest.decode(message as Buffer);
+      decodeMessage('HandshakeRequest', message as Buffer, pb.HandshakeRequest.decode);
       call.write({ protocol_version: 0, payload: new Uint8Array(0) });
     }
     call.end();
@@ -321,7 +327,7 @@ export class FlightService {
 
   private async doGet(call: grpc.ServerWritableStream<Buffer, unknown>): Promise<void> {
     await this.authenticate(call);
-    const command = parseCommand(pb.Ticket.decode(call.request).ticket, this.headerDatabase(call.metadata));
+    const command = parseCommand(decodeMessage('Ticket', call.request, pb.Ticket.decode).ticket, this.headerDatabase(call.metadata));
     const writer = new FlightWriter(call, this.host.limits.maxQueryResultBytes, this.host.limits.flightKeepAliveMs);
     try {
       switch (command.kind) {
@@ -390,7 +396,7 @@ export class FlightService {
 
   private async doAction(call: grpc.ServerWritableStream<Buffer, unknown>): Promise<void> {
     await this.authenticate(call);
-    const action = pb.Action.decode(call.request);
+    const action = decodeMessage('Action', call.request, pb.Action.decode);
     switch (action.type) {
       case 'CreatePreparedStatement': {
         const request = unpack(action.body, 'ActionCreatePreparedStatementRequest', pb.ActionCreatePreparedStatementRequest.decode);
@@ -467,13 +473,17 @@ function tokenOf(metadata: grpc.Metadata): string | undefined {
   throw new FlightStatusError(grpc.status.UNAUTHENTICATED, `authorization header is malformed: unknown scheme ${scheme.slice(0, 40)}`);
 }
 
-function decodeDescriptor(bytes: Buffer): FlightDescriptor {
-  let d: FlightDescriptor;
+/** Decodes a request message; malformed bytes are the client's error (INVALID_ARGUMENT), naming the message. */
+function decodeMessage<T>(name: string, bytes: Uint8Array, decode: (b: Uint8Array) => T): T {
   try {
-    d = pb.FlightDescriptor.decode(bytes);
+    return decode(bytes);
   } catch (err) {
-    throw new FlightRequestError(`malformed FlightDescriptor: ${(err as Error).message}`);
+    throw new FlightRequestError(`malformed ${name}: ${(err as Error).message}`);
   }
+}
+
+function decodeDescriptor(bytes: Buffer): FlightDescriptor {
+  const d = decodeMessage('FlightDescriptor', bytes, pb.FlightDescriptor.decode);
   if (d.type !== 'CMD' && d.type !== 2) throw new FlightRequestError('only CMD descriptors are supported (Sluice has no PATH datasets)');
   return d;
 }

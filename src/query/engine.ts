@@ -172,6 +172,12 @@ export class QueryEngine {
     }
     const prepared = await con.prepare(checked.sql);
     try {
+      // Placeholders with no values: the engine's own error, when it runs.
+      if (prepared.parameterCount > 0) {
+        const result = await prepared.stream();
+        await sink.start(resultColumns(checked, result.columnNames(), result.columnTypes().map((t) => t.toString())));
+        return result;
+      }
       const count = prepared.columnCount;
       const names = Array.from({ length: count }, (_, i) => prepared.columnName(i));
       const types = Array.from({ length: count }, (_, i) => prepared.columnType(i).toString());
