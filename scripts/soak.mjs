@@ -16,7 +16,7 @@
 // here: every test/reliability/*.test.ts, and test/server/kill.test.ts, the HTTP fuzz
 // (test/server/http-fuzz.test.ts: FUZZ_SCALE), the line-protocol fuzz (test/lineprotocol/fuzz.test.ts:
 // FUZZ_SCALE, 1 M inputs and 20 000 writes at 1), the InfluxQL fuzzes (test/influxql/influxql-fuzz.test.ts
-// and parser-fuzz.test.ts: FUZZ_SCALE), test/wal/*.test.ts and test/database/*.test.ts
+// and parser-fuzz.test.ts: FUZZ_SCALE), the Flight fuzz (test/flight/flight-fuzz.test.ts: FUZZ_SCALE), test/wal/*.test.ts and test/database/*.test.ts
 // that read a count as `Number(process.env.NAME ?? default)`.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ function testFiles(dir) {
 
 /** The suites and, for each, its count env vars with their scaled values. */
 function discoverSuites() {
-  const candidates = [...testFiles('test/reliability'), 'test/server/kill.test.ts', 'test/server/http-fuzz.test.ts', 'test/lineprotocol/fuzz.test.ts', 'test/influxql/influxql-fuzz.test.ts', 'test/influxql/parser-fuzz.test.ts', ...testFiles('test/wal'), ...testFiles('test/database')];
+  const candidates = [...testFiles('test/reliability'), 'test/server/kill.test.ts', 'test/server/http-fuzz.test.ts', 'test/lineprotocol/fuzz.test.ts', 'test/influxql/influxql-fuzz.test.ts', 'test/influxql/parser-fuzz.test.ts', 'test/flight/flight-fuzz.test.ts', ...testFiles('test/wal'), ...testFiles('test/database')];
   const suites = [];
   for (const file of candidates) {
     if (!existsSync(file)) continue;
