@@ -245,7 +245,8 @@ export class FlightService {
       md.set('authorization', `Bearer ${token}`);
       call.sendMetadata(md);
     }
-    for await (const message of call) {
+    // Read without destroying the call at the end (a plain for-await would, before the answer).
+    for await (const message of call.iterator({ destroyOnReturn: false })) {
       decodeMessage('HandshakeRequest', message as Buffer, pb.HandshakeRequest.decode);
       call.write({ protocol_version: 0, payload: new Uint8Array(0) });
     }
@@ -404,7 +405,7 @@ export class FlightService {
         // The statement must be one this database can run: checked now, as InfluxDB 3 plans it now.
         const datasetSchema = await this.describe(database, request.query, undefined, call).catch((err: unknown) => {
           // A statement with parameters cannot run before they are bound: its schema comes later.
-          if (err instanceof QueryError && /parameter|bind|prepared/i.test(err.message)) return new Uint8Array(0);
+          if (err instanceof QueryError && /Values were not provided for the following prepared statement parameters/.test(err.message)) return new Uint8Array(0);
           throw err;
         });
         const handle = randomUUID();
@@ -430,7 +431,7 @@ export class FlightService {
     let command: FlightCommand | undefined;
     const messages: Uint8Array[] = [];
     let bytes = 0;
-    for await (const raw of call) {
+    for await (const raw of call.iterator({ destroyOnReturn: false })) {
       const data = decodeFlightData(raw as Buffer);
       if (command === undefined) {
         if (data.descriptor === undefined) throw new FlightRequestError('DoPut: the first message carries no descriptor');
