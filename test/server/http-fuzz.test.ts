@@ -119,6 +119,8 @@ test("the fuzzer asks node's own HTTP parser how the server will frame a request
     ['GET\0 / HTTP/1.1\r\nHost: a\r\n\r\n', { framing: 'exact', mayClose: true }], // parse error: 400
     ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nab', { framing: 'open', mayClose: true }], // the server waits for 3 more bytes
     ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nab', { framing: 'open', mayClose: true }], // 'b' starts another request
+    ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\naPO', { framing: 'open', mayClose: true }], // 'PO' begins a method: the next request pipelined fails to parse
+    ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\na', { framing: 'exact', mayClose: false }],
     ['POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', { framing: 'exact', mayClose: true }],
     ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2 ;x\r\nab\r\n0\r\n\r\n', { framing: 'exact', mayClose: true }],
   ];

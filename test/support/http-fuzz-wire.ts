@@ -37,6 +37,11 @@ export interface WireReading {
   error?: string;
   /** Every byte was used by the messages read. */
   consumedAll: boolean;
+  /**
+   * Bytes after the last complete message began another one (a body longer than its
+   * Content-Length): they become the head of whatever is pipelined next, which then fails to parse.
+   */
+  trailing: boolean;
   /** The first message's method, version, whether it keeps the connection and whether it upgrades. */
   first?: { method: string; version: string; keepAlive: boolean; upgrade: boolean; headers: Array<[string, string]> };
 }
@@ -48,7 +53,7 @@ const MAX_HEADER_BYTES = 16 * 1024;
 export function readAsServer(bytes: Buffer): WireReading {
   const parser = new HTTPParser();
   parser.initialize(HTTPParser.REQUEST, {}, MAX_HEADER_BYTES, 0);
-  const reading: WireReading = { heads: 0, complete: 0, consumedAll: false };
+  const reading: WireReading = { heads: 0, complete: 0, consumedAll: false, trailing: false };
   let partialHeaders: string[] = [];
   parser[HTTPParser.kOnHeaders] = (headers: string[]) => {
     partialHeaders = partialHeaders.concat(headers);
@@ -75,6 +80,8 @@ export function readAsServer(bytes: Buffer): WireReading {
     reading.error = e.code ?? e.message;
   } else {
     reading.consumedAll = result === bytes.length;
+    // The parser sits in the middle of a message only if bytes followed the last complete one.
+    reading.trailing = reading.complete > 0 && parser.finish() instanceof Error;
   }
   parser.close();
   return reading;
@@ -90,6 +97,7 @@ export function framingOf(bytes: Buffer): { framing: 'exact' | 'open'; mayClose:
   // A parse error after a complete request: the server answers that one, then 400 — two answers.
   if (r.error !== undefined) return { framing: r.complete > 0 || r.heads > 1 ? 'open' : 'exact', mayClose: true, why: `parse error ${r.error}` };
   if (r.complete !== 1 || r.heads !== 1 || !r.consumedAll) return { framing: 'open', mayClose: true, why: `${r.complete} complete of ${r.heads} messages` };
+  if (r.trailing) return { framing: 'open', mayClose: true, why: 'bytes after the message' };
   const first = r.first!;
   const header = (name: string) => first.headers.filter(([n]) => n === name).map(([, v]) => v);
   // Node's server checks after the parser: HTTP/1.1 needs a Host; CONNECT and upgrades leave HTTP; Expect other than 100-continue is 417.
