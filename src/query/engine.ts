@@ -105,6 +105,8 @@ interface TableSources {
 export class QueryEngine {
   private readonly viewSql = new Map<string, string>();
   private readonly schemas = new Set<number>();
+  /** The temporary (pruned) view each pooled connection holds (see {@link setTempView}). */
+  private readonly tempViews = new WeakMap<DuckDBConnection, { name: string; sql: string }>();
   /** The database id each pooled connection was last set to (`USE`). */
   private readonly connectionDatabase = new WeakMap<DuckDBConnection, number>();
   /** The database each connection is on (`USE`d) while a query holds it. */
@@ -256,11 +258,17 @@ export class QueryEngine {
     const range = timeRangeOf(checked.ast);
     const table = range === undefined ? undefined : sources.get(range.table);
     this.lastPruning = undefined;
+    const unpruned = async () => {
+      await this.setTempView(con, undefined);
+      return run();
+    };
     // A table read from one source has nothing to prune: the bounds need not even be evaluated.
-    if (range === undefined || table === undefined || table.files.length + table.chunks.length <= 1) return run();
+    if (range === undefined || table === undefined || table.files.length + table.chunks.length <= 1) return unpruned();
     const toNs = async (expr: AstNode): Promise<bigint | undefined> => {
       const constant = constantTimeNs(expr);
       if (constant !== undefined) return constant;
+      // The engine evaluates the bound (it may read a table): no pruned view may shadow one then.
+      await this.setTempView(con, undefined);
       try {
         const sqlText = await this.expressionSql(con, expr);
         const v = (await con.runAndReadAll(`SELECT epoch_ns(CAST((${sqlText}) AS TIMESTAMP_NS))`)).getRows()[0]![0];
@@ -279,20 +287,33 @@ export class QueryEngine {
       const ns = await toNs(h);
       if (ns !== undefined && (hi === undefined || ns < hi)) hi = ns;
     }
-    if (lo === undefined && hi === undefined) return run();
+    if (lo === undefined && hi === undefined) return unpruned();
     const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
     const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
     const chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
     this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length };
     // Nothing outside the range: the database's own view is the same relation, no temporary one needed.
-    if (files.length === table.files.length && chunks.length === table.chunks.length) return run();
-    const name = quoteIdent(sqlName(table.table.name));
-    await con.run(`CREATE OR REPLACE TEMP VIEW ${name} AS ${await this.tableRelationSql(table.table, chunks, files)}`);
-    try {
-      return await run();
-    } finally {
-      await con.run(`DROP VIEW IF EXISTS temp.main.${name}`);
+    if (files.length === table.files.length && chunks.length === table.chunks.length) return unpruned();
+    await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files) });
+    return run();
+  }
+
+  /**
+   * Makes `wanted` the connection's one temporary (pruned) view, or none. The view stays after its
+   * query: the next query on the connection that prunes to the same sources (a dashboard asking
+   * for the same range again) reuses it, and any other replaces or drops it before it runs —
+   * every statement a user sends passes through here first, so none sees another's view.
+   */
+  private async setTempView(con: DuckDBConnection, wanted: { name: string; sql: string } | undefined): Promise<void> {
+    const current = this.tempViews.get(con);
+    if (current?.name === wanted?.name && current?.sql === wanted?.sql) return;
+    if (current !== undefined && current.name !== wanted?.name) {
+      await con.run(`DROP VIEW IF EXISTS temp.main.${current.name}`);
+      this.tempViews.delete(con);
     }
+    if (wanted === undefined) return;
+    await con.run(`CREATE OR REPLACE TEMP VIEW ${wanted.name} AS ${wanted.sql}`);
+    this.tempViews.set(con, wanted);
   }
 
   private selectTemplate: AstNode | undefined;

@@ -213,3 +213,30 @@ test('a query brings up to date only the views of the tables it reads; the other
     await cleanup();
   }
 });
+
+test('a pruned view left on a connection for the next query never shadows the table for any other query', async () => {
+  const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m' } });
+  try {
+    const lines = Array.from({ length: 600 }, (_, j) => `m,host=h${j % 3} v=${j}i ${j}`);
+    await db.writer.writeLp('db1', Buffer.from(lines.join('\n')), { precision: 's' });
+    await db.snapshotNow();
+    await db.writer.writeLp('db1', Buffer.from(lines.map((l, j) => l.replace(/ \d+$/, ` ${600 + j}`)).join('\n')), { precision: 's' });
+    await db.writer.writeLp('db2', Buffer.from('m v=7i 1'), { precision: 's' });
+    const iso = (s: number) => new Date(s * 1000).toISOString();
+    const window = `WHERE time >= '${iso(120)}' AND time < '${iso(180)}'`;
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(await queryRows(db, 'db1', `SELECT count(*) AS n FROM m ${window}`), ['n=60n']);
+      assert.notEqual(db.query.lastPruning, undefined, 'pruned');
+      assert.deepEqual(await queryRows(db, 'db1', `SELECT count(*) AS n FROM m ${window}`), ['n=60n'], 'the same range again (the view reused)');
+      assert.deepEqual(await queryRows(db, 'db1', 'SELECT count(*) AS n FROM m'), ['n=1200n'], 'unpruned: the whole table');
+      assert.deepEqual(await queryRows(db, 'db1', `SELECT count(*) AS n FROM m ${window}`), ['n=60n']);
+      // A bound the engine evaluates reads the table itself: never the pruned view.
+      assert.deepEqual(await queryRows(db, 'db1', "SELECT count(*) AS n FROM m WHERE time >= (SELECT min(time) FROM m) AND time < '2100-01-01'"), ['n=1200n']);
+      assert.deepEqual(await queryRows(db, 'db1', `SELECT count(*) AS n FROM m WHERE time >= '${iso(900)}'`), ['n=300n'], 'another range');
+      assert.deepEqual(await queryRows(db, 'db2', 'SELECT count(*) AS n, sum(v) AS s FROM m'), ['n=1n s=7n'], 'another database, same table name');
+      assert.deepEqual(await queryRows(db, 'db1', 'SELECT count(*) AS n FROM m WHERE v >= 0'), ['n=1200n']);
+    }
+  } finally {
+    await cleanup();
+  }
+});
