@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { FlightService, type FlightHost } from '../flight/service.js';
 import { KEEP_ALIVE_MS } from '../flight/writer.js';
-import { createDualListener } from './listener.js';
+import { createDualListener, type DualListener } from './listener.js';
 import { createGunzip } from 'node:zlib';
 import type { SluiceDatabase } from '../database/database.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
@@ -94,6 +94,7 @@ export class SluiceServer {
   readonly metrics: Metrics;
   private readonly server: Server;
   private readonly listener: NetServer;
+  private readonly dual: DualListener;
   /** Arrow Flight and Flight SQL, on the same port. */
   readonly flight: FlightService;
   private readonly sockets = new Set<Socket>();
@@ -132,7 +133,8 @@ export class SluiceServer {
     });
     this.flight = new FlightService(this.flightHost());
     // One port: HTTP/1.1 here, gRPC (Flight) for connections that open with the HTTP/2 preface.
-    this.listener = createDualListener(this.server, () => this.flight, 30_000);
+    this.dual = createDualListener(this.server, () => this.flight, 30_000);
+    this.listener = this.dual.server;
     this.listener.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -196,6 +198,7 @@ export class SluiceServer {
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     this.server.close();
     this.server.closeIdleConnections();
+    this.dual.destroyUndecided();
     const timer = setTimeout(() => {
       for (const socket of this.sockets) socket.destroy();
     }, graceMs);

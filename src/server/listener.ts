@@ -22,14 +22,30 @@ export function isHttp2Preface(bytes: Buffer): boolean | undefined {
   return n === PREFACE.length ? true : undefined;
 }
 
-export function createDualListener(http: HttpServer, http2: () => Http2Target | undefined, firstBytesTimeoutMs: number): NetServer {
-  return createServer({ noDelay: true }, (socket) => route(socket, http, http2, firstBytesTimeoutMs));
+export interface DualListener {
+  readonly server: NetServer;
+  /** Closes the connections that have not yet said which protocol they speak (on shutdown: nothing is lost). */
+  destroyUndecided(): void;
 }
 
-function route(socket: Socket, http: HttpServer, http2: () => Http2Target | undefined, timeoutMs: number): void {
+export function createDualListener(http: HttpServer, http2: () => Http2Target | undefined, firstBytesTimeoutMs: number): DualListener {
+  const undecided = new Set<Socket>();
+  const server = createServer({ noDelay: true }, (socket) => route(socket, http, http2, firstBytesTimeoutMs, undecided));
+  return {
+    server,
+    destroyUndecided: () => {
+      for (const socket of undecided) socket.destroy();
+      undecided.clear();
+    },
+  };
+}
+
+function route(socket: Socket, http: HttpServer, http2: () => Http2Target | undefined, timeoutMs: number, undecided: Set<Socket>): void {
   let seen: Buffer = Buffer.alloc(0);
   const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  undecided.add(socket);
   const cleanup = () => {
+    undecided.delete(socket);
     clearTimeout(timer);
     socket.off('data', onData);
     socket.off('error', onError);
