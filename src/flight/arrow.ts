@@ -36,6 +36,7 @@ import {
   type DataType,
 } from 'apache-arrow';
 import type { DuckDBDataChunk, DuckDBValue, DuckDBVector } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import type { ColumnType } from '../wal/model.js';
 
 /** A result column as the engine describes it (see QueryColumn). */
@@ -173,6 +174,38 @@ function validityOf(vector: RawVector, n: number): { bitmap: Uint8Array | undefi
   return valid === n ? { bitmap: undefined, nullCount: 0 } : { bitmap: bytes.slice(), nullCount: n - valid };
 }
 
+/** What the engine's VARCHAR vector holds: 16-byte string headers (length; 12 inline bytes or a prefix and a pointer). */
+interface RawStringVector {
+  dataView?: unknown;
+  itemOffset?: unknown;
+}
+
+/**
+ * A VARCHAR column copied as the engine holds it, never decoded: each value's UTF-8 bytes read
+ * from its 16-byte header (inline up to 12 bytes, else through its pointer). Undefined when the
+ * vector is not laid out as expected.
+ */
+function stringBytesData(plan: ColumnPlan, raw: RawVector, n: number, nullBitmap: Uint8Array | undefined, nullCount: number): Data | undefined {
+  const { dataView: dv, itemOffset } = raw as unknown as RawStringVector;
+  if (!(dv instanceof DataView) || itemOffset !== 0 || dv.byteLength < n * 16) return undefined;
+  const bytes = new Uint8Array(dv.buffer, dv.byteOffset, n * 16);
+  let total = 0;
+  for (let i = 0; i < n; i++) if (nullBitmap === undefined || (nullBitmap[i >> 3]! >> (i & 7)) & 1) total += dv.getUint32(i * 16, true);
+  const out = new Uint8Array(total);
+  const offsets = new Int32Array(n + 1);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    if (nullBitmap === undefined || (nullBitmap[i >> 3]! >> (i & 7)) & 1) {
+      const length = dv.getUint32(i * 16, true);
+      if (length <= 12) for (let k = 0, from = i * 16 + 4; k < length; k++) out[at + k] = bytes[from + k]!;
+      else out.set(duckdb.get_data_from_pointer(dv.buffer as ArrayBuffer, dv.byteOffset + i * 16 + 8, length), at);
+      at += length;
+    }
+    offsets[i + 1] = at;
+  }
+  return makeData({ type: plan.type as Utf8, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: out });
+}
+
 /** A column straight from an engine vector; undefined when it must go value by value. */
 function vectorData(plan: ColumnPlan, vector: DuckDBVector, n: number): Data | undefined {
   const raw = vector as unknown as RawVector;
@@ -195,6 +228,8 @@ function vectorData(plan: ColumnPlan, vector: DuckDBVector, n: number): Data | u
     return makeData({ type: plan.type as Timestamp, length: n, nullCount, nullBitmap, data });
   }
   if (plan.kind === 'utf8') {
+    const direct = stringBytesData(plan, raw, n, nullBitmap, nullCount);
+    if (direct !== undefined) return direct;
     let out = Buffer.allocUnsafe(Math.max(64, n * 16));
     const offsets = new Int32Array(n + 1);
     let at = 0;
