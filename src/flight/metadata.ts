@@ -23,8 +23,8 @@ import {
   type Data,
 } from 'apache-arrow';
 import type { DatabaseSchema, TableSchema } from '../catalog/catalog.js';
+import { sqlType } from '../engine/duckdb.js';
 import { tableColumns } from '../engine/relations.js';
-import type { ColumnType } from '../wal/model.js';
 import { ArrowResultBuilder, schemaBytes, type ArrowColumnSource } from './arrow.js';
 import type { MetadataCommand } from './tickets.js';
 
@@ -76,9 +76,8 @@ export function metadataBatch(command: MetadataCommand, database: DatabaseSchema
 
 /** A table's Arrow schema as queries answer `SELECT *`: tags, fields and time, with InfluxDB 3's metadata. */
 export function tableArrowSchema(table: TableSchema): Schema {
-  const engineType: Record<ColumnType, string> = { tag: 'VARCHAR', string: 'VARCHAR', time: 'TIMESTAMP_NS', int64: 'BIGINT', uint64: 'UBIGINT', float64: 'DOUBLE', bool: 'BOOLEAN' };
   // In the order `SELECT *` answers them (the engine's views list columns by name).
-  const columns: ArrowColumnSource[] = tableColumns(table.columns.values()).map((c) => ({ name: c.name, type: engineType[c.type], tableColumnType: c.type }));
+  const columns: ArrowColumnSource[] = tableColumns(table.columns.values()).map((c) => ({ name: c.name, type: sqlType(c.type), tableColumnType: c.type }));
   return new ArrowResultBuilder(columns).schema;
 }
 

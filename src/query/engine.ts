@@ -17,7 +17,7 @@ import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue } fro
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import type { ColumnType } from '../wal/model.js';
-import { quoteIdent, quoteString, type MirrorState } from '../engine/duckdb.js';
+import { quoteIdent, quoteString, sqlType, type MirrorState } from '../engine/duckdb.js';
 import type { Mirrors } from '../engine/mirrors.js';
 import { sqlName } from '../engine/names.js';
 import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
@@ -505,9 +505,6 @@ export function constantTimeNs(expr: AstNode): bigint | undefined {
   return v !== undefined && v > -(2n ** 62n) && v < 2n ** 62n ? v : undefined;
 }
 
-/** The engine's type of each kind of table column. */
-const ENGINE_TYPE: Record<ColumnType, string> = { tag: 'VARCHAR', string: 'VARCHAR', time: 'TIMESTAMP_NS', int64: 'BIGINT', uint64: 'UBIGINT', float64: 'DOUBLE', bool: 'BOOLEAN' };
-
 /** The result's columns, each with the type of the table column it names when one table is read. */
 function resultColumns(checked: CheckedQuery, names: string[], types: string[]): QueryColumn[] {
   const table = checked.tables.size === 1 ? [...checked.tables][0]! : undefined;
@@ -515,6 +512,6 @@ function resultColumns(checked: CheckedQuery, names: string[], types: string[]):
     const name = checked.columnName(sqlColumn);
     const definition = table?.columns.get(name);
     // Only a column of the table's own type: `SELECT v * 2 AS host` is no tag.
-    return definition === undefined || ENGINE_TYPE[definition.type] !== types[i] ? { name, type: types[i]! } : { name, type: types[i]!, tableColumnType: definition.type };
+    return definition === undefined || sqlType(definition.type) !== types[i] ? { name, type: types[i]! } : { name, type: types[i]!, tableColumnType: definition.type };
   });
 }
