@@ -24,7 +24,7 @@ import type { QueryColumn, QueryParams } from '../query/engine.js';
 import { QueryError } from '../query/errors.js';
 import type { WalLogger } from '../wal/notifier.js';
 import type { Admission } from '../server/admission.js';
-import type { TokenStore } from '../server/auth.js';
+import { MalformedAuthorizationError, tokenOfAuthorization, type TokenStore } from '../server/auth.js';
 import { ArrowResultBuilder, batchMessage, schemaBytes, schemaMessage } from './arrow.js';
 import { flightError, FlightStatusError, statusOf } from './errors.js';
 import { decodeFlightData, encodeFlightData } from './flight-data.js';
@@ -460,18 +460,12 @@ export class FlightService {
 function tokenOf(metadata: grpc.Metadata): string | undefined {
   const header = metadata.get('authorization')[0];
   if (typeof header !== 'string') return undefined;
-  const parts = header.trim().split(/\s+/);
-  if (parts.length !== 2) throw new FlightStatusError(grpc.status.UNAUTHENTICATED, 'authorization header is malformed: expected "<scheme> <credentials>"');
-  const [scheme, value] = parts as [string, string];
-  const s = scheme.toLowerCase();
-  if (s === 'bearer' || s === 'token') return value;
-  if (s === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw new FlightStatusError(grpc.status.UNAUTHENTICATED, 'authorization header is malformed: Basic credentials need user:token');
-    return decoded.slice(colon + 1);
+  try {
+    return tokenOfAuthorization(header);
+  } catch (err) {
+    if (!(err instanceof MalformedAuthorizationError)) throw err;
+    throw new FlightStatusError(grpc.status.UNAUTHENTICATED, `authorization header is malformed: ${err.message}`);
   }
-  throw new FlightStatusError(grpc.status.UNAUTHENTICATED, `authorization header is malformed: unknown scheme ${scheme.slice(0, 40)}`);
 }
 
 /** Decodes a request message; malformed bytes are the client's error (INVALID_ARGUMENT), naming the message. */

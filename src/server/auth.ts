@@ -41,6 +41,33 @@ export class UnknownTokenError extends Error {
 }
 
 /** Options of {@link TokenStore.open}. */
+/** An `Authorization` header that cannot be read; the message says what is wrong with it. */
+export class MalformedAuthorizationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedAuthorizationError';
+  }
+}
+
+/**
+ * The token an `Authorization` header (HTTP) or `authorization` metadata (gRPC) carries:
+ * `Bearer <token>`, `Token <token>`, or `Basic` with the token as the password.
+ */
+export function tokenOfAuthorization(header: string): string {
+  const parts = header.trim().split(/\s+/);
+  if (parts.length !== 2) throw new MalformedAuthorizationError('expected "<scheme> <credentials>"');
+  const [scheme, value] = parts as [string, string];
+  const s = scheme.toLowerCase();
+  if (s === 'bearer' || s === 'token') return value;
+  if (s === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.lastIndexOf(':');
+    if (colon < 0) throw new MalformedAuthorizationError('Basic credentials need user:token');
+    return decoded.slice(colon + 1);
+  }
+  throw new MalformedAuthorizationError(`unknown scheme ${scheme.slice(0, 40)}`);
+}
+
 export interface TokenStoreOptions {
   /** Ages the copy of the token file; default the system clock. */
   clock?: Clock;

@@ -17,7 +17,7 @@ import { createDualListener, type DualListener } from './listener.js';
 import { createGunzip } from 'node:zlib';
 import type { SluiceDatabase } from '../database/database.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
-import type { TokenStore } from './auth.js';
+import { MalformedAuthorizationError, tokenOfAuthorization, type TokenStore } from './auth.js';
 import { Admission } from './admission.js';
 import { BodyIncompleteError, BodyTooLargeError, readBodyInto, type BodyLimits } from './body.js';
 import { BrowserPolicy } from './browser-guard.js';
@@ -378,18 +378,12 @@ function v1Unauthorized(message: string): HttpError {
 function tokenOf(req: IncomingMessage, target: RequestTarget, api: Api): string | undefined {
   const header = req.headers.authorization;
   if (header !== undefined) {
-    const parts = header.trim().split(/\s+/);
-    if (parts.length !== 2) throw new HttpError(400, json({ error: 'Authorization header was malformed: expected "<scheme> <credentials>"' }), 'application/json');
-    const [scheme, value] = parts as [string, string];
-    const s = scheme.toLowerCase();
-    if (s === 'bearer' || s === 'token') return value;
-    if (s === 'basic') {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.lastIndexOf(':');
-      if (colon < 0) throw new HttpError(400, json({ error: 'Authorization header was malformed: Basic credentials need user:token' }), 'application/json');
-      return decoded.slice(colon + 1);
+    try {
+      return tokenOfAuthorization(header);
+    } catch (err) {
+      if (!(err instanceof MalformedAuthorizationError)) throw err;
+      throw new HttpError(400, json({ error: `Authorization header was malformed: ${err.message}` }), 'application/json');
     }
-    throw new HttpError(400, json({ error: `Authorization header was malformed: unknown scheme ${scheme.slice(0, 40)}` }), 'application/json');
   }
   if (api === 'v1') return target.searchParams.get('p') ?? undefined;
   return undefined;
