@@ -146,7 +146,6 @@ export class ArrowResultBuilder {
 interface RawVector {
   items?: unknown;
   validity?: { data?: unknown; offset?: unknown };
-  getItem(i: number): DuckDBValue;
 }
 
 const TYPED: Partial<Record<Kind, new (n: number) => ArrayBufferView & ArrayLike<number | bigint>>> = {
@@ -227,27 +226,8 @@ function vectorData(plan: ColumnPlan, vector: DuckDBVector, n: number): Data | u
     if (scale !== 1n) for (let i = 0; i < n; i++) data[i] = data[i]! * scale;
     return makeData({ type: plan.type as Timestamp, length: n, nullCount, nullBitmap, data });
   }
-  if (plan.kind === 'utf8') {
-    const direct = stringBytesData(plan, raw, n, nullBitmap, nullCount);
-    if (direct !== undefined) return direct;
-    let out = Buffer.allocUnsafe(Math.max(64, n * 16));
-    const offsets = new Int32Array(n + 1);
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      if (nullBitmap === undefined || (nullBitmap[i >> 3]! >> (i & 7)) & 1) {
-        const v = raw.getItem(i);
-        const text = typeof v === 'string' ? v : String(v);
-        if (out.length - at < text.length * 3) {
-          const grown = Buffer.allocUnsafe(Math.max(out.length * 2, at + text.length * 3));
-          out.copy(grown, 0, 0, at);
-          out = grown;
-        }
-        at += out.write(text, at, 'utf8');
-      }
-      offsets[i + 1] = at;
-    }
-    return makeData({ type: plan.type as Utf8, length: n, nullCount, nullBitmap, valueOffsets: offsets, data: new Uint8Array(out.buffer, out.byteOffset, at) });
-  }
+  // Strings not laid out as expected go value by value (columnData).
+  if (plan.kind === 'utf8') return stringBytesData(plan, raw, n, nullBitmap, nullCount);
   return undefined;
 }
 
@@ -378,24 +358,23 @@ export function batchMessage(batch: RecordBatch): IpcMessage {
 
 /**
  * Splits an Arrow IPC stream into messages: each is the continuation marker, a 4-byte length, the
- * flatbuffer metadata (that length) and a body up to the next message. Bodies are found by the
- * next message's start, so only streams whose messages are laid out back to back (as the writer
- * writes them) are read.
+ * flatbuffer metadata (that length) and its body (`Message.bodyLength` bytes), up to the
+ * end-of-stream marker.
  */
 export function splitStream(bytes: Uint8Array): IpcMessage[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const starts: Array<{ at: number; headerEnd: number }> = [];
+  const messages: IpcMessage[] = [];
   let at = 0;
   while (at + 8 <= bytes.length) {
     if (view.getUint32(at, true) !== 0xffffffff) throw new Error(`IPC stream: no continuation marker at ${at}`);
     const length = view.getInt32(at + 4, true);
     if (length === 0) break; // end of stream
-    const headerEnd = at + 8 + length;
-    starts.push({ at, headerEnd });
-    // The next message starts after this one's body: read bodyLength from the flatbuffer.
-    at = headerEnd + Number(bodyLengthOf(bytes.subarray(at + 8, headerEnd)));
+    const header = bytes.subarray(at + 8, at + 8 + length);
+    const bodyEnd = at + 8 + length + Number(bodyLengthOf(header));
+    messages.push({ header, body: bytes.subarray(at + 8 + length, bodyEnd) });
+    at = bodyEnd;
   }
-  return starts.map((s) => ({ header: bytes.subarray(s.at + 8, s.headerEnd), body: bytes.subarray(s.headerEnd, s.headerEnd + Number(bodyLengthOf(bytes.subarray(s.at + 8, s.headerEnd)))) }));
+  return messages;
 }
 
 /** `Message.bodyLength` (field 3, an int64) of a flatbuffer `Message`. */
