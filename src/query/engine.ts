@@ -166,25 +166,19 @@ export class QueryEngine {
 
   /** Starts the statement streaming and hands its columns to the sink (before it runs, for an early sink). */
   private async startStream(con: DuckDBConnection, checked: CheckedQuery, params: QueryParams | undefined, sink: ResultSink): Promise<DuckDBResult> {
-    const hasParams = params !== undefined && (Array.isArray(params) ? params.length > 0 : Object.keys(params).length > 0);
-    if (sink.startEarly !== true || hasParams) {
-      const result = await con.stream(checked.sql, params as never);
-      await sink.start(resultColumns(checked, result.columnNames(), result.columnTypes().map((t) => t.toString())));
-      return result;
-    }
+    // One statement (checked): preparing it is what the engine's own stream() does.
     const prepared = await con.prepare(checked.sql);
     try {
-      // Placeholders with no values: the engine's own error, when it runs.
-      if (prepared.parameterCount > 0) {
-        const result = await prepared.stream();
-        await sink.start(resultColumns(checked, result.columnNames(), result.columnTypes().map((t) => t.toString())));
-        return result;
+      if (params !== undefined) prepared.bind(params as never);
+      // Placeholders left without values fail when it runs, with the engine's own error.
+      const early = sink.startEarly === true && prepared.parameterCount === 0;
+      if (early) {
+        const count = prepared.columnCount;
+        await sink.start(resultColumns(checked, Array.from({ length: count }, (_, i) => prepared.columnName(i)), Array.from({ length: count }, (_, i) => prepared.columnType(i).toString())));
       }
-      const count = prepared.columnCount;
-      const names = Array.from({ length: count }, (_, i) => prepared.columnName(i));
-      const types = Array.from({ length: count }, (_, i) => prepared.columnType(i).toString());
-      await sink.start(resultColumns(checked, names, types));
-      return await prepared.stream();
+      const result = await prepared.stream();
+      if (!early) await sink.start(resultColumns(checked, result.columnNames(), result.columnTypes().map((t) => t.toString())));
+      return result;
     } finally {
       prepared.destroySync();
     }
