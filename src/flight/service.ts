@@ -141,10 +141,10 @@ export class FlightService {
           await this.authenticate(call);
           call.end();
         }),
-      GetFlightInfo: (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => this.unary('GetFlightInfo', call, callback, () => this.getFlightInfo(call)),
+      GetFlightInfo: (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => this.unary('GetFlightInfo', callback, () => this.getFlightInfo(call)),
       PollFlightInfo: (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-        this.unary('PollFlightInfo', call, callback, () => Promise.reject(new FlightStatusError(grpc.status.UNIMPLEMENTED, 'PollFlightInfo is not supported: use GetFlightInfo'))),
-      GetSchema: (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => this.unary('GetSchema', call, callback, () => this.getSchema(call)),
+        this.unary('PollFlightInfo', callback, () => Promise.reject(new FlightStatusError(grpc.status.UNIMPLEMENTED, 'PollFlightInfo is not supported: use GetFlightInfo'))),
+      GetSchema: (call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>) => this.unary('GetSchema', callback, () => this.getSchema(call)),
       DoGet: (call: grpc.ServerWritableStream<Buffer, unknown>) => this.observe('DoGet', call, true, () => this.doGet(call)),
       DoPut: (call: grpc.ServerDuplexStream<Buffer, unknown>) => this.observe('DoPut', call, false, () => this.doPut(call)),
       DoExchange: (call: grpc.ServerDuplexStream<Buffer, unknown>) =>
@@ -161,31 +161,29 @@ export class FlightService {
 
   /** Runs a streaming call's work; a failure becomes its status. */
   private observe(name: string, call: grpc.ServerWritableStream<Buffer, unknown> | grpc.ServerDuplexStream<Buffer, unknown>, isQuery: boolean, work: () => Promise<void>): void {
+    this.settle(name, isQuery, work, () => undefined, (e) => {
+      // A stream's 'error' sets its status and ends it (grpc-js).
+      if (!call.cancelled) call.emit('error', e.toServiceError());
+    });
+  }
+
+  private unary(name: string, callback: grpc.sendUnaryData<unknown>, work: () => Promise<unknown>): void {
+    this.settle(name, false, work, (value) => callback(null, value), (e) => callback(e.toServiceError()));
+  }
+
+  /** Runs a call's work, counts it by its final status, logs internal errors, then answers. */
+  private settle<T>(name: string, isQuery: boolean, work: () => Promise<T>, ok: (value: T) => void, failed: (e: FlightStatusError) => void): void {
     const started = performance.now();
     work().then(
-      () => this.host.observeFlight(name, grpc.status.OK, performance.now() - started, isQuery),
+      (value) => {
+        this.host.observeFlight(name, grpc.status.OK, performance.now() - started, isQuery);
+        ok(value);
+      },
       (err: unknown) => {
         const e = flightError(err);
         if (e.code === grpc.status.INTERNAL) this.host.logger.error({ err, method: name }, 'Flight call failed');
         this.host.observeFlight(name, e.code, performance.now() - started, isQuery);
-        // A stream's 'error' sets its status and ends it (grpc-js).
-        if (!call.cancelled) call.emit('error', e.toServiceError());
-      },
-    );
-  }
-
-  private unary(name: string, call: grpc.ServerUnaryCall<Buffer, unknown>, callback: grpc.sendUnaryData<unknown>, work: () => Promise<unknown>): void {
-    const started = performance.now();
-    work().then(
-      (value) => {
-        this.host.observeFlight(name, grpc.status.OK, performance.now() - started, false);
-        callback(null, value);
-      },
-      (err: unknown) => {
-        const e = flightError(err);
-        if (e.code === grpc.status.INTERNAL) this.host.logger.error({ err, method: name }, 'Flight call failed');
-        this.host.observeFlight(name, e.code, performance.now() - started, false);
-        callback(e.toServiceError());
+        failed(e);
       },
     );
   }
