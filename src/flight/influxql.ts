@@ -5,8 +5,7 @@
  */
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { SluiceDatabase } from '../database/database.js';
-import { SystemClock } from '../effects/clock.js';
-import { runInfluxQL } from '../influxql/executor.js';
+import { databaseEnvironment, runInfluxQL } from '../influxql/executor.js';
 import { flattenDatabases, flattenSeries, MEASUREMENT_COLUMN } from '../influxql/format-v3.js';
 import { parseQuery } from '../influxql/parser.js';
 import type { InfluxValue, Series, StatementResult } from '../influxql/result.js';
@@ -16,7 +15,6 @@ import type { QueryColumn } from '../query/engine.js';
 import { QueryError } from '../query/errors.js';
 import { FlightRequestError, type StatementTicket } from './tickets.js';
 
-const clock = new SystemClock();
 const BATCH_ROWS = 8_192;
 
 export interface ColumnSink {
@@ -28,9 +26,8 @@ export async function runInfluxQLStatement(db: SluiceDatabase, ticket: Statement
   const params = (ticket.params ?? {}) as Record<string, InfluxValue>;
   const statements = parseQuery(ticket.query, { params }).statements;
   if (statements.length !== 1) throw new FlightRequestError('must provide only one InfluxQL statement per query');
-  const env = { catalog: db.catalog, query: db.query, createDatabase: (name: string) => db.createDatabase(name), nowNs: () => clock.nowNs() };
   let result: StatementResult | undefined;
-  for await (const r of runInfluxQL(env, ticket.query, { database: ticket.database, params, signal })) result = r;
+  for await (const r of runInfluxQL(databaseEnvironment(db), ticket.query, { database: ticket.database, params, signal })) result = r;
   if (result === undefined) throw new Error('an InfluxQL statement gave no result');
   if (result.error !== undefined) throw new QueryError(/^database not found/.test(result.error) ? 'DATABASE_NOT_FOUND' : 'INVALID_QUERY', result.error);
   const isSelect = statements[0]!.kind === 'select';

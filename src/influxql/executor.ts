@@ -10,6 +10,8 @@ import type { Statement } from './ast.js';
 import { readOnlyWarning, runMetaStatement } from './meta.js';
 import { parseQuery } from './parser.js';
 import type { InfluxValue, Series, StatementResult } from './result.js';
+import type { SluiceDatabase } from '../database/database.js';
+import { SystemClock, type Clock } from '../effects/clock.js';
 import { runSelect } from './select.js';
 
 /** What InfluxQL runs against: the catalog for names and types, the SQL engine for rows. */
@@ -20,6 +22,13 @@ export interface InfluxQLEnvironment {
   createDatabase(name: string): Promise<void>;
   /** The time `now()` means, in nanoseconds since the epoch (read once per query). */
   nowNs(): bigint;
+}
+
+const SYSTEM_CLOCK = new SystemClock();
+
+/** The environment of a database: its catalog and engine, `now()` from the system clock. */
+export function databaseEnvironment(db: Pick<SluiceDatabase, 'catalog' | 'query' | 'createDatabase'>, clock: Clock = SYSTEM_CLOCK): InfluxQLEnvironment {
+  return { catalog: db.catalog, query: db.query, createDatabase: (name) => db.createDatabase(name), nowNs: () => clock.nowNs() };
 }
 
 export interface InfluxQLOptions {

@@ -23,8 +23,7 @@ import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { SystemClock } from '../effects/clock.js';
-import { runInfluxQL, type InfluxQLEnvironment, type InfluxQLOptions } from '../influxql/executor.js';
+import { databaseEnvironment, runInfluxQL, type InfluxQLEnvironment, type InfluxQLOptions } from '../influxql/executor.js';
 import { writeFlatTableParquet } from '../influxql/format-parquet.js';
 import { epochDivisor } from '../influxql/format-time.js';
 import { formatV1CsvError, V1CsvWriter } from '../influxql/format-v1-csv.js';
@@ -49,12 +48,10 @@ const FLUSH_BYTES = 64 * 1024;
 /** Answer bytes produced between two yields to the event loop (and to writes). */
 const YIELD_BYTES = 1024 * 1024;
 
-const clock = new SystemClock();
 
 /** What InfluxQL runs against in this server. */
 function environment(server: SluiceServer): InfluxQLEnvironment {
-  const db = server.db;
-  return { catalog: db.catalog, query: db.query, createDatabase: (name) => db.createDatabase(name), nowNs: () => clock.nowNs() };
+  return databaseEnvironment(server.db);
 }
 
 /**
