@@ -138,8 +138,13 @@ export class ArrowResultBuilder {
   }
 
   private assemble(children: Data[], rowCount: number): RecordBatch {
-    return new RecordBatch(this.schema, makeData({ type: new Struct(this.schema.fields), length: rowCount, nullCount: 0, children }));
+    return recordBatch(this.schema, children, rowCount);
   }
+}
+
+/** A record batch of `schema` from its columns' data. */
+export function recordBatch(schema: Schema, children: Data[], length: number): RecordBatch {
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
 }
 
 /** What the engine's vector classes hold (not part of their typed API: checked before use). */

@@ -25,7 +25,7 @@ import {
 import type { DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { sqlType } from '../engine/duckdb.js';
 import { tableColumns } from '../engine/relations.js';
-import { ArrowResultBuilder, schemaBytes, type ArrowColumnSource } from './arrow.js';
+import { ArrowResultBuilder, recordBatch, schemaBytes, type ArrowColumnSource } from './arrow.js';
 import type { MetadataCommand } from './tickets.js';
 
 export const CATALOG = 'public';
@@ -67,7 +67,7 @@ export function metadataBatch(command: MetadataCommand, database: DatabaseSchema
       const schema = command.includeSchema ? METADATA_SCHEMAS.tablesWithSchema : METADATA_SCHEMAS.tables;
       const children: Data[] = columns.map((values) => vectorFromArray(values, new Utf8()).data[0]!);
       if (command.includeSchema) children.push(vectorFromArray(tables.map((t) => schemaBytes(tableArrowSchema(t))), new Binary()).data[0]!);
-      return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: tables.length, nullCount: 0, children }));
+      return recordBatch(schema, children, tables.length);
     }
     case 'sqlInfo':
       return sqlInfoBatch(command.info, serverVersion);
@@ -84,7 +84,7 @@ export function tableArrowSchema(table: TableSchema): Schema {
 function stringBatch(schema: Schema, columns: string[][]): RecordBatch {
   const length = columns[0]?.length ?? 0;
   const children = columns.map((values) => vectorFromArray(values, new Utf8()).data[0]!);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
+  return recordBatch(schema, children, length);
 }
 
 /**
@@ -187,5 +187,5 @@ function sqlInfoBatch(requested: number[], serverVersion: string): RecordBatch {
   });
   const names = vectorFromArray(ids, new Uint32()).data[0]!;
   const schema = METADATA_SCHEMAS.sqlInfo;
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children: [names, union] }));
+  return recordBatch(schema, [names, union], ids.length);
 }

@@ -23,7 +23,7 @@ import type { SluiceDatabase } from '../database/database.js';
 import type { QueryColumn, QueryParams } from '../query/engine.js';
 import { QueryError } from '../query/errors.js';
 import type { WalLogger } from '../wal/notifier.js';
-import type { Admission } from '../server/admission.js';
+import { queryRefusal, type Admission } from '../server/admission.js';
 import { MalformedAuthorizationError, tokenOfAuthorization, type TokenStore } from '../server/auth.js';
 import { ArrowResultBuilder, batchMessage, schemaBytes, schemaMessage } from './arrow.js';
 import { flightError, FlightStatusError, statusOf } from './errors.js';
@@ -384,7 +384,7 @@ export class FlightService {
     const admission = this.host.queryAdmission;
     if (!(await admission.acquire(1, this.host.limits.queryQueueTimeoutMs, signal))) {
       if (signal.aborted) throw new QueryError('CANCELLED', 'the query was cancelled (the client went away)');
-      throw new FlightStatusError(grpc.status.RESOURCE_EXHAUSTED, `query refused: ${admission.limitBytes} queries running and ${admission.waitingCount} waiting (--max-concurrent-queries, --max-queued-queries, --query-queue-timeout); retry`);
+      throw new FlightStatusError(grpc.status.RESOURCE_EXHAUSTED, queryRefusal(admission));
     }
     try {
       return await run();

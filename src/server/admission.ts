@@ -100,3 +100,8 @@ export class Admission {
     }
   }
 }
+
+/** Why a query got no slot, with the flags that govern it (HTTP's 503 and Flight's RESOURCE_EXHAUSTED). */
+export function queryRefusal(admission: Admission): string {
+  return `query refused: ${admission.limitBytes} queries running and ${admission.waitingCount} waiting (--max-concurrent-queries, --max-queued-queries, --query-queue-timeout); retry`;
+}

@@ -17,6 +17,7 @@ import { QueryError } from '../query/errors.js';
 import { parseQueryFormat, rowFormatter, type QueryFormat, type RowFormatter } from '../query/format.js';
 import { HttpError, jsonError } from './http-error.js';
 import type { SluiceServer } from './http.js';
+import { queryRefusal } from './admission.js';
 import type { RequestTarget } from './target.js';
 
 const CONTENT_TYPES: Record<QueryFormat, string> = {
@@ -137,7 +138,7 @@ export async function admitQuery(server: SluiceServer, res: ServerResponse, desc
   const admission = server.queryAdmission;
   if (!(await admission.acquire(1, server.limits.queryQueueTimeoutMs, gone.signal))) {
     if (gone.signal.aborted) return;
-    throw jsonError(503, `query refused: ${admission.limitBytes} queries running and ${admission.waitingCount} waiting (--max-concurrent-queries, --max-queued-queries, --query-queue-timeout); retry`, { 'Retry-After': '1' });
+    throw jsonError(503, queryRefusal(admission), { 'Retry-After': '1' });
   }
   const started = performance.now();
   // A query still holding its slot well past its timeout is a bug (something the timeout does
