@@ -15,6 +15,7 @@ import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { packAny, pb } from '../../src/flight/proto.js';
 import { SluiceServer } from '../../src/server/http.js';
 import { tempDatabase } from '../support/db-helpers.js';
+import { rawFlightMethod } from '../support/flight-raw.js';
 
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const CALLS = Math.round(6_000 * SCALE);
@@ -24,9 +25,7 @@ const QUERY_TIMEOUT_MS = 3_000;
 /** Statuses a call may end with; INTERNAL and UNKNOWN are bugs. */
 const ALLOWED = new Set([grpc.status.OK, grpc.status.INVALID_ARGUMENT, grpc.status.NOT_FOUND, grpc.status.UNIMPLEMENTED, grpc.status.DEADLINE_EXCEEDED, grpc.status.RESOURCE_EXHAUSTED, grpc.status.UNAUTHENTICATED]);
 
-const passthrough = (b: Buffer) => b;
-const method = (name: string, responseStream: boolean) => ({ path: `/arrow.flight.protocol.FlightService/${name}`, requestStream: false, responseStream, requestSerialize: passthrough, requestDeserialize: passthrough, responseSerialize: passthrough, responseDeserialize: passthrough });
-const Client = grpc.makeGenericClientConstructor({ DoGet: method('DoGet', true), GetFlightInfo: method('GetFlightInfo', false), DoAction: method('DoAction', true), GetSchema: method('GetSchema', false) } as unknown as grpc.ServiceDefinition, 'FlightService');
+const Client = grpc.makeGenericClientConstructor({ DoGet: rawFlightMethod('DoGet', true), GetFlightInfo: rawFlightMethod('GetFlightInfo', false), DoAction: rawFlightMethod('DoAction', true), GetSchema: rawFlightMethod('GetSchema', false) } as unknown as grpc.ServiceDefinition, 'FlightService');
 type FuzzClient = grpc.Client & {
   DoGet(b: Buffer, md: grpc.Metadata): grpc.ClientReadableStream<Buffer>;
   DoAction(b: Buffer, md: grpc.Metadata): grpc.ClientReadableStream<Buffer>;

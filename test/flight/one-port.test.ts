@@ -631,15 +631,23 @@ async function closeServer(): Promise<{ port: number; server: SluiceServer; env:
   return { port, server, env };
 }
 
+/**
+ * A big answer whose client stopped reading after the first message: flow control holds the
+ * server's answer mid-way, its query slot taken.
+ */
+async function pausedBigAnswer(port: number, server: SluiceServer): Promise<ReturnType<typeof openDoGet>> {
+  const stream = openDoGet(port, DB, BIG_SQL);
+  await stream.firstMessage;
+  stream.call.pause();
+  await sleep(300);
+  assert.equal(server.queryAdmission.bytesInFlight, 1, 'the query is running, its answer unfinished');
+  return stream;
+}
+
 test('graceful close while a Flight stream is being read: the stream finishes within the grace, every row, then close() resolves', { timeout: 60_000 }, async () => {
   const { port, server, env } = await closeServer();
   try {
-    const stream = openDoGet(port, DB, BIG_SQL);
-    await stream.firstMessage;
-    // The client stops reading: flow control holds the server's answer mid-way, its query slot taken.
-    stream.call.pause();
-    await sleep(300);
-    assert.equal(server.queryAdmission.bytesInFlight, 1, 'the query is running, its answer unfinished');
+    const stream = await pausedBigAnswer(port, server);
     let closed = false;
     const started = performance.now();
     const closing = server.close().then(() => (closed = true));
@@ -679,11 +687,7 @@ test('graceful close while a Flight stream is being read: the stream finishes wi
 test('graceful close while a Flight client has stopped reading: close() resolves once the grace is over, the stream ends in an error', { timeout: 60_000 }, async () => {
   const { port, server, env } = await closeServer();
   try {
-    const stream = openDoGet(port, DB, BIG_SQL);
-    await stream.firstMessage;
-    stream.call.pause();
-    await sleep(300);
-    assert.equal(server.queryAdmission.bytesInFlight, 1, 'the query is running, its answer unfinished');
+    const stream = await pausedBigAnswer(port, server);
     const graceMs = 1_500;
     const started = performance.now();
     await server.close(graceMs);

@@ -6,10 +6,13 @@
 import * as grpc from '@grpc/grpc-js';
 
 const passthrough = (b: Buffer) => b;
-const Constructor = grpc.makeGenericClientConstructor(
-  { DoGet: { path: '/arrow.flight.protocol.FlightService/DoGet', requestStream: false, responseStream: true, requestSerialize: passthrough, requestDeserialize: passthrough, responseSerialize: passthrough, responseDeserialize: passthrough } } as unknown as grpc.ServiceDefinition,
-  'FlightService',
-);
+
+/** A FlightService method with bytes in and out, for a generic grpc-js client. */
+export function rawFlightMethod(name: string, responseStream: boolean) {
+  return { path: `/arrow.flight.protocol.FlightService/${name}`, requestStream: false, responseStream, requestSerialize: passthrough, requestDeserialize: passthrough, responseSerialize: passthrough, responseDeserialize: passthrough };
+}
+
+const Constructor = grpc.makeGenericClientConstructor({ DoGet: rawFlightMethod('DoGet', true) } as unknown as grpc.ServiceDefinition, 'FlightService');
 
 export type RawFlightClient = grpc.Client & { DoGet(ticket: Buffer, metadata?: grpc.Metadata): grpc.ClientReadableStream<Buffer> };
 
