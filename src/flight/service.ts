@@ -298,8 +298,13 @@ export class FlightService {
     return pb.SchemaResult.encode({ schema });
   }
 
-  /** The Arrow schema of a statement's answer: the statement runs until its columns are known. */
-  private async describe(database: string, query: string, params: QueryParams | undefined, call: AnyCall): Promise<Uint8Array> {
+  /**
+   * The Arrow schema of a statement's answer. `plan` takes it from the plan, never running the
+   * statement (GetSchema, GetFlightInfo: the DoGet that follows runs it); `run` runs it until its
+   * columns are known, so a statement that fails as it starts (a cast of a bad constant) is refused
+   * now (CreatePreparedStatement). A statement with unbound parameters runs in either mode.
+   */
+  private async describe(database: string, query: string, params: QueryParams | undefined, call: AnyCall, mode: 'plan' | 'run' = 'plan'): Promise<Uint8Array> {
     const db = this.database();
     let columns: QueryColumn[] | undefined;
     const stop = new AbortController();
@@ -309,6 +314,7 @@ export class FlightService {
     try {
       await this.withQuerySlot(stop.signal, () =>
         db.query.stream(database, query, params, {
+          startEarly: mode === 'plan',
           start: (c) => {
             columns = c;
             stop.abort('described');
@@ -401,7 +407,7 @@ export class FlightService {
         const request = unpack(action.body, 'ActionCreatePreparedStatementRequest', pb.ActionCreatePreparedStatementRequest.decode);
         const database = this.requireDatabase(call.metadata);
         // The statement must be one this database can run: checked now, as InfluxDB 3 plans it now.
-        const datasetSchema = await this.describe(database, request.query, undefined, call).catch((err: unknown) => {
+        const datasetSchema = await this.describe(database, request.query, undefined, call, 'run').catch((err: unknown) => {
           // A statement with parameters cannot run before they are bound: its schema comes later.
           if (err instanceof QueryError && /Values were not provided for the following prepared statement parameters/.test(err.message)) return new Uint8Array(0);
           throw err;

@@ -150,7 +150,7 @@ export class QueryEngine {
         await withSources(checked.tables, (sources) =>
           this.withPrunedView(con, checked, sources, async () => {
             signal.throwIfAborted();
-            const result = await this.startStream(con, checked, params, sink);
+            const result = await this.startStream(con, checked, params, sink, signal);
             for (;;) {
               signal.throwIfAborted();
               const chunk = await result.fetchChunk();
@@ -165,7 +165,7 @@ export class QueryEngine {
   }
 
   /** Starts the statement streaming and hands its columns to the sink (before it runs, for an early sink). */
-  private async startStream(con: DuckDBConnection, checked: CheckedQuery, params: QueryParams | undefined, sink: ResultSink): Promise<DuckDBResult> {
+  private async startStream(con: DuckDBConnection, checked: CheckedQuery, params: QueryParams | undefined, sink: ResultSink, signal: AbortSignal): Promise<DuckDBResult> {
     // One statement (checked): preparing it is what the engine's own stream() does.
     const prepared = await con.prepare(checked.sql);
     try {
@@ -175,6 +175,8 @@ export class QueryEngine {
       if (early) {
         const count = prepared.columnCount;
         await sink.start(resultColumns(checked, Array.from({ length: count }, (_, i) => prepared.columnName(i)), Array.from({ length: count }, (_, i) => prepared.columnType(i).toString())));
+        // A sink that wanted only the columns (a schema request) stops here: the statement never runs.
+        signal.throwIfAborted();
       }
       const result = await prepared.stream();
       if (!early) await sink.start(resultColumns(checked, result.columnNames(), result.columnTypes().map((t) => t.toString())));

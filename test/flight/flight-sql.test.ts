@@ -469,7 +469,7 @@ describe('Flight SQL over gRPC', () => {
     assert.ok(is.every((v, k) => v === BigInt(k)), 'every row, in order');
   });
 
-  test('GetSchema of a statement: the answer’s schema without running it to the end', async () => {
+  test('GetSchema and GetFlightInfo of a statement: the answer’s schema from its plan, the statement not run', async () => {
     const schema = await client.getSchema(statement('SELECT * FROM cpu'));
     const columns = schema.fields.map((f) => f.name);
     assert.deepEqual([...columns].sort(), sortedColumns(cpu));
@@ -481,6 +481,13 @@ describe('Flight SQL over gRPC', () => {
       { name: 'twice', type: 'Float64', nullable: true, metadata: {} },
       { name: 'host', type: 'Utf8', nullable: true, metadata: { 'iox::column::type': 'iox::column_type::tag' } },
     ]);
+    // A statement that fails only when it runs (the cast of 'x'): its schema is still known, so
+    // neither call ran it; DoGet, which runs it, is the one that fails.
+    const failsWhenRun = statement("SELECT usage + 'x' AS bad FROM cpu");
+    assert.deepEqual(signature(await client.getSchema(failsWhenRun)), [{ name: 'bad', type: 'Float64', nullable: true, metadata: {} }]);
+    const info = await client.getFlightInfo(failsWhenRun);
+    assert.deepEqual(signature(readSchema(info.schema)), [{ name: 'bad', type: 'Float64', nullable: true, metadata: {} }]);
+    await assert.rejects(client.query(failsWhenRun), isStatus(grpc.status.INVALID_ARGUMENT));
   });
 
   // ---- 3. prepared statements ------------------------------------------------------------------
