@@ -56,7 +56,7 @@ if (needsS3 && !env.SLUICE_TEST_S3_ENDPOINT) {
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/file-times-reporter.mjs', '--test-reporter-destination=stdout', ...files],
+  ['--import', 'tsx', '--import', './test/support/stray-errors.mjs', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/file-times-reporter.mjs', '--test-reporter-destination=stdout', ...files],
   { stdio: 'inherit', env },
 );
 stopS3();

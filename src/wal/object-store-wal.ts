@@ -640,7 +640,14 @@ export class ObjectStoreWal {
       await this.cleanupSnapshot(result.details, result.permit);
     })();
     this.backgroundSnapshots.add(task);
-    void task.finally(() => this.backgroundSnapshots.delete(task));
+    // Observed here, so a cleanup that throws is logged, never an unhandled rejection.
+    task.then(
+      () => this.backgroundSnapshots.delete(task),
+      (err: unknown) => {
+        this.backgroundSnapshots.delete(task);
+        this.logger.error({ err, snapshotSequenceNumber: result.details.snapshotSequenceNumber }, 'cleaning up after a snapshot failed');
+      },
+    );
   }
 
   // ---- background flush ---------------------------------------------------------------------
