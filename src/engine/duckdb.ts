@@ -13,6 +13,7 @@ import duckdb from '@duckdb/node-bindings';
 import { DuckDBInstance, DuckDBTableFunction, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
 import { widenInt64, type SegmentValues, type IntSegment } from '../buffer/chunk.js';
 import { FieldKind, type ColumnType } from '../wal/model.js';
+import { DIALECT_MACROS } from './dialect-macros.js';
 
 /** Columnar rows as the buffer holds them (see `src/buffer/chunk.ts`). */
 export interface ColumnarSource {
@@ -141,6 +142,7 @@ export class Engine {
     try {
       engine.registerFunctions(con);
       await con.run('CREATE SCHEMA sluice');
+      for (const macro of DIALECT_MACROS) await con.run(macro);
       // Times are UTC, whatever the machine's zone (casts between TIMESTAMPTZ and TIMESTAMP_NS).
       await con.run("SET TimeZone = 'UTC'");
       const dirs = options.allowedDirectories.map((d) => quoteString(d.endsWith('/') ? d : `${d}/`)).join(', ');

@@ -3,6 +3,7 @@
  * its parameters is INVALID_QUERY, 400; only the engine's own failures are INTERNAL, 500), and a
  * message with the user's names instead of SQL names.
  */
+import { influxMessage } from './dialect-errors.js';
 import { QueryError } from './errors.js';
 
 // What DuckDB's node API throws for bad parameters: too many or too few, an unknown name, a
@@ -22,7 +23,7 @@ export function toQueryError(err: unknown): QueryError {
   if (err instanceof QueryError) return err;
   const raw = (err instanceof Error ? err.message : String(err)).replace(/^Failed to extract statements: /, '');
   const message = decodeMessage(raw);
-  if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Syntax|Not implemented|Out of Range) Error/i.test(message)) return new QueryError('INVALID_QUERY', message);
+  if (/^(Parser|Binder|Catalog|Conversion|Invalid Input|Syntax|Not implemented|Out of Range) Error/i.test(message)) return new QueryError('INVALID_QUERY', influxMessage(message));
   if (BIND_ERRORS.some((re) => re.test(message))) return new QueryError('INVALID_QUERY', `bad query parameters: ${message}`);
   if (/^Permission Error/i.test(message)) return new QueryError('NOT_READ_ONLY', message);
   if (/^Out of Memory Error/i.test(message)) return new QueryError('RESOURCES_EXHAUSTED', message);

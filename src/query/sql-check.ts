@@ -10,6 +10,7 @@ import { decodeQuotedNames } from '../engine/names.js';
 import { parseJsonKeepingBigInts, stringifyJsonKeepingBigInts } from './ast.js';
 import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
+import { applyDialect } from './dialect.js';
 import { resolveNames } from './names.js';
 
 /** A statement that passed the checks, ready to run. */
@@ -48,8 +49,9 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
   if (ast.error === true) throw new QueryError('NOT_READ_ONLY', `only SELECT statements are allowed (${ast.error_message ?? 'not a SELECT'})`);
   if (ast.statements?.length !== 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${ast.statements?.length ?? 0}`);
   const { changed, names, tables } = resolveNames(ast, database);
+  const dialect = applyDialect(ast, database);
   let runSql = sql;
-  if (changed) {
+  if (changed || dialect.changed) {
     const text = (await con.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(stringifyJsonKeepingBigInts(ast))})`)).getRows()[0]![0];
     runSql = String(text);
   }
@@ -60,7 +62,7 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
     ast,
     sql: runSql,
     tables,
-    columnName: (name) => names.get(name) ?? decodeQuotedNames(name, bare),
+    columnName: (name) => dialect.names.get(name) ?? names.get(name) ?? decodeQuotedNames(name, bare),
   };
 }
 

@@ -86,15 +86,18 @@ test('queries are rewritten to SQL names; one that needs no rewrite runs as writ
   try {
     const rewrites: Array<[string, string]> = [
       // Nothing to rewrite: the user's text runs.
-      ['select usage from cpu where time > now() - interval 1 hour', 'select usage from cpu where time > now() - interval 1 hour'],
-      ['SELECT count(*) FROM range(3)', 'SELECT count(*) FROM range(3)'],
+      ['select usage from cpu where time > make_timestamp_ns(0) and usage > 1', 'select usage from cpu where time > make_timestamp_ns(0) and usage > 1'],
+      ['SELECT range FROM range(3)', 'SELECT range FROM range(3)'],
+      // InfluxDB 3's dialect (src/query/dialect.ts): now() is a nanosecond time, count(*) is named as DataFusion names it.
+      ['select usage from cpu where time > now() - interval 1 hour', 'SELECT usage FROM cpu WHERE ("time" > (CAST(now() AS TIMESTAMP_NS) - to_hours(CAST(trunc(CAST(1 AS DOUBLE)) AS BIGINT))))'],
+      ['SELECT count(*) FROM range(3)', 'SELECT count_star() AS "count(*)" FROM "range"(3)'],
       ['SELECT "Host", host FROM cpu', 'SELECT "^host", host FROM cpu'],
       ['SELECT * FROM "Cpu"', 'SELECT * FROM "^cpu"'],
       ['SELECT FREE FROM MEM', 'SELECT free FROM mem'],
       ['SELECT c."Usage" AS "U" FROM cpu AS c ORDER BY "U"', 'SELECT c."^usage" AS "^u" FROM cpu AS c ORDER BY "^u"'],
       ['WITH "W" AS (SELECT "Host" FROM cpu) SELECT * FROM "W"', 'WITH "^w" AS (SELECT "^host" FROM cpu)SELECT * FROM "^w"'],
       ['SELECT * EXCLUDE ("Usage") FROM cpu', 'SELECT * EXCLUDE ("^usage") FROM cpu'],
-      ['SELECT "Host", count(*) FROM cpu GROUP BY "Host"', 'SELECT "^host", count_star() FROM cpu GROUP BY "^host"'],
+      ['SELECT "Host", count(*) FROM cpu GROUP BY "Host"', 'SELECT "^host", count_star() AS "count(*)" FROM cpu GROUP BY "^host"'],
       ['SELECT a.host FROM cpu a JOIN cpu b USING ("Host")', 'SELECT a.host FROM cpu AS a INNER JOIN cpu AS b USING ("^host")'],
       // An unknown name keeps its spelling, but a ^ in it is escaped: "^host" is not a way to reach Host.
       ['SELECT "^host" FROM cpu', 'SELECT "^^host" FROM cpu'],

@@ -1,0 +1,153 @@
+/**
+ * InfluxDB 3's SQL dialect over DuckDB, by rewriting the statement's AST after its names are
+ * resolved (`./names.ts`); the functions DuckDB lacks are macros in the engine's `sluice`
+ * schema (`src/engine/dialect-macros.ts`). What it does (docs/sql-dialect.md lists every
+ * function):
+ *
+ * - `now()` is a nanosecond timestamp (`CAST(now() AS TIMESTAMP_NS)`: the statement's start,
+ *   the same value everywhere in it), so `time > now() - INTERVAL '1 hour'` compares times;
+ * - an RFC3339 string compared to `time` (`=`, `<`, …, BETWEEN, IN), and the string arguments of
+ *   `to_timestamp*` and `date_bin`'s origin, become exact nanosecond constants
+ *   (`make_timestamp_ns(<ns>)`, which time pruning reads as it is);
+ * - `date_bin`, `selector_*`, `to_timestamp*`, `tz` call the macros; InfluxDB's other names of
+ *   DuckDB functions are renamed (`approx_distinct` → `approx_count_distinct`, …);
+ * - `date_bin_gapfill` with `locf()` / `interpolate()` is planned by `./dialect-gapfill.ts`;
+ * - unaliased result columns get DataFusion's names (`./dialect-names.ts`).
+ */
+import type { DatabaseSchema } from '../catalog/catalog.js';
+import type { AstNode } from './ast.js';
+import { QueryError } from './errors.js';
+import { planGapfill } from './dialect-gapfill.js';
+import { nameResultColumns } from './dialect-names.js';
+import { castNode, functionNode, isTimeColumn, rfc3339ToNs, stringConstant, timestampNode } from './dialect-time.js';
+
+/** Functions that are macros of the `sluice` schema (see `src/engine/dialect-macros.ts`). */
+const MACROS = new Set(['date_bin', 'selector_first', 'selector_last', 'selector_min', 'selector_max', 'to_timestamp', 'to_timestamp_seconds', 'to_timestamp_millis', 'to_timestamp_micros', 'to_timestamp_nanos', 'tz']);
+
+/** InfluxDB 3 (DataFusion) function names whose DuckDB function has another name. */
+const RENAMES: Readonly<Record<string, string>> = {
+  approx_distinct: 'approx_count_distinct',
+  approx_percentile_cont: 'quantile_cont',
+  approx_median: 'median',
+  signum: 'sign',
+  regexp_like: 'regexp_matches',
+  nvl: 'ifnull',
+  btrim: 'trim',
+  var_sample: 'var_samp',
+  var_population: 'var_pop',
+  stddev_sample: 'stddev_samp',
+  stddev_population: 'stddev_pop',
+  character_length: 'length',
+  array_length: 'len',
+  make_array: 'list_value',
+  datepart: 'date_part',
+  datetrunc: 'date_trunc',
+  to_unixtime: 'epoch',
+};
+
+/** Functions that only gap filling gives a meaning to. */
+const GAPFILL_ONLY = new Set(['locf', 'interpolate', 'date_bin_gapfill']);
+
+/** What the dialect rewrite did. */
+export interface DialectResult {
+  /** Whether the AST changed (then the statement runs as DuckDB's rendering of it). */
+  changed: boolean;
+  /** Result column SQL name → the name InfluxDB 3 gives it (`count(*)`, `avg(cpu.usage)`). */
+  names: ReadonlyMap<string, string>;
+}
+
+/** Rewrites `ast` (names resolved, for `database`) in place into DuckDB's terms of InfluxDB 3's SQL. */
+export function applyDialect(ast: unknown, database: DatabaseSchema): DialectResult {
+  const statement = (ast as { statements?: Array<{ node?: AstNode }> }).statements?.[0];
+  if (statement?.node === undefined) return { changed: false, names: new Map() };
+  const names = nameResultColumns(ast, database);
+  let changed = names.size > 0;
+  const gapfilled = planGapfill(statement.node);
+  if (gapfilled !== undefined) {
+    statement.node = gapfilled;
+    changed = true;
+  }
+  const rewritten = rewrite(statement.node, () => (changed = true));
+  statement.node = rewritten as AstNode;
+  return { changed, names };
+}
+
+/** Rewrites every expression under `value`, children first; `onChange` is told of any change. */
+function rewrite(value: unknown, onChange: () => void): unknown {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = rewrite(value[i], onChange);
+    return value;
+  }
+  if (typeof value !== 'object' || value === null) return value;
+  const node = value as AstNode;
+  for (const key of Object.keys(node)) node[key] = rewrite(node[key], onChange);
+  const replaced = rewriteExpression(node, onChange);
+  // A replacement keeps the name the user gave the expression.
+  if (replaced !== node && typeof node.alias === 'string') replaced.alias = node.alias;
+  return replaced;
+}
+
+/** One expression in DuckDB's terms; the same node when nothing is to change. */
+function rewriteExpression(e: AstNode, onChange: () => void): AstNode {
+  if (e.class === 'FUNCTION' && e.is_operator !== true && (e.schema ?? '') === '' && (e.catalog ?? '') === '') return rewriteFunction(e, onChange);
+  const time = (node: unknown): AstNode => {
+    const replaced = timeLiteral(node);
+    if (replaced !== node) onChange();
+    return replaced;
+  };
+  // RFC3339 strings compared to `time`.
+  if (e.class === 'COMPARISON') {
+    if (isTimeColumn(e.left)) e.right = time(e.right);
+    else if (isTimeColumn(e.right)) e.left = time(e.left);
+  } else if (e.class === 'BETWEEN' && isTimeColumn(e.input)) {
+    e.lower = time(e.lower);
+    e.upper = time(e.upper);
+  } else if (e.class === 'OPERATOR' && (e.type === 'COMPARE_IN' || e.type === 'COMPARE_NOT_IN') && isTimeColumn((e.children as unknown[])[0])) {
+    e.children = (e.children as unknown[]).map((c, i) => (i === 0 ? c : time(c)));
+  }
+  return e;
+}
+
+function rewriteFunction(e: AstNode, onChange: () => void): AstNode {
+  const name = String(e.function_name).toLowerCase();
+  const args = e.children as unknown[];
+  if (name === 'now' || MACROS.has(name) || RENAMES[name] !== undefined) onChange();
+  if (name === 'now' && args.length === 0) {
+    const now = functionNode('now', [], e.query_location);
+    return castNode(now, 'TIMESTAMP_NS', e.query_location);
+  }
+  if (GAPFILL_ONLY.has(name)) {
+    throw new QueryError('INVALID_QUERY', name === 'date_bin_gapfill' ? 'date_bin_gapfill must be a GROUP BY expression of the outermost query, with lower and upper time bounds in its WHERE clause' : `${name}() is only allowed in the select list of a query grouped by date_bin_gapfill`);
+  }
+  if (MACROS.has(name)) {
+    if (name.startsWith('to_timestamp') && args.length === 1) {
+      const ns = timeConstantNs(args[0]);
+      if (ns !== undefined) return timestampNode(truncateNs(ns, name), e.query_location);
+    }
+    if (name === 'date_bin' && args.length === 3) args[2] = timeLiteral(args[2]);
+    e.function_name = name;
+    e.schema = 'sluice';
+    return e;
+  }
+  const renamed = RENAMES[name];
+  if (renamed !== undefined) e.function_name = renamed;
+  return e;
+}
+
+function truncateNs(ns: bigint, name: string): bigint {
+  const unit = { to_timestamp_seconds: 1_000_000_000n, to_timestamp_millis: 1_000_000n, to_timestamp_micros: 1000n }[name];
+  if (unit === undefined) return ns;
+  const r = ((ns % unit) + unit) % unit;
+  return ns - r;
+}
+
+function timeConstantNs(node: unknown): bigint | undefined {
+  const text = stringConstant(node);
+  return text === undefined ? undefined : rfc3339ToNs(text);
+}
+
+/** A string constant that is an RFC3339 time as an exact nanosecond time; any other node as it is. */
+export function timeLiteral(node: unknown): AstNode {
+  const ns = timeConstantNs(node);
+  return ns === undefined ? (node as AstNode) : timestampNode(ns, (node as AstNode).query_location);
+}
