@@ -3,6 +3,7 @@
  * replayed into the queryable buffer, the line-protocol writer and the SQL engine ready. The
  * server and the CLI are faces over this.
  */
+import { listWalFiles } from '../wal/listing.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -159,6 +160,7 @@ export class SluiceDatabase {
       mirrors,
       store,
       cacheDir,
+      system: { walFiles: () => listWalFiles(store, nodeId) },
       ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
     });
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');

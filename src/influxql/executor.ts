@@ -52,6 +52,8 @@ export interface StatementContext {
   options: InfluxQLOptions;
   /** `now()` for the whole query, so every statement agrees. */
   nowNs: bigint;
+  /** The query as sent (how `system.queries` shows the SQL it became). */
+  text?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export interface StatementContext {
 export async function* runInfluxQL(env: InfluxQLEnvironment, text: string, options: InfluxQLOptions = {}): AsyncGenerator<StatementResult> {
   const nowNs = env.nowNs();
   const query = parseQuery(text, { nowNs, params: options.params ?? {} });
-  const ctx: StatementContext = { env, options, nowNs };
+  const ctx: StatementContext = { env, options, nowNs, text };
   for (let i = 0; i < query.statements.length; i++) {
     options.signal?.throwIfAborted();
     yield await runStatement(ctx, query.statements[i]!, i);

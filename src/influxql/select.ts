@@ -15,6 +15,7 @@ import type { TableSchema } from '../catalog/catalog.js';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
+import type { QueryRunOptions } from '../query/engine.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
 import { integralByWindow, MATH, MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
 import { fillValues, fillWindows, type WindowRow } from './select-fill.js';
@@ -341,9 +342,9 @@ class SelectRun {
     });
   }
 
-  private runOptions(): { signal?: AbortSignal; timeoutMs: number } {
+  private runOptions(): QueryRunOptions {
     const { signal } = this.ctx.options;
-    return { ...(signal === undefined ? {} : { signal }), timeoutMs: Math.max(1, this.deadlineMs - Date.now()) };
+    return { ...(signal === undefined ? {} : { signal }), timeoutMs: Math.max(1, this.deadlineMs - Date.now()), ...(this.ctx.text === undefined ? {} : { logAs: { type: 'influxql', text: this.ctx.text } }) };
   }
 
   private async query(m: Measurement, sql: string): Promise<DuckDBValue[][]> {

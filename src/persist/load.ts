@@ -60,8 +60,11 @@ export class PersistedFiles {
   /** Bumped on every change, so the query engine knows when to rebuild its views. */
   version = 0;
   fileCount = 0;
+  /** Every snapshot added, in the order added (for `system.snapshots`). */
+  readonly snapshots: SnapshotManifest[] = [];
 
   add(manifest: SnapshotManifest): void {
+    this.snapshots.push(manifest);
     for (const file of manifest.files) {
       const k = `${file.dbId}/${file.tableId}`;
       let list = this.byTable.get(k);

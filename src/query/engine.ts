@@ -29,7 +29,9 @@ import { astInteger, stringifyJsonKeepingBigInts, walk, type AstNode } from './a
 import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
 import { timeRangeOf } from './pruning.js';
+import { QueryLog } from './query-log.js';
 import { checkQuery, type CheckedQuery } from './sql-check.js';
+import { materializeSystemTables, type SystemSources } from './system-tables.js';
 
 export { parseJsonKeepingBigInts, stringifyJsonKeepingBigInts } from './ast.js';
 export { timeRangeOf } from './pruning.js';
@@ -45,6 +47,8 @@ export interface QueryEngineOptions {
   cacheDir: string;
   /** Default statement timeout (default 30 s). */
   timeoutMs?: number;
+  /** What the system tables read beside the catalog, buffer and files (the WAL files). */
+  system?: SystemSources;
 }
 
 export interface QueryColumn {
@@ -70,6 +74,8 @@ export interface QueryRunOptions {
   timeoutMs?: number;
   /** Aborts the query (e.g. the client went away). */
   signal?: AbortSignal;
+  /** How `system.queries` shows it (default: `sql` and the SQL text), e.g. the InfluxQL statement it came from. */
+  logAs?: { type: string; text: string };
 }
 
 /** Where {@link QueryEngine.stream} hands a result: its columns first, then its rows chunk by chunk. */
@@ -113,6 +119,8 @@ export class QueryEngine {
   private readonly databaseOf = new WeakMap<DuckDBConnection, DatabaseSchema>();
   /** The default statement timeout. */
   readonly timeoutMs: number;
+  /** The recent queries (`system.queries`). */
+  readonly log = new QueryLog();
 
   constructor(private readonly options: QueryEngineOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
@@ -141,26 +149,32 @@ export class QueryEngine {
    */
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    // The timeout covers everything on the connection: checking the SQL, bringing the views of
-    // the tables it reads up to date, running it and the sink's waits.
-    await this.withDatabase(database, (con, withSources) =>
-      this.withTimeout(con, options, async (signal) => {
-        const checked = await this.checkReadOnly(con, sql);
-        signal.throwIfAborted();
-        await withSources(checked.tables, (sources) =>
-          this.withPrunedView(con, checked, sources, async () => {
-            signal.throwIfAborted();
-            const result = await this.startStream(con, checked, params, sink, signal);
-            for (;;) {
+    const entry = this.log.start(database.name, options.logAs?.type ?? 'sql', options.logAs?.text ?? sql);
+    await this.log.track(entry, () =>
+      // The timeout covers everything on the connection: checking the SQL, bringing the views of
+      // the tables it reads up to date, running it and the sink's waits.
+      this.withDatabase(database, (con, withSources) =>
+        this.withTimeout(con, options, async (signal) => {
+          const checked = await this.checkReadOnly(con, sql);
+          signal.throwIfAborted();
+          await withSources(checked.tables, (sources) =>
+            this.withPrunedView(con, checked, sources, async (parquetFiles) => {
               signal.throwIfAborted();
-              const chunk = await result.fetchChunk();
-              signal.throwIfAborted();
-              if (chunk === null || chunk.rowCount === 0) break;
-              await sink.rows(chunk, signal);
-            }
-          }),
-        );
-      }),
+              entry.parquetFiles = parquetFiles;
+              const result = await this.startStream(con, checked, params, sink, signal);
+              this.log.planned(entry);
+              for (;;) {
+                signal.throwIfAborted();
+                const chunk = await result.fetchChunk();
+                signal.throwIfAborted();
+                if (chunk === null || chunk.rowCount === 0) break;
+                entry.rows += BigInt(chunk.rowCount);
+                await sink.rows(chunk, signal);
+              }
+            }),
+          );
+        }),
+      ),
     );
   }
 
@@ -189,14 +203,23 @@ export class QueryEngine {
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */
   async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    await this.withDatabase(database, (con, withSources) =>
-      this.withTimeout(con, options, async (signal) => {
-        const checked = await this.checkReadOnly(con, sql);
-        signal.throwIfAborted();
-        const inner = checked.sql.trim().replace(/;+\s*$/, '');
-        await withSources(checked.tables, (sources) => this.withPrunedView(con, checked, sources, () => con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never)));
-        await renameParquetFileColumns(path, checked.columnName);
-      }),
+    const entry = this.log.start(database.name, options.logAs?.type ?? 'sql', options.logAs?.text ?? sql);
+    await this.log.track(entry, () =>
+      this.withDatabase(database, (con, withSources) =>
+        this.withTimeout(con, options, async (signal) => {
+          const checked = await this.checkReadOnly(con, sql);
+          signal.throwIfAborted();
+          const inner = checked.sql.trim().replace(/;+\s*$/, '');
+          await withSources(checked.tables, (sources) =>
+            this.withPrunedView(con, checked, sources, async (parquetFiles) => {
+              entry.parquetFiles = parquetFiles;
+              this.log.planned(entry);
+              await con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never);
+            }),
+          );
+          await renameParquetFileColumns(path, checked.columnName);
+        }),
+      ),
     );
   }
 
@@ -250,13 +273,15 @@ export class QueryEngine {
    * with constants (a conjunction of comparisons or BETWEEN), a temporary view of that table for
    * this connection leaves out every file and buffered chunk wholly outside the range.
    */
-  private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, run: () => Promise<T>): Promise<T> {
+  private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, run: (parquetFiles: number) => Promise<T>): Promise<T> {
     const range = timeRangeOf(checked.ast);
     const table = range === undefined ? undefined : sources.get(range.table);
     this.lastPruning = undefined;
+    let allFiles = 0;
+    for (const s of sources.values()) allFiles += s.files.length;
     const unpruned = async () => {
       await this.setTempView(con, undefined);
-      return run();
+      return run(allFiles);
     };
     // A table read from one source has nothing to prune: the bounds need not even be evaluated.
     if (range === undefined || table === undefined || table.files.length + table.chunks.length <= 1) return unpruned();
@@ -291,7 +316,7 @@ export class QueryEngine {
     // Nothing outside the range: the database's own view is the same relation, no temporary one needed.
     if (files.length === table.files.length && chunks.length === table.chunks.length) return unpruned();
     await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files) });
-    return run();
+    return run(allFiles - (table.files.length - files.length));
   }
 
   /**
@@ -371,7 +396,12 @@ export class QueryEngine {
   private async checkReadOnly(con: DuckDBConnection, sql: string): Promise<CheckedQuery> {
     const database = this.databaseOf.get(con);
     if (database === undefined) throw new Error('checkReadOnly needs a connection from withReadyDatabase');
-    return checkQuery(con, sql, database);
+    const checked = await checkQuery(con, sql, database);
+    if (checked.systemTables.size > 0) {
+      const { catalog, buffer, persistedFiles, system } = this.options;
+      await materializeSystemTables(con, checked.systemTables, { database, catalog, buffer, persistedFiles, log: this.log, ...(system === undefined ? {} : { sources: system }) });
+    }
+    return checked;
   }
 
   /** Syncs the buffered chunks of `read` (tables of `database`) into the engine and (re)creates their views that changed. */

@@ -20,6 +20,7 @@ import type { DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { foldCase, sqlName } from '../engine/names.js';
 import type { AstNode } from './ast.js';
 import { QueryError } from './errors.js';
+import { systemTable, systemTableTempName, type SystemTableKey } from './system-tables.js';
 
 /** Table functions a query may call: pure generators that read nothing. */
 export const ALLOWED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set(['range', 'generate_series', 'unnest']);
@@ -36,6 +37,8 @@ export interface ResolvedNames {
   names: ReadonlyMap<string, string>;
   /** The database's tables the statement reads (only their views need to be current). */
   tables: ReadonlySet<TableSchema>;
+  /** The system tables it reads (`system.queries`, `information_schema.tables`…), filled before it runs. */
+  systemTables: ReadonlySet<SystemTableKey>;
 }
 
 /**
@@ -52,7 +55,7 @@ export function resolveNames(ast: unknown, database: DatabaseSchema): ResolvedNa
   resolver.visit(statements, []);
   const names = new Map<string, string>();
   for (const name of resolver.known) names.set(sqlName(name), name);
-  return { changed: resolver.changed, names, tables: resolver.read };
+  return { changed: resolver.changed, names, tables: resolver.read, systemTables: resolver.system };
 }
 
 class NameResolver {
@@ -63,6 +66,7 @@ class NameResolver {
   private readonly knownByFold = new Map<string, Set<string>>();
   private readonly tablesByFold = new Map<string, TableSchema[]>();
   readonly read = new Set<TableSchema>();
+  readonly system = new Set<SystemTableKey>();
 
   constructor(private readonly database: DatabaseSchema) {
     for (const table of database.tables.values()) {
@@ -148,8 +152,17 @@ class NameResolver {
 
   private baseTable(ref: AstNode, scope: readonly string[]): void {
     const name = String(ref.table_name ?? '');
-    const qualifiers = [ref.catalog_name, ref.schema_name].filter((p): p is string => typeof p === 'string' && p !== '');
-    if (qualifiers.length > 0) throw this.notFound([...qualifiers, name].join('.'));
+    const catalog = typeof ref.catalog_name === 'string' ? ref.catalog_name : '';
+    const schema = typeof ref.schema_name === 'string' ? ref.schema_name : '';
+    if (catalog !== '' || schema !== '') {
+      // As InfluxDB 3 names them: [public.]iox.<table>, [public.]system.<name>, [public.]information_schema.<name>.
+      const qualified = [catalog, schema, name].filter((p) => p !== '').join('.');
+      if ((catalog !== '' && catalog !== 'public') || schema === '') throw this.notFound(qualified);
+      if (schema === 'system' || schema === 'information_schema') return this.systemTable(ref, schema, name, qualified);
+      if (schema !== 'iox') throw this.notFound(qualified);
+      ref.catalog_name = this.rewrite(catalog, '');
+      ref.schema_name = this.rewrite(schema, '');
+    }
     const resolved = this.resolveTable(name, scope);
     ref.table_name = this.rewrite(name, sqlName(resolved.name));
     if (resolved.table !== undefined && this.collecting && !this.read.has(resolved.table)) {
@@ -157,6 +170,24 @@ class NameResolver {
       this.learn(resolved.table.name);
       for (const column of resolved.table.columns.keys()) this.learn(column);
     }
+  }
+
+  /** A system table: read from the temporary table filled for this statement (see `./system-tables.ts`). */
+  private systemTable(ref: AstNode, schema: string, name: string, qualified: string): void {
+    const table = systemTable(schema, name);
+    if (table === undefined) throw this.notFound(qualified);
+    if (this.collecting) {
+      this.system.add(table.key);
+      this.learn(name);
+      for (const column of table.columns) this.learn(column);
+      return;
+    }
+    this.changed = true;
+    // `queries.id` still names its columns: the temporary table goes by the name the user wrote.
+    if (typeof ref.alias !== 'string' || ref.alias === '') ref.alias = name;
+    ref.catalog_name = 'temp';
+    ref.schema_name = 'main';
+    ref.table_name = systemTableTempName(table.key);
   }
 
   /** A table reference: a CTE in scope or a table of the database, exactly, else the one that matches regardless of case. */

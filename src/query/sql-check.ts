@@ -12,6 +12,8 @@ import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
 import { applyDialect } from './dialect.js';
 import { resolveNames } from './names.js';
+import { showStatementSql } from './show.js';
+import type { SystemTableKey } from './system-tables.js';
 
 /** A statement that passed the checks, ready to run. */
 export interface CheckedQuery {
@@ -23,6 +25,8 @@ export interface CheckedQuery {
   columnName(name: string): string;
   /** The tables it reads. */
   readonly tables: ReadonlySet<TableSchema>;
+  /** The system tables it reads (filled on its connection before it runs). */
+  readonly systemTables: ReadonlySet<SystemTableKey>;
 }
 
 /**
@@ -31,6 +35,7 @@ export interface CheckedQuery {
  * reading only that database. Throws QueryError NOT_READ_ONLY or INVALID_QUERY.
  */
 export async function checkQuery(con: DuckDBConnection, sql: string, database: DatabaseSchema): Promise<CheckedQuery> {
+  sql = showStatementSql(sql, database) ?? sql;
   // Parsed only, never bound: binding would resolve names without regard to case.
   let count: number;
   try {
@@ -48,7 +53,7 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
   const ast = parseJsonKeepingBigInts(String(reader.getRows()[0]![0])) as { error?: boolean; error_message?: string; statements?: unknown[] };
   if (ast.error === true) throw new QueryError('NOT_READ_ONLY', `only SELECT statements are allowed (${ast.error_message ?? 'not a SELECT'})`);
   if (ast.statements?.length !== 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${ast.statements?.length ?? 0}`);
-  const { changed, names, tables } = resolveNames(ast, database);
+  const { changed, names, tables, systemTables } = resolveNames(ast, database);
   const dialect = applyDialect(ast, database);
   let runSql = sql;
   if (changed || dialect.changed) {
@@ -62,6 +67,7 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
     ast,
     sql: runSql,
     tables,
+    systemTables,
     columnName: (name) => dialect.names.get(name) ?? names.get(name) ?? decodeQuotedNames(name, bare),
   };
 }

@@ -52,15 +52,17 @@ test('a query cannot reach another database: qualified names, file paths, file a
       ['SELECT * FROM duckdb_views', 'INVALID_QUERY', /not found/],
       ["SELECT * FROM query('SELECT 1')", 'NOT_READ_ONLY', /not allowed/],
       [`SELECT * FROM query_table('db_${theirsId}.t')`, 'NOT_READ_ONLY', /not allowed/],
-      ['SELECT * FROM information_schema.tables', 'INVALID_QUERY', /table "information_schema.tables" not found/],
-      ['SELECT * FROM information_schema.columns', 'INVALID_QUERY', /not found/],
+      ['SELECT * FROM information_schema.df_settings', 'INVALID_QUERY', /table "information_schema.df_settings" not found/],
+      ['SELECT * FROM public.information_schema.nope', 'INVALID_QUERY', /not found/],
       ['SELECT * FROM pg_catalog.pg_tables', 'INVALID_QUERY', /not found/],
       ['SELECT * FROM system.main.duckdb_tables', 'INVALID_QUERY', /not found/],
       ['SELECT * FROM temp.main.t', 'INVALID_QUERY', /not found/],
       ['SELECT * FROM sluice.anything', 'INVALID_QUERY', /table "sluice.anything" not found/],
       ['SELECT * FROM main.range(3)', 'NOT_READ_ONLY', /table function main.range\(\) is not allowed/],
-      ['SHOW TABLES', 'NOT_READ_ONLY', /SHOW/],
-      ['SHOW ALL TABLES', 'NOT_READ_ONLY', /SHOW/],
+      // SHOW TABLES / COLUMNS / DATABASES are InfluxDB 3's (over this database's system tables); DuckDB's other forms are not.
+      ['SHOW ALL TABLES', 'INVALID_QUERY', /unsupported SHOW statement/],
+      [`SHOW db_${theirsId}.t`, 'INVALID_QUERY', /unsupported SHOW statement/],
+      ['SHOW COLUMNS FROM secret_table', 'INVALID_QUERY', /table "secret_table" not found in database "mine"/],
       [`DESCRIBE db_${theirsId}.t`, 'INVALID_QUERY', /not found/],
       [`SELECT * EXCLUDE (memory.db_${theirsId}.t.v) FROM t`, 'INVALID_QUERY', /not found/],
     ];
@@ -72,6 +74,12 @@ test('a query cannot reach another database: qualified names, file paths, file a
         return true;
       }, sql);
     }
+    // The schema and system tables show this database only.
+    assert.deepEqual(await queryRows(db, 'mine', "SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox'"), ['table_name="t"']);
+    assert.deepEqual(await queryRows(db, 'mine', "SELECT DISTINCT table_name FROM information_schema.columns WHERE table_schema = 'iox'"), ['table_name="t"']);
+    assert.deepEqual(await queryRows(db, 'mine', "SELECT table_name FROM (SHOW TABLES) WHERE table_schema = 'iox'").catch(() => ['(refused)']), ['(refused)'], 'SHOW is a statement, not a subquery');
+    assert.deepEqual(await queryRows(db, 'mine', 'SELECT table_name FROM system.tables'), ['table_name="t"']);
+    assert.deepEqual(await queryRows(db, 'mine', "SELECT count(*) AS n FROM system.catalog WHERE table_name = 'secret_table'"), ['n=0n']);
     // What stays allowed: this database's tables, CTEs (recursive too), pure table functions.
     assert.deepEqual(await queryRows(db, 'mine', 'SELECT k, v FROM t'), ['k="mine" v=1n']);
     assert.deepEqual(await queryRows(db, 'theirs', 'SELECT k, v FROM t'), ['k="secret" v=42n']);
