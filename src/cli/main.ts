@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SluiceDatabase, listSnapshots } from '../database/database.js';
 import { LocalObjectStore } from '../objectstore/local.js';
@@ -28,7 +28,7 @@ import { type WalConfig, parseGen1Duration, resolveWalConfig } from '../wal/conf
 import { InvalidWalConfigError } from '../wal/errors.js';
 import { hasErrorCode } from '../effects/fs.js';
 import type { ReplayProgress } from '../wal/replay.js';
-import { chunkRows } from '../wal/model.js';
+import { describeSnapshots, describeWalFiles } from './inspect.js';
 import { LOG_FORMATS, LOG_LEVELS, createLogger } from './logger.js';
 
 interface FlagSpec {
@@ -464,28 +464,11 @@ async function walFiles(path: string): Promise<string[]> {
 async function walInspect(argv: string[]): Promise<void> {
   const { values, positionals } = parse('wal inspect', argv);
   if (positionals.length === 0) throw new UsageError('wal inspect: give a WAL file or directory');
-  for (const file of await walFiles(positionals[0]!)) {
-    const bytes = await readFile(file);
-    try {
-      const { header, contents } = decodeWalFile(bytes, file);
-      const ops = contents.ops.map((op) => (op.kind === 'write' ? `write db=${op.batch.databaseName} tables=${op.batch.tableChunks.size} rows=${[...op.batch.tableChunks.values()].reduce((n, t) => n + [...t.chunkTimeToChunk.values()].reduce((m, c) => m + c.rowCount, 0), 0)}` : op.kind === 'catalog' ? `catalog db=${op.batch.databaseName} ops=${op.batch.ops.map((o) => o.kind).join(',')}` : 'noop'));
-      console.log(`${file}: ok, ${bytes.length} bytes, node ${header.nodeId}, epoch ${header.writerEpoch}, sequence ${contents.walFileNumber}, ${contents.ops.length} ops${contents.snapshot === undefined ? '' : `, snapshot ${contents.snapshot.snapshotSequenceNumber} (WAL ${contents.snapshot.firstWalSequenceNumber}..${contents.snapshot.lastWalSequenceNumber}, end ${contents.snapshot.endTimeMarkerNs})`}`);
-      for (const op of ops) console.log(`  ${op}`);
-      if (values.rows === true) {
-        for (const op of contents.ops) {
-          if (op.kind !== 'write') continue;
-          for (const [tableId, t] of op.batch.tableChunks) {
-            for (const chunk of t.chunkTimeToChunk.values()) {
-              for (const row of chunkRows(chunk)) console.log(`    table ${tableId} time=${row.timeNs} ${row.fields.map((f) => `${f.columnId}=${String(f.value)}`).join(' ')}`);
-            }
-          }
-        }
-      }
-    } catch (err) {
-      console.log(`${file}: DAMAGED: ${(err as Error).message}`);
-      process.exitCode = 1;
-    }
-  }
+  const files = await walFiles(positionals[0]!);
+  const walDir = files.length === 1 && files[0] === positionals[0] ? dirname(positionals[0]!) : positionals[0]!;
+  const { lines, damaged } = await describeWalFiles(files, walDir, values.rows === true);
+  for (const line of lines) console.log(line);
+  if (damaged) process.exitCode = 1;
 }
 
 async function walVerify(argv: string[]): Promise<void> {
@@ -509,10 +492,7 @@ async function snapshotsCommand(argv: string[]): Promise<void> {
   const { values } = parse('snapshots', argv);
   const store = await openStore(values);
   try {
-    for (const m of await listSnapshots(store, String(values['node-id']))) {
-      console.log(`snapshot ${m.snapshotSequenceNumber}: WAL ≤ ${m.walFileSequenceNumber}, ${m.files.length} files, ${m.files.reduce((n, f) => n + f.rowCount, 0)} rows, catalog ${m.catalogKey}${m.forced ? ', forced' : ''}`);
-      for (const f of m.files) console.log(`  ${f.key}  db ${f.dbId} table ${f.tableId}  ${f.rowCount} rows  ${f.sizeBytes} bytes  time ${f.minTimeNs}..${f.maxTimeNs}`);
-    }
+    for (const line of await describeSnapshots(store, await listSnapshots(store, String(values['node-id'])))) console.log(line);
   } finally {
     await store.close();
   }

@@ -49,16 +49,28 @@ test('wal inspect and wal verify read a WAL directory and report damage with a n
     const db = await SluiceDatabase.open({ store, nodeId: 'n', wal: { flushIntervalMs: 5 } });
     await db.writer.writeLp('d', Buffer.from('m,h=a v=1i 1\nm,h=b v=2i 2'), { precision: 's' });
     await db.writer.writeLp('d', Buffer.from('m,h=c v=3i 3'), { precision: 's' });
+    await db.snapshotNow();
     await db.close();
     await store.close();
     const walDir = join(dir, 'n', 'wal');
     const inspect = await run(['wal', 'inspect', walDir, '--rows']);
     assert.equal(inspect.code, 0, inspect.stderr);
     assert.match(inspect.stdout, /00000000001\.wal: ok, \d+ bytes, node n, epoch \d+, sequence 1, 2 ops/);
-    assert.match(inspect.stdout, /write db=d tables=1 rows=2/);
-    assert.match(inspect.stdout, /time=3000000000/);
-    assert.match((await run(['wal', 'verify', walDir])).stdout, /2 WAL files checked, 0 damaged/);
+    // Names, not ids: the database, table and columns as written.
+    assert.match(inspect.stdout, /catalog db=d ops=createDatabase; createTable m \(time:time\); addColumns m \(h:tag, v:int64\)/);
+    assert.match(inspect.stdout, /write db=d tables=1 \(m\) rows=2/);
+    assert.match(inspect.stdout, /^ {4}d\.m time=1000000000 h=a v=1$/m);
+    assert.match(inspect.stdout, /^ {4}d\.m time=3000000000 h=c v=3$/m);
+    // One file alone still finds its names (here in the file itself).
+    const one = await run(['wal', 'inspect', join(walDir, '00000000002.wal'), '--rows']);
+    assert.match(one.stdout, /^ {4}d\.m time=3000000000 h=c v=3$/m, one.stdout);
+    const snapshots = await run(['snapshots', '--data-dir', dir, '--node-id', 'n']);
+    assert.equal(snapshots.code, 0, snapshots.stderr);
+    assert.match(snapshots.stdout, /^snapshot 1: WAL ≤ 3, 1 files, 3 rows, catalog n\/catalog\/\d+\.catalog\.json, forced$/m);
+    assert.match(snapshots.stdout, /^ {2}n\/dbs\/0\/0\/\S+\.parquet {2}db d table m {2}3 rows {2}\d+ bytes {2}time 1000000000\.\.3000000000$/m);
     const files = (await readdir(walDir)).filter((f) => f.endsWith('.wal')).sort();
+    assert.equal(files.length, 3, 'two writes and the snapshot');
+    assert.match((await run(['wal', 'verify', walDir])).stdout, /3 WAL files checked, 0 damaged/);
     const victim = join(walDir, files[1]!);
     const bytes = await readFile(victim);
     bytes[bytes.length - 3]! ^= 0x10;
@@ -66,7 +78,7 @@ test('wal inspect and wal verify read a WAL directory and report damage with a n
     const verify = await run(['wal', 'verify', walDir]);
     assert.equal(verify.code, 1);
     assert.match(verify.stdout, new RegExp(`${files[1]!.replace('.', '\\.')}: .*checksum`, 'i'));
-    assert.match(verify.stdout, /2 WAL files checked, 1 damaged/);
+    assert.match(verify.stdout, /3 WAL files checked, 1 damaged/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
