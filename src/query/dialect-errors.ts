@@ -30,13 +30,17 @@ export function influxMessage(message: string): string {
   if (table !== null) return `Error during planning: table '${table[1]}' not found`;
   const column = /^Binder Error: Referenced column "?([^"\n]+?)"? not found in FROM clause!(?:\s*Candidate bindings: (.*))?/.exec(text);
   if (column !== null) {
-    const candidates = column[2] === undefined ? '' : ` Valid fields are ${column[2].replace(/"/g, '').replace(/\s*\n[\s\S]*$/, '')}.`;
+    const candidates = column[2] === undefined ? '' : ` Similar fields: ${column[2].replace(/"/g, '').replace(/\s*\n[\s\S]*$/, '')}.`;
     return `Schema error: No field named ${column[1]}.${candidates}`;
   }
   const args = /^Binder Error: No function matches the given name and argument types '([^(']+)\(([^']*)\)'/.exec(text);
   if (args !== null) return `Error during planning: function '${args[1]}' does not accept arguments of types (${args[2]})`;
   const compare = /^Binder Error: Cannot compare values of type (\S+) and type (.+?)( - an explicit cast is required)?$/m.exec(text);
   if (compare !== null) return `Error during planning: cannot compare ${compare[1]} with ${compare[2]}`;
+  const macro = /^Binder Error: Macro (\S+)\(\) does not support the supplied arguments[\s\S]*?Candidate macros:\s*([\s\S]*)$/.exec(text);
+  if (macro !== null) return `Error during planning: function '${macro[1]}' does not accept these arguments; it takes ${(macro[2] ?? '').trim().split(/\s*\n\s*/).map((c) => c.replace(/^\S+?\(/, '(')).join(' or ')}`;
+  // Past the first line come the engine's candidate lists and hints, in its own terms.
+  text = text.split('\n')[0]!.trim();
   for (const [re, kind] of KINDS) if (re.test(text)) return text.replace(re, kind);
   return text;
 }

@@ -106,7 +106,7 @@ export function dataFusionName(e: AstNode, relations: readonly Relation[]): stri
       const text = stringConstant(e.child);
       const type = (e.cast_type as { id?: string } | undefined)?.id;
       if (type === 'BOOLEAN' && (text === 't' || text === 'f')) return `Boolean(${text === 't'})`;
-      if (type === 'INTERVAL') return undefined;
+      if (type === 'INTERVAL') return text === undefined ? undefined : intervalName(text);
       return sub(e.child);
     }
     case 'FUNCTION': {
@@ -187,4 +187,37 @@ function literalName(e: AstNode): string | undefined {
     default:
       return undefined;
   }
+}
+
+const UNIT_NS: ReadonlyArray<[RegExp, 'months' | 'days' | bigint]> = [
+  [/^(ns|nanos?|nanoseconds?)$/, 1n],
+  [/^(us|µs|micros?|microseconds?)$/, 1000n],
+  [/^(ms|millis?|milliseconds?)$/, 1_000_000n],
+  [/^(s|secs?|seconds?)$/, 1_000_000_000n],
+  [/^(m|mins?|minutes?)$/, 60_000_000_000n],
+  [/^(h|hrs?|hours?)$/, 3_600_000_000_000n],
+  [/^(d|days?)$/, 'days'],
+  [/^(w|weeks?)$/, 'days'],
+  [/^(mons?|months?)$/, 'months'],
+  [/^(y|years?)$/, 'months'],
+];
+
+/** DataFusion's name of an interval literal (`IntervalMonthDayNano("IntervalMonthDayNano { months: 0, days: 0, nanoseconds: 3600000000000 }")`). */
+function intervalName(text: string): string | undefined {
+  let months = 0n;
+  let days = 0n;
+  let nanoseconds = 0n;
+  const parts = text.trim().toLowerCase().match(/-?\d+\s*[a-zµ]+/g);
+  if (parts === null || parts.join('').replace(/\s/g, '') !== text.toLowerCase().replace(/\s/g, '')) return undefined;
+  for (const part of parts) {
+    const m = /^(-?\d+)\s*([a-zµ]+)$/.exec(part)!;
+    const n = BigInt(m[1]!);
+    const unit = UNIT_NS.find(([re]) => re.test(m[2]!));
+    if (unit === undefined) return undefined;
+    const [re, scale] = unit;
+    if (scale === 'months') months += re.source.includes('y') ? n * 12n : n;
+    else if (scale === 'days') days += re.source.includes('w') ? n * 7n : n;
+    else nanoseconds += n * scale;
+  }
+  return `IntervalMonthDayNano("IntervalMonthDayNano { months: ${months}, days: ${days}, nanoseconds: ${nanoseconds} }")`;
 }

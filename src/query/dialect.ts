@@ -14,10 +14,11 @@
  * - `date_bin_gapfill` with `locf()` / `interpolate()` is planned by `./dialect-gapfill.ts`;
  * - unaliased result columns get DataFusion's names (`./dialect-names.ts`).
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatabaseSchema } from '../catalog/catalog.js';
 import type { AstNode } from './ast.js';
 import { QueryError } from './errors.js';
-import { planGapfill } from './dialect-gapfill.js';
+import { hasGapfill, planGapfill } from './dialect-gapfill.js';
 import { nameResultColumns } from './dialect-names.js';
 import { castNode, functionNode, isTimeColumn, rfc3339ToNs, stringConstant, timestampNode } from './dialect-time.js';
 
@@ -43,6 +44,8 @@ const RENAMES: Readonly<Record<string, string>> = {
   datepart: 'date_part',
   datetrunc: 'date_trunc',
   to_unixtime: 'epoch',
+  // `x ~ 're'` reaches the tree as regexp_full_match; in InfluxDB 3 it matches anywhere in x.
+  regexp_full_match: 'regexp_matches',
 };
 
 /** Functions that only gap filling gives a meaning to. */
@@ -56,15 +59,17 @@ export interface DialectResult {
   names: ReadonlyMap<string, string>;
 }
 
-/** Rewrites `ast` (names resolved, for `database`) in place into DuckDB's terms of InfluxDB 3's SQL. */
-export function applyDialect(ast: unknown, database: DatabaseSchema): DialectResult {
+/**
+ * Rewrites `ast` (names resolved, for `database`) in place into DuckDB's terms of InfluxDB 3's
+ * SQL; `con` parses the gap-filling template when the statement needs one.
+ */
+export async function applyDialect(con: DuckDBConnection, ast: unknown, database: DatabaseSchema): Promise<DialectResult> {
   const statement = (ast as { statements?: Array<{ node?: AstNode }> }).statements?.[0];
   if (statement?.node === undefined) return { changed: false, names: new Map() };
   const names = nameResultColumns(ast, database);
   let changed = names.size > 0;
-  const gapfilled = planGapfill(statement.node);
-  if (gapfilled !== undefined) {
-    statement.node = gapfilled;
+  if (hasGapfill(statement.node)) {
+    statement.node = await planGapfill(con, statement.node, timeLiteral);
     changed = true;
   }
   const rewritten = rewrite(statement.node, () => (changed = true));
@@ -91,10 +96,28 @@ function rewrite(value: unknown, onChange: () => void): unknown {
 function rewriteExpression(e: AstNode, onChange: () => void): AstNode {
   if (e.class === 'FUNCTION' && e.is_operator !== true && (e.schema ?? '') === '' && (e.catalog ?? '') === '') return rewriteFunction(e, onChange);
   const time = (node: unknown): AstNode => {
-    const replaced = timeLiteral(node);
+    const replaced = timeLiteral(node, true);
     if (replaced !== node) onChange();
     return replaced;
   };
+  if (e.class === 'FUNCTION' && e.is_operator === true) {
+    const args = e.children as unknown[];
+    const op = String(e.function_name);
+    // Case-insensitive regular expression matches: `x ~* 're'`, `x !~* 're'`.
+    if ((op === '~*' || op === '!~*') && args.length === 2) {
+      onChange();
+      const flags = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: e.query_location, value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: 'i' } };
+      const match = functionNode('regexp_matches', [args[0], args[1], flags], e.query_location);
+      return op === '~*' ? match : { class: 'OPERATOR', type: 'OPERATOR_NOT', alias: '', query_location: e.query_location, children: [match] };
+    }
+    // An RFC3339 string plus or minus an interval: `'2024-01-01T00:00:00Z' - INTERVAL '1 hour'`.
+    if ((op === '+' || op === '-') && args.length === 2) {
+      const isInterval = (n: unknown) => (n as AstNode | undefined)?.class === 'CAST' && ((n as AstNode).cast_type as { id?: string } | undefined)?.id === 'INTERVAL';
+      if (isInterval(args[1])) args[0] = time(args[0]);
+      else if (isInterval(args[0]) && op === '+') args[1] = time(args[1]);
+    }
+    return e;
+  }
   // RFC3339 strings compared to `time`.
   if (e.class === 'COMPARISON') {
     if (isTimeColumn(e.left)) e.right = time(e.right);
@@ -146,8 +169,18 @@ function timeConstantNs(node: unknown): bigint | undefined {
   return text === undefined ? undefined : rfc3339ToNs(text);
 }
 
-/** A string constant that is an RFC3339 time as an exact nanosecond time; any other node as it is. */
-export function timeLiteral(node: unknown): AstNode {
-  const ns = timeConstantNs(node);
+/**
+ * A string constant that is an RFC3339 time as an exact nanosecond time; any other node as it
+ * is. With `strict`, a string that is no time is an error (as InfluxDB 3 refuses it).
+ */
+export function timeLiteral(node: unknown, strict = false): AstNode {
+  const text = stringConstant(node);
+  if (text === undefined) return node as AstNode;
+  const ns = rfc3339ToNs(text);
+  if (ns === undefined && strict) throw new QueryError('INVALID_QUERY', `Cast error: cannot read ${quoteLiteral(text)} as a timestamp: write an RFC3339 time such as '2024-01-01T00:00:00Z'`);
   return ns === undefined ? (node as AstNode) : timestampNode(ns, (node as AstNode).query_location);
+}
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }

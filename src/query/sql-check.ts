@@ -54,7 +54,7 @@ export async function checkQuery(con: DuckDBConnection, sql: string, database: D
   if (ast.error === true) throw new QueryError('NOT_READ_ONLY', `only SELECT statements are allowed (${ast.error_message ?? 'not a SELECT'})`);
   if (ast.statements?.length !== 1) throw new QueryError('NOT_READ_ONLY', `exactly one statement is allowed, found ${ast.statements?.length ?? 0}`);
   const { changed, names, tables, systemTables } = resolveNames(ast, database);
-  const dialect = applyDialect(ast, database);
+  const dialect = await applyDialect(con, ast, database);
   let runSql = sql;
   if (changed || dialect.changed) {
     const text = (await con.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(stringifyJsonKeepingBigInts(ast))})`)).getRows()[0]![0];
