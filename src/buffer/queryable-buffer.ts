@@ -14,8 +14,11 @@
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import type { Catalog } from '../catalog/catalog.js';
+import { SystemClock, type Clock } from '../effects/clock.js';
 import type { Mirrors } from '../engine/mirrors.js';
+import type { FileRemover } from '../persist/file-remover.js';
 import type { PersistedFiles } from '../persist/load.js';
+import type { PersistedFile } from '../persist/manifest.js';
 import type { Persister } from '../persist/persister.js';
 import type { SnapshotDetails, WalContents } from '../wal/model.js';
 import { silentLogger, type SnapshotStarted, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
@@ -29,6 +32,10 @@ export interface QueryableBufferOptions {
   logger?: WalLogger;
   /** Above this many buffered bytes a snapshot is forced (default: 50 % of the machine's memory). */
   forceSnapshotBytes?: number;
+  /** Removes the files of deleted tables and past retention from the store (default: they stay). */
+  remover?: FileRemover;
+  /** Now, for retention periods (default the system clock). */
+  clock?: Clock;
 }
 
 /** What the WAL offers the buffer: a forced snapshot through its single flusher. */
@@ -92,12 +99,12 @@ export class QueryableBuffer implements WalFileNotifier {
   }
 
   async notify(contents: WalContents): Promise<void> {
-    this.apply(contents);
+    this.applyAndSweep(contents);
     this.checkMemory();
   }
 
   async notifyAndSnapshot(contents: WalContents, details: SnapshotDetails): Promise<SnapshotStarted> {
-    this.apply(contents);
+    this.applyAndSweep(contents);
     this.unpersisted.push({ details, claimed: this.claim(details.endTimeMarkerNs) });
     const persisted = this.persisting.catch(() => undefined).then(() => this.persistUnpersisted());
     this.persisting = persisted;
@@ -135,20 +142,38 @@ export class QueryableBuffer implements WalFileNotifier {
     return { rows: this.rows, bytes: this.bytes, chunks, forcedSnapshots: this.forcedSnapshots };
   }
 
-  private apply(contents: WalContents): void {
+  /**
+   * Applies the file; after a delete, its persisted files leave the query index in the
+   * background (they are unreachable already: the name leads to another id now) — not awaited,
+   * so a long query holding the engine's lock never holds up the WAL.
+   */
+  private applyAndSweep(contents: WalContents): void {
+    if (!this.apply(contents)) return;
+    this.sweepFiles('database or table deleted').catch((err: unknown) => this.logger.error({ err }, 'removing the files of a deleted table failed'));
+  }
+
+  /** Applies a WAL file's ops; returns whether it held a delete. */
+  private apply(contents: WalContents): boolean {
+    let hasDelete = false;
     for (const op of contents.ops) {
       if (op.kind === 'catalog') {
         for (const c of op.batch.ops) {
           if (c.kind === 'deleteDatabase') this.dropTables(op.batch.databaseId, undefined);
           else if (c.kind === 'deleteTable') this.dropTables(op.batch.databaseId, c.tableId);
+          else continue;
+          hasDelete = true;
         }
         continue;
       }
       if (op.kind !== 'write') continue;
       const batch = op.batch;
+      const { catalog } = this.options;
       let tables = this.tables.get(batch.databaseId);
-      if (tables === undefined) this.tables.set(batch.databaseId, (tables = new Map()));
       for (const [tableId, tableChunks] of batch.tableChunks) {
+        // Rows of a table deleted after they were validated (the delete was applied to the
+        // catalog first, or this is a replay of a WAL file from before the delete): gone.
+        if (catalog.isTableDeleted(batch.databaseId, tableId)) continue;
+        if (tables === undefined) this.tables.set(batch.databaseId, (tables = new Map()));
         let table = tables.get(tableId);
         if (table === undefined) tables.set(tableId, (table = new TableBuffer(batch.databaseId, tableId)));
         for (const [chunkTime, chunk] of tableChunks.chunkTimeToChunk) {
@@ -164,6 +189,45 @@ export class QueryableBuffer implements WalFileNotifier {
         }
       }
     }
+    return hasDelete;
+  }
+
+  /**
+   * Takes the persisted files no query may read any more out of the query index — those of
+   * deleted databases and tables, and those wholly older than their database's retention cutoff
+   * — and hands them to the remover. Under the engine's lock, so no running query still reads one.
+   * Returns how many files it took.
+   */
+  async sweepFiles(reason: string): Promise<number> {
+    let removed: PersistedFile[] = [];
+    await this.options.mirrors.exclusive(async () => {
+      removed = this.takeGoneFiles();
+    });
+    this.removeObjects(removed, reason);
+    return removed.length;
+  }
+
+  private takeGoneFiles(): PersistedFile[] {
+    const { catalog, persistedFiles } = this.options;
+    const nowNs = (this.options.clock ?? (this.defaultClock ??= new SystemClock())).nowNs();
+    const cutoffs = new Map<number, bigint | undefined>();
+    return persistedFiles.removeWhere((f) => {
+      if (catalog.databaseById(f.dbId)?.tablesById.has(f.tableId) !== true) return true;
+      let cutoff = cutoffs.get(f.dbId);
+      if (!cutoffs.has(f.dbId)) cutoffs.set(f.dbId, (cutoff = catalog.retentionCutoffNs(f.dbId, nowNs)));
+      return cutoff !== undefined && f.maxTimeNs < cutoff;
+    });
+  }
+
+  private defaultClock: Clock | undefined;
+
+  private removeObjects(files: readonly PersistedFile[], reason: string): void {
+    if (files.length === 0) return;
+    this.logger.info({ files: files.length, reason }, 'Parquet files no longer queryable');
+    this.options.remover?.remove(
+      files.map((f) => f.key),
+      reason,
+    );
   }
 
   private dropTables(dbId: number, tableId: number | undefined): void {
@@ -214,8 +278,11 @@ export class QueryableBuffer implements WalFileNotifier {
     const manifest = await this.options.persister.persistSnapshot(details, claimed, this.options.catalog);
     // One step, under the engine's lock so no query prepares its views halfway through:
     // the files become visible and the chunks leave together.
+    let gone: PersistedFile[] = [];
     await this.options.mirrors.exclusive(async () => {
       this.options.persistedFiles.add(manifest);
+      // Files of a table deleted while the snapshot ran, or already past retention.
+      gone = this.takeGoneFiles();
       for (const chunk of claimed) {
         const table = this.tables.get(chunk.dbId)?.get(chunk.tableId);
         if (table?.sealed.delete(chunk) !== true) continue;
@@ -224,6 +291,7 @@ export class QueryableBuffer implements WalFileNotifier {
       }
       this.version++;
     });
+    this.removeObjects(gone, 'deleted or past retention at snapshot');
   }
 
   private checkMemory(): void {

@@ -34,6 +34,20 @@ export interface DatabaseSchema {
   nextTableId: number;
 }
 
+/**
+ * A deleted database or table, kept by id (a tombstone). InfluxDB 3 renames a soft-deleted
+ * database to `name-<YYYYMMDDTHHMMSS>` to free its name; Sluice instead moves it out of the name
+ * index into this record, so the name is free for a new object (with a new id) without inventing
+ * a name a user could have taken, and replay can tell "deleted" from "never seen": a create, a
+ * schema change or a write for a deleted id — from a WAL file written before the delete, read
+ * again after a crash — is ignored and never brings the object or its rows back.
+ */
+export interface DeletedObject {
+  readonly id: number;
+  readonly name: string;
+  readonly deletionTimeNs: bigint;
+}
+
 const DB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const MAX_NAME_BYTES = 511;
 // eslint-disable-next-line no-control-regex
@@ -55,15 +69,36 @@ export function validateObjectName(what: 'table' | 'column', name: string): void
   if (CONTROL.test(name)) throw new CatalogError('INVALID_NAME', `${what} name ${JSON.stringify(name)} contains a control character`);
 }
 
-/** The version of the catalog's serialized form: 2 is sealed (checksummed); 1, bare JSON, is still read. */
-export const CATALOG_FORMAT_VERSION = 2;
+/**
+ * The version of the catalog's serialized form: 3 adds retention periods and deleted databases
+ * and tables (tombstones); 2 is sealed (checksummed) and 1, bare JSON, are still read.
+ */
+export const CATALOG_FORMAT_VERSION = 3;
 /** The kind in a sealed catalog's header line. */
 const CATALOG_KIND = 'CATALOG';
+
+interface SerializedDeleted {
+  id: number;
+  name: string;
+  /** Nanoseconds, as a decimal string (exact past 2^53). */
+  deletionTimeNs: string;
+}
 
 interface SerializedCatalog {
   version: number;
   nextDatabaseId: number;
-  databases: Array<{ id: number; name: string; nextTableId: number; tables: Array<{ id: number; name: string; nextColumnId: number; columns: ColumnDefinition[] }> }>;
+  databases: Array<{
+    id: number;
+    name: string;
+    nextTableId: number;
+    /** Version 3: nanoseconds as a decimal string, "0" for none. */
+    retentionPeriodNs?: string;
+    tables: Array<{ id: number; name: string; nextColumnId: number; columns: ColumnDefinition[] }>;
+    /** Version 3. */
+    deletedTables?: SerializedDeleted[];
+  }>;
+  /** Version 3. */
+  deletedDatabases?: SerializedDeleted[];
 }
 
 const COLUMN_TYPES = new Set<ColumnType>(['tag', 'time', 'int64', 'uint64', 'float64', 'string', 'bool']);
@@ -75,6 +110,11 @@ const COLUMN_TYPES = new Set<ColumnType>(['tag', 'time', 'int64', 'uint64', 'flo
 export class Catalog {
   private readonly databases = new Map<string, DatabaseSchema>();
   private readonly databasesById = new Map<DbId, DatabaseSchema>();
+  private readonly deletedDatabases = new Map<DbId, DeletedObject>();
+  /** Tables deleted from live databases, by database id and (never reused) table id. */
+  private readonly deletedTables = new Map<DbId, Map<TableId, DeletedObject>>();
+  /** Retention periods in nanoseconds of the databases that have one. */
+  private readonly retentionPeriods = new Map<DbId, bigint>();
   private nextDatabaseId = 0;
   private tableCount = 0;
   private changes = 0;
@@ -95,6 +135,40 @@ export class Catalog {
   /** Every database, in id order. */
   listDatabases(): DatabaseSchema[] {
     return [...this.databasesById.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Deleted databases, in id order (their names may have been taken again by new databases). */
+  listDeletedDatabases(): DeletedObject[] {
+    return [...this.deletedDatabases.values()].sort((a, b) => a.id - b.id);
+  }
+
+  /** Whether database `dbId` was deleted. */
+  isDatabaseDeleted(dbId: DbId): boolean {
+    return this.deletedDatabases.has(dbId);
+  }
+
+  /** Whether table `tableId` of database `dbId` was deleted, or its whole database was. */
+  isTableDeleted(dbId: DbId, tableId: TableId): boolean {
+    return this.deletedDatabases.has(dbId) || this.deletedTables.get(dbId)?.has(tableId) === true;
+  }
+
+  /** The deleted tables of live database `dbId`, in id order. */
+  listDeletedTables(dbId: DbId): DeletedObject[] {
+    return [...(this.deletedTables.get(dbId)?.values() ?? [])].sort((a, b) => a.id - b.id);
+  }
+
+  /** Database `dbId`'s retention period in nanoseconds: rows older than now minus it are invisible; 0n keeps everything. */
+  retentionPeriodNs(dbId: DbId): bigint {
+    return this.retentionPeriods.get(dbId) ?? 0n;
+  }
+
+  /**
+   * The oldest time still visible in database `dbId` at `nowNs` under its retention period, or
+   * undefined when it keeps everything (or does not exist).
+   */
+  retentionCutoffNs(dbId: DbId, nowNs: bigint): bigint | undefined {
+    const period = this.retentionPeriods.get(dbId) ?? 0n;
+    return period > 0n ? nowNs - period : undefined;
   }
 
   /** The id the next new database gets. */
@@ -142,6 +216,7 @@ export class Catalog {
   private applyOp(dbId: DbId, dbName: string, op: CatalogOp): boolean {
     switch (op.kind) {
       case 'createDatabase': {
+        if (this.deletedDatabases.has(dbId)) return false; // replayed from before its delete
         const existing = this.databasesById.get(dbId);
         if (existing !== undefined) {
           if (existing.name !== dbName) throw new CatalogError('INCONSISTENT', `database ${dbId} is ${JSON.stringify(existing.name)}, not ${JSON.stringify(dbName)}`);
@@ -156,6 +231,7 @@ export class Catalog {
       }
       case 'createTable':
       case 'addColumns': {
+        if (this.isTableDeleted(dbId, op.tableId)) return false; // replayed from before its delete
         const db = this.requireDatabase(dbId, dbName);
         let table = db.tablesById.get(op.tableId);
         let isChangedHere = false;
@@ -175,20 +251,40 @@ export class Catalog {
         return isChangedHere;
       }
       case 'deleteDatabase': {
+        if (this.deletedDatabases.has(dbId)) return false;
         const db = this.databasesById.get(dbId);
-        if (db === undefined) return false;
-        this.databases.delete(db.name);
-        this.databasesById.delete(dbId);
-        this.tableCount -= db.tables.size;
+        if (db !== undefined) {
+          this.databases.delete(db.name);
+          this.databasesById.delete(dbId);
+          this.tableCount -= db.tables.size;
+        }
+        this.deletedTables.delete(dbId);
+        this.retentionPeriods.delete(dbId);
+        // A tombstone even for an id never seen: its create may come later in a replay.
+        this.deletedDatabases.set(dbId, { id: dbId, name: db?.name ?? dbName, deletionTimeNs: op.deletionTimeNs });
+        this.nextDatabaseId = Math.max(this.nextDatabaseId, dbId + 1);
         return true;
       }
       case 'deleteTable': {
+        if (this.isTableDeleted(dbId, op.tableId)) return false;
         const db = this.databasesById.get(dbId);
-        const table = db?.tablesById.get(op.tableId);
-        if (db === undefined || table === undefined) return false;
-        db.tables.delete(table.name);
-        db.tablesById.delete(table.id);
-        this.tableCount--;
+        if (db === undefined) return false;
+        const table = db.tablesById.get(op.tableId);
+        if (table !== undefined) {
+          db.tables.delete(table.name);
+          db.tablesById.delete(table.id);
+          this.tableCount--;
+        }
+        let deleted = this.deletedTables.get(dbId);
+        if (deleted === undefined) this.deletedTables.set(dbId, (deleted = new Map()));
+        deleted.set(op.tableId, { id: op.tableId, name: table?.name ?? op.tableName, deletionTimeNs: op.deletionTimeNs });
+        db.nextTableId = Math.max(db.nextTableId, op.tableId + 1);
+        return true;
+      }
+      case 'setRetentionPeriod': {
+        if (!this.databasesById.has(dbId) || this.retentionPeriodNs(dbId) === op.retentionPeriodNs) return false;
+        if (op.retentionPeriodNs === 0n) this.retentionPeriods.delete(dbId);
+        else this.retentionPeriods.set(dbId, op.retentionPeriodNs);
         return true;
       }
     }
@@ -208,7 +304,10 @@ export class Catalog {
       const op = batch.ops[i]!;
       const db = this.databasesById.get(batch.databaseId);
       if (db === undefined) continue;
-      if (op.kind === 'createDatabase') {
+      if (op.kind === 'setRetentionPeriod') {
+        this.retentionPeriods.delete(db.id); // only ever reverted together with its createDatabase
+      } else if (op.kind === 'createDatabase') {
+        this.retentionPeriods.delete(db.id);
         this.databases.delete(db.name);
         this.databasesById.delete(db.id);
         this.tableCount -= db.tables.size;
@@ -242,10 +341,13 @@ export class Catalog {
         id: db.id,
         name: db.name,
         nextTableId: db.nextTableId,
+        retentionPeriodNs: String(this.retentionPeriodNs(db.id)),
         tables: [...db.tablesById.values()]
           .sort((a, b) => a.id - b.id)
           .map((t) => ({ id: t.id, name: t.name, nextColumnId: t.nextColumnId, columns: [...t.columnsById.values()].sort((a, b) => a.id - b.id) })),
+        deletedTables: this.listDeletedTables(db.id).map(serializeDeleted),
       })),
+      deletedDatabases: this.listDeletedDatabases().map(serializeDeleted),
     };
     return sealDocument(CATALOG_KIND, CATALOG_FORMAT_VERSION, Buffer.from(`${JSON.stringify(doc)}\n`));
   }
@@ -267,7 +369,7 @@ export class Catalog {
         if (!(err instanceof SealedDocumentError)) throw err;
         return corrupt(`is damaged: ${err.message}`);
       }
-      if (version !== CATALOG_FORMAT_VERSION) return corrupt(`has unsupported version ${version} (this build reads 1 and ${CATALOG_FORMAT_VERSION})`);
+      if (version !== 2 && version !== CATALOG_FORMAT_VERSION) return corrupt(`has unsupported version ${version} (this build reads 1, 2 and ${CATALOG_FORMAT_VERSION})`);
     }
     let raw: unknown;
     try {
@@ -287,6 +389,16 @@ export class Catalog {
           table.nextColumnId = Math.max(t.nextColumnId, table.nextColumnId);
         }
         dbSchema.nextTableId = Math.max(db.nextTableId, dbSchema.nextTableId);
+        const retentionPeriodNs = BigInt(db.retentionPeriodNs ?? '0');
+        if (retentionPeriodNs > 0n) catalog.retentionPeriods.set(db.id, retentionPeriodNs);
+        for (const t of db.deletedTables ?? []) {
+          if (dbSchema.tablesById.has(t.id)) throw new CatalogError('INCONSISTENT', `table ${t.id} of database ${db.name} is both live and deleted`);
+          catalog.applyCatalogBatch({ databaseId: db.id, databaseName: db.name, timeNs: 0n, ops: [{ kind: 'deleteTable', tableId: t.id, tableName: t.name, deletionTimeNs: BigInt(t.deletionTimeNs) }] });
+        }
+      }
+      for (const d of doc.deletedDatabases ?? []) {
+        if (catalog.databasesById.has(d.id)) throw new CatalogError('INCONSISTENT', `database ${d.id} is both live and deleted`);
+        catalog.deletedDatabases.set(d.id, { id: d.id, name: d.name, deletionTimeNs: BigInt(d.deletionTimeNs) });
       }
       catalog.nextDatabaseId = Math.max(doc.nextDatabaseId, catalog.nextDatabaseId);
     } catch (err) {
@@ -305,15 +417,24 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
   const list = (v: unknown, what: string): unknown[] => (Array.isArray(v) ? v : corrupt(`is malformed: ${what} is not an array`));
   if (!isObject(raw)) return corrupt('is not a JSON object');
   if (raw.version !== version) return corrupt(`has version ${JSON.stringify(raw.version)} in a version ${version} document`);
+  const hasV3 = version >= 3;
+  const nanos = (v: unknown, what: string): string => (typeof v === 'string' && /^(0|[1-9][0-9]{0,18})$/.test(v) ? v : corrupt(`is malformed: ${what} is not a non-negative decimal string`));
+  const deleted = (v: unknown, what: string): SerializedDeleted[] =>
+    list(v, what).map((x, i) => {
+      if (!isObject(x)) return corrupt(`is malformed: ${what}[${i}] is not an object`);
+      return { id: id(x.id, `${what}[${i}].id`), name: name(x.name, `${what}[${i}].name`), deletionTimeNs: nanos(x.deletionTimeNs, `${what}[${i}].deletionTimeNs`) };
+    });
   return {
     version,
     nextDatabaseId: id(raw.nextDatabaseId, 'nextDatabaseId'),
+    ...(hasV3 ? { deletedDatabases: deleted(raw.deletedDatabases, 'deletedDatabases') } : {}),
     databases: list(raw.databases, 'databases').map((db, d) => {
       if (!isObject(db)) return corrupt(`is malformed: databases[${d}] is not an object`);
       return {
         id: id(db.id, `databases[${d}].id`),
         name: name(db.name, `databases[${d}].name`),
         nextTableId: id(db.nextTableId, `databases[${d}].nextTableId`),
+        ...(hasV3 ? { retentionPeriodNs: nanos(db.retentionPeriodNs, `databases[${d}].retentionPeriodNs`), deletedTables: deleted(db.deletedTables, `databases[${d}].deletedTables`) } : {}),
         tables: list(db.tables, `databases[${d}].tables`).map((t, i) => {
           const at = `databases[${d}].tables[${i}]`;
           if (!isObject(t)) return corrupt(`is malformed: ${at} is not an object`);
@@ -331,6 +452,10 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
       };
     }),
   };
+}
+
+function serializeDeleted(d: DeletedObject): SerializedDeleted {
+  return { id: d.id, name: d.name, deletionTimeNs: String(d.deletionTimeNs) };
 }
 
 /** Adds a column; returns false if it is already there (and throws if it differs). */

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueryableBuffer } from '../buffer/queryable-buffer.js';
-import type { Catalog } from '../catalog/catalog.js';
+import type { Catalog, CatalogLimits } from '../catalog/catalog.js';
 import { CatalogApplier } from '../catalog/notifier.js';
 import { SystemClock, type Clock } from '../effects/clock.js';
 import type { Rng } from '../effects/rng.js';
@@ -24,6 +24,8 @@ import { silentLogger, type WalFileNotifier, type WalLogger } from '../wal/notif
 import { openWal, type ObjectStoreWal } from '../wal/object-store-wal.js';
 import type { ReplayProgress } from '../wal/replay.js';
 import { LineProtocolWriter } from '../write/write-lp.js';
+import { CatalogManager } from '../write/manage.js';
+import { FileRemover } from '../persist/file-remover.js';
 
 export interface OpenDatabaseOptions {
   store: ObjectStore;
@@ -46,6 +48,12 @@ export interface OpenDatabaseOptions {
   /** Threads that parse and validate large write bodies off the main thread (default 0). */
   writeWorkers?: number;
   onReplayProgress?: (progress: ReplayProgress) => void;
+  /** Limits on databases, tables and columns (default: defaultCatalogLimits()). */
+  catalogLimits?: CatalogLimits;
+  /** How often files past their database's retention period are looked for (default 60 000 ms; 0: never). */
+  retentionCheckIntervalMs?: number;
+  /** First retry delay of a failed background file removal (default 1 000 ms). */
+  removeRetryDelayMs?: number;
 }
 
 /** What the database builds from the persisted state once the WAL claimed its epoch. */
@@ -61,6 +69,9 @@ interface Built {
 
 export class SluiceDatabase {
   private closed = false;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  /** Creates and deletes databases and tables (through the WAL). */
+  readonly manage: CatalogManager;
 
   private constructor(
     readonly nodeId: string,
@@ -76,7 +87,12 @@ export class SluiceDatabase {
     private readonly engine: Engine,
     private readonly mirrors: Mirrors,
     private readonly scratchDir: string,
-  ) {}
+    /** Removes the Parquet files of deleted tables and past retention from the store, in the background. */
+    readonly remover: FileRemover,
+    clock: Clock,
+  ) {
+    this.manage = new CatalogManager(catalog, wal, clock);
+  }
 
   static async open(options: OpenDatabaseOptions): Promise<SluiceDatabase> {
     const { store, nodeId } = options;
@@ -84,6 +100,7 @@ export class SluiceDatabase {
     const logger = options.logger ?? silentLogger;
     const started = clock.monotonicMs();
     const scratchDir = await mkdtemp(join(tmpdir(), 'sluice-'));
+    const remover = new FileRemover({ store, clock, logger, ...(options.removeRetryDelayMs === undefined ? {} : { retryDelayMs: options.removeRetryDelayMs }) });
     const cacheDir = join(scratchDir, 'cache');
 
     // What was persisted is read only after the WAL claimed its writer epoch: read before, a
@@ -98,7 +115,7 @@ export class SluiceDatabase {
       notifyAndSnapshot: (contents, details) => built!.notifier.notifyAndSnapshot(contents, details),
     };
     const build = async (): Promise<Built> => {
-      const state = await loadPersistedState(store, nodeId);
+      const state = await loadPersistedState(store, nodeId, options.catalogLimits === undefined ? {} : { limits: options.catalogLimits });
       const allowed = [scratchDir];
       const localFiles = store.localPath?.(`${nodeId}/dbs/x`);
       if (localFiles !== undefined) allowed.push(dirname(localFiles));
@@ -118,6 +135,8 @@ export class SluiceDatabase {
         persistedFiles,
         mirrors,
         logger,
+        remover,
+        clock,
         ...(options.forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes: options.forceSnapshotBytes }),
       });
       return { state, engine, mirrors, persistedFiles, persister, buffer, notifier: new CatalogApplier(state.catalog, buffer) };
@@ -144,6 +163,7 @@ export class SluiceDatabase {
         ...(options.onReplayProgress === undefined ? {} : { onReplayProgress: options.onReplayProgress }),
       });
     } catch (err) {
+      remover.close();
       built?.persister.close();
       built?.engine.close();
       await rm(scratchDir, { recursive: true, force: true });
@@ -151,6 +171,9 @@ export class SluiceDatabase {
     }
     const { state, engine, mirrors, persistedFiles, persister, buffer } = built!;
     buffer.attachWal(wal);
+    // Files of databases and tables deleted (or past retention) before the last start — the
+    // manifests still name them; a removal a crash cut short is finished now.
+    await buffer.sweepFiles('deleted or past retention before this start');
     const writer = new LineProtocolWriter(state.catalog, wal, { clock, workers: options.writeWorkers ?? 0 });
     writer.warmWorkers();
     const query = new QueryEngine({
@@ -160,11 +183,29 @@ export class SluiceDatabase {
       mirrors,
       store,
       cacheDir,
+      clock,
       system: { walFiles: () => listWalFiles(store, nodeId) },
       ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
     });
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');
-    return new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir);
+    const db = new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock);
+    const everyMs = options.retentionCheckIntervalMs ?? 60_000;
+    if (everyMs > 0) {
+      db.retentionTimer = setInterval(() => {
+        db.enforceRetention().catch((err: unknown) => logger.error({ err }, 'enforcing retention periods failed'));
+      }, everyMs);
+      db.retentionTimer.unref();
+    }
+    return db;
+  }
+
+  /**
+   * Takes the persisted files wholly past their database's retention period (and any left of
+   * deleted tables) out of the query index and removes them from the store in the background.
+   * Runs on a timer; rows past retention are invisible to queries at once regardless.
+   */
+  enforceRetention(): Promise<number> {
+    return this.buffer.sweepFiles('past the retention period');
   }
 
   /** A private scratch directory the SQL engine may write (query results as Parquet go here). */
@@ -184,6 +225,8 @@ export class SluiceDatabase {
   async kill(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.retentionTimer);
+    this.remover.close();
     this.wal.abandon();
     await this.writer.close();
     this.persister.close();
@@ -205,6 +248,8 @@ export class SluiceDatabase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.retentionTimer);
+    this.remover.close();
     try {
       await this.wal.shutdown();
       await this.writer.close();

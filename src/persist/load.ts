@@ -75,6 +75,27 @@ export class PersistedFiles {
     this.version++;
   }
 
+  /**
+   * Takes every file `isGone` picks out of the index (a deleted database or table, past its
+   * retention period) and returns them: queries never read them again; their objects are the
+   * caller's to remove.
+   */
+  removeWhere(isGone: (file: PersistedFile) => boolean): PersistedFile[] {
+    const removed: PersistedFile[] = [];
+    for (const [k, list] of this.byTable) {
+      const kept = list.filter((f) => !isGone(f));
+      if (kept.length === list.length) continue;
+      for (const f of list) if (isGone(f)) removed.push(f);
+      if (kept.length === 0) this.byTable.delete(k);
+      else this.byTable.set(k, kept);
+    }
+    if (removed.length > 0) {
+      this.fileCount -= removed.length;
+      this.version++;
+    }
+    return removed;
+  }
+
   filesOf(dbId: number, tableId: number): readonly PersistedFile[] {
     return this.byTable.get(`${dbId}/${tableId}`) ?? [];
   }

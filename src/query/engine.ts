@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
+import type { Clock } from '../effects/clock.js';
 import type { ColumnType } from '../wal/model.js';
 import { quoteIdent, quoteString, sqlType, type MirrorState } from '../engine/duckdb.js';
 import type { Mirrors } from '../engine/mirrors.js';
@@ -47,6 +48,8 @@ export interface QueryEngineOptions {
   cacheDir: string;
   /** Default statement timeout (default 30 s). */
   timeoutMs?: number;
+  /** Now, for retention periods (default the system clock). */
+  clock?: Clock;
   /** What the system tables read beside the catalog, buffer and files (the WAL files). */
   system?: SystemSources;
 }
@@ -106,6 +109,8 @@ interface TableSources {
   table: TableSchema;
   chunks: ChunkSource[];
   files: PersistedFile[];
+  /** Rows before this time are past the database's retention period: never shown. */
+  cutoffNs: bigint | undefined;
 }
 
 export class QueryEngine {
@@ -315,7 +320,7 @@ export class QueryEngine {
     this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length };
     // Nothing outside the range: the database's own view is the same relation, no temporary one needed.
     if (files.length === table.files.length && chunks.length === table.chunks.length) return unpruned();
-    await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files) });
+    await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files, table.cutoffNs) });
     return run(allFiles - (table.files.length - files.length));
   }
 
@@ -409,8 +414,12 @@ export class QueryEngine {
     const { buffer, mirrors } = this.options;
     const tables = [...read];
     // Chunks and files are taken together, before any await (releases also run under this lock).
-    const chunksByTable = tables.map((t) => buffer.chunksOf(database.id, t.id));
-    const filesByTable = tables.map((t) => this.options.persistedFiles.filesOf(database.id, t.id).slice());
+    // Past the retention period (now − period), rows are invisible at once: sources wholly older
+    // are left out, the rest filtered; the files go from the store in the background.
+    const cutoffNs = this.options.catalog.retentionCutoffNs(database.id, this.options.clock?.nowNs() ?? BigInt(Date.now()) * 1_000_000n);
+    const isLive = (s: { maxTimeNs: bigint }) => cutoffNs === undefined || s.maxTimeNs >= cutoffNs;
+    const chunksByTable = tables.map((t) => buffer.chunksOf(database.id, t.id).filter(isLive));
+    const filesByTable = tables.map((t) => this.options.persistedFiles.filesOf(database.id, t.id).filter(isLive));
     const states = await mirrors.syncHeld(chunksByTable.flat());
     const statements: string[] = [];
     const sources = new Map<string, TableSources>();
@@ -418,8 +427,8 @@ export class QueryEngine {
     for (let i = 0; i < tables.length; i++) {
       const table = tables[i]!;
       const chunkStates = chunksByTable[i]!.map((chunk) => ({ chunk, state: states[k++]!, minTimeNs: chunk.minTimeNs, maxTimeNs: chunk.maxTimeNs }));
-      sources.set(sqlName(table.name), { table, chunks: chunkStates, files: filesByTable[i]! });
-      const sql = await this.tableRelationSql(table, chunkStates, filesByTable[i]!);
+      sources.set(sqlName(table.name), { table, chunks: chunkStates, files: filesByTable[i]!, cutoffNs });
+      const sql = await this.tableRelationSql(table, chunkStates, filesByTable[i]!, cutoffNs);
       // Views carry SQL names: DuckDB would take `Cpu` for `cpu`.
       const name = `db_${database.id}.${quoteIdent(sqlName(table.name))}`;
       if (this.viewSql.get(name) === sql) continue;
@@ -442,6 +451,18 @@ export class QueryEngine {
   }
 
   private async tableRelationSql(
+    table: TableSchema,
+    chunks: readonly ChunkSource[],
+    files: readonly PersistedFile[],
+    cutoffNs?: bigint,
+  ): Promise<string> {
+    const sql = await this.unfilteredRelationSql(table, chunks, files);
+    if (cutoffNs === undefined) return sql;
+    const time = [...table.columnsById.values()].find((c) => c.type === 'time');
+    return time === undefined ? sql : `SELECT * FROM (${sql}) WHERE ${columnSql(time)} >= make_timestamp_ns(${cutoffNs})`;
+  }
+
+  private async unfilteredRelationSql(
     table: TableSchema,
     chunks: readonly ChunkSource[],
     files: readonly PersistedFile[],

@@ -11,8 +11,13 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('Sluic
 
 /** The 8 bytes every WAL file starts with. */
 export const WAL_MAGIC = Buffer.from('SLUICEWL', 'ascii');
-/** The format version this codec writes and the only one it reads. */
-export const FORMAT_VERSION = 1;
+/**
+ * The format version this codec writes. Version 2 added the catalog op `setRetentionPeriod`
+ * (kind 6); every other byte is as in version 1, which is still read (docs/wal-format.md).
+ */
+export const FORMAT_VERSION = 2;
+/** The versions this codec reads. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 /** Bytes of the header before the node id. */
 const HEADER_FIXED_BYTES = 58;
 /** Longest node id, in UTF-8 bytes. */
@@ -28,6 +33,7 @@ const CATALOG_CREATE_TABLE = 2;
 const CATALOG_ADD_COLUMNS = 3;
 const CATALOG_DELETE_DATABASE = 4;
 const CATALOG_DELETE_TABLE = 5;
+const CATALOG_SET_RETENTION_PERIOD = 6;
 
 const COLUMN_TYPES: readonly ColumnType[] = ['tag', 'time', 'int64', 'uint64', 'float64', 'string', 'bool'];
 const COLUMN_TYPE_CODE: Record<ColumnType, number> = { tag: 1, time: 2, int64: 3, uint64: 4, float64: 5, string: 6, bool: 7 };
@@ -334,6 +340,11 @@ function encodeCatalogBatch(w: Writer, batch: CatalogBatch): void {
         w.u32(checkU32(op.tableId, 'tableId'));
         w.u32(strings.ref(op.tableName, 'tableName'));
         w.i64(checkI64(op.deletionTimeNs, 'deletion time'));
+        break;
+      case 'setRetentionPeriod':
+        if (op.retentionPeriodNs < 0n) throw new InvalidWalOpError(`retention period ${op.retentionPeriodNs} ns is negative`);
+        w.u8(CATALOG_SET_RETENTION_PERIOD);
+        w.i64(checkI64(op.retentionPeriodNs, 'retention period'));
         break;
       default:
         throw new InvalidWalOpError(`unknown catalog op ${String((op as { kind: unknown }).kind)}`);
@@ -694,6 +705,13 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): Ca
         ops[i] = { kind: 'deleteTable', tableId, tableName, deletionTimeNs: r.i64('deletion time') };
         break;
       }
+      case CATALOG_SET_RETENTION_PERIOD: {
+        const at = r.pos;
+        const retentionPeriodNs = r.i64('retention period');
+        if (retentionPeriodNs < 0n) r.fail(`negative retention period ${retentionPeriodNs}`, at);
+        ops[i] = { kind: 'setRetentionPeriod', retentionPeriodNs };
+        break;
+      }
       default:
         r.fail(`unknown catalog op kind ${code}`, r.pos - 1);
     }
@@ -739,7 +757,7 @@ export function decodeWalFileHeader(bytes: Uint8Array, source: string): WalFileH
   if (!buf.subarray(0, 8).equals(WAL_MAGIC)) throw new CorruptWalFileError(source, 'not a Sluice WAL file (bad magic)', 0);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const formatVersion = view.getUint16(8, true);
-  if (formatVersion !== FORMAT_VERSION) throw new CorruptWalFileError(source, `unsupported format version ${formatVersion} (this build reads ${FORMAT_VERSION})`, 8);
+  if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) throw new CorruptWalFileError(source, `unsupported format version ${formatVersion} (this build reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`, 8);
   const headerLength = view.getUint16(10, true);
   const nodeIdLength = view.getUint16(56, true);
   if (headerLength !== HEADER_FIXED_BYTES + nodeIdLength + 4 || nodeIdLength === 0 || nodeIdLength > MAX_NODE_ID_BYTES) {

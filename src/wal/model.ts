@@ -118,7 +118,9 @@ export type CatalogOp =
   | { kind: 'createTable'; tableId: TableId; tableName: string; columns: ColumnDefinition[] }
   | { kind: 'addColumns'; tableId: TableId; tableName: string; columns: ColumnDefinition[] }
   | { kind: 'deleteDatabase'; deletionTimeNs: bigint }
-  | { kind: 'deleteTable'; tableId: TableId; tableName: string; deletionTimeNs: bigint };
+  | { kind: 'deleteTable'; tableId: TableId; tableName: string; deletionTimeNs: bigint }
+  /** The database's retention period in nanoseconds; 0 means none (keep forever). WAL format ≥ 2. */
+  | { kind: 'setRetentionPeriod'; retentionPeriodNs: bigint };
 
 /** Schema changes for one database, made at one time; travels in the WAL ahead of the rows that need it. */
 export interface CatalogBatch {

@@ -80,26 +80,60 @@ test('the serialized catalog reads back equal; damaged or foreign files are Cata
 });
 
 /** A JSON payload behind a freshly computed header: the structural checks (not the checksum) must catch it. */
-function seal(json: string): Buffer {
+function seal(json: string, version = 3): Buffer {
   const payload = Buffer.from(json);
-  return Buffer.concat([Buffer.from(`SLUICE-CATALOG v2 len=${payload.length} crc32=${crc32(payload).toString(16).padStart(8, '0')}\n`), payload]);
+  return Buffer.concat([Buffer.from(`SLUICE-CATALOG v${version} len=${payload.length} crc32=${crc32(payload).toString(16).padStart(8, '0')}\n`), payload]);
 }
 
-test('golden bytes: the catalog is a sealed JSON document (version 2), exactly so', () => {
+/** The version 2 form of `batch`'s catalog (before retention periods and tombstones). */
+const V2_JSON =
+  '{"version":2,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}]}]}]}\n';
+
+test('golden bytes: the catalog is a sealed JSON document (version 3), exactly so', () => {
   const c = new Catalog();
   c.applyCatalogBatch(batch);
   const json =
-    '{"version":2,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}]}]}]}\n';
-  assert.equal(CATALOG_FORMAT_VERSION, 2);
+    '{"version":3,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"retentionPeriodNs":"0","tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}]}],"deletedTables":[]}],"deletedDatabases":[]}\n';
+  assert.equal(CATALOG_FORMAT_VERSION, 3);
   assert.equal(Buffer.from(c.serialize()).toString(), seal(json).toString());
-  assert.equal(Buffer.from(c.serialize()).toString().split('\n')[0], 'SLUICE-CATALOG v2 len=260 crc32=3f50b0fd');
+  assert.equal(Buffer.from(c.serialize()).toString().split('\n')[0], 'SLUICE-CATALOG v3 len=325 crc32=8f9fd397');
 });
 
-test('a version 1 catalog (bare JSON, written before catalogs were sealed) is still read', () => {
+test('version 1 (bare JSON) and version 2 (sealed, before retention and tombstones) catalogs are still read', () => {
   const c = new Catalog();
   c.applyCatalogBatch(batch);
-  const v1 = Buffer.from(c.serialize()).toString().split('\n')[1]!.replace('"version":2', '"version":1');
+  const v1 = V2_JSON.replace('"version":2', '"version":1');
   assert.equal(Buffer.from(Catalog.deserialize(Buffer.from(v1)).serialize()).toString(), Buffer.from(c.serialize()).toString());
+  assert.equal(Buffer.from(Catalog.deserialize(seal(V2_JSON, 2)).serialize()).toString(), Buffer.from(c.serialize()).toString());
+});
+
+test('deletes leave tombstones: the name is free for a new id, a replayed create or write of the old id changes nothing, and it all survives serialization', () => {
+  const c = new Catalog();
+  c.applyCatalogBatch(batch);
+  c.applyCatalogBatch({ databaseId: 3, databaseName: 'db', timeNs: 2n, ops: [{ kind: 'setRetentionPeriod', retentionPeriodNs: 3_600_000_000_000n }, { kind: 'createTable', tableId: 1, tableName: 'mem', columns: [{ id: 0, name: 'time', type: 'time' }] }] });
+  c.applyCatalogBatch({ databaseId: 3, databaseName: 'db', timeNs: 3n, ops: [{ kind: 'deleteTable', tableId: 0, tableName: 'cpu', deletionTimeNs: 3n }] });
+  assert.equal(c.database('db')!.tables.has('cpu'), false);
+  assert.equal(c.isTableDeleted(3, 0), true);
+  assert.equal(c.retentionCutoffNs(3, 10_000_000_000_000n), 10_000_000_000_000n - 3_600_000_000_000n);
+  // A replay of the WAL from before the delete: the old create is ignored, not resurrected.
+  c.applyCatalogBatch(batch);
+  assert.equal(c.database('db')!.tables.has('cpu'), false);
+  // The name again: a new table with a new id.
+  c.applyCatalogBatch({ databaseId: 3, databaseName: 'db', timeNs: 4n, ops: [{ kind: 'createTable', tableId: 2, tableName: 'cpu', columns: [{ id: 0, name: 'time', type: 'time' }] }] });
+  assert.equal(c.database('db')!.tables.get('cpu')!.id, 2);
+  c.applyCatalogBatch({ databaseId: 3, databaseName: 'db', timeNs: 5n, ops: [{ kind: 'deleteDatabase', deletionTimeNs: 5n }] });
+  assert.equal(c.database('db'), undefined);
+  assert.equal(c.isTableDeleted(3, 1), true);
+  c.applyCatalogBatch({ databaseId: 4, databaseName: 'db', timeNs: 6n, ops: [{ kind: 'createDatabase' }] });
+  assert.equal(c.peekNextDatabaseId(), 5);
+  c.applyCatalogBatch(batch); // replayed: database 3 stays deleted
+  assert.equal(c.database('db')!.id, 4);
+  assert.deepEqual(c.listDeletedDatabases().map((d) => [d.id, d.name, d.deletionTimeNs]), [[3, 'db', 5n]]);
+  assert.equal(c.retentionPeriodNs(4), 0n);
+  const again = Catalog.deserialize(c.serialize());
+  assert.equal(Buffer.from(again.serialize()).toString(), Buffer.from(c.serialize()).toString());
+  assert.equal(again.isTableDeleted(3, 0), true);
+  assert.deepEqual(again.listDeletedDatabases(), c.listDeletedDatabases());
 });
 
 test('damaged sealed catalogs and well-sealed nonsense are CatalogError CORRUPT saying what is wrong', () => {
@@ -111,8 +145,10 @@ test('damaged sealed catalogs and well-sealed nonsense are CatalogError CORRUPT 
     ['a renamed table, checksum kept', Buffer.from(text.replace('"cpu"', '"cpv"')), /checksum mismatch/],
     ['truncated', Buffer.from(text.slice(0, -3)), /truncated or extended/],
     ['manifest header', Buffer.from(text.replace('SLUICE-CATALOG', 'SLUICE-MANIFEST')), /SLUICE-MANIFEST document/],
-    ['version 3', Buffer.from(text.replace(' v2 ', ' v3 ')), /unsupported version 3/],
-    ['payload version 1', seal(json.replace('"version":2', '"version":1')), /version 1 in a version 2 document/],
+    ['version 4', Buffer.from(text.replace(' v3 ', ' v4 ')), /unsupported version 4/],
+    ['payload version 1', seal(json.replace('"version":3', '"version":1')), /version 1 in a version 3 document/],
+    ['retention not a string', seal(json.replace('"retentionPeriodNs":"0"', '"retentionPeriodNs":0')), /retentionPeriodNs is not a non-negative decimal string/],
+    ['tombstones missing', seal(json.replace('"deletedDatabases":', '"deletedDatabasez":')), /deletedDatabases is not an array/],
     ['string id', seal(json.replace('"id":3', '"id":"3"')), /databases\[0\]\.id is not a non-negative integer/],
     ['name not a string', seal(json.replace('"name":"cpu"', '"name":7')), /tables\[0\]\.name is not a string/],
     ['tables missing', seal(json.replace('"tables":', '"tablez":')), /tables is not an array/],

@@ -85,6 +85,7 @@ export function catalogSample(): WalContents {
             { kind: 'createDatabase' },
             { kind: 'createTable', tableId: 0, tableName: 'cpu', columns: [{ id: 0, name: 'host', type: 'tag' }, { id: 1, name: 'time', type: 'time' }, { id: 2, name: 'usage', type: 'float64' }] },
             { kind: 'addColumns', tableId: 0, tableName: 'cpu', columns: [{ id: 3, name: 'n', type: 'int64' }, { id: 4, name: 'u', type: 'uint64' }, { id: 5, name: 's', type: 'string' }, { id: 6, name: 'b', type: 'bool' }] },
+            { kind: 'setRetentionPeriod', retentionPeriodNs: 2_592_000_000_000_000n },
             { kind: 'deleteTable', tableId: 9, tableName: 'old', deletionTimeNs: 11n },
             { kind: 'deleteDatabase', deletionTimeNs: -1n },
           ],

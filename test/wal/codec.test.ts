@@ -13,6 +13,11 @@ import { catalogSample, mediumSample, normalizeContents, SAMPLE_HEADER, smallSam
 const GOLDEN_SMALL_V1 =
   '534c55494345574c0100440001010000000dc8d90000000007000000000000000300000000000000000102030405060708090a0b0c0d0e0f06006e6f64652d317af2dfcd7b68e5cf8b010000fbffffffffffffff00002a36fe9c9717000100000001df0000000100000000000000fbffffffffffffff00002a36fe9c9717c50000000100000002000000fbffffffffffffff00002a36fe9c9717020000000090364d74ffffff01000000fbffffffffffffff0200000000000000010001000000010000000300000000000000008000303ca5cf9c97170100000000002a36fe9c97170600000000000000010001000000010000000300ffffffffffffff7f020000000400ffffffffffffffff0300000005000000000000000080040000000600010500000002000200000003000000020000006462010000006107000000c3a9202271220a';
 
+// The same sample in format version 2 (which added the catalog op setRetentionPeriod): only the
+// version field and the header checksum differ from version 1.
+const GOLDEN_SMALL_V2 =
+  '534c55494345574c0200440001010000000dc8d90000000007000000000000000300000000000000000102030405060708090a0b0c0d0e0f06006e6f64652d3103c660eb7b68e5cf8b010000fbffffffffffffff00002a36fe9c9717000100000001df0000000100000000000000fbffffffffffffff00002a36fe9c9717c50000000100000002000000fbffffffffffffff00002a36fe9c9717020000000090364d74ffffff01000000fbffffffffffffff0200000000000000010001000000010000000300000000000000008000303ca5cf9c97170100000000002a36fe9c97170600000000000000010001000000010000000300ffffffffffffff7f020000000400ffffffffffffffff0300000005000000000000000080040000000600010500000002000200000003000000020000006462010000006107000000c3a9202271220a';
+
 const samples: Array<[string, () => WalContents]> = [
   ['small', smallSample],
   ['medium', mediumSample],
@@ -60,10 +65,31 @@ test('NaN and infinities keep their bits', () => {
   }
 });
 
-test('golden bytes: format version 1 encodes the small sample exactly so', () => {
-  assert.equal(FORMAT_VERSION, 1, 'a new version needs a new golden file');
-  assert.equal(encode(smallSample()).toString('hex'), GOLDEN_SMALL_V1);
-  assert.deepEqual(normalizeContents(decodeWalFile(Buffer.from(GOLDEN_SMALL_V1, 'hex'), 'golden').contents), normalizeContents(smallSample()));
+test('golden bytes: format version 2 encodes the small sample exactly so', () => {
+  assert.equal(FORMAT_VERSION, 2, 'a new version needs a new golden file');
+  assert.equal(encode(smallSample()).toString('hex'), GOLDEN_SMALL_V2);
+  assert.deepEqual(normalizeContents(decodeWalFile(Buffer.from(GOLDEN_SMALL_V2, 'hex'), 'golden').contents), normalizeContents(smallSample()));
+});
+
+test('a version 1 file (written before retention periods) is still read, and a version 3 one refused', () => {
+  const { header, contents } = decodeWalFile(Buffer.from(GOLDEN_SMALL_V1, 'hex'), 'golden-v1');
+  assert.equal(header.formatVersion, 1);
+  assert.deepEqual(normalizeContents(contents), normalizeContents(smallSample()));
+  const v3 = Buffer.from(GOLDEN_SMALL_V2, 'hex');
+  v3.writeUInt16LE(3, 8);
+  assert.throws(() => decodeWalFile(v3, 'v3'), (err: unknown) => err instanceof CorruptWalFileError && /unsupported format version 3 \(this build reads 1 and 2\)/.test(err.message));
+});
+
+test('setRetentionPeriod round-trips; a negative period is refused when encoding', () => {
+  const c: WalContents = {
+    persistTimestampMs: 0,
+    minTimestampNs: 0n,
+    maxTimestampNs: 0n,
+    walFileNumber: 1,
+    ops: [{ kind: 'catalog', batch: { databaseId: 1, databaseName: 'd', timeNs: 0n, ops: [{ kind: 'createDatabase' }, { kind: 'setRetentionPeriod', retentionPeriodNs: 3_600_000_000_000n }] } }],
+  };
+  assert.deepEqual(normalizeContents(decodeWalFile(encode(c), 'r').contents), normalizeContents(c));
+  assert.throws(() => encodeOp({ kind: 'catalog', batch: { databaseId: 1, databaseName: 'd', timeNs: 0n, ops: [{ kind: 'setRetentionPeriod', retentionPeriodNs: -1n }] } }), InvalidWalOpError);
 });
 
 test('decodeWalFileHeader reads the put id without the payload', () => {

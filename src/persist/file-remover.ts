@@ -1,0 +1,93 @@
+/**
+ * Removes Parquet files that no query reads any more — those of deleted databases and tables,
+ * and those wholly past their database's retention period — from the object store, in the
+ * background. The files have already left the query index (PersistedFiles) when they get here,
+ * so a slow or failing store delays only the freeing of space: a failed delete is logged and
+ * retried with capped backoff until it succeeds or the remover closes. The manifests keep naming
+ * the files, and startup drops them from the index again (by the catalog's tombstones and the
+ * retention cutoff) and hands them here again: a crash halfway through a removal finishes it at
+ * the next start, and deleting an absent object succeeds.
+ */
+import type { Clock } from '../effects/clock.js';
+import type { ObjectStore } from '../objectstore/types.js';
+import { silentLogger, type WalLogger } from '../wal/notifier.js';
+
+export interface FileRemoverOptions {
+  store: ObjectStore;
+  clock: Clock;
+  logger?: WalLogger;
+  /** First retry delay after a failed delete (default 1 000 ms), doubled up to {@link maxRetryDelayMs}. */
+  retryDelayMs?: number;
+  /** Largest retry delay (default 60 000 ms). */
+  maxRetryDelayMs?: number;
+}
+
+/** Counts since the remover started. */
+export interface FileRemoverStats {
+  /** Objects deleted (or found absent). */
+  removed: number;
+  /** Failed delete attempts (each retried). */
+  failedAttempts: number;
+  /** Keys waiting or being deleted. */
+  pending: number;
+}
+
+/** Deletes objects in the background, one at a time, retrying each until it is gone. */
+export class FileRemover {
+  readonly stats: FileRemoverStats = { removed: 0, failedAttempts: 0, pending: 0 };
+  private readonly queue: Array<{ key: string; reason: string }> = [];
+  private readonly queued = new Set<string>();
+  private running: Promise<void> | undefined;
+  private closed = false;
+  private readonly logger: WalLogger;
+
+  constructor(private readonly options: FileRemoverOptions) {
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Queues `keys` for deletion (a key already queued is not queued twice); returns at once. */
+  remove(keys: readonly string[], reason: string): void {
+    if (this.closed) return;
+    for (const key of keys) {
+      if (this.queued.has(key)) continue;
+      this.queued.add(key);
+      this.queue.push({ key, reason });
+    }
+    this.stats.pending = this.queued.size;
+    if (keys.length > 0) this.logger.info({ files: keys.length, reason }, 'removing Parquet files in the background');
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Resolves once every queued key is deleted (or the remover closed). For tests and shutdown. */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  /** Stops: what is still queued is removed at the next start (the manifests still name it). */
+  close(): void {
+    this.closed = true;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.closed) {
+      const { key, reason } = this.queue[0]!;
+      for (let attempt = 1; !this.closed; attempt++) {
+        try {
+          await this.options.store.delete(key);
+          this.stats.removed++;
+          break;
+        } catch (err) {
+          this.stats.failedAttempts++;
+          const delayMs = Math.min(this.options.maxRetryDelayMs ?? 60_000, (this.options.retryDelayMs ?? 1000) * 2 ** Math.min(attempt - 1, 16));
+          this.logger.warn({ err, key, reason, attempt, delayMs }, 'removing a Parquet file failed; retrying');
+          await this.options.clock.sleep(delayMs);
+        }
+      }
+      this.queue.shift();
+      this.queued.delete(key);
+      this.stats.pending = this.queued.size;
+    }
+  }
+}
