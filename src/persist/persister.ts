@@ -130,9 +130,10 @@ export class Persister {
       while (next < chunks.length) {
         const i = next++;
         const chunk = chunks[i]!;
-        const table = catalog.databaseById(chunk.dbId)?.tablesById.get(chunk.tableId);
+        const database = catalog.databaseById(chunk.dbId);
+        const table = database?.tablesById.get(chunk.tableId);
         if (table === undefined || chunk.rowCount === 0) continue; // deleted meanwhile, or empty
-        results[i] = await this.persistChunk(chunk, [...table.columnsById.values()], details);
+        results[i] = await this.persistChunk(chunk, [...table.columnsById.values()], details, `table ${JSON.stringify(table.name)} of database ${JSON.stringify(database!.name)}`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency ?? 2, chunks.length) }, worker));
@@ -173,7 +174,7 @@ export class Persister {
     return manifest;
   }
 
-  private async persistChunk(chunk: SnapshotChunk, tableColumns: ColumnDefinition[], details: SnapshotDetails): Promise<PersistedFile> {
+  private async persistChunk(chunk: SnapshotChunk, tableColumns: ColumnDefinition[], details: SnapshotDetails, described: string): Promise<PersistedFile> {
     const [state] = await this.options.mirrors.sync([chunk]);
     const present = tableColumns.filter((c) => c.type === 'time' || state!.columns.has(c.id));
     // Series key (tags in catalog order), then time: the sort order of every file.
@@ -196,7 +197,7 @@ export class Persister {
       rowCount = await this.options.mirrors.engine.withConnection(async (con) => Number((await con.runAndReadAll(sql)).getRows()[0]![0]));
       bytes = renameParquetColumns(await readFile(path), exactName);
     } catch (err) {
-      throw new PersistError('PARQUET_WRITE', `writing the Parquet file of table ${chunk.tableId} in database ${chunk.dbId}, chunk ${chunk.chunkTimeNs}, failed: ${(err as Error).message}`, undefined, { cause: err });
+      throw new PersistError('PARQUET_WRITE', `writing the Parquet file of ${described} (ids ${chunk.dbId}/${chunk.tableId}), window ${chunk.chunkTimeNs}, failed: ${(err as Error).message}`, undefined, { cause: err });
     } finally {
       await unlink(path).catch(() => undefined);
     }
