@@ -320,7 +320,7 @@ export class FlightService {
             stop.abort('described');
           },
           rows: async () => undefined,
-        }, { signal: stop.signal }),
+        }, { signal: stop.signal, ...(mode === 'plan' ? { logAs: 'none' as const } : {}) }),
       );
     } catch (err) {
       if (columns === undefined) throw err;

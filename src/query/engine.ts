@@ -30,7 +30,7 @@ import { astInteger, stringifyJsonKeepingBigInts, walk, type AstNode } from './a
 import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
 import { timeRangeOf } from './pruning.js';
-import { QueryLog } from './query-log.js';
+import { QueryLog, type QueryLogEntry } from './query-log.js';
 import { checkQuery, type CheckedQuery } from './sql-check.js';
 import { materializeSystemTables, type SystemSources } from './system-tables.js';
 
@@ -77,8 +77,11 @@ export interface QueryRunOptions {
   timeoutMs?: number;
   /** Aborts the query (e.g. the client went away). */
   signal?: AbortSignal;
-  /** How `system.queries` shows it (default: `sql` and the SQL text), e.g. the InfluxQL statement it came from. */
-  logAs?: { type: string; text: string };
+  /**
+   * How `system.queries` shows it (default: `sql` and the SQL text), e.g. the InfluxQL statement
+   * it came from; `none` leaves it out (a statement only planned for its schema).
+   */
+  logAs?: { type: string; text: string } | 'none';
 }
 
 /** Where {@link QueryEngine.stream} hands a result: its columns first, then its rows chunk by chunk. */
@@ -154,7 +157,7 @@ export class QueryEngine {
    */
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    const entry = this.log.start(database.name, options.logAs?.type ?? 'sql', options.logAs?.text ?? sql);
+    const entry = this.logEntry(database, sql, options);
     await this.log.track(entry, () =>
       // The timeout covers everything on the connection: checking the SQL, bringing the views of
       // the tables it reads up to date, running it and the sink's waits.
@@ -165,7 +168,7 @@ export class QueryEngine {
           await withSources(checked.tables, (sources) =>
             this.withPrunedView(con, checked, sources, async (parquetFiles) => {
               signal.throwIfAborted();
-              entry.parquetFiles = parquetFiles;
+              if (entry !== undefined) entry.parquetFiles = parquetFiles;
               const result = await this.startStream(con, checked, params, sink, signal);
               this.log.planned(entry);
               for (;;) {
@@ -173,7 +176,7 @@ export class QueryEngine {
                 const chunk = await result.fetchChunk();
                 signal.throwIfAborted();
                 if (chunk === null || chunk.rowCount === 0) break;
-                entry.rows += BigInt(chunk.rowCount);
+                if (entry !== undefined) entry.rows += BigInt(chunk.rowCount);
                 await sink.rows(chunk, signal);
               }
             }),
@@ -205,10 +208,16 @@ export class QueryEngine {
     }
   }
 
+  /** The statement's entry in the query log, or none when it asks not to be logged. */
+  private logEntry(database: DatabaseSchema, sql: string, options: QueryRunOptions): QueryLogEntry | undefined {
+    if (options.logAs === 'none') return undefined;
+    return this.log.start(database.name, options.logAs?.type ?? 'sql', options.logAs?.text ?? sql);
+  }
+
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */
   async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<void> {
     const database = this.database(db);
-    const entry = this.log.start(database.name, options.logAs?.type ?? 'sql', options.logAs?.text ?? sql);
+    const entry = this.logEntry(database, sql, options);
     await this.log.track(entry, () =>
       this.withDatabase(database, (con, withSources) =>
         this.withTimeout(con, options, async (signal) => {
@@ -217,7 +226,7 @@ export class QueryEngine {
           const inner = checked.sql.trim().replace(/;+\s*$/, '');
           await withSources(checked.tables, (sources) =>
             this.withPrunedView(con, checked, sources, async (parquetFiles) => {
-              entry.parquetFiles = parquetFiles;
+              if (entry !== undefined) entry.parquetFiles = parquetFiles;
               this.log.planned(entry);
               await con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never);
             }),

@@ -48,12 +48,13 @@ export class QueryLog {
   }
 
   /** Marks the end of planning: the statement's answer starts now. */
-  planned(entry: QueryLogEntry): void {
-    entry.planDurationNs = process.hrtime.bigint() - entry.startedHr;
+  planned(entry: QueryLogEntry | undefined): void {
+    if (entry !== undefined) entry.planDurationNs = process.hrtime.bigint() - entry.startedHr;
   }
 
-  /** Runs `run` as the query `entry` stands for: its outcome and durations are recorded when it ends. */
-  async track<T>(entry: QueryLogEntry, run: () => Promise<T>): Promise<T> {
+  /** Runs `run` as the query `entry` stands for (none: not logged): its outcome and durations are recorded when it ends. */
+  async track<T>(entry: QueryLogEntry | undefined, run: () => Promise<T>): Promise<T> {
+    if (entry === undefined) return run();
     try {
       const result = await run();
       entry.phase = 'success';

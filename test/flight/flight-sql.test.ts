@@ -438,6 +438,22 @@ describe('Flight SQL over gRPC', () => {
     assertRows(other.table, weather.rows, sortedColumns(weather), 'weather');
   });
 
+  test('names as BI tools write them (public.iox.t), SHOW TABLES and the system tables through Flight SQL', async () => {
+    const qualified = await client.query(statement('SELECT count(*) AS n FROM "public"."iox"."cpu"'));
+    assert.equal(qualified.table.getChild('n')!.get(0), BigInt(cpu.rows.length));
+    const tables = await client.query(statement("SELECT table_name FROM information_schema.tables WHERE table_schema = 'iox' ORDER BY table_name"));
+    const expected = [...env.db.catalog.database(DB)!.tables.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    assert.ok(expected.includes('cpu') && expected.includes('mem'));
+    assert.deepEqual(tables.table.getChild('table_name')!.toArray(), expected);
+    const show = await client.query(statement('SHOW COLUMNS FROM cpu'));
+    assert.deepEqual(show.schema.fields.map((f) => f.name), ['table_catalog', 'table_schema', 'table_name', 'column_name', 'data_type', 'is_nullable']);
+    const system = await client.query(statement("SELECT table_name, buffered_rows + persisted_rows AS n FROM system.tables WHERE table_name = 'cpu'"));
+    assert.equal(system.table.getChild('n')!.get(0), BigInt(cpu.rows.length));
+    // GetFlightInfo only plans it (not logged); DoGet runs it: one entry.
+    const queries = await client.query(statement(`SELECT phase FROM system.queries WHERE query_text = 'SELECT count(*) AS n FROM "public"."iox"."cpu"'`));
+    assert.deepEqual(queries.table.getChild('phase')!.toArray(), ['success'], 'the Flight query is in system.queries once');
+  });
+
   test('CommandStatementQuery: projections, filters, aggregates, empty answers and many batches', async () => {
     const host = cpu.rows[0]!.host as string;
     const q1 = await client.query(statement(`SELECT time, note, usage FROM cpu WHERE host = '${host.replaceAll("'", "''")}' ORDER BY time`));
