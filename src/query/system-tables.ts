@@ -144,18 +144,27 @@ const TABLES: readonly SystemTable[] = [
   {
     schema: 'system',
     name: 'databases',
-    description: 'every database of the server',
+    description: 'every database of the server, deleted ones too (their names may be taken again)',
     columns: [
       ['database_name', 'VARCHAR'],
       ['database_id', 'UBIGINT'],
       ['table_count', 'UBIGINT'],
+      ['retention_period_ns', 'UBIGINT'],
+      ['deleted', 'BOOLEAN'],
+      ['deletion_time', 'TIMESTAMP_NS'],
     ],
-    rows: ({ catalog }) => byName(catalog.listDatabases()).map((d) => [d.name, BigInt(d.id), BigInt(d.tables.size)]),
+    rows: ({ catalog }) => [
+      ...byName(catalog.listDatabases()).map((d) => {
+        const period = catalog.retentionPeriodNs(d.id);
+        return [d.name, BigInt(d.id), BigInt(d.tables.size), period === 0n ? null : period, false, null];
+      }),
+      ...catalog.listDeletedDatabases().map((d) => [d.name, BigInt(d.id), null, null, true, d.deletionTimeNs]),
+    ],
   },
   {
     schema: 'system',
     name: 'tables',
-    description: 'the tables of this database: schema, rows buffered in memory and rows persisted in Parquet files',
+    description: 'the tables of this database: schema, rows buffered in memory and rows persisted in Parquet files; deleted tables too',
     columns: [
       ['database_name', 'VARCHAR'],
       ['table_name', 'VARCHAR'],
@@ -170,9 +179,11 @@ const TABLES: readonly SystemTable[] = [
       ['persisted_bytes', 'UBIGINT'],
       ['min_time', 'TIMESTAMP_NS'],
       ['max_time', 'TIMESTAMP_NS'],
+      ['deleted', 'BOOLEAN'],
+      ['deletion_time', 'TIMESTAMP_NS'],
     ],
-    rows: ({ database, buffer, persistedFiles }) =>
-      byName(database.tables.values()).map((t) => {
+    rows: ({ database, catalog, buffer, persistedFiles }) => [
+      ...byName(database.tables.values()).map((t) => {
         const chunks = buffer.chunksOf(database.id, t.id);
         const files = persistedFiles.filesOf(database.id, t.id);
         let min: bigint | undefined;
@@ -197,8 +208,13 @@ const TABLES: readonly SystemTable[] = [
           BigInt(files.reduce((n, f) => n + f.sizeBytes, 0)),
           min,
           max,
+          false,
+          null,
         ];
       }),
+      // Deleted tables: their rows are gone from every query; the name may be taken again.
+      ...catalog.listDeletedTables(database.id).map((t) => [database.name, t.name, BigInt(t.id), null, null, null, null, null, null, null, null, null, null, true, t.deletionTimeNs]),
+    ],
   },
   {
     schema: 'system',
