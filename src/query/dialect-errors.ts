@@ -31,7 +31,7 @@ export function influxMessage(message: string): string {
   const column = /^Binder Error: Referenced column "?([^"\n]+?)"? not found in FROM clause!(?:\s*Candidate bindings: (.*))?/.exec(text);
   if (column !== null) {
     const candidates = column[2] === undefined ? '' : ` Similar fields: ${column[2].replace(/"/g, '').replace(/\s*\n[\s\S]*$/, '')}.`;
-    return `Schema error: No field named ${column[1]}.${candidates}`;
+    return `Schema error: No field named ${JSON.stringify(column[1])}.${candidates}`;
   }
   const args = /^Binder Error: No function matches the given name and argument types '([^(']+)\(([^']*)\)'/.exec(text);
   if (args !== null) return `Error during planning: function '${args[1]}' does not accept arguments of types (${args[2]})`;

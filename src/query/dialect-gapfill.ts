@@ -54,7 +54,7 @@ export async function planGapfill(con: DuckDBConnection, node: AstNode, timeLite
   const inner = node;
   const items = inner.select_list as AstNode[];
   const groups = (inner.group_expressions ?? []) as AstNode[];
-  if (groups.length === 0) throw new QueryError('INVALID_QUERY', 'date_bin_gapfill needs a GROUP BY clause with the date_bin_gapfill expression in it');
+  if (groups.length === 0) throw new QueryError('INVALID_QUERY', 'Error during planning: date_bin_gapfill needs a GROUP BY clause with the date_bin_gapfill expression in it');
   const names: string[] = [];
   let binIndex = -1;
   const fills: Array<'locf' | 'interpolate' | undefined> = [];
@@ -63,12 +63,12 @@ export async function planGapfill(con: DuckDBConnection, node: AstNode, timeLite
     let fill: 'locf' | 'interpolate' | undefined;
     if (FILLS.has(String(current.function_name).toLowerCase()) && current.class === 'FUNCTION' && (current.schema ?? '') === '') {
       const args = current.children as AstNode[];
-      if (args.length !== 1) throw new QueryError('INVALID_QUERY', `${String(current.function_name)}() takes one aggregate`);
+      if (args.length !== 1) throw new QueryError('INVALID_QUERY', `Error during planning: ${String(current.function_name)}() takes one aggregate`);
       fill = String(current.function_name).toLowerCase() as 'locf' | 'interpolate';
       current = { ...args[0]!, alias: current.alias };
     }
     if (isCall(current, 'date_bin_gapfill')) {
-      if (binIndex >= 0) throw new QueryError('INVALID_QUERY', 'date_bin_gapfill may appear only once in the select list');
+      if (binIndex >= 0) throw new QueryError('INVALID_QUERY', 'Error during planning: date_bin_gapfill may appear only once in the select list');
       binIndex = i;
       current.function_name = 'date_bin';
     }
@@ -78,7 +78,7 @@ export async function planGapfill(con: DuckDBConnection, node: AstNode, timeLite
     items[i] = current;
   });
   const binArgs = items[binIndex]!.children as AstNode[];
-  if (binArgs.length < 2 || binArgs.length > 3 || !isTimeColumn(binArgs[1])) throw new QueryError('INVALID_QUERY', 'date_bin_gapfill takes (stride, time[, origin])');
+  if (binArgs.length < 2 || binArgs.length > 3 || !isTimeColumn(binArgs[1])) throw new QueryError('INVALID_QUERY', 'Error during planning: date_bin_gapfill takes (stride, time[, origin])');
   // Which items are group keys: named in GROUP BY by alias, column, position or the same expression.
   const isKey = items.map((item, i) =>
     groups.some((g) => {
@@ -88,9 +88,9 @@ export async function planGapfill(con: DuckDBConnection, node: AstNode, timeLite
       return withoutLocations(g) === withoutLocations(item);
     }),
   );
-  if (!isKey[binIndex]) throw new QueryError('INVALID_QUERY', 'date_bin_gapfill must be one of the GROUP BY expressions');
+  if (!isKey[binIndex]) throw new QueryError('INVALID_QUERY', 'Error during planning: date_bin_gapfill must be one of the GROUP BY expressions');
   const { lower, upper, upperInclusive } = timeBounds(inner.where_clause, timeLiteral);
-  if (lower === undefined) throw new QueryError('INVALID_QUERY', 'date_bin_gapfill needs a lower time bound in the WHERE clause (time >= … or time > …)');
+  if (lower === undefined) throw new QueryError('INVALID_QUERY', 'Error during planning: date_bin_gapfill needs a lower time bound in the WHERE clause (time >= … or time > …)');
   // ORDER BY and LIMIT apply to the filled rows, not to the aggregates.
   const modifiers = inner.modifiers as AstNode[];
   inner.modifiers = [];

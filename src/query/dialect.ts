@@ -140,7 +140,7 @@ function rewriteFunction(e: AstNode, onChange: () => void): AstNode {
     return castNode(now, 'TIMESTAMP_NS', e.query_location);
   }
   if (GAPFILL_ONLY.has(name)) {
-    throw new QueryError('INVALID_QUERY', name === 'date_bin_gapfill' ? 'date_bin_gapfill must be a GROUP BY expression of the outermost query, with lower and upper time bounds in its WHERE clause' : `${name}() is only allowed in the select list of a query grouped by date_bin_gapfill`);
+    throw new QueryError('INVALID_QUERY', name === 'date_bin_gapfill' ? 'Error during planning: date_bin_gapfill must be a GROUP BY expression of the outermost query, with lower and upper time bounds in its WHERE clause' : `Error during planning: ${name}() is only allowed in the select list of a query grouped by date_bin_gapfill`);
   }
   if (MACROS.has(name)) {
     if (name.startsWith('to_timestamp') && args.length === 1) {

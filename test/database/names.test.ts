@@ -46,7 +46,7 @@ const EXPECTED: Array<[string, string[]]> = [
   ['WITH "Recent" AS (SELECT "Host", "Usage" FROM cpu) SELECT "Host", sum("Usage") AS "Total" FROM "Recent" GROUP BY "Host" ORDER BY "Total"', ['Host="B" Total=10n', 'Host="D" Total=20n']],
   ['SELECT s."Host" FROM (SELECT "Host", host FROM cpu) AS s WHERE s.host = \'c\'', ['Host="D"']],
   ['SELECT c."Usage" + c.usage AS "Sum" FROM cpu c ORDER BY 1', ['Sum=11', 'Sum=22']],
-  ['SELECT "Host", max("Usage") FROM cpu GROUP BY "Host" ORDER BY "Host"', ['Host="B" max(Usage)=10n', 'Host="D" max(Usage)=20n']],
+  ['SELECT "Host", max("Usage") FROM cpu GROUP BY "Host" ORDER BY "Host"', ['Host="B" max(cpu.Usage)=10n', 'Host="D" max(cpu.Usage)=20n']],
   ['SELECT "Host", count(*) AS n FROM cpu GROUP BY ALL ORDER BY ALL', ['Host="B" n=1n', 'Host="D" n=1n']],
   ['SELECT * EXCLUDE ("Host", "Usage", time) FROM cpu ORDER BY usage', ['host="a" usage=1', 'host="c" usage=2']],
   ['SELECT a."Host", b.load FROM cpu a, "Cpu" b WHERE a.host = \'a\'', ['Host="B" load=7']],
@@ -150,7 +150,7 @@ test('a query result written as Parquet keeps the exact column names', async () 
     await db.query.queryToParquet('db1', 'SELECT "Host", host, max("Usage") FROM cpu GROUP BY ALL ORDER BY ALL', out);
     const bytes = await readFile(out);
     const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), compressors });
-    assert.deepEqual(rows, [{ Host: 'B', host: 'a', 'max(Usage)': 10n }, { Host: 'D', host: 'c', 'max(Usage)': 20n }]);
+    assert.deepEqual(rows, [{ Host: 'B', host: 'a', 'max(cpu.Usage)': 10n }, { Host: 'D', host: 'c', 'max(cpu.Usage)': 20n }]);
   } finally {
     await cleanup();
   }
