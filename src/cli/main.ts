@@ -22,6 +22,7 @@ import { InvalidKeyError } from '../objectstore/errors.js';
 import { validateKey } from '../objectstore/keys.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { DuplicateTokenError, TokenStore, UnknownTokenError } from '../server/auth.js';
+import { ManageUsageError, runManageCommand } from './manage.js';
 import { SLUICE_VERSION, SluiceServer } from '../server/http.js';
 import { MAX_NODE_ID_BYTES, decodeWalFile } from '../wal/codec.js';
 import { type WalConfig, parseGen1Duration, resolveWalConfig } from '../wal/config.js';
@@ -95,6 +96,11 @@ const CLIENT_FLAGS: Record<string, FlagSpec> = {
   db: { type: 'string', default: '', help: 'the database' },
 };
 
+/** Host and token of the commands that manage databases and tables on a running server. */
+const SERVER_FLAGS: Record<string, FlagSpec> = { host: CLIENT_FLAGS.host!, token: CLIENT_FLAGS.token! };
+const YES_FLAG: Record<string, FlagSpec> = { yes: { type: 'boolean', help: 'skip the confirmation question' } };
+const TABLE_DATABASE_FLAG: Record<string, FlagSpec> = { database: { type: 'string', default: '', help: 'the database of the table' } };
+
 const COMMANDS: Record<string, { summary: string; usage: string; flags: Record<string, FlagSpec> }> = {
   serve: { summary: 'run the HTTP server', usage: 'sluice serve [flags]', flags: SERVE_FLAGS },
   write: { summary: 'write line protocol from a file or stdin', usage: 'sluice write --db <db> [--precision p] [file|-]', flags: { ...CLIENT_FLAGS, precision: { type: 'string', default: 'auto', help: 'auto | s | ms | us | ns' }, ...DEBUG_FLAG } },
@@ -103,6 +109,11 @@ const COMMANDS: Record<string, { summary: string; usage: string; flags: Record<s
   'wal verify': { summary: 'check every WAL file of a directory; exit 1 on damage', usage: 'sluice wal verify <dir>', flags: { ...DEBUG_FLAG } },
   snapshots: { summary: 'list snapshot manifests and their Parquet files', usage: 'sluice snapshots [--data-dir d] [--node-id n]', flags: { ...STORE_FLAGS, ...DEBUG_FLAG } },
   'create token': { summary: 'create an API token and print it once', usage: 'sluice create token --admin [--name n]', flags: { ...STORE_FLAGS, admin: { type: 'boolean', help: 'an admin token (the only kind so far)' }, name: { type: 'string', default: '_admin', help: "the token's name" }, ...DEBUG_FLAG } },
+  'create database': { summary: 'create a database (on a running server)', usage: 'sluice create database <name> [--retention-period 30d]', flags: { ...SERVER_FLAGS, 'retention-period': { type: 'string', default: '', help: 'rows older than this are invisible and removed, e.g. 30d, 12h, 1h30m (default: keep forever)' }, ...DEBUG_FLAG } },
+  'show databases': { summary: 'list the databases (on a running server)', usage: 'sluice show databases [--format pretty] [--show-deleted]', flags: { ...SERVER_FLAGS, format: { type: 'string', default: 'pretty', help: 'json | jsonl | csv | pretty' }, 'show-deleted': { type: 'boolean', help: 'list deleted databases too' }, ...DEBUG_FLAG } },
+  'delete database': { summary: 'delete a database and its data (on a running server)', usage: 'sluice delete database <name> [--yes]', flags: { ...SERVER_FLAGS, ...YES_FLAG, ...DEBUG_FLAG } },
+  'create table': { summary: 'create a table with tags and fields (on a running server)', usage: 'sluice create table <name> --database <db> [--tags a,b] [--fields x:float64,y:int64]', flags: { ...SERVER_FLAGS, ...TABLE_DATABASE_FLAG, tags: { type: 'string', default: '', help: 'tag columns, comma separated' }, fields: { type: 'string', default: '', help: 'fields as name:type, comma separated; types utf8, int64, uint64, float64, bool' }, ...DEBUG_FLAG } },
+  'delete table': { summary: 'delete a table and its data (on a running server)', usage: 'sluice delete table <name> --database <db> [--yes]', flags: { ...SERVER_FLAGS, ...TABLE_DATABASE_FLAG, ...YES_FLAG, ...DEBUG_FLAG } },
   'delete token': { summary: 'delete an API token; a running server refuses it within a second', usage: 'sluice delete token --name <n>', flags: { ...STORE_FLAGS, name: { type: 'string', default: '', help: "the token's name" }, ...DEBUG_FLAG } },
 };
 
@@ -552,6 +563,16 @@ async function main(argv: string[]): Promise<void> {
     if (twoWord === 'wal verify') return walVerify(rest);
     if (twoWord === 'create token') return createToken(rest);
     if (twoWord === 'delete token') return deleteToken(rest);
+    if (twoWord === 'create database' || twoWord === 'show databases' || twoWord === 'delete database' || twoWord === 'create table' || twoWord === 'delete table') {
+      const args = parse(twoWord, rest);
+      try {
+        console.log(await runManageCommand(twoWord, args));
+      } catch (err) {
+        if (err instanceof ManageUsageError) throw new UsageError(err.message);
+        throw err;
+      }
+      return;
+    }
   }
   const tail = second === undefined ? [] : [second, ...rest];
   switch (first) {
