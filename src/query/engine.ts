@@ -269,7 +269,7 @@ export class QueryEngine {
         return mirrors.read(
           async () => {
             sources = await this.prepareViews(database, tables);
-            this.lastPrepared = [...tables].map((t) => t.name).sort();
+            this.lastPreparedTables = tables;
           },
           () => fn(sources),
         );
@@ -367,7 +367,11 @@ export class QueryEngine {
   }
 
   /** The tables whose views the last query brought up to date (for tests). */
-  lastPrepared: string[] = [];
+  get lastPrepared(): string[] {
+    return [...this.lastPreparedTables].map((t) => t.name).sort();
+  }
+
+  private lastPreparedTables: ReadonlySet<TableSchema> = new Set();
 
   /** What the last pruned query read and skipped (for tests and metrics). */
   lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number } | undefined;
