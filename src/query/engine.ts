@@ -156,11 +156,30 @@ export class QueryEngine {
    * everything, the sink's waits included; on timeout or abort the engine is interrupted.
    */
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
+    await this.runStatement(db, sql, options, async (con, checked, signal, entry) => {
+      const result = await this.startStream(con, checked, params, sink, signal);
+      this.log.planned(entry);
+      for (;;) {
+        signal.throwIfAborted();
+        const chunk = await result.fetchChunk();
+        signal.throwIfAborted();
+        if (chunk === null || chunk.rowCount === 0) break;
+        if (entry !== undefined) entry.rows += BigInt(chunk.rowCount);
+        await sink.rows(chunk, signal);
+      }
+    });
+  }
+
+  /**
+   * The one way a user's statement runs: logged (`system.queries`), on a connection of its
+   * database, under the timeout — which covers everything on the connection: checking the SQL,
+   * bringing the views of the tables it reads up to date, `body` and a sink's waits — checked,
+   * its tables' views current and pruned.
+   */
+  private async runStatement(db: string, sql: string, options: QueryRunOptions, body: (con: DuckDBConnection, checked: CheckedQuery, signal: AbortSignal, entry: QueryLogEntry | undefined) => Promise<void>): Promise<void> {
     const database = this.database(db);
     const entry = this.logEntry(database, sql, options);
     await this.log.track(entry, () =>
-      // The timeout covers everything on the connection: checking the SQL, bringing the views of
-      // the tables it reads up to date, running it and the sink's waits.
       this.withDatabase(database, (con, withSources) =>
         this.withTimeout(con, options, async (signal) => {
           const checked = await this.checkReadOnly(con, sql);
@@ -169,16 +188,7 @@ export class QueryEngine {
             this.withPrunedView(con, checked, sources, async (parquetFiles) => {
               signal.throwIfAborted();
               if (entry !== undefined) entry.parquetFiles = parquetFiles;
-              const result = await this.startStream(con, checked, params, sink, signal);
-              this.log.planned(entry);
-              for (;;) {
-                signal.throwIfAborted();
-                const chunk = await result.fetchChunk();
-                signal.throwIfAborted();
-                if (chunk === null || chunk.rowCount === 0) break;
-                if (entry !== undefined) entry.rows += BigInt(chunk.rowCount);
-                await sink.rows(chunk, signal);
-              }
+              await body(con, checked, signal, entry);
             }),
           );
         }),
@@ -216,25 +226,12 @@ export class QueryEngine {
 
   /** Runs the statement and writes its result as a Parquet file at `path` (an allowed directory). */
   async queryToParquet(db: string, sql: string, path: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<void> {
-    const database = this.database(db);
-    const entry = this.logEntry(database, sql, options);
-    await this.log.track(entry, () =>
-      this.withDatabase(database, (con, withSources) =>
-        this.withTimeout(con, options, async (signal) => {
-          const checked = await this.checkReadOnly(con, sql);
-          signal.throwIfAborted();
-          const inner = checked.sql.trim().replace(/;+\s*$/, '');
-          await withSources(checked.tables, (sources) =>
-            this.withPrunedView(con, checked, sources, async (parquetFiles) => {
-              if (entry !== undefined) entry.parquetFiles = parquetFiles;
-              this.log.planned(entry);
-              await con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never);
-            }),
-          );
-          await renameParquetFileColumns(path, checked.columnName);
-        }),
-      ),
-    );
+    await this.runStatement(db, sql, options, async (con, checked, _signal, entry) => {
+      this.log.planned(entry);
+      const inner = checked.sql.trim().replace(/;+\s*$/, '');
+      await con.run(`COPY (${inner}) TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd)`, params as never);
+      await renameParquetFileColumns(path, checked.columnName);
+    });
   }
 
   private database(db: string): DatabaseSchema {
