@@ -58,7 +58,7 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
 /**
  * Fills the missing (undefined) values of `rows` (every window, in time order) in place, value
  * by value: fill(null) leaves them, previous carries the last point (null ones too), linear
- * draws the line between two points with values, a number is that number.
+ * draws the line between two points (null where either is null), a number is that number.
  */
 export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number): void {
   const keys = Array.from({ length: width }, (_c, i) => i);
@@ -82,12 +82,14 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
       for (let i = 0; i < out.length; i++) {
         const v = out[i]!.values[k];
         if (v === undefined) continue;
-        // Between two points with values; a point whose value is null (stddev of one point) interpolates with nothing.
-        const a = prev >= 0 ? out[prev]!.values[k] : null;
-        if (a !== null && a !== undefined && v !== null && i - prev > 1) {
+        // Only between two points. A point whose value is null (stddev of one point) is NaN in
+        // 1.x, and a line to NaN is NaN at every window: those windows get a point valued null,
+        // which a transformation over them sees (derivative answers a null row there).
+        const a = prev >= 0 ? out[prev]!.values[k] : undefined;
+        if (a !== undefined && i - prev > 1) {
           for (let j = prev + 1; j < i; j++) {
             if (out[j]!.values[k] !== undefined) continue;
-            out[j]!.values[k] = interpolate(a, v, out[prev]!.windowNs, out[i]!.windowNs, out[j]!.windowNs);
+            out[j]!.values[k] = a === null || v === null ? null : interpolate(a, v, out[prev]!.windowNs, out[i]!.windowNs, out[j]!.windowNs);
           }
         }
         prev = i;

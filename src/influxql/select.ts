@@ -151,8 +151,10 @@ class SelectRun {
 
   /**
    * Transformations over windows need windows beyond the range: 1.x runs each one's aggregate
-   * one window further for derivative, difference and elapsed, N − 1 for moving_average(…, N)
-   * (earlier in time, or later in ORDER BY time DESC), and answers within the range only.
+   * one window further (earlier in time, or later in ORDER BY time DESC) for every one but
+   * cumulative_sum, and answers within the range only. moving_average(…, N) too reads just one
+   * more window, whatever N: 1.x moves its start by N − 1 more only after it has built the
+   * aggregate's iterator, so the move never reaches the aggregate.
    */
   private extendForTransforms(): void {
     if (!this.shape.hasTransform || !this.shape.isAggregate || this.interval === undefined) return;
@@ -164,11 +166,7 @@ class SelectRun {
     let widest = 0;
     for (const c of this.columns) {
       for (const t of transformCalls(c.expr)) {
-        let extra = 0;
-        if (t.name === 'moving_average') {
-          const n = unparen(t.args[1]!);
-          if (n.kind === 'integer') extra = Number(n.value) - 1;
-        } else if (t.name !== 'cumulative_sum') extra = 1;
+        const extra = t.name === 'cumulative_sum' ? 0 : 1;
         this.transformEdges.set(exprKey(t), this.windowOf(shifted(extra)));
         widest = Math.max(widest, extra);
       }

@@ -349,6 +349,26 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT mean(usage_user) FROM cpu WHERE time >= '2017-07-14T02:00:00Z' AND time < '2017-07-14T03:00:00Z' GROUP BY time(10m) fill(previous)` },
   { q: `SELECT sum(procs) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(4m) fill(7)` },
 
+  // ── Transformations over filled aggregates that may be null ─────────────────────────────────
+  // stddev of one point is a point valued NaN in 1.x (null in the answer), not a missing one:
+  // fill(linear) draws NaN to and from it, fill(previous) carries it, and a transformation reads
+  // those windows (null rows where 1.x answers them) while it skips fill(null)'s empty ones.
+  { q: `SELECT non_negative_derivative(stddev("usage_idle"), 1s) FROM "cpu" WHERE time >= '2017-07-14T02:31:00Z' AND time < '2017-07-14T04:07:13Z' AND "region" !~ /st/ GROUP BY time(5m) fill(linear)` },
+  { q: `SELECT moving_average(stddev("procs"), 2) FROM "cpu" WHERE time >= '2017-07-14T03:46:31.059Z' AND time < '2017-07-14T05:46:12.455Z' AND "region" = 'us-west' AND "usage_idle" <= 45 GROUP BY time(1m) fill(linear)` },
+  { q: `SELECT derivative(stddev(usage_user), 1m) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(5m) fill(linear)` },
+  { q: `SELECT derivative(stddev(usage_user), 1m) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(5m) fill(previous)` },
+  { q: `SELECT derivative(stddev(usage_user), 1m) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(5m) fill(null)` },
+  { q: `SELECT derivative(stddev(usage_user), 1m) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(5m) fill(0)` },
+  { q: `SELECT difference(stddev(procs)) FROM cpu WHERE host = 'server01' AND ${HOUR1} GROUP BY time(4m) fill(linear)` },
+  { q: `SELECT non_negative_difference(stddev(procs)) FROM cpu WHERE host = 'server01' AND ${HOUR1} GROUP BY time(4m) fill(previous)` },
+  { q: `SELECT cumulative_sum(stddev(usage_idle)) FROM cpu WHERE host = 'server02' AND ${HOUR1} GROUP BY time(5m) fill(linear)` },
+  { q: `SELECT elapsed(stddev(usage_user), 1m) FROM cpu WHERE host = 'server03' AND ${HOUR1} GROUP BY time(3m) fill(linear)` },
+  { q: `SELECT moving_average(stddev(usage_user), 3) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(2m) fill(linear) ORDER BY time DESC` },
+  { q: `SELECT derivative(stddev(usage_user)), moving_average(mean(usage_user), 2) FROM cpu WHERE ${HOUR1} GROUP BY time(3m), host fill(linear)` },
+  { q: `SELECT derivative(stddev(usage_user), 1m) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(5m) fill(linear) tz('Europe/Paris')` },
+  { q: `SELECT derivative(spread(usage_user), 1m), difference(stddev(usage_user) + 1) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(5m) fill(linear)` },
+  { q: `SELECT stddev(usage_user), round(stddev(usage_user)) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(3m) fill(linear)` },
+
   // ── ORDER BY, LIMIT, OFFSET, SLIMIT, SOFFSET ────────────────────────────────────────────────
   { q: `SELECT usage_user FROM cpu WHERE ${MIN20} ORDER BY time DESC`, formats: true },
   { q: `SELECT usage_user FROM cpu WHERE ${MIN20} ORDER BY time ASC` },
@@ -373,6 +393,10 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT derivative(sum(used), 1m) FROM mem WHERE time >= '2017-07-14T03:37:11Z' AND time < '2017-07-14T06:08:13Z' GROUP BY time(10m)` },
   { q: `SELECT moving_average(sum(bytes_recv), 2) FROM net WHERE time >= '2017-07-14T03:54:09.689Z' AND time < '2017-07-14T05:46:29.342Z' GROUP BY time(5m)` },
   { q: `SELECT non_negative_derivative(last(state), 1s) FROM net WHERE time >= '2017-07-14T05:07:04Z' AND time < '2017-07-14T05:14:53Z' GROUP BY time(15m)` },
+  // moving_average(…, N) over windows reads one window before the range whatever N (not N − 1).
+  { q: `SELECT moving_average(mean(usage_user), 3) FROM cpu WHERE time >= '2017-07-14T03:00:00Z' AND time < '2017-07-14T05:00:00Z' GROUP BY time(10m)` },
+  { q: `SELECT moving_average(mean(usage_user), 3) FROM cpu WHERE time >= '2017-07-14T03:00:00Z' AND time < '2017-07-14T05:00:00Z' GROUP BY time(10m) ORDER BY time DESC` },
+  { q: `SELECT moving_average(max(usage_user), 4), derivative(max(usage_user)) FROM cpu WHERE time >= '2017-07-14T03:00:00Z' AND time < '2017-07-14T05:00:00Z' GROUP BY time(5m) fill(linear)` },
   { q: `SELECT count(usage_user) + 1, round(count(usage_user)) FROM cpu WHERE host = 'server04' AND time >= '2017-07-14T03:00:00Z' AND time < '2017-07-14T03:10:00Z' GROUP BY time(1m)` },
   { q: `SELECT integral(usage_idle, 1s) FROM cpu WHERE time >= '2017-07-14T03:17:51Z' AND time < '2017-07-14T03:31:36Z'` },
   { q: `SELECT integral(procs) FROM cpu WHERE time >= '2017-07-14T03:17:51Z' AND time < '2017-07-14T03:31:36Z'` },
