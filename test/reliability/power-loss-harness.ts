@@ -144,8 +144,8 @@ export async function presentKeys(db: SluiceDatabase): Promise<string[]> {
   return (await queryRows(db, 'db', 'SELECT id FROM cpu')).map((row) => JSON.parse(row.slice('id='.length)) as string);
 }
 
-/** Opens a database on a crash state and checks it; returns the report. */
-export async function recoverDb(label: string, state: CrashState, requests: readonly Request[]): Promise<AckReport> {
+/** Opens a database on a crash state and checks it (and with `alsoCheck`, what else the episode needs); returns the report. */
+export async function recoverDb(label: string, state: CrashState, requests: readonly Request[], alsoCheck?: (db: SluiceDatabase, store: LocalObjectStore, where: string) => Promise<void>): Promise<AckReport> {
   const where = `${label}: death after ${state.cut}/${state.calls} calls, disk kept ${state.outcome}`;
   let opened;
   try {
@@ -155,7 +155,9 @@ export async function recoverDb(label: string, state: CrashState, requests: read
   }
   const { db, store } = opened;
   try {
-    return checkerAt(where, requests, state.cut).check(await presentKeys(db));
+    const report = checkerAt(where, requests, state.cut).check(await presentKeys(db));
+    await alsoCheck?.(db, store, where);
+    return report;
   } finally {
     await db.close();
     await store.close();

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimClock } from '../../src/effects/clock.js';
+import { SeededRng } from '../../src/effects/rng.js';
+import { FaultyObjectStore } from '../../src/objectstore/faulty.js';
+import { MemoryObjectStore } from '../../src/objectstore/memory.js';
+import { FileRemover } from '../../src/persist/file-remover.js';
+
+test('the remover deletes queued keys in the background, retries a store that refuses deletes with growing delays, logs each failure, and finishes once it heals', async () => {
+  const clock = new SimClock();
+  const memory = new MemoryObjectStore();
+  for (const k of ['n/dbs/1/0/a.parquet', 'n/dbs/1/0/b.parquet', 'n/dbs/2/0/c.parquet']) await memory.put(k, new Uint8Array(1), 'create');
+  const store = new FaultyObjectStore(memory, { rng: new SeededRng(1), clock });
+  store.refuse({ ops: ['delete'], status: 503, serviceCode: 'SlowDown' });
+  const warnings: Array<Record<string, unknown>> = [];
+  const logger = { info: () => undefined, warn: (o: Record<string, unknown>) => warnings.push(o), error: () => undefined, debug: () => undefined } as never;
+  const remover = new FileRemover({ store, clock, logger, retryDelayMs: 100, maxRetryDelayMs: 400 });
+  remover.remove(['n/dbs/1/0/a.parquet', 'n/dbs/1/0/b.parquet'], 'table deleted');
+  remover.remove(['n/dbs/1/0/a.parquet'], 'queued twice'); // not twice
+  assert.equal(remover.stats.pending, 2);
+  await clock.advance(1_000); // 100 + 200 + 400 + 400 ms of retries: still refused
+  assert.deepEqual(warnings.map((w) => w.delayMs), [100, 200, 400, 400]);
+  assert.ok(warnings.every((w) => w.key === 'n/dbs/1/0/a.parquet' && w.reason === 'table deleted'));
+  assert.equal(remover.stats.removed, 0);
+  store.refuse(undefined);
+  await clock.advance(400);
+  await remover.idle();
+  assert.deepEqual(remover.stats, { removed: 2, failedAttempts: 4, pending: 0 });
+  assert.deepEqual((await memory.list({ prefix: 'n/' })).objects.map((o) => o.key), ['n/dbs/2/0/c.parquet']);
+  // An absent key counts as removed; a closed remover takes nothing more.
+  remover.remove(['n/dbs/9/9/gone.parquet'], 'again');
+  await remover.idle();
+  assert.equal(remover.stats.removed, 3);
+  remover.close();
+  remover.remove(['n/dbs/2/0/c.parquet'], 'after close');
+  await remover.idle();
+  assert.equal((await memory.list({ prefix: 'n/' })).objects.length, 1);
+});
