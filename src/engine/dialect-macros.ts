@@ -31,6 +31,16 @@ export const DIALECT_MACROS: readonly string[] = [
     ([unit, ns]) =>
       `CREATE MACRO sluice.to_timestamp_${unit}(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN make_timestamp_ns(sluice.bin_ns(${ns}, epoch_ns(CAST(CAST(CAST(x AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP_NS)), 0)) WHEN typeof(x) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'HUGEINT') THEN make_timestamp_ns(TRY_CAST(x AS BIGINT) * ${ns}) ELSE make_timestamp_ns(CAST(TRY_CAST(x AS DOUBLE) * ${ns} AS BIGINT)) END`,
   ),
+  // Conditional and math functions of DataFusion's that DuckDB lacks.
+  'CREATE MACRO sluice.nvl2(x, if_not_null, if_null) AS CASE WHEN x IS NOT NULL THEN if_not_null ELSE if_null END',
+  'CREATE MACRO sluice.nanvl(x, y) AS CASE WHEN isnan(x) THEN y ELSE x END',
+  'CREATE MACRO sluice.iszero(x) AS x = 0',
+  "CREATE MACRO sluice.find_in_set(s, list) AS coalesce(list_position(string_split(list, ','), s), 0)",
+  'CREATE MACRO sluice.regexp_count(s, pattern) AS len(regexp_extract_all(s, pattern))',
+  // Seconds since the epoch (floored), of a time; a number of seconds as a time.
+  'CREATE MACRO sluice.to_unixtime(t) AS CAST(floor(epoch_ns(t) / 1e9) AS BIGINT)',
+  'CREATE MACRO sluice.from_unixtime(x) AS sluice.to_timestamp_seconds(x)',
+  'CREATE MACRO sluice.to_date(x) AS CAST(x AS DATE)',
   // tz(time[, zone]): the wall-clock time in `zone` (default UTC) of a UTC time.
   "CREATE MACRO sluice.tz(t) AS t, (t, zone) AS timezone(zone, CAST(t AS TIMESTAMPTZ))",
 ];

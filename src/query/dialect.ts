@@ -23,7 +23,10 @@ import { nameResultColumns } from './dialect-names.js';
 import { castNode, functionNode, isTimeColumn, rfc3339ToNs, stringConstant, timestampNode } from './dialect-time.js';
 
 /** Functions that are macros of the `sluice` schema (see `src/engine/dialect-macros.ts`). */
-const MACROS = new Set(['date_bin', 'selector_first', 'selector_last', 'selector_min', 'selector_max', 'to_timestamp', 'to_timestamp_seconds', 'to_timestamp_millis', 'to_timestamp_micros', 'to_timestamp_nanos', 'tz']);
+const MACROS = new Set(['date_bin', 'selector_first', 'selector_last', 'selector_min', 'selector_max', 'to_timestamp', 'to_timestamp_seconds', 'to_timestamp_millis', 'to_timestamp_micros', 'to_timestamp_nanos', 'tz', 'nvl2', 'nanvl', 'iszero', 'find_in_set', 'regexp_count', 'to_unixtime', 'from_unixtime', 'to_date']);
+
+/** Macros whose first argument is a time: an RFC3339 string there is read as one. */
+const TIME_FIRST = new Set(['tz', 'to_unixtime']);
 
 /** InfluxDB 3 (DataFusion) function names whose DuckDB function has another name. */
 const RENAMES: Readonly<Record<string, string>> = {
@@ -39,11 +42,33 @@ const RENAMES: Readonly<Record<string, string>> = {
   stddev_sample: 'stddev_samp',
   stddev_population: 'stddev_pop',
   character_length: 'length',
-  array_length: 'len',
   make_array: 'list_value',
   datepart: 'date_part',
   datetrunc: 'date_trunc',
-  to_unixtime: 'epoch',
+  covar: 'covar_samp',
+  var: 'var_samp',
+  to_char: 'strftime',
+  date_format: 'strftime',
+  arrow_typeof: 'typeof',
+  get_field: 'struct_extract',
+  make_list: 'list_value',
+  array_element: 'list_extract',
+  list_element: 'list_extract',
+  array_join: 'array_to_string',
+  list_join: 'array_to_string',
+  list_to_string: 'array_to_string',
+  array_max: 'list_max',
+  array_min: 'list_min',
+  arrays_overlap: 'list_has_any',
+  string_to_list: 'string_to_array',
+  list_length: 'len',
+  cardinality: 'len',
+  current_time: 'get_current_time',
+  list_push_back: 'list_append',
+  list_push_front: 'list_prepend',
+  // As aggregates (`first_value(x ORDER BY time)`); the window functions are another node.
+  first_value: 'first',
+  last_value: 'last',
   // `x ~ 're'` reaches the tree as regexp_full_match; in InfluxDB 3 it matches anywhere in x.
   regexp_full_match: 'regexp_matches',
 };
@@ -134,8 +159,8 @@ function rewriteExpression(e: AstNode, onChange: () => void): AstNode {
 function rewriteFunction(e: AstNode, onChange: () => void): AstNode {
   const name = String(e.function_name).toLowerCase();
   const args = e.children as unknown[];
-  if (name === 'now' || MACROS.has(name) || RENAMES[name] !== undefined) onChange();
-  if (name === 'now' && args.length === 0) {
+  if (name === 'now' || name === 'current_timestamp' || MACROS.has(name) || RENAMES[name] !== undefined) onChange();
+  if ((name === 'now' || name === 'current_timestamp') && args.length === 0) {
     const now = functionNode('now', [], e.query_location);
     return castNode(now, 'TIMESTAMP_NS', e.query_location);
   }
@@ -148,6 +173,7 @@ function rewriteFunction(e: AstNode, onChange: () => void): AstNode {
       if (ns !== undefined) return timestampNode(truncateNs(ns, name), e.query_location);
     }
     if (name === 'date_bin' && args.length === 3) args[2] = timeLiteral(args[2]);
+    if (TIME_FIRST.has(name) && args.length >= 1) args[0] = timeLiteral(args[0]);
     e.function_name = name;
     e.schema = 'sluice';
     return e;
