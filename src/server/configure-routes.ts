@@ -1,5 +1,6 @@
 /**
- * `/api/v3/configure/database` (GET list, POST create, DELETE delete) and
+ * `/api/v3/configure/database` (GET list, POST create, PUT set or clear the retention period,
+ * DELETE delete) and
  * `/api/v3/configure/table` (POST create, DELETE delete), with InfluxDB 3's requests, statuses
  * and error texts: a create of something that exists is 409, an unknown name 404, a limit 422
  * with `{"error": …}`, a body that is not JSON 415/400. Every change goes through the WAL and is
@@ -36,6 +37,16 @@ export async function configureDatabase(server: SluiceServer, req: IncomingMessa
     case 'DELETE': {
       const db = queryParam(target, 'db');
       await manage(() => server.db.manage.deleteDatabase(db));
+      return ok(res);
+    }
+    case 'PUT': {
+      // InfluxDB 3's update: a retention_period sets it, none (or null) clears it.
+      const body = await jsonBody(server, req);
+      const db = stringField(body, 'db');
+      const period = body.retention_period;
+      if (period !== undefined && period !== null && typeof period !== 'string') throw new HttpError(400, 'serde json error: retention_period must be a string such as "30d"');
+      const retentionPeriodNs = typeof period === 'string' ? await manage(() => parseDuration(period)) : 0n;
+      await manage(() => server.db.manage.setRetentionPeriod(db, retentionPeriodNs));
       return ok(res);
     }
     default:

@@ -26,7 +26,7 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/api/v3/query_sql': { methods: ['GET', 'POST'], api: 'v3', handler: querySql },
   '/api/v3/query_influxql': { methods: ['GET', 'POST'], api: 'v3', handler: queryInfluxQLV3 },
   '/query': { methods: ['GET', 'POST'], api: 'v1', handler: queryV1 },
-  '/api/v3/configure/database': { methods: ['GET', 'POST', 'DELETE'], api: 'v3', handler: configureDatabase },
+  '/api/v3/configure/database': { methods: ['GET', 'POST', 'PUT', 'DELETE'], api: 'v3', handler: configureDatabase },
   '/api/v3/configure/table': { methods: ['POST', 'DELETE'], api: 'v3', handler: configureTable },
   '/health': { methods: ['GET', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: health },
   '/api/v1/health': { methods: ['GET', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: health },

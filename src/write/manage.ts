@@ -65,6 +65,17 @@ export class CatalogManager {
     await this.commit({ databaseId: this.catalog.peekNextDatabaseId(), databaseName: name, timeNs: this.clock.nowNs(), ops }, true);
   }
 
+  /**
+   * Sets database `name`'s retention period (nanoseconds; 0n clears it: keep forever), as
+   * InfluxDB 3's `PUT /api/v3/configure/database`. Takes effect in queries at once. ManageError
+   * NOT_FOUND for an unknown database, INVALID for a negative period.
+   */
+  async setRetentionPeriod(name: string, retentionPeriodNs: bigint): Promise<void> {
+    if (retentionPeriodNs < 0n || retentionPeriodNs >= 1n << 63n) throw new ManageError('INVALID', `invalid retention period ${retentionPeriodNs} ns`);
+    const db = this.requireDatabase(name);
+    await this.commit({ databaseId: db.id, databaseName: db.name, timeNs: this.clock.nowNs(), ops: [{ kind: 'setRetentionPeriod', retentionPeriodNs }] }, false);
+  }
+
   /** Deletes database `name` (soft: see the file's comment). ManageError NOT_FOUND if no live database has the name. */
   async deleteDatabase(name: string): Promise<void> {
     const db = this.requireDatabase(name);

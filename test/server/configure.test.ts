@@ -77,7 +77,7 @@ test('configure/database: create, list in every format, 409 on a second create, 
       [post(p, '/api/v3/configure/database', { db: 'x', retention_period: 30 }), 400, /retention_period must be a string/],
       [send(p, 'DELETE', '/api/v3/configure/database?db=nope'), 404, /^Database not found nope$/],
       [send(p, 'DELETE', '/api/v3/configure/database'), 400, /missing field `db`/],
-      [send(p, 'PUT', '/api/v3/configure/database'), 405, /not allowed/],
+      [send(p, 'PATCH', '/api/v3/configure/database'), 405, /not allowed/],
       [send(p, 'GET', '/api/v3/configure/table'), 405, /not allowed/],
     ];
     for (const [reply, status, text] of refusals) {
@@ -329,6 +329,13 @@ test('retention: rows older than now − period are invisible at once in SQL and
     await db.remover.idle();
     assert.ok(db.persistedFiles.all().every((f) => f.dbId !== rId || f.maxTimeNs > soonNs));
     assert.deepEqual(await parquetKeys(s.store, rId), indexed(rId));
+
+    // PUT sets the period again (InfluxDB 3's update): cleared without one, set with one.
+    assert.equal((await send(port, 'PUT', '/api/v3/configure/database', JSON.stringify({ db: 'r' }), JSON_HEADERS)).status, 200);
+    assert.equal(db.catalog.retentionPeriodNs(rId), 0n);
+    assert.equal((await send(port, 'PUT', '/api/v3/configure/database', JSON.stringify({ db: 'r', retention_period: '1h' }), JSON_HEADERS)).status, 200);
+    assert.equal((await send(port, 'PUT', '/api/v3/configure/database', JSON.stringify({ db: 'nope', retention_period: '1h' }), JSON_HEADERS)).status, 404);
+    assert.equal((await send(port, 'PUT', '/api/v3/configure/database', JSON.stringify({ db: 'r', retention_period: 'x' }), JSON_HEADERS)).status, 400);
 
     ({ server, db, port } = await restart(s, server, db));
     assert.equal(db.catalog.retentionPeriodNs(rId), 3_600_000_000_000n);
