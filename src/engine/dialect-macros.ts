@@ -11,12 +11,12 @@ export const DIALECT_MACROS: readonly string[] = [
   // An interval as nanoseconds: DataFusion's date_bin takes no months (their length varies).
   "CREATE MACRO sluice.stride_ns(i) AS CASE WHEN datepart('month', i) <> 0 OR datepart('year', i) <> 0 THEN error('date_bin: a stride of months or years is not supported, use days or less') WHEN epoch_ns(make_timestamp_ns(0) + i) <= 0 THEN error('date_bin: the stride must be a positive interval') ELSE epoch_ns(make_timestamp_ns(0) + i) END",
   // date_bin(stride, source[, origin]): the start of the bin holding `source`; bins start at `origin` (default the Unix epoch).
-  'CREATE MACRO sluice.date_bin(stride, source) AS make_timestamp_ns(sluice.bin_ns(sluice.stride_ns(stride), epoch_ns(source), 0)), (stride, source, origin) AS make_timestamp_ns(sluice.bin_ns(sluice.stride_ns(stride), epoch_ns(source), epoch_ns(origin)))',
+  'CREATE MACRO sluice.date_bin(stride, source) AS make_timestamp_ns(sluice.bin_ns(sluice.stride_ns(stride), epoch_ns(CAST(source AS TIMESTAMP_NS)), 0)), (stride, source, origin) AS make_timestamp_ns(sluice.bin_ns(sluice.stride_ns(stride), epoch_ns(CAST(source AS TIMESTAMP_NS)), epoch_ns(CAST(origin AS TIMESTAMP_NS))))',
   // Selectors: a struct {value, time} of one row. Nulls are never selected; ties go to the earliest time.
   "CREATE MACRO sluice.selector_first(v, t) AS arg_min({'value': v, 'time': t}, CASE WHEN v IS NOT NULL THEN t END)",
   "CREATE MACRO sluice.selector_last(v, t) AS arg_max({'value': v, 'time': t}, CASE WHEN v IS NOT NULL THEN t END)",
-  "CREATE MACRO sluice.selector_min(v, t) AS arg_min({'value': v, 'time': t}, CASE WHEN v IS NOT NULL THEN {'v': v, 't': epoch_ns(t)} END)",
-  "CREATE MACRO sluice.selector_max(v, t) AS arg_max({'value': v, 'time': t}, CASE WHEN v IS NOT NULL THEN {'v': v, 't': -epoch_ns(t)} END)",
+  "CREATE MACRO sluice.selector_min(v, t) AS arg_min({'value': v, 'time': t}, CASE WHEN v IS NOT NULL THEN {'v': v, 't': epoch_ns(CAST(t AS TIMESTAMP_NS))} END)",
+  "CREATE MACRO sluice.selector_max(v, t) AS arg_max({'value': v, 'time': t}, CASE WHEN v IS NOT NULL THEN {'v': v, 't': -epoch_ns(CAST(t AS TIMESTAMP_NS))} END)",
   // to_timestamp(x): a string is an RFC3339 time, a number is seconds since the epoch (fractions kept).
   "CREATE MACRO sluice.to_timestamp(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN CAST(CAST(CAST(x AS VARCHAR) AS TIMESTAMPTZ) AS TIMESTAMP_NS) WHEN typeof(x) IN ('DOUBLE', 'FLOAT') OR typeof(x) LIKE 'DECIMAL%' THEN make_timestamp_ns(CAST(TRY_CAST(x AS DOUBLE) * 1e9 AS BIGINT)) ELSE make_timestamp_ns(TRY_CAST(x AS BIGINT) * 1000000000) END",
   // to_timestamp_<unit>(x): a number counts that unit since the epoch; a string is truncated to it.
