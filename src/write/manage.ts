@@ -9,7 +9,7 @@
  * removed in the background.
  */
 import { validateDatabaseName, validateObjectName, type Catalog, type DatabaseSchema } from '../catalog/catalog.js';
-import { CatalogError } from '../catalog/errors.js';
+import { CatalogError, tooManyColumnsMessage, tooManyDatabasesMessage, tooManyTablesMessage } from '../catalog/errors.js';
 import type { Clock } from '../effects/clock.js';
 import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType } from '../wal/model.js';
 import type { ObjectStoreWal } from '../wal/object-store-wal.js';
@@ -115,11 +115,11 @@ export class CatalogManager {
       add(field.name, type);
     }
     const limits = this.catalog.limits;
-    if (columns.length > limits.maxColumnsPerTable) throw new ManageError('LIMIT', `Update to schema would exceed number of columns per table limit of ${limits.maxColumnsPerTable} columns`);
+    if (columns.length > limits.maxColumnsPerTable) throw new ManageError('LIMIT', tooManyColumnsMessage(limits.maxColumnsPerTable));
     const schema = this.catalog.database(db);
     if (schema?.tables.has(table) === true) throw new ManageError('ALREADY_EXISTS', ALREADY_EXISTS);
     if (this.catalog.totalTables() >= limits.maxTables) {
-      throw new ManageError('LIMIT', `Update to schema would exceed number of tables limit: attempted to create table but already have ${this.catalog.totalTables()} table(s) (limit: ${limits.maxTables})`);
+      throw new ManageError('LIMIT', tooManyTablesMessage(this.catalog.totalTables(), limits.maxTables));
     }
     const ops: CatalogOp[] = [];
     if (schema === undefined) {
@@ -148,7 +148,7 @@ export class CatalogManager {
 
   private checkDatabaseLimit(): void {
     const max = this.catalog.limits.maxDatabases;
-    if (this.catalog.listDatabases().length >= max) throw new ManageError('LIMIT', `Adding a new database would exceed limit of ${max} databases`);
+    if (this.catalog.listDatabases().length >= max) throw new ManageError('LIMIT', tooManyDatabasesMessage(max));
   }
 
   /**

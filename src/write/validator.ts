@@ -1,6 +1,6 @@
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { validateDatabaseName, validateObjectName } from '../catalog/catalog.js';
-import { CatalogError } from '../catalog/errors.js';
+import { CatalogError, tooManyTablesMessage } from '../catalog/errors.js';
 import type { LineProtocolError } from '../lineprotocol/errors.js';
 import { EXCERPT_BYTES } from '../lineprotocol/errors.js';
 import type { LineProtocolParser, LineSink, ParsedLine } from '../lineprotocol/parser.js';
@@ -235,7 +235,7 @@ class Validator implements LineSink {
       throw new LineRejected((err as Error).message);
     }
     if (this.catalog.totalTables() >= this.catalog.limits.maxTables) {
-      throw new LineRejected(`Update to schema would exceed number of tables limit of ${this.catalog.limits.maxTables} tables`, true);
+      throw new LineRejected(tooManyTablesMessage(this.catalog.totalTables(), this.catalog.limits.maxTables), true);
     }
     return undefined;
   }

@@ -193,7 +193,7 @@ test('catalog limits answer with InfluxDB’s messages (columns, tables per line
   assert.equal(r.lineCount, 2);
   assert.deepEqual(r.invalidLines.map((e) => [e.lineNumber, e.errorMessage, e.isLimit]), [
     [2, 'Update to schema would exceed number of columns per table limit of 3 columns', true],
-    [4, 'Update to schema would exceed number of tables limit of 2 tables', true],
+    [4, 'Update to schema would exceed number of tables limit: attempted to create table but already have 2 table(s) (limit: 2)', true],
   ]);
   await assert.rejects(writer.writeLp('other', Buffer.from('m f=1')), (err: unknown) => err instanceof WriteError && err.code === 'LIMIT' && err.message === 'Adding a new database would exceed limit of 1 databases');
 });
