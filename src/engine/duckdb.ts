@@ -121,8 +121,11 @@ interface ChunkScan {
 
 export class Engine {
   private readonly idle: DuckDBConnection[] = [];
+  /** Connections handed out and not yet released. */
+  private readonly busy = new Set<DuckDBConnection>();
   private readonly sources = new Map<number, ColumnarSource>();
   private closed = false;
+  private instanceClosed = false;
 
   private constructor(readonly instance: DuckDBInstance) {}
 
@@ -156,12 +159,21 @@ export class Engine {
 
   async acquire(): Promise<DuckDBConnection> {
     if (this.closed) throw new Error('the SQL engine is closed');
-    return this.idle.pop() ?? (await this.instance.connect());
+    const con = this.idle.pop() ?? (await this.instance.connect());
+    this.busy.add(con);
+    if (this.closed) {
+      // Closed while connecting.
+      this.release(con);
+      throw new Error('the SQL engine is closed');
+    }
+    return con;
   }
 
   release(con: DuckDBConnection): void {
+    this.busy.delete(con);
     if (this.closed || this.idle.length >= 8) con.closeSync();
     else this.idle.push(con);
+    if (this.closed && this.busy.size === 0) this.closeInstance();
   }
 
   async withConnection<T>(fn: (con: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -173,10 +185,23 @@ export class Engine {
     }
   }
 
+  /**
+   * Closes the engine: no connection is handed out again, the idle ones close now, statements
+   * running are interrupted, and the instance closes once the last connection is released —
+   * closing it under a running statement crashes the process (SIGSEGV), as a snapshot or query
+   * still running when the database is killed did.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const con of this.idle.splice(0)) con.closeSync();
+    for (const con of this.busy) con.interrupt();
+    if (this.busy.size === 0) this.closeInstance();
+  }
+
+  private closeInstance(): void {
+    if (this.instanceClosed) return;
+    this.instanceClosed = true;
     this.instance.closeSync();
   }
 
