@@ -93,6 +93,8 @@ export async function applyDialect(con: DuckDBConnection, ast: unknown, database
   if (statement?.node === undefined) return { changed: false, names: new Map() };
   const names = nameResultColumns(ast, database);
   let changed = names.size > 0;
+  // count(*) of a subquery read with `SELECT *` keeps the engine's name: name it as DataFusion does.
+  if (!names.has('count_star()')) names.set('count_star()', 'count(*)');
   if (hasGapfill(statement.node)) {
     statement.node = await planGapfill(con, statement.node, timeLiteral);
     changed = true;

@@ -240,6 +240,9 @@ const CASES: readonly Case[] = [
   ["SELECT room, count(*) FILTER (WHERE co > 0) AS with_co FROM home GROUP BY room ORDER BY room", "room | with_co", ["Kitchen | 8","Living Room | 6"]],
   ["SELECT date_bin(INTERVAL '4 hours', time) AS _time, room, selector_last(co, time)['value'] AS co FROM home GROUP BY 1, 2 ORDER BY 2, 1", "_time | room | co", ["2022-01-01 08:00:00 | Kitchen | 0","2022-01-01 12:00:00 | Kitchen | 3","2022-01-01 16:00:00 | Kitchen | 22","2022-01-01 20:00:00 | Kitchen | 26","2022-01-01 08:00:00 | Living Room | 0","2022-01-01 12:00:00 | Living Room | 1","2022-01-01 16:00:00 | Living Room | 14","2022-01-01 20:00:00 | Living Room | 17"]],
   ["SELECT 5 / 2 AS d, 5 // 2 AS i", "d | i", ["2.5 | 2"]],
+  ["SELECT * FROM (SELECT count(*) FROM home)", "count(*)", ["26"]],
+  ["SELECT room, count(*) FROM home GROUP BY room ORDER BY count(*) DESC, room", "room | count(*)", ["Kitchen | 13","Living Room | 13"]],
+  ["SELECT max(co) FROM home UNION ALL SELECT min(co) FROM home", "max(home.co)", ["26","0"]],
 ]
 
 const cellText = (v: DuckDBValue) => (v === null ? 'null' : String(v));
@@ -267,6 +270,33 @@ test('InfluxDB 3 SQL examples answer with the expected columns and values', asyn
   } finally {
     await cleanup();
   }
+});
+
+test('RFC3339 strings are read exactly to the nanosecond; anything else is no time (worked examples)', () => {
+  const examples: Array<[string, bigint | undefined]> = [
+    ['2022-01-01T08:00:00Z', 1641024000000000000n],
+    ['2022-01-01T08:00:00.123456789Z', 1641024000123456789n],
+    ['2022-01-01T08:00:00.5Z', 1641024000500000000n],
+    ['2022-01-01 08:00:00', 1641024000000000000n],
+    ['2022-01-01T10:00:00+02:00', 1641024000000000000n],
+    ['2022-01-01T02:30:00-05:30', 1641024000000000000n],
+    ['2022-01-01T08:00:00+0000', 1641024000000000000n],
+    ['2022-01-01T08:00Z', 1641024000000000000n],
+    ['2022-01-01', 1640995200000000000n],
+    ['1970-01-01T00:00:00Z', 0n],
+    ['1969-12-31T23:59:59.999999999Z', -1n],
+    ['2024-02-29T00:00:00Z', 1709164800000000000n],
+    ['2023-02-29T00:00:00Z', undefined],
+    ['2022-13-01T00:00:00Z', undefined],
+    ['2022-01-01T24:00:00Z', undefined],
+    ['2022-01-01T08:00:00.1234567891Z', undefined],
+    ['yesterday', undefined],
+    ['now', undefined],
+    ['', undefined],
+    ['1641024000', undefined],
+    ['2300-01-01T00:00:00Z', undefined],
+  ];
+  for (const [text, ns] of examples) assert.equal(rfc3339ToNs(text), ns, text);
 });
 
 test('time pruning keeps working for the rewritten time predicates: now() - INTERVAL and RFC3339 bounds', async () => {
