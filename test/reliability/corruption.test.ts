@@ -391,7 +391,20 @@ test('a damaged WAL file, manifest or catalog on a store makes SluiceDatabase.op
   for (const [k, v] of objects) {
     if (!k.startsWith(`${NODE}/snapshots/`) && !k.startsWith(`${NODE}/catalog/`)) continue;
     const text = v.toString('utf8');
-    v1.set(k, Buffer.from(text.slice(text.indexOf('\n') + 1).replace(/^(\{\s*"version":\s*)2/, '$11')));
+    const json = text.slice(text.indexOf('\n') + 1);
+    if (k.startsWith(`${NODE}/catalog/`)) {
+      // A version 1 catalog had no retention periods or tombstones (version 3 added them).
+      const doc = JSON.parse(json) as { version: number; databases: Array<Record<string, unknown>>; deletedDatabases?: unknown };
+      doc.version = 1;
+      delete doc.deletedDatabases;
+      for (const db of doc.databases) {
+        delete db.retentionPeriodNs;
+        delete db.deletedTables;
+      }
+      v1.set(k, Buffer.from(`${JSON.stringify(doc)}\n`));
+    } else {
+      v1.set(k, Buffer.from(json.replace(/^(\{\s*"version":\s*)2/, '$11')));
+    }
   }
   const old = await SluiceDatabase.open({ store: await storeFrom(v1), nodeId: NODE, wal: { flushIntervalMs: 5 }, skipStoreProbe: true });
   assert.deepEqual(old.manifests.map((m) => m.version), [1, 1]);
