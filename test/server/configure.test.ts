@@ -346,3 +346,33 @@ test('retention: rows older than now − period are invisible at once in SQL and
     await s.cleanup(db);
   }
 });
+
+test('a write racing a delete lands wholly before it (deleted with it) or wholly after it (a new table holding only its rows), never half', async () => {
+  const s = await startServer();
+  try {
+    const p = s.port;
+    const outcomes = new Set<string>();
+    for (let round = 0; round < 8; round++) {
+      await write(p, 'race', `t,k=old${round} v=1i 1000`);
+      const racing = Array.from({ length: 20 }, (_, i) => `t,k=new${round}-${i} v=${i}i ${2000 + i}`).join('\n');
+      // The write is sent first or second by turns; both are in flight together.
+      const [a, b] = await Promise.all(round % 2 === 0 ? [send(p, 'POST', '/api/v3/write_lp?db=race', racing), send(p, 'DELETE', '/api/v3/configure/table?db=race&table=t')] : [send(p, 'DELETE', '/api/v3/configure/table?db=race&table=t'), send(p, 'POST', '/api/v3/write_lp?db=race', racing)]);
+      const [w, d] = round % 2 === 0 ? [a, b] : [b, a];
+      assert.equal(w.status, 204, w.text);
+      assert.equal(d.status, 200, d.text);
+      const r = await sql(p, 'race', 'SELECT k FROM t ORDER BY k');
+      if (r.status === 400) {
+        outcomes.add('before');
+      } else {
+        const keys = (JSON.parse(r.text) as Array<{ k: string }>).map((x) => x.k);
+        assert.equal(keys.length, 20, `round ${round}: the racing write is whole or absent, never partial: ${r.text}`);
+        assert.ok(keys.every((k) => k.startsWith(`new${round}-`)), `round ${round}: only the racing write's rows, nothing deleted: ${r.text}`);
+        outcomes.add('after');
+        assert.equal((await send(p, 'DELETE', '/api/v3/configure/table?db=race&table=t')).status, 200);
+      }
+    }
+    console.log(`# write racing a delete: outcomes seen ${[...outcomes].join(', ')}`);
+  } finally {
+    await s.stop();
+  }
+});
