@@ -118,7 +118,9 @@ export async function describeWalFiles(files: readonly string[], walDir: string,
         const count = [...batch.tableChunks.values()].reduce((n, t) => n + [...t.chunkTimeToChunk.values()].reduce((m, c) => m + c.rowCount, 0), 0);
         lines.push(`  write db=${batch.databaseName} tables=${batch.tableChunks.size} (${tables.join(', ')}) rows=${count}`);
       } else if (op.kind === 'catalog') {
-        const described = op.batch.ops.map((o) => ('tableName' in o ? `${o.kind} ${o.tableName}${'columns' in o ? ` (${o.columns.map((c) => `${c.name}:${c.type}`).join(', ')})` : ''}` : o.kind));
+        const described = op.batch.ops.map((o) =>
+          'tableName' in o ? `${o.kind} ${o.tableName}${'columns' in o ? ` (${o.columns.map((c) => `${c.name}:${c.type}`).join(', ')})` : ''}` : o.kind === 'setRetentionPeriod' ? `setRetentionPeriod ${o.retentionPeriodNs === 0n ? 'none' : `${o.retentionPeriodNs}ns`}` : o.kind,
+        );
         lines.push(`  catalog db=${op.batch.databaseName} ops=${described.join('; ')}`);
       } else {
         lines.push('  noop');
