@@ -12,11 +12,13 @@
  * - `date_bin`, `selector_*`, `to_timestamp*`, `tz` call the macros; InfluxDB's other names of
  *   DuckDB functions are renamed (`approx_distinct` → `approx_count_distinct`, …);
  * - `date_bin_gapfill` with `locf()` / `interpolate()` is planned by `./dialect-gapfill.ts`;
+ * - `/` between two integers divides as integers (the engine's `/` is a float division);
  * - unaliased result columns get DataFusion's names (`./dialect-names.ts`).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatabaseSchema } from '../catalog/catalog.js';
-import type { AstNode } from './ast.js';
+import { nameOfSql, sqlName } from '../engine/names.js';
+import { walk, type AstNode } from './ast.js';
 import { QueryError } from './errors.js';
 import { hasGapfill, planGapfill } from './dialect-gapfill.js';
 import { nameResultColumns } from './dialect-names.js';
@@ -99,28 +101,75 @@ export async function applyDialect(con: DuckDBConnection, ast: unknown, database
     statement.node = await planGapfill(con, statement.node, timeLiteral);
     changed = true;
   }
-  const rewritten = rewrite(statement.node, () => (changed = true));
+  const context: RewriteContext = { onChange: () => (changed = true), integerColumns: integerColumnsOf(ast, database) };
+  const rewritten = rewrite(statement.node, context);
   statement.node = rewritten as AstNode;
   return { changed, names };
 }
 
-/** Rewrites every expression under `value`, children first; `onChange` is told of any change. */
-function rewrite(value: unknown, onChange: () => void): unknown {
+const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
+
+/** What the rewrite of one statement knows. */
+interface RewriteContext {
+  /** Told of every change. */
+  onChange: () => void;
+  /** SQL names of the statement's integer columns (see {@link integerColumnsOf}). */
+  integerColumns: ReadonlySet<string>;
+}
+
+/**
+ * The SQL names that surely mean an integer column in `ast`: int64 or uint64 in every table the
+ * statement reads that has the name, and no alias of the statement spelled the same (an alias
+ * could be anything).
+ */
+function integerColumnsOf(ast: unknown, database: DatabaseSchema): Set<string> {
+  const verdict = new Map<string, boolean>();
+  const aliases = new Set<string>();
+  walk(ast, (node) => {
+    if (typeof node.alias === 'string' && node.alias !== '') aliases.add(node.alias);
+    for (const list of [node.column_name_alias, node.aliases]) if (Array.isArray(list)) for (const a of list) if (typeof a === 'string') aliases.add(a);
+    if (node.type !== 'BASE_TABLE') return;
+    const table = database.tables.get(nameOfSql(String(node.table_name)) ?? '');
+    for (const column of table?.columns.values() ?? []) {
+      const isInteger = column.type === 'int64' || column.type === 'uint64';
+      const name = sqlName(column.name);
+      verdict.set(name, (verdict.get(name) ?? true) && isInteger);
+    }
+  });
+  return new Set([...verdict].filter(([name, isInteger]) => isInteger && !aliases.has(name)).map(([name]) => name));
+}
+
+/** Whether `node` is surely an integer: an integer constant or column, a cast to one, or integer arithmetic. */
+function isIntegerExpression(node: unknown, integerColumns: ReadonlySet<string>): boolean {
+  const n = node as AstNode | undefined;
+  if (n === undefined || n === null) return false;
+  if (n.class === 'CONSTANT') {
+    const value = n.value as { type?: { id?: string }; is_null?: boolean };
+    return value.is_null === false && INTEGER_TYPES.has(String(value.type?.id));
+  }
+  if (n.class === 'COLUMN_REF') return integerColumns.has(String((n.column_names as string[]).at(-1)));
+  if (n.class === 'CAST') return n.try_cast === false && INTEGER_TYPES.has(String((n.cast_type as { id?: string } | undefined)?.id));
+  if (n.class === 'FUNCTION' && n.is_operator === true && ['+', '-', '*', '%', '//'].includes(String(n.function_name))) return (n.children as unknown[]).every((c) => isIntegerExpression(c, integerColumns));
+  return false;
+}
+
+/** Rewrites every expression under `value`, children first. */
+function rewrite(value: unknown, context: RewriteContext): unknown {
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = rewrite(value[i], onChange);
+    for (let i = 0; i < value.length; i++) value[i] = rewrite(value[i], context);
     return value;
   }
   if (typeof value !== 'object' || value === null) return value;
   const node = value as AstNode;
-  for (const key of Object.keys(node)) node[key] = rewrite(node[key], onChange);
-  const replaced = rewriteExpression(node, onChange);
+  for (const key of Object.keys(node)) node[key] = rewrite(node[key], context);
+  const replaced = rewriteExpression(node, context);
   // A replacement keeps the name the user gave the expression.
   if (replaced !== node && typeof node.alias === 'string') replaced.alias = node.alias;
   return replaced;
 }
 
 /** One expression in DuckDB's terms; the same node when nothing is to change. */
-function rewriteExpression(e: AstNode, onChange: () => void): AstNode {
+function rewriteExpression(e: AstNode, { onChange, integerColumns }: RewriteContext): AstNode {
   if (e.class === 'FUNCTION' && e.is_operator !== true && (e.schema ?? '') === '' && (e.catalog ?? '') === '') return rewriteFunction(e, onChange);
   const time = (node: unknown): AstNode => {
     const replaced = timeLiteral(node, true);
@@ -136,6 +185,12 @@ function rewriteExpression(e: AstNode, onChange: () => void): AstNode {
       const flags = { class: 'CONSTANT', type: 'VALUE_CONSTANT', alias: '', query_location: e.query_location, value: { type: { id: 'VARCHAR', type_info: null }, is_null: false, value: 'i' } };
       const match = functionNode('regexp_matches', [args[0], args[1], flags], e.query_location);
       return op === '~*' ? match : { class: 'OPERATOR', type: 'OPERATOR_NOT', alias: '', query_location: e.query_location, children: [match] };
+    }
+    // Integer by integer divides as integers, as in InfluxDB 3 (the engine's `/` is a float division).
+    if (op === '/' && args.length === 2 && isIntegerExpression(args[0], integerColumns) && isIntegerExpression(args[1], integerColumns)) {
+      onChange();
+      e.function_name = '//';
+      return e;
     }
     // An RFC3339 string plus or minus an interval: `'2024-01-01T00:00:00Z' - INTERVAL '1 hour'`.
     if ((op === '+' || op === '-') && args.length === 2) {
