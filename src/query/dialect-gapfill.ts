@@ -17,6 +17,7 @@
  *
  * The lower bound is required (as in InfluxDB 3); without an upper bound, bins run to now().
  */
+import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent, quoteString } from '../engine/duckdb.js';
 import { parseJsonKeepingBigInts, walk, type AstNode } from './ast.js';
@@ -24,6 +25,19 @@ import { isTimeColumn } from './dialect-time.js';
 import { QueryError } from './errors.js';
 
 const FILLS = new Set(['locf', 'interpolate']);
+
+/**
+ * The name of the CTE that holds the user's aggregate: random per process, so no statement a user
+ * writes can name it, and time pruning may take its bounds for the whole statement's.
+ */
+const AGGREGATE_CTE = `__sluice_agg_${randomBytes(8).toString('hex')}`;
+
+/** The user's aggregate query inside a statement planned by {@link planGapfill}; undefined for any other statement. */
+export function gapfillAggregate(node: AstNode | undefined): AstNode | undefined {
+  if (node?.type !== 'SELECT_NODE') return undefined;
+  const ctes = (node.cte_map as { map?: Array<{ key: string; value: { query?: { node?: AstNode } } }> } | undefined)?.map ?? [];
+  return ctes.find((c) => c.key === AGGREGATE_CTE)?.value.query?.node;
+}
 
 /** Whether the outermost SELECT of `node` has a `date_bin_gapfill(...)` in its select list. */
 export function hasGapfill(node: AstNode): boolean {
@@ -104,7 +118,7 @@ export async function planGapfill(con: DuckDBConnection, node: AstNode, timeLite
   const outer = names.map((name, i) => {
     const n = q(name);
     if (i === binIndex || isKey[i]) return `__sluice_grid.${n} AS ${n}`;
-    const v = `__sluice_agg.${n}`;
+    const v = `${AGGREGATE_CTE}.${n}`;
     if (fills[i] === 'locf') return `last_value(${v} IGNORE NULLS) ${before} AS ${n}`;
     if (fills[i] === 'interpolate') {
       const t = `epoch_ns(__sluice_grid.${bin})`;
@@ -114,19 +128,19 @@ export async function planGapfill(con: DuckDBConnection, node: AstNode, timeLite
     }
     return `${v} AS ${n}`;
   });
-  const groupsOf = keys.length === 0 ? '(SELECT 1 AS __sluice_one FROM __sluice_agg LIMIT 1)' : `(SELECT DISTINCT ${keys.join(', ')} FROM __sluice_agg)`;
-  const on = [`__sluice_grid.${bin} = __sluice_agg.${bin}`, ...keys.map((k) => `__sluice_grid.${k} IS NOT DISTINCT FROM __sluice_agg.${k}`)].join(' AND ');
+  const groupsOf = keys.length === 0 ? `(SELECT 1 AS __sluice_one FROM ${AGGREGATE_CTE} LIMIT 1)` : `(SELECT DISTINCT ${keys.join(', ')} FROM ${AGGREGATE_CTE})`;
+  const on = [`__sluice_grid.${bin} = ${AGGREGATE_CTE}.${bin}`, ...keys.map((k) => `__sluice_grid.${k} IS NOT DISTINCT FROM ${AGGREGATE_CTE}.${k}`)].join(' AND ');
   const end = upper === undefined ? 'epoch_ns(CAST(now() AS TIMESTAMP_NS)) + 1' : upperInclusive ? 'epoch_ns(sluice_gapfill_upper()) + 1' : 'epoch_ns(sluice_gapfill_upper())';
   const origin = binArgs.length === 3 ? 'epoch_ns(sluice_gapfill_origin())' : '0';
   const order = modifiers.some((m) => m.type === 'ORDER_MODIFIER') ? '' : ` ORDER BY ${[...keys.map((k) => `${k} NULLS FIRST`), bin].join(', ')}`;
   const template =
-    `WITH __sluice_agg AS MATERIALIZED (SELECT 1), ` +
+    `WITH ${AGGREGATE_CTE} AS MATERIALIZED (SELECT 1), ` +
     `__sluice_bins AS (SELECT make_timestamp_ns(unnest(range(sluice.bin_ns(sluice.stride_ns(sluice_gapfill_stride()), epoch_ns(sluice_gapfill_lower()), ${origin}), ${end}, sluice.stride_ns(sluice_gapfill_stride())))) AS ${bin}) ` +
-    `SELECT ${outer.join(', ')} FROM (SELECT * FROM __sluice_bins CROSS JOIN ${groupsOf}) AS __sluice_grid LEFT JOIN __sluice_agg ON ${on}${order}`;
+    `SELECT ${outer.join(', ')} FROM (SELECT * FROM __sluice_bins CROSS JOIN ${groupsOf}) AS __sluice_grid LEFT JOIN ${AGGREGATE_CTE} ON ${on}${order}`;
   const parsed = parseJsonKeepingBigInts(String((await con.runAndReadAll(`SELECT json_serialize_sql(${quoteString(template)})`)).getRows()[0]![0])) as { error?: boolean; error_message?: string; statements: Array<{ node: AstNode }> };
   if (parsed.error === true) throw new Error(`gap-filling template did not parse: ${parsed.error_message}`);
   const planned = parsed.statements[0]!.node;
-  const cte = (planned.cte_map as { map: Array<{ key: string; value: { query: { node: AstNode } } }> }).map.find((c) => c.key === '__sluice_agg')!;
+  const cte = (planned.cte_map as { map: Array<{ key: string; value: { query: { node: AstNode } } }> }).map.find((c) => c.key === AGGREGATE_CTE)!;
   cte.value.query.node = inner;
   const stride = binArgs[0]!;
   const pieces: Record<string, AstNode | undefined> = { sluice_gapfill_stride: stride, sluice_gapfill_lower: lower, sluice_gapfill_upper: upper, sluice_gapfill_origin: binArgs[2] === undefined ? undefined : timeLiteral(binArgs[2]) };

@@ -3,6 +3,7 @@
  * out every Parquet file and buffered chunk wholly outside them (see `QueryEngine`).
  */
 import { walk, type AstNode } from './ast.js';
+import { gapfillAggregate } from './dialect-gapfill.js';
 
 const VOLATILE = new Set(['now', 'current_timestamp', 'get_current_timestamp', 'transaction_timestamp', 'current_date', 'today', 'current_time', 'random', 'uuid', 'gen_random_uuid', 'nextval', 'currval', 'setseed']);
 
@@ -34,7 +35,8 @@ function isVolatile(n: unknown): boolean {
  */
 export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[] } | undefined {
   const statements = (ast as { statements?: Array<{ node?: AstNode }> }).statements;
-  const node = statements?.[0]?.node;
+  // A gap-filling statement reads its table only in the user's aggregate query: its bounds are the statement's.
+  const node = gapfillAggregate(statements?.[0]?.node) ?? statements?.[0]?.node;
   if (statements?.length !== 1 || node?.type !== 'SELECT_NODE') return undefined;
   if (((node.cte_map as { map?: unknown[] } | undefined)?.map?.length ?? 0) > 0) return undefined;
   const from = node.from_table as AstNode | undefined;

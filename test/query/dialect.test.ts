@@ -301,7 +301,7 @@ test('RFC3339 strings are read exactly to the nanosecond; anything else is no ti
   for (const [text, ns] of examples) assert.equal(rfc3339ToNs(text), ns, text);
 });
 
-test('time pruning keeps working for the rewritten time predicates: now() - INTERVAL and RFC3339 bounds', async () => {
+test('time pruning keeps working for the rewritten time predicates: now() - INTERVAL, RFC3339 bounds, gap filling', async () => {
   const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m' } });
   try {
     // Ten 1-minute windows from the epoch, each in a Parquet file, and the last round buffered.
@@ -318,6 +318,9 @@ test('time pruning keeps working for the rewritten time predicates: now() - INTE
     assert.deepEqual(db.query.lastPruning, { files: 2, filesPruned: 8, chunks: 2, chunksPruned: 8 }, 'BETWEEN with an offset and nanoseconds reads windows 2 and 3');
     assert.deepEqual(await queryRows(db, 'db1', "SELECT count(*) FROM m WHERE time > '1970-01-01T00:08:00Z' - INTERVAL '1 minute'"), ['count(*)=35n']);
     assert.equal(db.query.lastPruning?.filesPruned, 7, 'an RFC3339 time minus an interval prunes');
+    const gapfill = "SELECT date_bin_gapfill(INTERVAL '30 seconds', time) AS t, locf(count(*)) AS n FROM m WHERE time >= '1970-01-01T00:02:00Z' AND time <= '1970-01-01T00:03:10Z' GROUP BY 1";
+    assert.deepEqual(await queryRows(db, 'db1', gapfill), ['t=t120000000000 n=6n', 't=t150000000000 n=6n', 't=t180000000000 n=3n']);
+    assert.deepEqual(db.query.lastPruning, { files: 2, filesPruned: 8, chunks: 2, chunksPruned: 8 }, 'a gap-filling query prunes by its WHERE clause');
     assert.deepEqual(await queryRows(db, 'db1', "SELECT count(*) FROM m WHERE time < now() - interval '1 hour'"), ['count(*)=120n']);
     assert.equal(db.query.lastPruning, undefined, 'an upper bound from now() never prunes');
   } finally {
