@@ -121,6 +121,25 @@ const SQL = [
   'SHOW TABLES',
   'SELECT * FROM information_schema.tables',
   'SELECT * FROM information_schema.columns LIMIT 20',
+  'SHOW COLUMNS FROM cpu',
+  'SHOW COLUMNS IN "Cpu"',
+  'SHOW DATABASES',
+  'SHOW ALL',
+  'SHOW COLUMNS FROM "',
+  'SELECT * FROM system.tables',
+  'SELECT * FROM system.parquet_files LIMIT 20',
+  'SELECT * FROM system.queries ORDER BY issue_time DESC LIMIT 5',
+  'SELECT count(*) FROM system.catalog',
+  'SELECT * FROM system.snapshots',
+  'SELECT * FROM system.databases',
+  'SELECT * FROM system.nope',
+  'SELECT * FROM public.iox.cpu LIMIT 3',
+  "SELECT * FROM cpu WHERE time > now() - INTERVAL '1 hour' LIMIT 3",
+  "SELECT date_bin(INTERVAL '1 minute', time) AS t, count(*) FROM cpu GROUP BY 1 ORDER BY 1 LIMIT 50",
+  "SELECT date_bin_gapfill(INTERVAL '1 hour', time) AS t, locf(avg(v)) FROM cpu WHERE time >= '2026-01-01T00:00:00Z' AND time < '2026-01-02T00:00:00Z' GROUP BY 1",
+  'SELECT selector_max(v, time) FROM cpu',
+  "SELECT * FROM cpu WHERE time >= '2026-01-01T00:00:00Z' LIMIT 3",
+  "SELECT * FROM cpu WHERE time >= 'not a time'",
   'SELECT host, avg(v) FROM cpu GROUP BY host',
   'SELECT time, v FROM cpu ORDER BY time DESC LIMIT 1',
   'SELECT * FROM mem WHERE host = $1 LIMIT 3000',
@@ -219,6 +238,41 @@ export function sql(p: Pick): string {
   // one ties up a query slot.
   if (p.chance(0.0002)) return `SELECT ${'1+'.repeat(500 + p.int(600))}1`;
   return `SELECT ${'1+'.repeat(1 + p.int(60))}1`;
+}
+
+/** Names for databases and tables the configure routes create and delete (never the protected database). */
+const CONFIGURE_DBS = ['cfg', 'cfg', 'cfg_b', 'Cfg', 'fuzz_b', 'fuzz-c', '', '-x', 'a'.repeat(600), '__proto__', 'é', 'cfg/x'];
+const CONFIGURE_TABLES = ['t', 't', 'cpu', 'Cpu', '', 'time', '__proto__', '😀', 'a'.repeat(600), 'a\u0000b'];
+const FIELD_TYPES = ['utf8', 'int64', 'uint64', 'float64', 'bool', 'string', 'Float64', '', 'dictionary'];
+const RETENTION = ['30d', '1h', '1d', '0d', '-1h', '10x', '', '1y', '99999999999999999d', '1h30m'];
+
+/** A configure route request: method, target and JSON body (or not quite JSON) for databases and tables. */
+export function configureRequest(p: Pick, protectedDb: string): { method: string; target: string; body?: Buffer } {
+  const db = (): string => {
+    const name = p.chance(0.85) ? p.one(CONFIGURE_DBS) : p.text(12);
+    return name === protectedDb ? 'cfg' : name;
+  };
+  const json = (o: unknown): Buffer => Buffer.from(p.chance(0.9) ? JSON.stringify(o) : JSON.stringify(o).slice(0, p.int(40)));
+  const q = (params: Array<[string, string]>) => `?${params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&')}`;
+  switch (p.int(7)) {
+    case 0:
+      return { method: 'GET', target: `/api/v3/configure/database${p.chance(0.5) ? q([['format', p.one(FORMATS)]]) : ''}` };
+    case 1:
+      return { method: 'POST', target: '/api/v3/configure/database', body: json(p.chance(0.8) ? { db: db(), ...(p.chance(0.4) ? { retention_period: p.one(RETENTION) } : {}) } : p.one([{}, { db: 1 }, [], null, { db: ['x'] }, { retention_period: '1d' }])) };
+    case 2:
+      return { method: 'DELETE', target: `/api/v3/configure/database${p.chance(0.9) ? q([['db', db()]]) : ''}` };
+    case 3:
+      return { method: 'PUT', target: '/api/v3/configure/database', body: json({ db: db(), ...(p.chance(0.7) ? { retention_period: p.one([...RETENTION, null, 5]) } : {}) }) };
+    case 4: {
+      const fields = Array.from({ length: p.int(4) }, () => (p.chance(0.9) ? { name: p.one(CONFIGURE_TABLES), type: p.one(FIELD_TYPES) } : p.one([1, 'x', null, { name: 1 }])));
+      const tags = Array.from({ length: p.int(4) }, () => (p.chance(0.9) ? p.one(CONFIGURE_TABLES) : 1));
+      return { method: 'POST', target: '/api/v3/configure/table', body: json({ db: db(), table: p.one(CONFIGURE_TABLES), tags, fields }) };
+    }
+    case 5:
+      return { method: 'DELETE', target: `/api/v3/configure/table${q([['db', db()], ['table', p.one(CONFIGURE_TABLES)]])}` };
+    default:
+      return { method: p.one(['PATCH', 'GET', 'PUT']), target: p.one(['/api/v3/configure/table', '/api/v3/configure/database/x', '/api/v3/configure']) };
+  }
 }
 
 /** A query_sql POST body: JSON of db, q, format and params — or not quite. */

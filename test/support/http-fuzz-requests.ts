@@ -12,7 +12,7 @@
  * connection; one that `mayClose` it goes last.
  */
 import type { Rng } from '../../src/effects/rng.js';
-import { contentEncoding, dbName, FORMATS, frame, lpBody, PARAMS_JSON, queryJson, sql } from './http-fuzz-bodies.js';
+import { configureRequest, contentEncoding, dbName, FORMATS, frame, lpBody, PARAMS_JSON, queryJson, sql } from './http-fuzz-bodies.js';
 import { Pick } from './http-fuzz-pick.js';
 import { framingOf } from './http-fuzz-wire.js';
 
@@ -163,6 +163,7 @@ function route(p: Pick, t: FuzzTarget): Draft {
     [8, 'v1-write'],
     [2.5, 'query-get'],
     [1, 'query-post'],
+    [1.5, 'configure'],
     [6, 'health'],
     [5, 'ping'],
     [0.5, 'metrics'],
@@ -234,6 +235,17 @@ function route(p: Pick, t: FuzzTarget): Draft {
       d.hasBody = true;
       if (p.chance(0.5)) d.headers.push(`Content-Type: ${p.one(['application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', ''])}`);
       if (p.chance(0.2)) d.headers.push(`Accept: ${p.one(ACCEPTS)}`);
+      break;
+    }
+    case 'configure': {
+      const r = configureRequest(p, t.protectedDb);
+      d.method = r.method;
+      d.target = r.target;
+      if (r.body !== undefined) {
+        d.body = r.body;
+        d.hasBody = true;
+        if (p.chance(0.9)) d.headers.push(`Content-Type: ${p.chance(0.9) ? 'application/json' : p.one(['text/plain', ''])}`);
+      }
       break;
     }
     case 'health':
