@@ -24,6 +24,12 @@ export interface Reduced {
   row?: number;
 }
 
+/**
+ * Reports work done (one unit a point, a comparison or an output row) to the statement, which
+ * every few thousand units checks its deadline and throws QueryError TIMEOUT once it is past.
+ */
+export type OnWork = (units: number) => void;
+
 /** Aggregates (answer at the window's time). */
 export const AGGREGATES = new Set(['count', 'distinct', 'integral', 'mean', 'median', 'mode', 'spread', 'stddev', 'sum']);
 /** Selectors (pick points; alone, they answer at the point's time). */
@@ -79,11 +85,13 @@ function unsupported(fn: string, v: Value): never {
 
 /**
  * Reduces one window's points (in time order) with aggregate or selector `fn`; `args` are its
- * literal arguments after the field (percentile's p, top's n, integral's unit…).
+ * literal arguments after the field (percentile's p, top's n, integral's unit…). A pass over
+ * the points is reported before it runs; sorts report each comparison.
  */
-export function reduceWindow(fn: string, points: readonly Point[], args: ReadonlyArray<number | bigint>, rng: () => number): Reduced[] {
+export function reduceWindow(fn: string, points: readonly Point[], args: ReadonlyArray<number | bigint>, rng: () => number, onWork: OnWork): Reduced[] {
   if (fn === 'count') return [{ value: BigInt(points.length) }];
   if (points.length === 0) return [];
+  onWork(points.length);
   const first = points[0]!.value;
   const numericOnly = !acceptsType(fn, 'string');
   if (numericOnly && !isNumeric(first) && !((fn === 'max' || fn === 'min') && typeof first === 'boolean')) unsupported(fn, first);
@@ -104,7 +112,7 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
       return [{ value: s / points.length }];
     }
     case 'median': {
-      const sorted = points.map((p) => p.value).sort(compareValues);
+      const sorted = points.map((p) => p.value).sort((a, b) => (onWork(1), compareValues(a, b)));
       const n = sorted.length;
       // A float also over an integer field (1.x's IntegerMedianReduceSlice answers FloatPoints), so fill(linear) does not truncate it.
       if (n % 2 === 1) {
@@ -125,7 +133,7 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
       // As InfluxDB answers: the most frequent value; among equally frequent ones, the one seen
       // first in time — except that a value seen once never beats the smallest (InfluxDB's loop
       // counts a run from its second point), so all-distinct values give the smallest.
-      const sorted = [...points].sort((a, b) => compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
+      const sorted = [...points].sort((a, b) => (onWork(1), compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0)));
       let best = sorted[0]!;
       let bestCount = 1;
       for (let i = 0; i < sorted.length; ) {
@@ -179,7 +187,7 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
     }
     case 'percentile': {
       const p = Number(args[0]);
-      const sorted = [...points].sort((a, b) => compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
+      const sorted = [...points].sort((a, b) => (onWork(1), compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0)));
       const i = Math.floor((sorted.length * p) / 100 + 0.5) - 1;
       // Too few points for this percentile: no point at all (fill() fills it, as in InfluxDB 1.x).
       if (i < 0 || i >= sorted.length) return [];
@@ -199,7 +207,7 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
     }
     case 'integral': {
       const unitNs = args.length > 0 ? Number(args[0]) : 1e9;
-      const whole = integralByWindow(points, () => [0n, 2n ** 63n], unitNs);
+      const whole = integralByWindow(points, () => [0n, 2n ** 63n], unitNs, onWork);
       return [{ value: whole.get(0n) ?? 0 }];
     }
     case 'sample': {
@@ -212,7 +220,7 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
           if (j < n) picked[j] = points[i]!;
         }
       }
-      picked.sort((a, b) => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : a.row - b.row));
+      picked.sort((a, b) => (onWork(1), a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : a.row - b.row));
       return picked.map((p) => ({ value: p.value, timeNs: p.timeNs, row: p.row }));
     }
     default:
@@ -226,9 +234,10 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
  * next one's (so a gap's area goes to the window of the point after it). Keyed by window start;
  * `windowOf` gives a time's window [start, end).
  */
-export function integralByWindow(points: readonly Point[], windowOf: (timeNs: bigint) => [bigint, bigint], unitNs: number): Map<bigint, number> {
+export function integralByWindow(points: readonly Point[], windowOf: (timeNs: bigint) => [bigint, bigint], unitNs: number, onWork: OnWork): Map<bigint, number> {
   const out = new Map<bigint, number>();
   if (points.length === 0) return out;
+  onWork(points.length);
   if (!isNumeric(points[0]!.value)) unsupported('integral', points[0]!.value);
   let prevTime = points[0]!.timeNs;
   let prevValue = Number(points[0]!.value);
@@ -266,8 +275,9 @@ export function integralByWindow(points: readonly Point[], windowOf: (timeNs: bi
  * values of the tags named in the call, per point) at most one point per distinct key, the
  * best of each. Answered in time order.
  */
-export function topBottom(fn: 'top' | 'bottom', points: readonly Point[], n: number, groupKeys?: readonly string[]): Reduced[] {
+export function topBottom(fn: 'top' | 'bottom', points: readonly Point[], n: number, onWork: OnWork, groupKeys?: readonly string[]): Reduced[] {
   if (points.length === 0) return [];
+  onWork(points.length);
   if (!isNumeric(points[0]!.value)) unsupported(fn, points[0]!.value);
   const better = (a: Point, b: Point) => {
     const c = compareValues(a.value, b.value);
@@ -284,9 +294,9 @@ export function topBottom(fn: 'top' | 'bottom', points: readonly Point[], n: num
     }
     candidates = [...best.values()];
   }
-  candidates.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  candidates.sort((a, b) => (onWork(1), better(a, b) ? -1 : better(b, a) ? 1 : 0));
   const picked = candidates.slice(0, n);
-  picked.sort((a, b) => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : a.row - b.row));
+  picked.sort((a, b) => (onWork(1), a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : a.row - b.row));
   return picked.map((p) => ({ value: p.value, timeNs: p.timeNs, row: p.row }));
 }
 
@@ -298,15 +308,16 @@ export interface TimedValue {
 
 /**
  * A transformation over one series' values in time order (nulls already left out);
- * `unitNs` is derivative's/elapsed's unit, `n` moving_average's window.
+ * `unitNs` is derivative's/elapsed's unit, `n` moving_average's window. Each value read is reported.
  */
-export function transformSeries(fn: string, input: readonly TimedValue[], unitNs: bigint, n: number): TimedValue[] {
+export function transformSeries(fn: string, input: readonly TimedValue[], unitNs: bigint, n: number, onWork: OnWork): TimedValue[] {
   const out: TimedValue[] = [];
   if (input.length > 0 && fn !== 'elapsed' && !isNumeric(input[0]!.value)) unsupported(fn, input[0]!.value);
   switch (fn) {
     case 'derivative':
     case 'non_negative_derivative':
       for (let i = 1; i < input.length; i++) {
+        onWork(1);
         const a = input[i - 1]!;
         const b = input[i]!;
         if (b.timeNs === a.timeNs) continue;
@@ -320,6 +331,7 @@ export function transformSeries(fn: string, input: readonly TimedValue[], unitNs
     case 'difference':
     case 'non_negative_difference':
       for (let i = 1; i < input.length; i++) {
+        onWork(1);
         const a = input[i - 1]!.value;
         const b = input[i]!.value;
         const d = typeof a === 'bigint' && typeof b === 'bigint' ? BigInt.asIntN(64, b - a) : Number(b) - Number(a);
@@ -330,6 +342,7 @@ export function transformSeries(fn: string, input: readonly TimedValue[], unitNs
     case 'cumulative_sum': {
       let s: number | bigint | undefined;
       for (const p of input) {
+        onWork(1);
         const v = p.value as number | bigint;
         s = s === undefined ? v : typeof s === 'bigint' && typeof v === 'bigint' ? BigInt.asIntN(64, s + v) : Number(s) + Number(v);
         out.push({ timeNs: p.timeNs, value: s });
@@ -339,6 +352,7 @@ export function transformSeries(fn: string, input: readonly TimedValue[], unitNs
     case 'moving_average': {
       let sum = 0;
       for (let i = 0; i < input.length; i++) {
+        onWork(1);
         // The oldest value leaves before the new one enters (1.x's order: the float sums agree).
         if (i >= n) sum -= Number(input[i - n]!.value);
         sum += Number(input[i]!.value);
@@ -347,7 +361,10 @@ export function transformSeries(fn: string, input: readonly TimedValue[], unitNs
       return out;
     }
     case 'elapsed':
-      for (let i = 1; i < input.length; i++) out.push({ timeNs: input[i]!.timeNs, value: (input[i]!.timeNs - input[i - 1]!.timeNs) / unitNs });
+      for (let i = 1; i < input.length; i++) {
+        onWork(1);
+        out.push({ timeNs: input[i]!.timeNs, value: (input[i]!.timeNs - input[i - 1]!.timeNs) / unitNs });
+      }
       return out;
     default:
       throw new Error(`transformSeries: ${fn} is no transformation`);

@@ -3,7 +3,7 @@
  * as `fill()` says (null, none, previous, linear or a number), InfluxDB 1.x's way.
  */
 import type { Fill } from './ast.js';
-import type { Value } from './functions.js';
+import type { OnWork, Value } from './functions.js';
 
 /** One output row of an aggregate, before its columns are evaluated. */
 export interface WindowRow {
@@ -26,6 +26,8 @@ export interface FillPlan {
   descending: boolean;
   /** How many calls each window holds. */
   calls: number;
+  /** Reports each window made and each one filled (the statement's deadline check). */
+  onWork: OnWork;
 }
 
 /**
@@ -38,7 +40,10 @@ export interface FillPlan {
  */
 export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): WindowRow[] {
   const out: WindowRow[] = [];
-  const empty = (w: bigint): WindowRow => ({ timeNs: w, windowNs: w, values: Array.from({ length: plan.calls }, () => undefined) });
+  const empty = (w: bigint): WindowRow => {
+    plan.onWork(1);
+    return { timeNs: w, windowNs: w, values: Array.from({ length: plan.calls }, () => undefined) };
+  };
   let expected = plan.startNs;
   if (plan.descending && windows.length > 0 && windows[0]!.windowNs < expected) expected = windows[0]!.windowNs;
   for (const row of windows) {
@@ -51,7 +56,7 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
     expected = plan.next(expected);
   }
   for (; expected <= plan.endNs; expected = plan.next(expected)) out.push(empty(expected));
-  fillValues(out, plan.fill, plan.descending, plan.calls);
+  fillValues(out, plan.fill, plan.descending, plan.calls, plan.onWork);
   return out;
 }
 
@@ -59,8 +64,9 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
  * Fills the missing (undefined) values of `rows` (every window, in time order) in place, value
  * by value: fill(null) leaves them, previous carries the last point (null ones too), linear
  * draws the line between two points (null where either is null), a number is that number.
+ * Each window visited is reported to `onWork`.
  */
-export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number): void {
+export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number, onWork: OnWork): void {
   const keys = Array.from({ length: width }, (_c, i) => i);
   const out = rows;
   if (fill.mode === 'previous') {
@@ -69,6 +75,7 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
     for (const k of keys) {
       let last: Value | null | undefined;
       for (const w of order) {
+        onWork(1);
         const v = w.values[k];
         // A point whose value is null (stddev of one point) is carried too, as 1.x does.
         if (v === undefined) {
@@ -80,6 +87,7 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
     for (const k of keys) {
       let prev = -1;
       for (let i = 0; i < out.length; i++) {
+        onWork(1);
         const v = out[i]!.values[k];
         if (v === undefined) continue;
         // Only between two points. A point whose value is null (stddev of one point) is NaN in
@@ -88,6 +96,7 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
         const a = prev >= 0 ? out[prev]!.values[k] : undefined;
         if (a !== undefined && i - prev > 1) {
           for (let j = prev + 1; j < i; j++) {
+            onWork(1);
             if (out[j]!.values[k] !== undefined) continue;
             out[j]!.values[k] = a === null || v === null ? null : interpolate(a, v, out[prev]!.windowNs, out[i]!.windowNs, out[j]!.windowNs);
           }
@@ -96,7 +105,10 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
       }
     }
   } else if (fill.mode === 'value') {
-    for (const w of out) for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
+    for (const w of out) {
+      onWork(1);
+      for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
+    }
   }
 }
 

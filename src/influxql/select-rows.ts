@@ -8,7 +8,7 @@ import type { TableSchema } from '../catalog/catalog.js';
 import type { QueryEngine, QueryRunOptions } from '../query/engine.js';
 import type { Expr } from './ast.js';
 import { InfluxQLStatementError } from './executor.js';
-import type { Value } from './functions.js';
+import type { OnWork, Value } from './functions.js';
 import type { InfluxValue, Series } from './result.js';
 import { matches } from './select-eval.js';
 import { compileRegex, type FieldType, type SourceSchema } from './select-plan.js';
@@ -92,15 +92,17 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
 /**
  * The rows of a subquery's series that match `condition`, in time order. The outer time range
  * was given to the subquery itself (1.x does not filter its rows again: a window that starts
- * before the range but holds points inside it stays).
+ * before the range but holds points inside it stays). Each row and each comparison of the sort
+ * is reported to `onWork`.
  */
-export function readSubqueryRows(series: readonly Series[], schema: SourceSchema, condition: Expr | undefined): RowSet {
+export function readSubqueryRows(series: readonly Series[], schema: SourceSchema, condition: Expr | undefined, onWork: OnWork): RowSet {
   const names = [...schema.fields.keys(), ...schema.tags];
   const all: Array<{ t: bigint; get: (n: string) => Value | null; order: number }> = [];
   let order = 0;
   for (const s of series) {
     const index = new Map(s.columns.map((c, i) => [c, i]));
     for (const row of s.values) {
+      onWork(1);
       const t = row[0] as bigint;
       const get = (n: string): Value | null => {
         const i = index.get(n);
@@ -112,17 +114,21 @@ export function readSubqueryRows(series: readonly Series[], schema: SourceSchema
       all.push({ t, get, order: order++ });
     }
   }
-  all.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.order - b.order));
+  all.sort((a, b) => (onWork(1), a.t < b.t ? -1 : a.t > b.t ? 1 : a.order - b.order));
   const columns = new Map<string, Array<Value | null>>();
-  for (const n of names) columns.set(n, all.map((r) => r.get(n)));
+  for (const n of names) {
+    onWork(all.length);
+    columns.set(n, all.map((r) => r.get(n)));
+  }
   return { times: all.map((r) => r.t), columns, schema };
 }
 
-/** Rows split by the values of the GROUP BY tags (a missing tag is ''), each in time order. */
-export function groupRows(rows: RowSet, groupTags: readonly string[]): Map<string, { tags: string[]; rows: number[] }> {
+/** Rows split by the values of the GROUP BY tags (a missing tag is ''), each in time order; each row reported to `onWork`. */
+export function groupRows(rows: RowSet, groupTags: readonly string[], onWork: OnWork): Map<string, { tags: string[]; rows: number[] }> {
   const groups = new Map<string, { tags: string[]; rows: number[] }>();
   const cols = groupTags.map((t) => rows.columns.get(t));
   for (let i = 0; i < rows.times.length; i++) {
+    onWork(1);
     const tags = cols.map((c) => {
       const v = c?.[i];
       return v === null || v === undefined ? '' : String(v);

@@ -17,7 +17,7 @@ import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
 import type { QueryRunOptions } from '../query/engine.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
-import { integralByWindow, MATH, MULTI_ROW, reduceWindow, topBottom, transformSeries, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
+import { integralByWindow, MATH, MULTI_ROW, reduceWindow, topBottom, transformSeries, type OnWork, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
 import { fillValues, fillWindows, type WindowRow } from './select-fill.js';
 import { castFits, castValue, groupRows, readSubqueryRows, readTableRows, toValue, typeOfValue, type RowSet } from './select-rows.js';
 import type { InfluxValue, Series } from './result.js';
@@ -134,7 +134,7 @@ class SelectRun {
     const isLimited = soffset > 0 || slimit !== undefined;
     let series: Series[] = [];
     for (const m of measurements) {
-      ctx.options.signal?.throwIfAborted();
+      this.checkDeadline();
       let answered = await this.answerMeasurement(m);
       if (isLimited) {
         const keys = m.table !== undefined ? await this.indexGroupKeys(m) : answered.map((s) => tagSetKey(s.tags));
@@ -289,7 +289,7 @@ class SelectRun {
     const groupTags = this.groupTags(m);
     if (this.shape.isAggregate && m.table !== undefined && this.canPushDown(m)) return this.finish(m, groupTags, await this.pushedWindows(m, groupTags));
     const rows = m.table !== undefined ? await this.readTable(m, m.table) : this.readSubquery(m);
-    const groups = groupRows(rows, groupTags);
+    const groups = groupRows(rows, groupTags, this.onWork);
     if (!this.shape.isAggregate) {
       const out = new Map<string, { tags: string[]; values: InfluxValue[][] }>();
       for (const [key, g] of groups) out.set(key, { tags: g.tags, values: this.shape.hasTransform ? this.transformRaw(rows, g.rows) : this.rawRows(rows, g.rows) });
@@ -340,7 +340,9 @@ class SelectRun {
     });
   }
 
+  /** The engine's options for one query: what is left of the statement's time (none left: TIMEOUT here, before the query starts). */
   private runOptions(): QueryRunOptions {
+    this.checkDeadline();
     const { signal } = this.ctx.options;
     return { ...(signal === undefined ? {} : { signal }), timeoutMs: Math.max(1, this.deadlineMs - Date.now()), ...(this.ctx.text === undefined ? {} : { logAs: { type: 'influxql', text: this.ctx.text } }) };
   }
@@ -364,7 +366,11 @@ class SelectRun {
     this.tick(n);
   }
 
-  /** Counts work done in JavaScript; every few thousand units, checks the deadline. */
+  /**
+   * Counts work done in JavaScript; every few thousand units, checks the deadline. Every loop of
+   * the statement whose length grows with its rows, windows or series reports here (directly,
+   * or through `onWork` from the modules it calls), so a statement past its time ends promptly.
+   */
   private tick(n: number): void {
     this.work += n;
     if (this.work >= 4096) {
@@ -375,10 +381,11 @@ class SelectRun {
 
   private work = 0;
 
+  /** `tick` for the functions of other modules (fill, reducers, transformations, row reading). */
+  private readonly onWork: OnWork = (units) => this.tick(units);
+
   private readSubquery(m: Measurement): RowSet {
-    const rows = readSubqueryRows(m.subquery!, m.schema, this.condition);
-    this.tick(rows.times.length);
-    return rows;
+    return readSubqueryRows(m.subquery!, m.schema, this.condition, this.onWork);
   }
 
   // ---- raw ----
@@ -406,6 +413,7 @@ class SelectRun {
     }
     const out: InfluxValue[][] = [];
     for (const idx of indexes) {
+      this.tick(1);
       if (!fieldColumns.some((col) => col[idx] !== null && col[idx] !== undefined)) continue;
       i = idx;
       const row: InfluxValue[] = [rows.times[idx]!];
@@ -437,6 +445,7 @@ class SelectRun {
   private transformRaw(rows: RowSet, indexes: readonly number[]): InfluxValue[][] {
     let i = 0;
     const ctx = this.refReader(rows, () => i);
+    this.tick(indexes.length);
     const base = indexes.map((idx) => ({ timeNs: rows.times[idx]!, read: (e: Expr) => ((i = idx), evaluate(e, ctx)) }));
     return this.applyTransforms(base, 1_000_000_000n);
   }
@@ -460,6 +469,7 @@ class SelectRun {
         const input: TimedValue[] = [];
         const edge = this.transformEdges.get(key);
         for (const b of base) {
+          this.tick(1);
           if (edge !== undefined && (this.stmt.descending ? b.timeNs > edge : b.timeNs < edge)) continue;
           const v = b.read(t.args[0]!);
           if (v !== null) input.push({ timeNs: b.timeNs, value: v });
@@ -468,7 +478,8 @@ class SelectRun {
         const unitNs = arg?.kind === 'duration' ? arg.ns : t.name === 'elapsed' ? 1n : defaultUnitNs;
         const n = arg?.kind === 'integer' ? Number(arg.value) : 0;
         const map = new Map<bigint, Value>();
-        for (const o of transformSeries(t.name, input, unitNs, n)) {
+        for (const o of transformSeries(t.name, input, unitNs, n, this.onWork)) {
+          this.tick(1);
           map.set(o.timeNs, o.value);
           times.add(o.timeNs);
         }
@@ -476,10 +487,28 @@ class SelectRun {
       }
     }
     const plainColumns = this.columns.some((c) => transformCalls(c.expr).length === 0);
-    if (windowContext !== undefined && plainColumns) for (const b of base) times.add(b.timeNs);
-    const out: InfluxValue[][] = [];
+    const everyTime = windowContext !== undefined && plainColumns;
+    // The answer's times in the order it answers: those of `base` (already in that order) that a
+    // transformation answered, or every one. Walked, not sorted, so the deadline is checked.
     const order = this.stmt.descending ? -1 : 1;
-    for (const time of [...times].sort((a, b) => (a < b ? -order : a > b ? order : 0))) {
+    let answerTimes: bigint[] = [];
+    let isOrdered = true;
+    for (const b of base) {
+      this.tick(1);
+      if (!everyTime && !times.has(b.timeNs)) continue;
+      const last = answerTimes[answerTimes.length - 1];
+      if (last === b.timeNs) continue;
+      if (last !== undefined && (order > 0 ? b.timeNs < last : b.timeNs > last)) isOrdered = false;
+      answerTimes.push(b.timeNs);
+    }
+    if (!isOrdered) {
+      // Not expected (rows and windows come in time order); kept right, if slower.
+      this.tick(answerTimes.length);
+      answerTimes = [...new Set(answerTimes)].sort((a, b) => (this.tick(1), a < b ? -order : a > b ? order : 0));
+    }
+    const out: InfluxValue[][] = [];
+    for (const time of answerTimes) {
+      this.tick(1);
       const window = windowContext?.(time);
       const ctx: EvalContext = {
         ref: () => null,
@@ -522,6 +551,7 @@ class SelectRun {
   private reduceGroup(rows: RowSet, indexes: readonly number[]): WindowRow[] {
     const windows = new Map<bigint, number[]>();
     for (const idx of indexes) {
+      this.tick(1);
       const w = this.windowOf(rows.times[idx]!);
       let list = windows.get(w);
       if (list === undefined) windows.set(w, (list = []));
@@ -531,7 +561,7 @@ class SelectRun {
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name) ? this.calls[0]! : undefined;
     // integral() over windows runs over the whole series (a window's area depends on its neighbours).
     const integrals = this.calls.map((call) => (call.name === 'integral' && this.interval !== undefined ? this.integralWindows(call, rows, indexes) : undefined));
-    for (const [windowNs, list] of [...windows].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    for (const [windowNs, list] of [...windows].sort((a, b) => (this.tick(1), a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       this.spend(1);
       const reduced = this.calls.map((call, k) => {
         const areas = integrals[k];
@@ -569,6 +599,7 @@ class SelectRun {
     const col = rows.columns.get(arg.name);
     if (col === undefined) return new Map();
     const points: Point[] = [];
+    this.tick(indexes.length);
     for (const idx of indexes) {
       const v = col[idx];
       if (v !== null && v !== undefined) points.push({ timeNs: rows.times[idx]!, value: v, row: idx });
@@ -580,7 +611,7 @@ class SelectRun {
       const start = this.windowOf(t);
       const next = this.timezone === undefined ? start + interval.intervalNs : windowStartNs(start + interval.intervalNs, interval.intervalNs, interval.offsetNs, this.timezone);
       return [start, next > start ? next : start + interval.intervalNs];
-    }, unitNs);
+    }, unitNs, this.onWork);
   }
 
   private reduceCall(call: Call, rows: RowSet, list: readonly number[]): Reduced[] {
@@ -598,12 +629,13 @@ class SelectRun {
     const col = isField ? rows.columns.get(name) : undefined;
     if (col === undefined) return [];
     const points: Point[] = [];
+    this.tick(list.length);
     for (const idx of list) {
       const v = col[idx];
       if (v !== null && v !== undefined) points.push({ timeNs: rows.times[idx]!, value: v, row: idx });
     }
     if (points.length === 0) return [];
-    if (countDistinct) return [{ value: BigInt(reduceWindow('distinct', points, [], this.rng).length) }];
+    if (countDistinct) return [{ value: BigInt(reduceWindow('distinct', points, [], this.rng, this.onWork).length) }];
     const literal = call.args.slice(1).map((a) => {
       const u = unparen(a);
       return u.kind === 'integer' ? u.value : u.kind === 'number' ? u.value : u.kind === 'duration' ? u.ns : 0;
@@ -613,11 +645,12 @@ class SelectRun {
       let groupKeys: string[] | undefined;
       if (tagArgs.length > 0) {
         groupKeys = [];
+        this.tick(list.length);
         for (const idx of list) groupKeys[idx] = JSON.stringify(tagArgs.map((t) => rows.columns.get(t)?.[idx] ?? ''));
       }
-      return topBottom(fn, points, Number(literal[literal.length - 1]), groupKeys);
+      return topBottom(fn, points, Number(literal[literal.length - 1]), this.onWork, groupKeys);
     }
-    return reduceWindow(fn, points, literal, this.rng);
+    return reduceWindow(fn, points, literal, this.rng, this.onWork);
   }
 
   /** Whether the engine can compute every call of this measurement exactly. */
@@ -669,9 +702,9 @@ class SelectRun {
     if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
     const sql = `SELECT ${select.join(', ')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}${groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${[...groupBy.slice(this.interval === undefined ? 0 : 1), ...groupBy.slice(0, this.interval === undefined ? 0 : 1)].join(', ')}` : ''}`;
     const result = await this.query(m, sql);
-    this.tick(result.length);
     const base = this.interval === undefined ? 0 : 1;
     for (const row of result) {
+      this.tick(1);
       const tags = groupTags.map((_t, i) => String(row[base + i]));
       const gk = tags.join('\u0000');
       let g = out.get(gk);
@@ -725,8 +758,15 @@ class SelectRun {
       if (this.shape.hasTransform) {
         // A window's null (stddev of one point) is NaN to a transformation, as in 1.x: it
         // poisons cumulative_sum and gives derivative no number.
-        const contexts = new Map(windows.map((w) => [w.timeNs, this.windowContext(w, rows, countFill, true)]));
-        const base = windows.map((w) => ({ timeNs: w.timeNs, read: (e: Expr) => evaluate(e, contexts.get(w.timeNs)!) }));
+        const contexts = new Map<bigint, EvalContext>();
+        const base: Array<{ timeNs: bigint; read: (e: Expr) => Value | null }> = new Array(windows.length);
+        for (let r = 0; r < windows.length; r++) {
+          this.tick(1);
+          const w = windows[r]!;
+          const context = this.windowContext(w, rows, countFill, true);
+          contexts.set(w.timeNs, context);
+          base[r] = { timeNs: w.timeNs, read: (e: Expr) => evaluate(e, contexts.get(w.timeNs)!) };
+        }
         values = this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n, (t) => contexts.get(t));
       } else {
         // A column that is one call reads its value; others are evaluated.
@@ -739,8 +779,8 @@ class SelectRun {
         // line), except that fill(<number>) under a math function over integer calls is the
         // number as an integer, the function not applied (abs(sum(i)) fill(-1.5) is -1, while
         // abs(mean(i)) fill(-1.5) is 1.5). A column is missing in a window when every call in it is.
-        const filled = filling ? windows.map((w) => ({ ...w, values: [...w.values] })) : windows;
-        if (filling) fillValues(filled, fill, this.stmt.descending, this.calls.length);
+        const filled = filling ? windows.map((w) => (this.tick(1), { ...w, values: [...w.values] })) : windows;
+        if (filling) fillValues(filled, fill, this.stmt.descending, this.calls.length, this.onWork);
         const mathColumn = this.columns.map((c) => {
           const e = unparen(c.expr);
           return fill.mode === 'value' && e.kind === 'call' && MATH.has(e.name) && aggregateCalls(e).every((call) => isIntegerCall(call, m.schema));
@@ -749,6 +789,7 @@ class SelectRun {
         const noCounts = this.calls.map(() => false);
         const columnRows: WindowRow[] = new Array(windows.length);
         for (let r = 0; r < windows.length; r++) {
+          this.tick(1);
           const w = windows[r]!;
           const f = filled[r]!;
           const cells: Array<Value | null | undefined> = new Array(this.columns.length);
@@ -767,9 +808,10 @@ class SelectRun {
         }
         if (filling && fill.mode === 'value' && mathColumn.some((isMath) => isMath)) {
           const asInteger = typeof fill.value === 'bigint' ? fill.value : BigInt(Math.trunc(Number(fill.value)));
+          this.tick(columnRows.length);
           for (const w of columnRows) for (let c = 0; c < this.columns.length; c++) if (mathColumn[c] && w.values[c] === undefined) w.values[c] = asInteger;
         }
-        values = columnRows.map((w) => [w.timeNs, ...w.values.map((v) => (v === undefined ? null : v))]);
+        values = columnRows.map((w) => (this.tick(1), [w.timeNs, ...w.values.map((v) => (v === undefined ? null : v))]));
       }
       out.set(key, { tags: g.tags, values });
     }
@@ -804,21 +846,18 @@ class SelectRun {
     if (BigInt(this.spent) + count > BigInt(MAX_WINDOWS)) throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${BigInt(this.spent) + count}/${MAX_WINDOWS})`);
     this.spend(Number(count));
     // Counted above, but made here, one by one (a zone's windows cost a zone lookup each): the
-    // deadline is checked as they are made.
-    let made = 0;
-    const next = (w: bigint): bigint => {
-      if (++made % 1024 === 0) this.checkDeadline();
-      return this.nextWindow(w);
-    };
-    return fillWindows(windows, { startNs: start, endNs: end, next, fill, descending: this.stmt.descending, calls: this.calls.length });
+    // deadline is checked as they are made and filled.
+    return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, onWork: this.onWork });
   }
 
   /** Series of one measurement, ordered by tag values, each ordered and limited. */
   private toSeries(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; values: InfluxValue[][] }>): Series[] {
     const { stmt } = this;
-    const sorted = [...groups.values()].sort((a, b) => compareTagValues(a.tags, b.tags));
+    const sorted = [...groups.values()].sort((a, b) => (this.tick(1), compareTagValues(a.tags, b.tags)));
     const series: Series[] = [];
     for (const g of sorted) {
+      // The copies and filters below are one pass each over the series' rows.
+      this.tick(g.values.length + 1);
       let values = g.values;
       if (stmt.descending && !this.shape.hasTransform) values = [...values].reverse();
       if (this.answerEdgeNs !== undefined) {

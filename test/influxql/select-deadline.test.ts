@@ -1,0 +1,57 @@
+/**
+ * A SELECT past its timeout ends with QueryError TIMEOUT promptly, whatever it is doing: the
+ * windows of GROUP BY time are made, filled, reduced, transformed and shaped in JavaScript, and
+ * every one of those loops checks the statement's deadline. Each statement here shapes hundreds
+ * of thousands to nearly a million one-minute windows (under the statement's bound of
+ * MAX_WINDOWS), seconds of work, and is given 200 ms.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runInfluxQL, type InfluxQLEnvironment } from '../../src/influxql/executor.js';
+import { QueryError } from '../../src/query/errors.js';
+import { exampleDatabase, T0 } from './select-support.js';
+
+const TIMEOUT_MS = 200;
+/**
+ * How late a statement may end, as the InfluxQL fuzz bounds it: a second for each test file
+ * running beside this one (scripts/test.mjs runs two at once) — slack for a loaded machine, not
+ * for the statement, which runs for seconds when nothing stops it.
+ */
+const LATE_MS = 2 * 1_000;
+
+/** From 2018-03-01 to the data's four minutes: 966 244 windows of one minute. */
+const RANGE = "time >= '2018-03-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z'";
+/** The last quarter of 2019 and the data: 132 484 windows of one minute per series. */
+const QUARTER = "time >= '2019-10-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z'";
+
+const STATEMENTS: Array<[string, string]> = [
+  // The fuzz's finding: aggregates the engine computes, filled here, then transformed.
+  ['pushed-down aggregates filled and transformed', `SELECT sum(v), cumulative_sum(sum(i)), derivative(mean(v)), moving_average(max(v), 3), difference(count(v)) FROM cpu WHERE ${RANGE} GROUP BY time(1m)`],
+  ['expressions over windows filled with previous', `SELECT mean(v) * 2, abs(sum(i)), count(v) + 1 FROM cpu WHERE ${RANGE} GROUP BY time(1m) fill(previous)`],
+  ['windows in a time zone, reduced here, filled linearly', `SELECT median(v), elapsed(last(v), 1s) FROM cpu WHERE ${RANGE} GROUP BY time(1m) fill(linear) tz('Europe/Paris')`],
+  ['a subquery of windows read by the outer statement', `SELECT cumulative_sum(c), non_negative_derivative(c) FROM (SELECT count(v) AS c FROM cpu WHERE ${RANGE} GROUP BY time(1m) fill(0))`],
+  // Fewer windows per series, more work on each: the deadline tends to pass while a series is
+  // shaped (after its windows are made), which once ran on for seconds, to the next series.
+  ['in ORDER BY time DESC, one series per host', `SELECT derivative(mean(v)), cumulative_sum(max(v)), difference(min(v)), mean(v) FROM cpu WHERE ${QUARTER} GROUP BY time(1m), host ORDER BY time DESC`],
+];
+
+for (const [what, text] of STATEMENTS) {
+  test(`a statement of hundreds of thousands of windows past its ${TIMEOUT_MS} ms timeout ends with TIMEOUT: ${what}`, async () => {
+    const { db, cleanup } = await exampleDatabase();
+    try {
+      const nowNs = T0 + 240_000_000_000n;
+      const env: InfluxQLEnvironment = { catalog: db.catalog, query: db.query, createDatabase: async () => undefined, nowNs: () => nowNs };
+      const started = performance.now();
+      await assert.rejects(
+        async () => {
+          for await (const result of runInfluxQL(env, text, { database: 't', timeoutMs: TIMEOUT_MS })) assert.fail(`answered instead of timing out: ${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).slice(0, 300)}`);
+        },
+        (err: unknown) => err instanceof QueryError && err.code === 'TIMEOUT',
+      );
+      const elapsedMs = performance.now() - started;
+      assert.ok(elapsedMs < TIMEOUT_MS + LATE_MS, `${text} ended ${Math.round(elapsedMs)} ms after it started (timeout ${TIMEOUT_MS} ms)`);
+    } finally {
+      await cleanup();
+    }
+  });
+}
