@@ -65,6 +65,7 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'gen1-duration': { type: 'string', default: '10m', help: 'time window rows are chunked and persisted by: 1m | 5m | 10m' },
   'snapshotted-wal-files-to-keep': { type: 'string', default: '300', help: 'snapshotted WAL files kept after cleanup' },
   'wal-replay-concurrency-limit': { type: 'string', default: '', help: 'WAL files fetched at once during replay (default max(cores, 10))' },
+  'retention-check-interval': { type: 'string', default: '1m', help: 'how often Parquet files past their database\'s retention period are removed (rows past it are invisible at once regardless)' },
   'force-snapshot-mem-threshold': { type: 'string', default: '', help: 'buffered bytes that force a snapshot (default 50% of RAM)' },
   'max-http-request-size': { type: 'string', default: '10485760', help: 'largest request body in bytes, before and after gzip' },
   'max-write-bytes-in-flight': { type: 'string', default: '8388608', help: 'write request bytes read and processed at once; more wait unread' },
@@ -310,6 +311,7 @@ async function serve(argv: string[]): Promise<void> {
   // Each running query keeps its calling thread and the engine's workers busy: leave a core for
   // the write path (the event loop, the WAL's I/O), or a busy engine would double write latency.
   const queryThreads = values['query-threads'] === '' ? Math.max(1, availableParallelism() - limits.maxConcurrentQueries) : int(String(values['query-threads']), 'query-threads', 1);
+  const retentionCheckIntervalMs = durationMs(String(values['retention-check-interval']), 'retention-check-interval', 1000);
   const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
@@ -368,6 +370,7 @@ async function serve(argv: string[]): Promise<void> {
       queryThreads,
       skipStoreProbe: true, // probed above, before anything else touched the store
       writeWorkers,
+      retentionCheckIntervalMs,
       ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
       ...(forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes }),
       onReplayProgress: (p) => {
