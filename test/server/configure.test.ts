@@ -11,6 +11,7 @@ import { SluiceServer } from '../../src/server/http.js';
 import type { SluiceDatabase } from '../../src/database/database.js';
 import { listAll, type ObjectStore } from '../../src/objectstore/types.js';
 import { send, startServer, type Reply } from '../support/http-helpers.js';
+import { FlightSqlClient } from '../support/flight-sql-client.js';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
@@ -303,6 +304,13 @@ test('retention: rows older than now − period are invisible at once in SQL and
     const influxql = await send(port, 'GET', `/query?db=r&q=${encodeURIComponent('SELECT v FROM m')}`);
     assert.equal(influxql.status, 200, influxql.text);
     assert.deepEqual((JSON.parse(influxql.text) as { results: Array<{ series: Array<{ values: unknown[][] }> }> }).results[0]!.series[0]!.values.map((r) => r[1]), [2]);
+    const flight = new FlightSqlClient(`127.0.0.1:${port}`);
+    try {
+      const answer = await flight.doGet(Buffer.from(JSON.stringify({ database: 'r', sql_query: 'SELECT v FROM m', query_type: 'sql' })));
+      assert.deepEqual([...answer.table.getChild('v')!.toArray()], [2], 'Flight hides the old row too');
+    } finally {
+      flight.close();
+    }
 
     // Snapshotted: the file of the old window is written, found past the period at once and
     // removed; the database without a period keeps its own.
