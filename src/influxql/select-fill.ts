@@ -26,6 +26,8 @@ export interface FillPlan {
   descending: boolean;
   /** How many calls each window holds. */
   calls: number;
+  /** The GROUP BY time() interval (linear fill works in units of it). */
+  intervalNs: bigint;
   /** Reports each window made and each one filled (the statement's deadline check). */
   onWork: OnWork;
 }
@@ -56,7 +58,7 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
     expected = plan.next(expected);
   }
   for (; expected <= plan.endNs; expected = plan.next(expected)) out.push(empty(expected));
-  fillValues(out, plan.fill, plan.descending, plan.calls, plan.onWork);
+  fillValues(out, plan.fill, plan.descending, plan.calls, plan.intervalNs, plan.onWork);
   return out;
 }
 
@@ -66,7 +68,7 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
  * draws the line between two points (null where either is null), a number is that number.
  * Each window visited is reported to `onWork`.
  */
-export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number, onWork: OnWork): void {
+export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number, intervalNs: bigint, onWork: OnWork): void {
   const keys = Array.from({ length: width }, (_c, i) => i);
   const out = rows;
   if (fill.mode === 'previous') {
@@ -98,7 +100,7 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
           for (let j = prev + 1; j < i; j++) {
             onWork(1);
             if (out[j]!.values[k] !== undefined) continue;
-            out[j]!.values[k] = a === null || v === null ? null : interpolate(a, v, out[prev]!.windowNs, out[i]!.windowNs, out[j]!.windowNs);
+            out[j]!.values[k] = a === null || v === null ? null : interpolate(a, v, out[prev]!.windowNs / intervalNs, out[i]!.windowNs / intervalNs, out[j]!.windowNs / intervalNs);
           }
         }
         prev = i;
@@ -113,12 +115,15 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
 }
 
 /**
- * The value at `atNs` on the line from (`fromNs`, a) to (`toNs`, b), computed as 1.x does: slope
- * times distance plus start, in floats; an integer is the float truncated.
+ * The value at window `at` on the line from (window `from`, a) to (window `to`, b), computed as
+ * 1.x does: slope times distance plus start, in floats, an integer the float truncated — with
+ * times counted in intervals (each window's time divided by the interval, truncating), not
+ * nanoseconds: between 30 and 0 the window midway is 15, where nanoseconds give
+ * 14.999999999999998 and an integer fill of 14.
  */
-function interpolate(a: Value, b: Value, fromNs: bigint, toNs: bigint, atNs: bigint): Value {
-  const slope = (Number(b) - Number(a)) / Number(toNs - fromNs);
-  const value = slope * Number(atNs - fromNs) + Number(a);
+function interpolate(a: Value, b: Value, from: bigint, to: bigint, at: bigint): Value {
+  const slope = (Number(b) - Number(a)) / Number(to - from);
+  const value = slope * Number(at - from) + Number(a);
   if (typeof a === 'bigint' && typeof b === 'bigint') return BigInt(Math.trunc(value));
   return value;
 }

@@ -780,7 +780,7 @@ class SelectRun {
         // number as an integer, the function not applied (abs(sum(i)) fill(-1.5) is -1, while
         // abs(mean(i)) fill(-1.5) is 1.5). A column is missing in a window when every call in it is.
         const filled = filling ? windows.map((w) => (this.tick(1), { ...w, values: [...w.values] })) : windows;
-        if (filling) fillValues(filled, fill, this.stmt.descending, this.calls.length, this.onWork);
+        if (filling) fillValues(filled, fill, this.stmt.descending, this.calls.length, this.interval?.intervalNs ?? 1n, this.onWork);
         const mathColumn = this.columns.map((c) => {
           const e = unparen(c.expr);
           return fill.mode === 'value' && e.kind === 'call' && MATH.has(e.name) && aggregateCalls(e).every((call) => isIntegerCall(call, m.schema));
@@ -847,7 +847,7 @@ class SelectRun {
     this.spend(Number(count));
     // Counted above, but made here, one by one (a zone's windows cost a zone lookup each): the
     // deadline is checked as they are made and filled.
-    return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, onWork: this.onWork });
+    return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, intervalNs: this.interval?.intervalNs ?? 1n, onWork: this.onWork });
   }
 
   /** Series of one measurement, ordered by tag values, each ordered and limited. */

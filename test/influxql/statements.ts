@@ -349,6 +349,13 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT mean(usage_user) FROM cpu WHERE time >= '2017-07-14T02:00:00Z' AND time < '2017-07-14T03:00:00Z' GROUP BY time(10m) fill(previous)` },
   { q: `SELECT sum(procs) FROM cpu WHERE host = 'server04' AND ${HOUR1} GROUP BY time(4m) fill(7)` },
 
+  // ── Linear fill counts time in intervals ────────────────────────────────────────────────────
+  // 1.x divides each window's time by the interval before drawing the line: midway between 30
+  // and 0 an integer fill is 15 that way, 14 in nanoseconds (14.999999999999998, truncated).
+  { q: `SELECT spread("procs") FROM "cpu" WHERE time >= '2017-07-14T04:10:40Z' AND time < '2017-07-14T05:36:10.576Z' GROUP BY time(1m, 16m) fill(linear)` },
+  { q: `SELECT spread("procs"), max("procs"), mean("usage_idle") FROM "cpu" WHERE time >= '2017-07-14T02:00:00Z' AND time < '2017-07-14T06:00:00Z' GROUP BY time(7m, 3m) fill(linear)` },
+  { q: `SELECT last("procs") FROM "cpu" WHERE time >= '2017-07-14T02:00:00Z' AND time < '2017-07-14T06:00:00Z' GROUP BY time(3m), host fill(linear)` },
+
   // ── Transformations over filled aggregates that may be null ─────────────────────────────────
   // stddev of one point is a point valued NaN in 1.x (null in the answer), not a missing one:
   // fill(linear) draws NaN to and from it, fill(previous) carries it, and a transformation reads
