@@ -224,7 +224,7 @@ export function runValidatorFuzz(seed: number, inputs: number, progress?: FuzzPr
         if (!(e.lineNumber > last && e.lineNumber <= newlines + 1)) fail(where, `line number ${e.lineNumber} after ${last} in a body of ${newlines + 1} lines`);
         if (!(typeof e.errorMessage === 'string' && e.errorMessage.length > 0)) fail(where, 'an empty error message');
         if (!(Buffer.byteLength(e.originalLine) <= EXCERPT_BYTES * 3)) fail(where, 'an excerpt longer than the limit');
-        if (!(e.isLimit !== true || /limit of \d+/.test(e.errorMessage))) fail(where, `a limit error that does not name its limit: ${e.errorMessage}`);
+        if (!(e.isLimit !== true || /limit(?: of|:) \d+/.test(e.errorMessage))) fail(where, `a limit error that does not name its limit: ${e.errorMessage}`);
         last = e.lineNumber;
         if ((stats.lineErrors + v.errors.length) % 8 === 0 && e === v.errors[0]) {
           // a sample is enough to show which kinds were met
