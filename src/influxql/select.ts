@@ -142,7 +142,8 @@ class SelectRun {
         const chosen = new Set(keys.slice(soffset, slimit === undefined ? undefined : soffset + slimit));
         answered = answered.filter((s) => chosen.has(tagSetKey(s.tags)));
       }
-      series.push(...answered);
+      // One by one: spreading a few hundred thousand series into push() overflows the stack.
+      for (const one of answered) series.push(one);
     }
     // ORDER BY time DESC reverses the series too.
     if (stmt.descending) series.reverse();
