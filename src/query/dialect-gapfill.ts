@@ -135,7 +135,10 @@ export async function planGapfill(con: DuckDBConnection, node: AstNode, timeLite
   const order = modifiers.some((m) => m.type === 'ORDER_MODIFIER') ? '' : ` ORDER BY ${[...keys.map((k) => `${k} NULLS FIRST`), bin].join(', ')}`;
   const template =
     `WITH ${AGGREGATE_CTE} AS MATERIALIZED (SELECT 1), ` +
-    `__sluice_bins AS (SELECT make_timestamp_ns(unnest(range(sluice.bin_ns(sluice.stride_ns(sluice_gapfill_stride()), epoch_ns(sluice_gapfill_lower()), ${origin}), ${end}, sluice.stride_ns(sluice_gapfill_stride())))) AS ${bin}) ` +
+    // The bins come from the range() table function, which streams and stops when the statement
+    // is interrupted (its timeout): a list of them (unnest(range(…))) is built whole first, and a
+    // range of billions of bins held the engine past any timeout.
+    `__sluice_bins AS (SELECT make_timestamp_ns(range) AS ${bin} FROM range(sluice.bin_ns(sluice.stride_ns(sluice_gapfill_stride()), epoch_ns(sluice_gapfill_lower()), ${origin}), ${end}, sluice.stride_ns(sluice_gapfill_stride()))) ` +
     `SELECT ${outer.join(', ')} FROM (SELECT * FROM __sluice_bins CROSS JOIN ${groupsOf}) AS __sluice_grid LEFT JOIN ${AGGREGATE_CTE} ON ${on}${order}`;
   const parsed = parseJsonKeepingBigInts(String((await con.runAndReadAll(`SELECT json_serialize_sql(${quoteString(template)})`)).getRows()[0]![0])) as { error?: boolean; error_message?: string; statements: Array<{ node: AstNode }> };
   if (parsed.error === true) throw new Error(`gap-filling template did not parse: ${parsed.error_message}`);

@@ -395,3 +395,16 @@ test('docs/sql-dialect.md tells the truth: every function it marks yes exists, e
     await cleanup();
   }
 });
+
+test('a gap-filled range of billions of bins ends at the query timeout, and the engine answers the next query', async () => {
+  const { db, cleanup } = await tempDatabase({ queryTimeoutMs: 1_000 });
+  try {
+    await db.writer.writeLp('db', Buffer.from('cpu,host=a v=1 1767225600\ncpu,host=b v=2 1767229200'), { precision: 's' });
+    // 100 years of one-second bins: 3 × 10^9 rows to fill.
+    const huge = "SELECT date_bin_gapfill(INTERVAL '1 second', time) AS t, locf(avg(v)) FROM cpu WHERE time >= '2026-01-01T00:00:00Z' AND time < '2126-01-01T00:00:00Z' GROUP BY 1";
+    await assert.rejects(db.query.query('db', huge), (e: unknown) => e instanceof QueryError && e.code === 'TIMEOUT');
+    assert.deepEqual(await queryRows(db, 'db', 'SELECT count(*) AS n FROM cpu'), ['n=2n']);
+  } finally {
+    await cleanup();
+  }
+});
