@@ -3,7 +3,7 @@
  * replayed into the queryable buffer, the line-protocol writer and the SQL engine ready. The
  * server and the CLI are faces over this.
  */
-import { listWalFiles } from '../wal/listing.js';
+import { WalFileListing } from '../wal/listing.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -176,6 +176,7 @@ export class SluiceDatabase {
     await buffer.sweepFiles('deleted or past retention before this start');
     const writer = new LineProtocolWriter(state.catalog, wal, { clock, workers: options.writeWorkers ?? 0 });
     writer.warmWorkers();
+    const walListing = new WalFileListing(store, nodeId);
     const query = new QueryEngine({
       catalog: state.catalog,
       buffer,
@@ -184,7 +185,7 @@ export class SluiceDatabase {
       store,
       cacheDir,
       clock,
-      system: { walFiles: () => listWalFiles(store, nodeId) },
+      system: { walFiles: (signal) => walListing.list(signal) },
       ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
     });
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');

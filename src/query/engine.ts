@@ -182,7 +182,7 @@ export class QueryEngine {
     await this.log.track(entry, () =>
       this.withDatabase(database, (con, withSources) =>
         this.withTimeout(con, options, async (signal) => {
-          const checked = await this.checkReadOnly(con, sql);
+          const checked = await this.checkReadOnly(con, sql, signal);
           signal.throwIfAborted();
           await withSources(checked.tables, (sources) =>
             this.withPrunedView(con, checked, sources, async (parquetFiles) => {
@@ -408,13 +408,14 @@ export class QueryEngine {
    * schema, no files, table functions from a short allow list), its names resolved; run
    * `checked.sql` and name result columns with `checked.columnName`.
    */
-  private async checkReadOnly(con: DuckDBConnection, sql: string): Promise<CheckedQuery> {
+  private async checkReadOnly(con: DuckDBConnection, sql: string, signal: AbortSignal): Promise<CheckedQuery> {
     const database = this.databaseOf.get(con);
     if (database === undefined) throw new Error('checkReadOnly needs a connection from withReadyDatabase');
     const checked = await checkQuery(con, sql, database);
     if (checked.systemTables.size > 0) {
+      // Filling them is the statement's work too: the timeout and the client leaving stop it.
       const { catalog, buffer, persistedFiles, system } = this.options;
-      await materializeSystemTables(con, checked.systemTables, { database, catalog, buffer, persistedFiles, log: this.log, ...(system === undefined ? {} : { sources: system }) });
+      await materializeSystemTables(con, checked.systemTables, { database, catalog, buffer, persistedFiles, log: this.log, signal, ...(system === undefined ? {} : { sources: system }) });
     }
     return checked;
   }

@@ -22,8 +22,8 @@ import type { QueryLog } from './query-log.js';
 
 /** What the database beside the engine tells the system tables. */
 export interface SystemSources {
-  /** The WAL files on the store now, oldest first. */
-  walFiles(): Promise<WalFileInfo[]>;
+  /** The WAL files on the store now, oldest first; stops with the signal's reason once it aborts. */
+  walFiles(signal: AbortSignal): Promise<WalFileInfo[]>;
 }
 
 export interface SystemContext {
@@ -32,6 +32,8 @@ export interface SystemContext {
   buffer: QueryableBuffer;
   persistedFiles: PersistedFiles;
   log: QueryLog;
+  /** The statement's: aborted on its timeout or when its client leaves. */
+  signal: AbortSignal;
   sources?: SystemSources;
 }
 
@@ -308,9 +310,9 @@ const TABLES: readonly SystemTable[] = [
       ['snapshotted', 'BOOLEAN'],
       ['snapshot_sequence_number', 'UBIGINT'],
     ],
-    rows: async ({ database, persistedFiles, sources }) => {
+    rows: async ({ database, persistedFiles, sources, signal }) => {
       const snapshottedThrough = persistedFiles.snapshots.reduce((n, m) => Math.max(n, m.walFileSequenceNumber), 0);
-      const files = (await sources?.walFiles()) ?? [];
+      const files = (await sources?.walFiles(signal)) ?? [];
       return files.map((f) => [
         BigInt(f.sequenceNumber),
         f.key,
@@ -400,7 +402,9 @@ export async function materializeSystemTables(con: DuckDBConnection, keys: Reado
     const table = BY_KEY.get(key);
     if (table === undefined) throw new Error(`unknown system table ${key}`);
     const name = systemTableTempName(key);
+    ctx.signal.throwIfAborted();
     const rows = await table.rows(ctx);
+    ctx.signal.throwIfAborted();
     await con.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} (${table.columns.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`);
     const appender = await con.createAppender(name, 'main', 'temp');
     try {
