@@ -13,8 +13,13 @@ export interface Finished {
 
 /** Runs `sluice …args` to the end. */
 export function run(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Finished> {
+  return runNode(['--import', 'tsx', cli], args, env, stdin);
+}
+
+/** Runs `node …entry …args` to the end (`entry`: how to start the CLI, e.g. a bundle). */
+export function runNode(entry: string[], args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...entry, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -4,8 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { Finished } from './cli-process.js';
+import { runNode, type Finished } from './cli-process.js';
 import { startServer } from '../support/http-helpers.js';
 import { bundleCli } from '../support/kill-harness.js';
 
@@ -19,15 +18,7 @@ after(() => removeBundle());
 
 /** Runs `sluice …args` (the bundle) to the end. */
 function run(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Finished> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(stdin ?? '');
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNode([cli], args, env, stdin);
 }
 
 test('sluice create/show/delete database and create/delete table against a running server', { timeout: 180_000 }, async () => {
