@@ -14,7 +14,7 @@
 import assert from 'node:assert/strict';
 import { totalmem } from 'node:os';
 import type { Catalog } from '../catalog/catalog.js';
-import { SystemClock, type Clock } from '../effects/clock.js';
+import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import type { Mirrors } from '../engine/mirrors.js';
 import type { FileRemover } from '../persist/file-remover.js';
 import type { PersistedFiles } from '../persist/load.js';
@@ -209,17 +209,13 @@ export class QueryableBuffer implements WalFileNotifier {
 
   private takeGoneFiles(): PersistedFile[] {
     const { catalog, persistedFiles } = this.options;
-    const nowNs = (this.options.clock ?? (this.defaultClock ??= new SystemClock())).nowNs();
-    const cutoffs = new Map<number, bigint | undefined>();
+    const nowNs = (this.options.clock ?? SYSTEM_CLOCK).nowNs();
     return persistedFiles.removeWhere((f) => {
       if (catalog.databaseById(f.dbId)?.tablesById.has(f.tableId) !== true) return true;
-      let cutoff = cutoffs.get(f.dbId);
-      if (!cutoffs.has(f.dbId)) cutoffs.set(f.dbId, (cutoff = catalog.retentionCutoffNs(f.dbId, nowNs)));
+      const cutoff = catalog.retentionCutoffNs(f.dbId, nowNs);
       return cutoff !== undefined && f.maxTimeNs < cutoff;
     });
   }
-
-  private defaultClock: Clock | undefined;
 
   private removeObjects(files: readonly PersistedFile[], reason: string): void {
     if (files.length === 0) return;

@@ -3,14 +3,13 @@
  * replayed into the queryable buffer, the line-protocol writer and the SQL engine ready. The
  * server and the CLI are faces over this.
  */
-import { WalFileListing } from '../wal/listing.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, CatalogLimits } from '../catalog/catalog.js';
 import { CatalogApplier } from '../catalog/notifier.js';
-import { SystemClock, type Clock } from '../effects/clock.js';
+import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import type { Rng } from '../effects/rng.js';
 import { Engine } from '../engine/duckdb.js';
 import { Mirrors } from '../engine/mirrors.js';
@@ -18,14 +17,15 @@ import type { ObjectStore } from '../objectstore/types.js';
 import { loadPersistedState, PersistedFiles, type PersistedState } from '../persist/load.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister } from '../persist/persister.js';
+import { FileRemover } from '../persist/file-remover.js';
 import { QueryEngine } from '../query/engine.js';
 import type { WalConfig } from '../wal/config.js';
 import { silentLogger, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
+import { WalFileListing } from '../wal/listing.js';
 import { openWal, type ObjectStoreWal } from '../wal/object-store-wal.js';
 import type { ReplayProgress } from '../wal/replay.js';
-import { LineProtocolWriter } from '../write/write-lp.js';
 import { CatalogManager } from '../write/manage.js';
-import { FileRemover } from '../persist/file-remover.js';
+import { LineProtocolWriter } from '../write/write-lp.js';
 
 export interface OpenDatabaseOptions {
   store: ObjectStore;
@@ -96,7 +96,7 @@ export class SluiceDatabase {
 
   static async open(options: OpenDatabaseOptions): Promise<SluiceDatabase> {
     const { store, nodeId } = options;
-    const clock = options.clock ?? new SystemClock();
+    const clock = options.clock ?? SYSTEM_CLOCK;
     const logger = options.logger ?? silentLogger;
     const started = clock.monotonicMs();
     const scratchDir = await mkdtemp(join(tmpdir(), 'sluice-'));

@@ -55,6 +55,9 @@ interface SimTimer {
   isCancelled: boolean;
 }
 
+/** The one system clock, for the places that default to it. */
+export const SYSTEM_CLOCK: Clock = new SystemClock();
+
 /** Lets pending promise callbacks and I/O callbacks of in-memory fakes run. */
 export async function drainMicrotasks(rounds = 8): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));

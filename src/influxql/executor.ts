@@ -11,7 +11,7 @@ import { readOnlyWarning, runMetaStatement } from './meta.js';
 import { parseQuery } from './parser.js';
 import type { InfluxValue, Series, StatementResult } from './result.js';
 import type { SluiceDatabase } from '../database/database.js';
-import { SystemClock, type Clock } from '../effects/clock.js';
+import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import { runSelect } from './select.js';
 
 /** What InfluxQL runs against: the catalog for names and types, the SQL engine for rows. */
@@ -23,8 +23,6 @@ export interface InfluxQLEnvironment {
   /** The time `now()` means, in nanoseconds since the epoch (read once per query). */
   nowNs(): bigint;
 }
-
-const SYSTEM_CLOCK = new SystemClock();
 
 /** The environment of a database: its catalog and engine, `now()` from the system clock. */
 export function databaseEnvironment(db: Pick<SluiceDatabase, 'catalog' | 'query' | 'createDatabase'>, clock: Clock = SYSTEM_CLOCK): InfluxQLEnvironment {

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
-import type { Clock } from '../effects/clock.js';
+import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import type { ColumnType } from '../wal/model.js';
 import { quoteIdent, quoteString, sqlType, type MirrorState } from '../engine/duckdb.js';
 import type { Mirrors } from '../engine/mirrors.js';
@@ -427,7 +427,7 @@ export class QueryEngine {
     // Chunks and files are taken together, before any await (releases also run under this lock).
     // Past the retention period (now − period), rows are invisible at once: sources wholly older
     // are left out, the rest filtered; the files go from the store in the background.
-    const cutoffNs = this.options.catalog.retentionCutoffNs(database.id, this.options.clock?.nowNs() ?? BigInt(Date.now()) * 1_000_000n);
+    const cutoffNs = this.options.catalog.retentionCutoffNs(database.id, (this.options.clock ?? SYSTEM_CLOCK).nowNs());
     const isLive = (s: { maxTimeNs: bigint }) => cutoffNs === undefined || s.maxTimeNs >= cutoffNs;
     const chunksByTable = tables.map((t) => buffer.chunksOf(database.id, t.id).filter(isLive));
     const filesByTable = tables.map((t) => this.options.persistedFiles.filesOf(database.id, t.id).filter(isLive));
