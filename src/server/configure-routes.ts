@@ -10,10 +10,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { parseQueryFormat, formatResult } from '../query/format.js';
 import { QueryError } from '../query/errors.js';
-import { BufferFullError, WalShutdownError, WalStoppedError } from '../wal/errors.js';
 import { ManageError, parseDuration, type FieldSpec } from '../write/manage.js';
-import { HttpError, json } from './http-error.js';
+import { HttpError, jsonError } from './http-error.js';
 import type { SluiceServer } from './http.js';
+import { walRefusal } from './write-routes.js';
 import type { RequestTarget } from './target.js';
 
 const CONTENT_TYPES = { json: 'application/json', jsonl: 'application/jsonl', csv: 'text/csv; charset=utf-8', pretty: 'text/plain; charset=utf-8' } as const;
@@ -50,7 +50,7 @@ export async function configureDatabase(server: SluiceServer, req: IncomingMessa
       return ok(res);
     }
     default:
-      throw new HttpError(405, json({ error: 'unsupported method' }), 'application/json');
+      throw jsonError(405, 'unsupported method');
   }
 }
 
@@ -81,7 +81,7 @@ export async function configureTable(server: SluiceServer, req: IncomingMessage,
       return ok(res);
     }
     default:
-      throw new HttpError(405, json({ error: 'unsupported method' }), 'application/json');
+      throw jsonError(405, 'unsupported method');
   }
 }
 
@@ -172,17 +172,15 @@ async function manage<T>(fn: () => T | Promise<T>): Promise<T> {
     if (err instanceof ManageError) {
       switch (err.code) {
         case 'NOT_FOUND':
-          return Promise.reject(new HttpError(404, err.message));
+          throw new HttpError(404, err.message);
         case 'ALREADY_EXISTS':
-          return Promise.reject(new HttpError(409, err.message));
+          throw new HttpError(409, err.message);
         case 'LIMIT':
-          return Promise.reject(new HttpError(422, json({ error: err.message }), 'application/json'));
+          throw jsonError(422, err.message);
         case 'INVALID':
-          return Promise.reject(new HttpError(400, err.message));
+          throw new HttpError(400, err.message);
       }
     }
-    if (err instanceof BufferFullError) throw new HttpError(503, `write buffer full, retry later: ${err.message}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
-    if (err instanceof WalStoppedError || err instanceof WalShutdownError) throw new HttpError(503, `write buffer error: error from wal: ${err.message}`);
-    throw err;
+    throw walRefusal(err) ?? err;
   }
 }

@@ -21,7 +21,7 @@ import { MalformedAuthorizationError, tokenOfAuthorization, type TokenStore } fr
 import { Admission } from './admission.js';
 import { BodyIncompleteError, BodyTooLargeError, readBodyInto, type BodyLimits } from './body.js';
 import { BrowserPolicy } from './browser-guard.js';
-import { HttpError, json, v2Error, type Api } from './http-error.js';
+import { HttpError, json, jsonError, v2Error, type Api } from './http-error.js';
 import { Metrics } from './metrics.js';
 import { ROUTES } from './routes.js';
 import { parseTarget, type RequestTarget } from './target.js';
@@ -382,7 +382,7 @@ function tokenOf(req: IncomingMessage, target: RequestTarget, api: Api): string 
       return tokenOfAuthorization(header);
     } catch (err) {
       if (!(err instanceof MalformedAuthorizationError)) throw err;
-      throw new HttpError(400, json({ error: `Authorization header was malformed: ${err.message}` }), 'application/json');
+      throw jsonError(400, `Authorization header was malformed: ${err.message}`);
     }
   }
   if (api === 'v1') return target.searchParams.get('p') ?? undefined;

@@ -151,11 +151,18 @@ function writeError(err: unknown, api: Api): HttpError {
     return new HttpError(400, err.message);
   }
   if (err instanceof WriteOutcomeUnknownError) return new HttpError(503, err.message, 'text/plain; charset=utf-8', { 'Retry-After': '5' });
-  if (err instanceof BufferFullError) return new HttpError(503, `write buffer full, retry later: ${err.message}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
   if (err instanceof WriteWorkerLostError) return new HttpError(503, err.message, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
-  if (err instanceof WalStoppedError || err instanceof WalShutdownError) return new HttpError(503, `write buffer error: error from wal: ${err.message}`);
+  const refused = walRefusal(err);
+  if (refused !== undefined) return refused;
   if (err instanceof CatalogError) return new HttpError(err.code === 'LIMIT' ? 422 : 400, err.message || `catalog error ${err.code}`);
   return new HttpError(500, `write buffer error: ${(err as Error).message ?? String(err)}`);
+}
+
+/** The answer to a WAL that cannot take a write now (buffer full, stopped, shutting down), or undefined for any other error. */
+export function walRefusal(err: unknown): HttpError | undefined {
+  if (err instanceof BufferFullError) return new HttpError(503, `write buffer full, retry later: ${err.message}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
+  if (err instanceof WalStoppedError || err instanceof WalShutdownError) return new HttpError(503, `write buffer error: error from wal: ${err.message}`);
+  return undefined;
 }
 
 function parsePrecisionParam(value: string): Precision {
