@@ -22,7 +22,7 @@ import { InvalidKeyError } from '../objectstore/errors.js';
 import { validateKey } from '../objectstore/keys.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { DuplicateTokenError, TokenStore, UnknownTokenError } from '../server/auth.js';
-import { ManageUsageError, runManageCommand } from './manage.js';
+import { authHeaders, ManageUsageError, runManageCommand } from './manage.js';
 import { SLUICE_VERSION, SluiceServer } from '../server/http.js';
 import { MAX_NODE_ID_BYTES, decodeWalFile } from '../wal/codec.js';
 import { type WalConfig, parseGen1Duration, resolveWalConfig } from '../wal/config.js';
@@ -417,10 +417,6 @@ async function serve(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-function authHeaders(values: Record<string, string | boolean>): Record<string, string> {
-  return values.token === '' ? {} : { Authorization: `Bearer ${String(values.token)}` };
 }
 
 async function writeCommand(argv: string[]): Promise<void> {

@@ -21,7 +21,7 @@ export class ManageUsageError extends Error {}
 /** Runs one command against the server; resolves with the text to print. */
 export async function runManageCommand(command: ManageCommand, { values, positionals }: ManageArgs): Promise<string> {
   const host = String(values.host);
-  const headers: Record<string, string> = values.token === '' ? {} : { Authorization: `Bearer ${String(values.token)}` };
+  const headers = authHeaders(values);
   const name = (what: string): string => {
     if (positionals.length !== 1 || positionals[0] === '') throw new ManageUsageError(`${command}: give the ${what} name as the one argument (sluice ${command} --help)`);
     return positionals[0]!;
@@ -67,6 +67,11 @@ export async function runManageCommand(command: ManageCommand, { values, positio
       return `Table ${JSON.stringify(db)}.${JSON.stringify(table)} deleted successfully`;
     }
   }
+}
+
+/** The `Authorization` header of `--token` (none when it is empty), for every command that talks to a server. */
+export function authHeaders(values: Record<string, string | boolean>): Record<string, string> {
+  return values.token === '' ? {} : { Authorization: `Bearer ${String(values.token)}` };
 }
 
 /** `name:type` of `--fields`, as InfluxDB 3's CLI takes it. */
