@@ -17,14 +17,11 @@
  * BENCH_SCAN_PATHS (comma-separated: flight, flight-arrow, json, csv, jsonl; default all) picks
  * the scans.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Bench, BenchResult } from './harness.js';
+import { withBenchDatabase, type Bench, type BenchResult } from './harness.js';
 import type { ClientReply, ClientRequest, ScanJob, ScanResult } from './scan-client.js';
-import { SluiceDatabase } from '../src/database/database.js';
-import { LocalObjectStore } from '../src/objectstore/local.js';
+import type { SluiceDatabase } from '../src/database/database.js';
 import { SluiceServer } from '../src/server/http.js';
 
 const ROWS = Number(process.env.BENCH_SCAN_ROWS ?? 10_000_000);
@@ -249,52 +246,38 @@ async function scanAll(client: ScanClient, db: SluiceDatabase, port: number, whe
 const bench: Bench = {
   name: 'flight',
   async run(): Promise<BenchResult[]> {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-flight-'));
-    const store = await LocalObjectStore.open({ root: dir });
-    let db: SluiceDatabase | undefined;
-    let server: SluiceServer | undefined;
-    let client: ScanClient | undefined;
-    try {
-      db = await SluiceDatabase.open({
-        store,
-        nodeId: 'bench',
-        wal: { gen1Duration: '10m', flushIntervalMs: 5, snapshotSize: 100_000 },
-        forceSnapshotBytes: Number.MAX_SAFE_INTEGER, // only the bench's snapshot persists anything
-        queryTimeoutMs: 60 * 60 * 1000,
-        writeWorkers: 1,
-      });
-      server = new SluiceServer({ db, maxQueryResultBytes: 1024 ** 4 });
-      const { port } = await server.listen('127.0.0.1', 0);
-      client = new ScanClient();
+    return withBenchDatabase('flight', { queryTimeoutMs: 60 * 60 * 1000, writeWorkers: 1 }, async (db) => {
+      const server = new SluiceServer({ db, maxQueryResultBytes: 1024 ** 4 });
+      let client: ScanClient | undefined;
+      try {
+        const { port } = await server.listen('127.0.0.1', 0);
+        client = new ScanClient();
+        const loaded = await load(db);
+        const stats = db.buffer.getStats();
+        if (stats.rows !== ROWS) throw new Error(`buffered ${stats.rows} rows, expected ${ROWS}`);
+        log(`loaded ${int(ROWS)} rows (${mb(loaded.bytes)} MB of line protocol) in ${(loaded.ms / 1000).toFixed(1)} s; RSS ${mb(process.memoryUsage().rss)} MB`);
+        const results: BenchResult[] = [
+          { name: 'load (writeLp, 5 000-line bodies, 4 in flight, 1 write worker)', value: (ROWS * 1000) / loaded.ms, unit: 'rows/s', note: `${int(ROWS)} rows, ${mb(loaded.bytes)} MB of line protocol (generated on the same thread), ${stats.chunks} buffer chunks` },
+        ];
+        results.push(...(await scanAll(client, db, port, `buffer${WHERE_SUFFIX}`)));
 
-      const loaded = await load(db);
-      const stats = db.buffer.getStats();
-      if (stats.rows !== ROWS) throw new Error(`buffered ${stats.rows} rows, expected ${ROWS}`);
-      log(`loaded ${int(ROWS)} rows (${mb(loaded.bytes)} MB of line protocol) in ${(loaded.ms / 1000).toFixed(1)} s; RSS ${mb(process.memoryUsage().rss)} MB`);
-      const results: BenchResult[] = [
-        { name: 'load (writeLp, 5 000-line bodies, 4 in flight, 1 write worker)', value: (ROWS * 1000) / loaded.ms, unit: 'rows/s', note: `${int(ROWS)} rows, ${mb(loaded.bytes)} MB of line protocol (generated on the same thread), ${stats.chunks} buffer chunks` },
-      ];
-      results.push(...(await scanAll(client, db, port, `buffer${WHERE_SUFFIX}`)));
-
-      if (PARQUET) {
-        const started = performance.now();
-        await db.snapshotNow();
-        const ms = performance.now() - started;
-        if (db.buffer.getStats().rows !== 0) throw new Error('the snapshot left rows in the buffer');
-        const files = db.persistedFiles.all();
-        const bytes = files.reduce((n, f) => n + f.sizeBytes, 0);
-        log(`snapshot: ${files.length} Parquet files, ${mb(bytes)} MB in ${(ms / 1000).toFixed(1)} s`);
-        results.push({ name: 'snapshot (snapshotNow)', value: (ROWS * 1000) / ms, unit: 'rows/s', note: `${files.length} Parquet files, ${mb(bytes)} MB, ${(ms / 1000).toFixed(1)} s` });
-        results.push(...(await scanAll(client, db, port, `Parquet${WHERE_SUFFIX}`)));
+        if (PARQUET) {
+          const started = performance.now();
+          await db.snapshotNow();
+          const ms = performance.now() - started;
+          if (db.buffer.getStats().rows !== 0) throw new Error('the snapshot left rows in the buffer');
+          const files = db.persistedFiles.all();
+          const bytes = files.reduce((n, f) => n + f.sizeBytes, 0);
+          log(`snapshot: ${files.length} Parquet files, ${mb(bytes)} MB in ${(ms / 1000).toFixed(1)} s`);
+          results.push({ name: 'snapshot (snapshotNow)', value: (ROWS * 1000) / ms, unit: 'rows/s', note: `${files.length} Parquet files, ${mb(bytes)} MB, ${(ms / 1000).toFixed(1)} s` });
+          results.push(...(await scanAll(client, db, port, `Parquet${WHERE_SUFFIX}`)));
+        }
+        return results;
+      } finally {
+        await client?.close();
+        await server.close(1_000);
       }
-      return results;
-    } finally {
-      await client?.close();
-      await server?.close(1_000);
-      await db?.close();
-      await store.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };
 

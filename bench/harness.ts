@@ -1,3 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SluiceDatabase, type OpenDatabaseOptions } from '../src/database/database.js';
+import { LocalObjectStore } from '../src/objectstore/local.js';
+
 /** One measured figure of a benchmark. */
 export interface BenchResult {
   /** What was measured, e.g. `encode rows (10 int64 fields)`. */
@@ -36,4 +42,29 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index]!;
+}
+
+/**
+ * Runs `fn` with a database on a fresh local directory as the query benches want it — 10 m
+ * windows (the widest: 1 000 hosts every 10 s put 60 000 rows in each), nothing persisted but the
+ * bench's own snapshots — then closes it and removes the directory.
+ */
+export async function withBenchDatabase<T>(name: string, options: Partial<OpenDatabaseOptions>, fn: (db: SluiceDatabase) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), `sluice-bench-${name}-`));
+  const store = await LocalObjectStore.open({ root: dir });
+  let db: SluiceDatabase | undefined;
+  try {
+    db = await SluiceDatabase.open({
+      store,
+      nodeId: 'bench',
+      wal: { gen1Duration: '10m', flushIntervalMs: 5, snapshotSize: 100_000 },
+      forceSnapshotBytes: Number.MAX_SAFE_INTEGER, // only the bench's snapshots persist anything
+      ...options,
+    });
+    return await fn(db);
+  } finally {
+    await db?.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

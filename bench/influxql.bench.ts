@@ -4,16 +4,12 @@
  * runs it), over TSBS cpu-only data in the buffer and then in Parquet: what translating InfluxQL
  * costs. Queries pick their host and window from a fixed seed, the same for both languages.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Bench, BenchResult } from './harness.js';
-import { percentile } from './harness.js';
-import { tsbsCpuLines } from './tsbs.js';
-import { SluiceDatabase } from '../src/database/database.js';
+import { percentile, withBenchDatabase } from './harness.js';
+import { splitLines, tsbsCpuLines } from './tsbs.js';
+import type { SluiceDatabase } from '../src/database/database.js';
 import { SeededRng } from '../src/effects/rng.js';
-import { runInfluxQL, type InfluxQLEnvironment } from '../src/influxql/executor.js';
-import { LocalObjectStore } from '../src/objectstore/local.js';
+import { databaseEnvironment, runInfluxQL, type InfluxQLEnvironment } from '../src/influxql/executor.js';
 
 /** Rows written: 1 000 hosts every 10 s, so 360 000 rows are one hour. */
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_440_000);
@@ -123,32 +119,16 @@ async function timeBoth(db: SluiceDatabase, env: InfluxQLEnvironment, where: str
 const bench: Bench = {
   name: 'InfluxQL beside SQL (TSBS devops queries)',
   async run() {
-    const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-influxql-'));
-    const store = await LocalObjectStore.open({ root: dir });
-    let db: SluiceDatabase | undefined;
-    try {
-      db = await SluiceDatabase.open({ store, nodeId: 'bench', wal: { gen1Duration: '10m', flushIntervalMs: 5, snapshotSize: 100_000 }, forceSnapshotBytes: Number.MAX_SAFE_INTEGER });
-      const body = tsbsCpuLines(ROWS, HOSTS, 'float');
-      let start = 0;
-      const bodies: Buffer[] = [];
-      while (start < body.length) {
-        let end = start;
-        for (let n = 0; n < 5000 && end < body.length; n++) end = body.indexOf(10, end) + 1 || body.length;
-        bodies.push(body.subarray(start, end));
-        start = end;
-      }
-      for (let i = 0; i < bodies.length; i += 4) await Promise.all(bodies.slice(i, i + 4).map((b) => db!.writer.writeLp(DB, b, { precision: 'ns', acceptPartial: false })));
-      const opened = db;
-      const env: InfluxQLEnvironment = { catalog: opened.catalog, query: opened.query, createDatabase: (n) => opened.createDatabase(n), nowNs: () => BigInt(Date.now()) * 1_000_000n };
+    return withBenchDatabase('influxql', {}, async (db) => {
+      const bodies = splitLines(tsbsCpuLines(ROWS, HOSTS, 'float'), 5000);
+      for (let i = 0; i < bodies.length; i += 4) await Promise.all(bodies.slice(i, i + 4).map((b) => db.writer.writeLp(DB, b, { precision: 'ns', acceptPartial: false })));
+      const env: InfluxQLEnvironment = databaseEnvironment(db);
       const spanNs = BigInt(Math.ceil(ROWS / HOSTS)) * TICK_NS;
       const buffered = await timeBoth(db, env, 'buffer', spanNs);
       await db.snapshotNow();
       const persisted = await timeBoth(db, env, 'Parquet', spanNs);
       return [...buffered, ...persisted];
-    } finally {
-      await db?.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   },
 };
 

@@ -1,14 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Bench, BenchResult } from './harness.js';
-import { percentile } from './harness.js';
-import { tsbsCpuLines } from './tsbs.js';
+import { percentile, withBenchDatabase } from './harness.js';
+import { splitLines, tsbsCpuLines } from './tsbs.js';
 import { BufferChunk } from '../src/buffer/chunk.js';
 import { Catalog } from '../src/catalog/catalog.js';
-import { SluiceDatabase } from '../src/database/database.js';
+import type { SluiceDatabase } from '../src/database/database.js';
 import { LineProtocolParser } from '../src/lineprotocol/parser.js';
-import { LocalObjectStore } from '../src/objectstore/local.js';
 import type { TableChunk } from '../src/wal/model.js';
 import { validateLineProtocol } from '../src/write/validator.js';
 
@@ -25,22 +21,6 @@ const QUERY_RUNS = 5; // timed runs after the first
 const DB = 'bench';
 
 if (!Number.isSafeInteger(ROWS) || ROWS < BATCH_LINES) throw new Error(`BENCH_ROWS must be an integer ≥ ${BATCH_LINES}, got ${process.env.BENCH_ROWS}`);
-
-/** `body` cut into bodies of `lines` lines each (views, not copies). */
-function splitLines(body: Buffer, lines: number): Buffer[] {
-  const out: Buffer[] = [];
-  let start = 0;
-  let count = 0;
-  for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) {
-    if (++count === lines) {
-      out.push(body.subarray(start, i + 1));
-      start = i + 1;
-      count = 0;
-    }
-  }
-  if (start < body.length) out.push(body.subarray(start));
-  return out;
-}
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -130,23 +110,13 @@ async function timeQueries(db: SluiceDatabase, where: string, queries: readonly 
 
 /** 2 and 3. N rows written into a database: queries over the buffer, the snapshot, the same queries over Parquet. */
 async function snapshotAndQueries(): Promise<BenchResult[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-query-'));
-  const store = await LocalObjectStore.open({ root: dir });
-  let db: SluiceDatabase | undefined;
-  try {
-    db = await SluiceDatabase.open({
-      store,
-      nodeId: 'bench',
-      // 10 m windows (the widest): 1 000 hosts every 10 s puts 60 000 rows in each.
-      wal: { gen1Duration: '10m', flushIntervalMs: 5, snapshotSize: 100_000 },
-      forceSnapshotBytes: Number.MAX_SAFE_INTEGER, // only the timed snapshot persists anything
-    });
+  return withBenchDatabase('query', {}, async (db) => {
     // tsbsCpuLines builds one string (~350 B a line): V8's string limit caps BENCH_ROWS near 1.5 M.
     const bodies = splitLines(tsbsCpuLines(ROWS, HOSTS), BATCH_LINES);
     const lpBytes = bodies.reduce((n, b) => n + b.length, 0);
     for (let i = 0; i < bodies.length; i += 4) {
       // a few writes in flight so they share WAL flushes
-      await Promise.all(bodies.slice(i, i + 4).map((b) => db!.writer.writeLp(DB, b, { precision: 'ns', acceptPartial: false })));
+      await Promise.all(bodies.slice(i, i + 4).map((b) => db.writer.writeLp(DB, b, { precision: 'ns', acceptPartial: false })));
     }
     const stats = db.buffer.getStats();
     if (stats.rows !== ROWS) throw new Error(`buffered ${stats.rows} rows, expected ${ROWS}`);
@@ -193,11 +163,7 @@ async function snapshotAndQueries(): Promise<BenchResult[]> {
       },
       ...persisted,
     ];
-  } finally {
-    await db?.close();
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const bench: Bench = {

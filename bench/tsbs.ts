@@ -25,3 +25,19 @@ export function tsbsCpuLines(lines: number, hosts = 1000, fields: 'int' | 'float
   }
   return Buffer.from(parts.join('\n') + '\n');
 }
+
+/** `body` cut into bodies of `lines` lines each (views, not copies). */
+export function splitLines(body: Buffer, lines: number): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  let count = 0;
+  for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) {
+    if (++count === lines) {
+      out.push(body.subarray(start, i + 1));
+      start = i + 1;
+      count = 0;
+    }
+  }
+  if (start < body.length) out.push(body.subarray(start));
+  return out;
+}
