@@ -23,7 +23,7 @@ import type { SluiceDatabase } from '../database/database.js';
 import type { QueryColumn, QueryParams } from '../query/engine.js';
 import { QueryError } from '../query/errors.js';
 import type { WalLogger } from '../wal/notifier.js';
-import { queryRefusal, type Admission } from '../server/admission.js';
+import { OVERDUE_GRACE_MS, queryRefusal, type Admission } from '../server/admission.js';
 import { MalformedAuthorizationError, tokenOfAuthorization, type TokenStore } from '../server/auth.js';
 import { ArrowResultBuilder, batchMessage, schemaBytes, schemaMessage } from './arrow.js';
 import { flightError, FlightStatusError, statusOf } from './errors.js';
@@ -392,11 +392,9 @@ export class FlightService {
       if (signal.aborted) throw new QueryError('CANCELLED', 'the query was cancelled (the client went away)');
       throw new FlightStatusError(grpc.status.RESOURCE_EXHAUSTED, queryRefusal(admission));
     }
-    try {
-      return await run();
-    } finally {
-      admission.release(1);
-    }
+    const started = performance.now();
+    const overdue = () => this.host.logger.error({ elapsedMs: Math.round(performance.now() - started), clientGone: signal.aborted }, 'Flight query still holds its slot past its timeout: slot given back');
+    return admission.holding(1, this.database().query.timeoutMs + OVERDUE_GRACE_MS, overdue, run);
   }
 
   private async doAction(call: grpc.ServerWritableStream<Buffer, unknown>): Promise<void> {

@@ -381,10 +381,14 @@ export class QueryEngine {
     const ms = options.timeoutMs ?? this.timeoutMs;
     const controller = new AbortController();
     let reason: 'timeout' | 'aborted' | undefined;
+    let interrupting: NodeJS.Timeout | undefined;
     const stop = (why: 'timeout' | 'aborted') => {
       if (reason !== undefined) return;
       reason = why;
       con.interrupt();
+      // The engine forgets an interrupt that comes between two statements (while `fn` is in
+      // JavaScript): the next statement would run to its end. Interrupt again until `fn` settles.
+      interrupting = setInterval(() => con.interrupt(), INTERRUPT_REPEAT_MS);
       controller.abort(why);
     };
     const timer = setTimeout(() => stop('timeout'), ms);
@@ -399,6 +403,7 @@ export class QueryEngine {
       throw toQueryError(err);
     } finally {
       clearTimeout(timer);
+      clearInterval(interrupting);
       options.signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -540,6 +545,9 @@ export class QueryEngine {
 }
 
 let downloadSerial = 0;
+
+/** How often a stopped statement's connection is interrupted again, until the statement's work settles. */
+const INTERRUPT_REPEAT_MS = 50;
 
 const INTEGER_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT']);
 

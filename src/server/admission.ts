@@ -18,7 +18,7 @@ export class Admission {
   private inFlight = 0;
   private readonly waiting: Array<{ bytes: number; grant(): void }> = [];
   /** Requests that had to wait, those that waited past their deadline, and those refused at once (line full). */
-  readonly stats = { waited: 0, timedOut: 0, refused: 0 };
+  readonly stats = { waited: 0, timedOut: 0, refused: 0, reclaimed: 0 };
 
   constructor(
     readonly limitBytes: number,
@@ -88,6 +88,34 @@ export class Admission {
     this.wake();
   }
 
+  /**
+   * Runs `run` holding `units` already acquired, and gives them back when it ends — or when it is
+   * still running `overdueMs` from now, whichever comes first. The second is a guard against a bug
+   * (work that its timeout did not reach): `overdue` is told (to log it), the units come back and
+   * count as reclaimed, so one stuck request cannot take a slot for good and starve every later
+   * one; the stuck work still gets its answer when it ends.
+   */
+  async holding<T>(units: number, overdueMs: number, overdue: () => void, run: () => Promise<T>): Promise<T> {
+    let held = true;
+    const giveBack = () => {
+      if (!held) return;
+      held = false;
+      this.release(units);
+    };
+    const guard = setTimeout(() => {
+      this.stats.reclaimed++;
+      overdue();
+      giveBack();
+    }, overdueMs);
+    guard.unref();
+    try {
+      return await run();
+    } finally {
+      clearTimeout(guard);
+      giveBack();
+    }
+  }
+
   private fits(bytes: number): boolean {
     return this.inFlight === 0 || this.inFlight + bytes <= this.limitBytes;
   }
@@ -100,6 +128,9 @@ export class Admission {
     }
   }
 }
+
+/** How long past its timeout a query may hold its slot before the slot is given back ({@link Admission.holding}). */
+export const OVERDUE_GRACE_MS = 10_000;
 
 /** Why a query got no slot, with the flags that govern it (HTTP's 503 and Flight's RESOURCE_EXHAUSTED). */
 export function queryRefusal(admission: Admission): string {

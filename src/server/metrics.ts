@@ -66,6 +66,7 @@ export class Metrics {
     metric('sluice_queries_running', 'gauge', 'Queries admitted and running.', [['', this.queryAdmission.bytesInFlight]]);
     metric('sluice_queries_waiting', 'gauge', 'Queries waiting in line for --max-concurrent-queries.', [['', this.queryAdmission.waitingCount]]);
     metric('sluice_query_admission_waits_total', 'counter', 'Queries that waited in line.', [['', this.queryAdmission.stats.waited]]);
+    metric('sluice_query_slots_reclaimed_total', 'counter', 'Query slots given back while their query still ran well past its timeout (a bug guard: each is logged).', [['', this.queryAdmission.stats.reclaimed]]);
     metric('sluice_query_admission_refusals_total', 'counter', 'Queries refused with 503: line full or waited past --query-queue-timeout.', [['', this.queryAdmission.stats.refused + this.queryAdmission.stats.timedOut]]);
     const db = this.database();
     if (db !== undefined) this.renderDatabase(db, metric);

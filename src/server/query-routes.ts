@@ -17,7 +17,7 @@ import { QueryError } from '../query/errors.js';
 import { parseQueryFormat, rowFormatter, type QueryFormat, type RowFormatter } from '../query/format.js';
 import { HttpError, jsonError } from './http-error.js';
 import type { SluiceServer } from './http.js';
-import { queryRefusal } from './admission.js';
+import { OVERDUE_GRACE_MS, queryRefusal } from './admission.js';
 import type { RequestTarget } from './target.js';
 
 const CONTENT_TYPES: Record<QueryFormat, string> = {
@@ -130,34 +130,40 @@ export async function querySql(server: SluiceServer, req: IncomingMessage, res: 
  * answer ({@link queryError}).
  */
 export async function admitQuery(server: SluiceServer, res: ServerResponse, describe: Record<string, unknown>, answer: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  // The client going away (before the answer finished) stops the query, waiting or running.
+  // The client going away (before the answer finished) stops the query, waiting or running. A
+  // pipelined request's answer that has not reached the connection yet gets no 'close' of its own
+  // when the connection goes: the connection's 'close' says it too.
   const gone = new AbortController();
-  res.on('close', () => {
+  const onClose = () => {
     if (!res.writableFinished) gone.abort('aborted');
-  });
-  const admission = server.queryAdmission;
-  if (!(await admission.acquire(1, server.limits.queryQueueTimeoutMs, gone.signal))) {
-    if (gone.signal.aborted) return;
-    throw jsonError(503, queryRefusal(admission), { 'Retry-After': '1' });
-  }
-  const started = performance.now();
-  // A query still holding its slot well past its timeout is a bug (something the timeout does
-  // not reach): say which, so it can be found.
-  const watchdog = setInterval(() => {
-    server.logger.error({ ...describe, elapsedMs: Math.round(performance.now() - started), answerStarted: res.headersSent, clientGone: gone.signal.aborted }, 'query still holds its slot past its timeout');
-  }, server.db.query.timeoutMs + 5_000);
-  watchdog.unref();
+  };
+  const socket = res.req.socket;
+  res.on('close', onClose);
+  socket.on('close', onClose);
   try {
-    await answer(gone.signal);
-    server.metrics.queries++;
-  } catch (err) {
-    server.metrics.queryErrors++;
-    if (err instanceof QueryError) throw queryError(err);
-    throw err;
+    const admission = server.queryAdmission;
+    if (!(await admission.acquire(1, server.limits.queryQueueTimeoutMs, gone.signal))) {
+      if (gone.signal.aborted) return;
+      throw jsonError(503, queryRefusal(admission), { 'Retry-After': '1' });
+    }
+    const started = performance.now();
+    // A query still running well past its timeout is a bug (something the timeout does not
+    // reach): say which, so it can be found, and give its slot back.
+    const overdue = () => server.logger.error({ ...describe, elapsedMs: Math.round(performance.now() - started), answerStarted: res.headersSent, clientGone: gone.signal.aborted }, 'query still holds its slot past its timeout: slot given back');
+    await admission.holding(1, server.db.query.timeoutMs + OVERDUE_GRACE_MS, overdue, async () => {
+      try {
+        await answer(gone.signal);
+        server.metrics.queries++;
+      } catch (err) {
+        server.metrics.queryErrors++;
+        if (err instanceof QueryError) throw queryError(err);
+        throw err;
+      } finally {
+        server.metrics.queryMs += performance.now() - started;
+      }
+    });
   } finally {
-    clearInterval(watchdog);
-    admission.release(1);
-    server.metrics.queryMs += performance.now() - started;
+    socket.off('close', onClose);
   }
 }
 

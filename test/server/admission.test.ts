@@ -33,7 +33,28 @@ test('admission by bytes: first come first served, a body over the limit alone, 
   assert.equal(await behind, true);
   a.charge(20); // a body that turned out larger than declared
   assert.equal(a.bytesInFlight, 115);
-  assert.deepEqual(a.stats, { waited: 5, timedOut: 2, refused: 0 });
+  assert.deepEqual(a.stats, { waited: 5, timedOut: 2, refused: 0, reclaimed: 0 });
+});
+
+test('a unit held past its overdue time is given back once, and counted; the work still ends in its own time', async () => {
+  const a = new WriteAdmission(1);
+  assert.equal(await a.acquire(1, 1_000), true);
+  const overdue: number[] = [];
+  let finish!: () => void;
+  const stuck = a.holding(1, 50, () => overdue.push(a.bytesInFlight), () => new Promise<string>((resolve) => (finish = () => resolve('done'))));
+  // The next query waits in line; the stuck one's unit comes back at its overdue time and lets it in.
+  assert.equal(await a.acquire(1, 2_000), true, 'the waiter got the reclaimed unit');
+  assert.deepEqual(overdue, [1], 'told once, while it still held the unit');
+  assert.equal(a.stats.reclaimed, 1);
+  finish();
+  assert.equal(await stuck, 'done');
+  assert.equal(a.bytesInFlight, 1, 'the late end gives nothing back twice');
+  // Work that ends in time gives its unit back, and nothing is reclaimed.
+  assert.equal(await a.holding(1, 1_000, () => assert.fail('not overdue'), async () => 7), 7);
+  assert.equal(a.bytesInFlight, 0);
+  await assert.rejects(a.acquire(1, 1_000).then(() => a.holding(1, 1_000, () => undefined, async () => { throw new Error('boom'); })), /boom/);
+  assert.equal(a.bytesInFlight, 0, 'a failure gives the unit back too');
+  assert.equal(a.stats.reclaimed, 1);
 });
 
 test('over the in-flight limit, writes wait unread and then land; one that waits past the write timeout gets 503 and nothing is written', { timeout: 30_000 }, async () => {

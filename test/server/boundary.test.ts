@@ -250,6 +250,26 @@ test('a client that reads a large answer slowly is cut off at the query timeout;
   }
 });
 
+test('pipelined queries whose connection goes away stop at once, the one not yet answering too', async () => {
+  // A long timeout: only the client leaving can stop these queries in time.
+  const s = await startServer({ queryTimeoutMs: 60_000 }, { maxConcurrentQueries: 2 });
+  try {
+    await send(s.port, 'POST', '/api/v3/write_lp?db=q&precision=s', 'm v=1i 1');
+    const slow = `/api/v3/query_sql?db=q&q=${encodeURIComponent('SELECT count(*) FROM range(10000000000) a')}`;
+    const socket = connect(s.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // The second answer waits behind the first on the connection: it has no 'close' of its own.
+    socket.write(`GET ${slow} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET ${slow} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
+    await waitFor('both queries running', () => s.server.queryAdmission.bytesInFlight === 2);
+    socket.destroy();
+    await waitFor('both queries stopped', () => s.server.queryAdmission.bytesInFlight === 0, 3_000);
+    assert.equal(s.server.queryAdmission.stats.reclaimed, 0);
+  } finally {
+    await s.stop();
+  }
+});
+
 test('the 101st database is refused with 422 and a message naming the limit; the 100 before it stay', async () => {
   const s = await startServer();
   try {

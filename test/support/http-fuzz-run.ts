@@ -394,16 +394,21 @@ export class FuzzRun {
     // query holds its slot until it ends: wait for both to come back to 0.
     const drainStartedMs = performance.now();
     let queriesRunning: string | undefined;
+    let slotsReclaimed: string | undefined;
     for (;;) {
       const metrics = await this.get('/metrics');
       const text = metrics?.body.toString('utf8') ?? '';
       this.after.writeBytesInFlight = metrics === undefined ? 'no answer' : (/^sluice_write_bytes_in_flight (\S+)$/m.exec(text)?.[1] ?? `missing (${metrics.status})`);
       queriesRunning = /^sluice_queries_running (\S+)$/m.exec(text)?.[1];
+      slotsReclaimed = /^sluice_query_slots_reclaimed_total (\S+)$/m.exec(text)?.[1];
       if ((this.after.writeBytesInFlight === '0' && (queriesRunning ?? '0') === '0') || metrics === undefined || performance.now() - drainStartedMs > 25_000) break;
       await sleep(250);
     }
     const drainMs = (this.after.drainMs = performance.now() - drainStartedMs);
-    if (queriesRunning !== undefined && queriesRunning !== '0') failures.record('query slot leak', `sluice_queries_running ${queriesRunning}`, undefined, [], `sluice_queries_running is ${queriesRunning} ${(drainMs / 1000).toFixed(0)} s after the last request, with no query in flight: query slots were taken and never given back`);
+    if (queriesRunning !== undefined && queriesRunning !== '0') failures.record('query slot leak', `sluice_queries_running ${queriesRunning}`, undefined, [], `sluice_queries_running is ${queriesRunning} ${(drainMs / 1000).toFixed(0)} s after the last request, with no query in flight: query slots were taken and never given back${watchdogLines(server.log())}`);
+    // The server gives a slot back from a query stuck well past its timeout (so one cannot starve
+    // the rest), but each such query is still a bug: something its timeout did not reach.
+    if (slotsReclaimed !== undefined && slotsReclaimed !== '0') failures.record('query past its timeout', `sluice_query_slots_reclaimed_total ${slotsReclaimed}`, undefined, [], `${slotsReclaimed} queries still ran well past the query timeout (their slots were given back)${watchdogLines(server.log())}`);
     if (this.after.writeBytesInFlight === 'no answer') failures.record('no answer after the run', 'GET /metrics', undefined, [], 'GET /metrics after the run got no answer');
     else if (this.after.writeBytesInFlight !== '0') failures.record('write admission leak', `sluice_write_bytes_in_flight ${this.after.writeBytesInFlight}`, undefined, [], `sluice_write_bytes_in_flight is ${this.after.writeBytesInFlight}, not 0, ${(drainMs / 1000).toFixed(0)} s after the last request: write bytes were admitted and never released`);
     const rows = await this.get(this.known.readBackPath(), 60_000);
@@ -431,4 +436,10 @@ export class FuzzRun {
       `# http fuzz: ${this.crashes} server crashes; sluice_write_bytes_in_flight ${this.after.writeBytesInFlight} ${(this.after.drainMs / 1000).toFixed(1)} s after the last request`,
     ];
   }
+}
+
+/** The server's own word on queries holding their slots too long (its watchdog's log lines), for a slot-leak finding. */
+function watchdogLines(log: string): string {
+  const lines = log.split('\n').filter((line) => line.includes('query still holds its slot'));
+  return lines.length === 0 ? '' : `\nthe server's watchdog logged ${lines.length} times, first and last:\n${lines[0]!.slice(0, 3000)}\n${lines[lines.length - 1]!.slice(0, 3000)}`;
 }
