@@ -31,6 +31,7 @@ import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
 import { timeRangeOf } from './pruning.js';
 import { QueryLog, type QueryLogEntry } from './query-log.js';
+import { CheckedStatementCache } from './checked-cache.js';
 import { checkQuery, type CheckedQuery } from './sql-check.js';
 import { materializeSystemTables, type SystemSources } from './system-tables.js';
 
@@ -118,6 +119,8 @@ interface TableSources {
 
 export class QueryEngine {
   private readonly viewSql = new Map<string, string>();
+  /** Statements already checked, by database and text: a dashboard sends the same few again and again. */
+  private readonly checkedStatements = new CheckedStatementCache(() => this.options.catalog.version);
   private readonly schemas = new Set<number>();
   /** The temporary (pruned) view each pooled connection holds (see {@link setTempView}). */
   private readonly tempViews = new WeakMap<DuckDBConnection, { name: string; sql: string }>();
@@ -352,6 +355,17 @@ export class QueryEngine {
 
   /** SQL text of one expression node: DuckDB's own serializer, over `SELECT <expr>`. */
   private async expressionSql(con: DuckDBConnection, expr: AstNode): Promise<string> {
+    // Bounds of a cached statement are the same nodes each time it runs: rendered once.
+    const known = this.renderedExpressions.get(expr);
+    if (known !== undefined) return known;
+    const text = await this.renderExpression(con, expr);
+    this.renderedExpressions.set(expr, text);
+    return text;
+  }
+
+  private readonly renderedExpressions = new WeakMap<AstNode, string>();
+
+  private async renderExpression(con: DuckDBConnection, expr: AstNode): Promise<string> {
     if (this.selectTemplate === undefined) this.selectTemplate = JSON.parse(String((await con.runAndReadAll("SELECT json_serialize_sql('SELECT 1')")).getRows()[0]![0])) as AstNode;
     const statement = structuredClone(this.selectTemplate) as { statements: Array<{ node: AstNode }> };
     statement.statements[0]!.node.select_list = [structuredClone(expr)];
@@ -361,6 +375,11 @@ export class QueryEngine {
     const text = String((await con.runAndReadAll(`SELECT json_deserialize_sql(${quoteString(stringifyJsonKeepingBigInts(statement))})`)).getRows()[0]![0]);
     if (!text.startsWith('SELECT ')) throw new Error(`unexpected expression SQL ${text}`);
     return text.slice('SELECT '.length);
+  }
+
+  /** Statement checks answered from the cache, and made (for tests and metrics). */
+  get checkedStatementStats(): { hits: number; lookups: number } {
+    return { ...this.checkedStatements.stats };
   }
 
   /** The tables whose views the last query brought up to date (for tests). */
@@ -416,7 +435,7 @@ export class QueryEngine {
   private async checkReadOnly(con: DuckDBConnection, sql: string, signal: AbortSignal): Promise<CheckedQuery> {
     const database = this.databaseOf.get(con);
     if (database === undefined) throw new Error('checkReadOnly needs a connection from withReadyDatabase');
-    const checked = await checkQuery(con, sql, database);
+    const checked = await this.checkedStatements.get(database, sql, () => checkQuery(con, sql, database));
     if (checked.systemTables.size > 0) {
       // Filling them is the statement's work too: the timeout and the client leaving stop it.
       const { catalog, buffer, persistedFiles, system } = this.options;
