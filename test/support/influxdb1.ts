@@ -5,6 +5,7 @@
  * temp data dir; asks both `/query`; compares the answers value by value.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,9 @@ import { promisify } from 'node:util';
 import { bundleCli, startServer } from './kill-harness.js';
 
 const run = promisify(execFile);
-const INSTALL_SCRIPT = join(import.meta.dirname, '..', '..', 'scripts', 'influxdb1-test-server.sh');
+// From test/support/, or from dist/test/support/ when a compiled bench imports this file.
+const INSTALL_SCRIPT_CANDIDATES = ['../../scripts', '../../../scripts'].map((dir) => join(import.meta.dirname, dir, 'influxdb1-test-server.sh'));
+const INSTALL_SCRIPT = INSTALL_SCRIPT_CANDIDATES.find((path) => existsSync(path)) ?? INSTALL_SCRIPT_CANDIDATES[0]!;
 
 /** A server the tests talk to over HTTP. */
 export interface TestPeer {
