@@ -57,9 +57,9 @@ export interface TsbsQuery {
   /**
    * True when the type's window (TSBS: 12 h for single-groupby-5-1-12, double-groupby and
    * high-cpu, 8 h for cpu-max-all) is at least as long as the dataset: TSBS would refuse to
-   * generate it; here the window starts at the dataset's first timestamp and covers all of it.
+   * generate it; here it starts at random where it still covers all of the data.
    */
-  isWindowClamped: boolean;
+  isWindowLongerThanData: boolean;
 }
 
 const SECOND_NS = 1_000_000_000n;
@@ -79,19 +79,24 @@ const WINDOW_S: Record<TsbsQueryType, number> = {
 interface Window {
   startS: number;
   endS: number;
-  isClamped: boolean;
+  isLongerThanData: boolean;
 }
 
 /**
  * TSBS's `TimeInterval.RandWindow`: a window of `lengthS` starting uniformly in
  * [start, end − length), at whole seconds (TSBS formats its times in RFC 3339 without fractions).
+ * A window at least as long as the data (TSBS refuses those) starts uniformly in
+ * [end − length, start]: it covers all of the data, and repeated queries still differ.
  */
 function randomWindow(rng: Rng, range: TsbsTimeRange, lengthS: number): Window {
   const lowerS = Number(range.startNs / SECOND_NS);
   const upperS = Number(range.endNs / SECOND_NS) - lengthS;
-  if (upperS <= lowerS) return { startS: lowerS, endS: lowerS + lengthS, isClamped: true };
+  if (upperS <= lowerS) {
+    const startS = upperS + rng.nextInt(lowerS - upperS + 1);
+    return { startS, endS: startS + lengthS, isLongerThanData: true };
+  }
   const startS = lowerS + rng.nextInt(upperS - lowerS);
-  return { startS, endS: startS + lengthS, isClamped: false };
+  return { startS, endS: startS + lengthS, isLongerThanData: false };
 }
 
 /** A random host, as TSBS's `getRandomHosts(1, scale)`. */
@@ -129,7 +134,7 @@ export function tsbsQuery(type: TsbsQueryType, rng: Rng, range: TsbsTimeRange): 
         type,
         influxql: `SELECT ${metrics.map((m) => `max(${m})`).join(', ')} from cpu where ${influxHostWhere(hosts)} and time >= '${rfc3339(w.startS)}' and time < '${rfc3339(w.endS)}' group by time(1m)`,
         victoriaMetrics: { query: `max(max_over_time(${vmSelector(metrics, hosts)}[1m])) by (__name__)`, startS: w.startS, endS: w.endS, stepS: 60, metrics, hosts, rollup: 'max', windowS: 60, aggregate: 'max', by: ['__name__'] },
-        isWindowClamped: w.isClamped,
+        isWindowLongerThanData: w.isLongerThanData,
       };
     }
     case 'cpu-max-all-1': {
@@ -139,7 +144,7 @@ export function tsbsQuery(type: TsbsQueryType, rng: Rng, range: TsbsTimeRange): 
         type,
         influxql: `SELECT ${CPU_METRICS.map((m) => `max(${m})`).join(',')} from cpu where ${influxHostWhere(hosts)} and time >= '${rfc3339(w.startS)}' and time < '${rfc3339(w.endS)}' group by time(1h)`,
         victoriaMetrics: { query: `max(max_over_time(${vmSelector(CPU_METRICS, hosts)}[1h])) by (__name__)`, startS: w.startS, endS: w.endS, stepS: HOUR_S, metrics: CPU_METRICS, hosts, rollup: 'max', windowS: HOUR_S, aggregate: 'max', by: ['__name__'] },
-        isWindowClamped: w.isClamped,
+        isWindowLongerThanData: w.isLongerThanData,
       };
     }
     case 'double-groupby-1': {
@@ -149,11 +154,11 @@ export function tsbsQuery(type: TsbsQueryType, rng: Rng, range: TsbsTimeRange): 
         type,
         influxql: `SELECT ${metrics.map((m) => `mean(${m})`).join(', ')} from cpu where time >= '${rfc3339(w.startS)}' and time < '${rfc3339(w.endS)}' group by time(1h),hostname`,
         victoriaMetrics: { query: `avg(avg_over_time(${vmSelector(metrics, undefined)}[1h])) by (__name__, hostname)`, startS: w.startS, endS: w.endS, stepS: HOUR_S, metrics, hosts: undefined, rollup: 'avg', windowS: HOUR_S, aggregate: 'avg', by: ['__name__', 'hostname'] },
-        isWindowClamped: w.isClamped,
+        isWindowLongerThanData: w.isLongerThanData,
       };
     }
     case 'lastpoint':
-      return { type, influxql: 'SELECT * from cpu group by "hostname" order by time desc limit 1', victoriaMetrics: undefined, isWindowClamped: false };
+      return { type, influxql: 'SELECT * from cpu group by "hostname" order by time desc limit 1', victoriaMetrics: undefined, isWindowLongerThanData: false };
     case 'high-cpu-1': {
       const w = randomWindow(rng, range, WINDOW_S[type]);
       const hosts = [randomHost(rng, range)];
@@ -161,13 +166,13 @@ export function tsbsQuery(type: TsbsQueryType, rng: Rng, range: TsbsTimeRange): 
         type,
         influxql: `SELECT * from cpu where usage_user > 90.0 and ${influxHostWhere(hosts)} and time >= '${rfc3339(w.startS)}' and time < '${rfc3339(w.endS)}'`,
         victoriaMetrics: undefined,
-        isWindowClamped: w.isClamped,
+        isWindowLongerThanData: w.isLongerThanData,
       };
     }
     case 'groupby-orderby-limit': {
       // TSBS draws a 1 h window and uses only its end.
       const w = randomWindow(rng, range, WINDOW_S[type]);
-      return { type, influxql: `SELECT max(usage_user) from cpu WHERE time < '${rfc3339(w.endS)}' group by time(1m) limit 5`, victoriaMetrics: undefined, isWindowClamped: w.isClamped };
+      return { type, influxql: `SELECT max(usage_user) from cpu WHERE time < '${rfc3339(w.endS)}' group by time(1m) limit 5`, victoriaMetrics: undefined, isWindowLongerThanData: w.isLongerThanData };
     }
   }
 }
