@@ -113,6 +113,11 @@ export class ColumnBuffer {
     }
   }
 
+  /** Index of `value` in the dictionary, if it is there. */
+  codeOf(value: string): number | undefined {
+    return this.dictionaryIndex?.get(value);
+  }
+
   /** Index of `value` in the dictionary, adding it if new. */
   intern(value: string): number {
     let index = this.dictionaryIndex!.get(value);

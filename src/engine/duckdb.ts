@@ -10,7 +10,7 @@
  * ordering by the strings — what snapshots sort by — without ever making the strings.
  */
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBInstance, DuckDBTableFunction, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTableFunction, type DuckDBTableFunctionBindInfo, type DuckDBTableFunctionInitInfo, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
 import { widenInt64, type SegmentValues, type IntSegment } from '../buffer/chunk.js';
 import { FieldKind, type ColumnType } from '../wal/model.js';
 import { DIALECT_MACROS } from './dialect-macros.js';
@@ -31,6 +31,8 @@ export interface ColumnarColumn {
   /** Per segment: a validity bitmap, or undefined when every row in it is valid. */
   readonly validity: ReadonlyArray<Uint8Array | undefined>;
   dictionary: string[] | undefined;
+  /** A dictionary column's code for `value`, if any row holds it. */
+  codeOf?(value: string): number | undefined;
 }
 
 export interface EngineOptions {
@@ -117,6 +119,8 @@ interface ChunkScan {
   widths: number[];
   /** Per column: dictionary code → code in the sorted enum, when the scan sorts dictionaries. */
   remaps: Array<Uint32Array | undefined>;
+  /** `sluice_chunk_rows`: the rows to read, ascending (a selection); else every row up to `end`. */
+  rows?: Uint32Array;
 }
 
 export class Engine {
@@ -124,6 +128,8 @@ export class Engine {
   /** Connections handed out and not yet released. */
   private readonly busy = new Set<DuckDBConnection>();
   private readonly sources = new Map<number, ColumnarSource>();
+  private readonly selections = new Map<number, Uint32Array>();
+  private nextSelection = 1;
   private closed = false;
   private instanceClosed = false;
 
@@ -214,6 +220,17 @@ export class Engine {
     this.sources.delete(serial);
   }
 
+  /** Lets a query read `rows` (ascending) of a registered chunk as `sluice_chunk_rows(serial, id)` until {@link unregisterSelection}. */
+  registerSelection(rows: Uint32Array): number {
+    const id = this.nextSelection++;
+    this.selections.set(id, rows);
+    return id;
+  }
+
+  unregisterSelection(id: number): void {
+    this.selections.delete(id);
+  }
+
   registeredCount(): number {
     return this.sources.size;
   }
@@ -257,53 +274,56 @@ export class Engine {
       if (source === undefined) throw new Error(`no buffered chunk ${String(serial)}`);
       return source;
     };
+    /** Binds a scan of chunk `serial`: its columns (dictionaries as ENUMs when `decoded`), and what the scan reads. */
+    const bind = (info: DuckDBTableFunctionBindInfo, serial: unknown, decoded: boolean, sorted: boolean, rows: Uint32Array | undefined) => {
+      const source = lookup(serial);
+      const ids = [...source.columns.keys()].sort((a, b) => a - b);
+      info.addResultColumn('r', BIGINT);
+      info.addResultColumn('t', TIMESTAMP_NS);
+      const widths: number[] = [];
+      const remaps: Array<Uint32Array | undefined> = [];
+      for (const id of ids) {
+        const column = source.columns.get(id)!;
+        let type = mirrorType(column.kind);
+        let width = BYTES_PER_VALUE[column.kind]!;
+        let remap: Uint32Array | undefined;
+        if (decoded && column.dictionary !== undefined) {
+          // The dictionary as of now: every row this scan reads has its code in it.
+          let values = column.dictionary.length === 0 ? [''] : column.dictionary.slice();
+          if (sorted) {
+            const order = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
+            remap = new Uint32Array(values.length);
+            order.forEach((code, rank) => (remap![code] = rank));
+            values = order.map((code) => values[code]!);
+          }
+          const e = ENUM(values);
+          type = e;
+          width = e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4;
+        }
+        widths.push(width);
+        remaps.push(remap);
+        info.addResultColumn(`c${id}`, type);
+      }
+      const scan: ChunkScan = { source, end: source.rowCount, ids, widths, remaps, ...(rows === undefined ? {} : { rows }) };
+      info.setBindData(scan);
+      info.setCardinality(rows?.length ?? scan.end, true);
+    };
+    const init = (info: DuckDBTableFunctionInitInfo) => {
+      info.setInitData({ offset: 0, projection: info.getColumnIndexes() });
+      info.setMaxThreads(1);
+    };
     const chunkFn = DuckDBTableFunction.create({
       name: 'sluice_chunk',
       parameterTypes: [UBIGINT, BOOLEAN, BOOLEAN],
       supportsProjectionPushdown: true,
       bindFunction: (info) => {
         try {
-          const source = lookup(info.getParameter(0));
-          const decoded = info.getParameter(1) === true;
-          const sorted = info.getParameter(2) === true;
-          const ids = [...source.columns.keys()].sort((a, b) => a - b);
-          info.addResultColumn('r', BIGINT);
-          info.addResultColumn('t', TIMESTAMP_NS);
-          const widths: number[] = [];
-          const remaps: Array<Uint32Array | undefined> = [];
-          for (const id of ids) {
-            const column = source.columns.get(id)!;
-            let type = mirrorType(column.kind);
-            let width = BYTES_PER_VALUE[column.kind]!;
-            let remap: Uint32Array | undefined;
-            if (decoded && column.dictionary !== undefined) {
-              // The dictionary as of now: every row this scan reads has its code in it.
-              let values = column.dictionary.length === 0 ? [''] : column.dictionary.slice();
-              if (sorted) {
-                const order = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
-                remap = new Uint32Array(values.length);
-                order.forEach((code, rank) => (remap![code] = rank));
-                values = order.map((code) => values[code]!);
-              }
-              const e = ENUM(values);
-              type = e;
-              width = e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4;
-            }
-            widths.push(width);
-            remaps.push(remap);
-            info.addResultColumn(`c${id}`, type);
-          }
-          const scan: ChunkScan = { source, end: source.rowCount, ids, widths, remaps };
-          info.setBindData(scan);
-          info.setCardinality(scan.end, true);
+          bind(info, info.getParameter(0), info.getParameter(1) === true, info.getParameter(2) === true, undefined);
         } catch (err) {
           info.setError((err as Error).message);
         }
       },
-      initFunction: (info) => {
-        info.setInitData({ offset: 0, projection: info.getColumnIndexes() });
-        info.setMaxThreads(1);
-      },
+      initFunction: init,
       mainFunction: (info, out: DuckDBDataChunk) => {
         const scan = info.bindData as ChunkScan;
         const state = info.initData as { offset: number; projection: number[] };
@@ -358,6 +378,106 @@ export class Engine {
       },
     });
     con.registerTableFunction(chunkFn);
+    // The rows of a selection (a series index lookup, see ./selection.ts) of one chunk, tags
+    // decoded: gathered row by row instead of copied whole segments.
+    const rowsFn = DuckDBTableFunction.create({
+      name: 'sluice_chunk_rows',
+      parameterTypes: [UBIGINT, UBIGINT],
+      supportsProjectionPushdown: true,
+      bindFunction: (info) => {
+        try {
+          const rows = this.selections.get(Number(info.getParameter(1)));
+          if (rows === undefined) throw new Error(`no row selection ${String(info.getParameter(1))}`);
+          bind(info, info.getParameter(0), true, false, rows);
+        } catch (err) {
+          info.setError((err as Error).message);
+        }
+      },
+      initFunction: init,
+      mainFunction: (info, out: DuckDBDataChunk) => {
+        const scan = info.bindData as ChunkScan;
+        const state = info.initData as { offset: number; projection: number[] };
+        const rows = scan.rows!;
+        const off = state.offset;
+        const n = Math.max(0, Math.min(vectorSize, rows.length - off));
+        out.rowCount = n;
+        if (n === 0) return;
+        const raw = out.chunk;
+        const segmentRows = scan.source.segmentRows;
+        state.projection.forEach((index, outIndex) => {
+          const vector = duckdb.data_chunk_get_vector(raw, outIndex);
+          if (index === 0) {
+            for (let i = 0; i < n; i++) rowIds[i] = BigInt(rows[off + i]!);
+            duckdb.copy_data_to_vector(vector, 0, rowIds.buffer as ArrayBuffer, 0, n * 8);
+            return;
+          }
+          if (index === 1) {
+            const segments = scan.source.timeSegments;
+            for (let i = 0; i < n; i++) {
+              const row = rows[off + i]!;
+              const seg = Math.floor(row / segmentRows);
+              rowIds[i] = segments[seg]![row - seg * segmentRows]!;
+            }
+            duckdb.copy_data_to_vector(vector, 0, rowIds.buffer as ArrayBuffer, 0, n * 8);
+            return;
+          }
+          const column = scan.source.columns.get(scan.ids[index - 2]!)!;
+          const width = scan.widths[index - 2]!;
+          const out = gathered(column, width, rows, off, n, segmentRows);
+          duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * width);
+          let anyNull = false;
+          for (let i = 0; i < n && !anyNull; i++) {
+            const row = rows[off + i]!;
+            const validity = column.validity[Math.floor(row / segmentRows)];
+            if (validity !== undefined) anyNull = true;
+          }
+          if (anyNull) {
+            scratchBits.fill(0);
+            for (let i = 0; i < n; i++) {
+              const row = rows[off + i]!;
+              const seg = Math.floor(row / segmentRows);
+              const validity = column.validity[seg];
+              const at = row - seg * segmentRows;
+              if (validity === undefined || (validity[at >> 3]! & (1 << (at & 7))) !== 0) scratchBits[i >> 3]! |= 1 << (i & 7);
+            }
+            duckdb.vector_ensure_validity_writable(vector);
+            duckdb.copy_data_to_vector_validity(vector, 0, scratchBits.buffer, 0, (n + 7) >> 3);
+          }
+        });
+        state.offset = off + n;
+      },
+    });
+    con.registerTableFunction(rowsFn);
+    /** `column`'s values at `rows[off … off + n)`, `width` bytes each as DuckDB wants them (int64 widened, codes at the enum's width). */
+    const gathered = (column: ColumnarColumn, width: number, rows: Uint32Array, off: number, n: number, segmentRows: number): ArrayBufferView => {
+      if (column.kind === FieldKind.Int64) {
+        for (let i = 0; i < n; i++) {
+          const row = rows[off + i]!;
+          const seg = Math.floor(row / segmentRows);
+          const values = column.segments[seg]!;
+          const at = row - seg * segmentRows;
+          // Narrow segments hold small integers (see ../buffer/chunk.ts): widened here.
+          rowIds[i] = values.BYTES_PER_ELEMENT === 8 ? (values as BigInt64Array)[at]! : BigInt((values as Int32Array)[at]!);
+        }
+        return rowIds;
+      }
+      const target = column.dictionary !== undefined ? (width === 1 ? codes8 : width === 2 ? codes16 : codes32) : scratchOf(column.kind);
+      for (let i = 0; i < n; i++) {
+        const row = rows[off + i]!;
+        const seg = Math.floor(row / segmentRows);
+        (target as Float64Array)[i] = (column.segments[seg] as Float64Array)[row - seg * segmentRows]!;
+      }
+      return target;
+    };
+    const scratch = new Map<FieldKind, ArrayBufferView>();
+    const scratchOf = (kind: FieldKind): ArrayBufferView => {
+      let s = scratch.get(kind);
+      if (s === undefined) {
+        s = kind === FieldKind.Float64 ? new Float64Array(vectorSize) : kind === FieldKind.UInt64 ? new BigUint64Array(vectorSize) : new Uint8Array(vectorSize);
+        scratch.set(kind, s);
+      }
+      return s;
+    };
 
   }
 }

@@ -21,26 +21,28 @@ export function tableColumns(columns: Iterable<ColumnDefinition>): ColumnDefinit
   return [...columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** The scan of one buffered chunk, in place (see `Engine`'s table functions). */
-function scanOf(state: MirrorState, sorted = false): string {
+/** The scan of one buffered chunk, in place (see `Engine`'s table functions); only the rows of registered selection `selection` when given. */
+function scanOf(state: MirrorState, sorted = false, selection?: number): string {
+  if (selection !== undefined) return `sluice_chunk_rows(${state.serial}::UBIGINT, ${selection}::UBIGINT)`;
   return `sluice_chunk(${state.serial}::UBIGINT, true, ${sorted})`;
 }
 
-/** SELECT over a buffer mirror with dictionary columns decoded, every table column present, plus `__ord`. */
-export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDefinition[], rank: number): string {
-  return decodeMirrorSql(state, columns, scanOf(state), `(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.r) AS ${ORD}`);
+/** SELECT over a buffer mirror (or a selection of its rows) with dictionary columns decoded, every table column present, plus `__ord`. */
+export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDefinition[], rank: number, selection?: number): string {
+  return decodeMirrorSql(state, columns, scanOf(state, false, selection), `(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.r) AS ${ORD}`);
 }
 
 /**
  * The deduplicated rows of one mirror: grouped on the raw dictionary indices and time (integers,
  * far cheaper than strings), each field its last non-null value by row order; decoded afterwards.
  */
-export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[], options: { enums?: boolean } = {}): string {
+export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[], options: { enums?: boolean; selection?: number } = {}): string {
   // `enums`: dictionary columns stay ENUMs over their sorted dictionary (ordered like the strings,
   // written to Parquet as strings) instead of being cast to VARCHAR — for snapshots.
   const enums = options.enums === true;
   // No two rows share tags and time (checked as rows arrive): nothing to merge, just decode.
-  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, scanOf(state, enums), undefined, enums);
+  const scan = scanOf(state, enums, options.selection);
+  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, scan, undefined, enums);
   const keys = ['t'];
   const select = ['t'];
   for (const col of columns) {
@@ -52,7 +54,7 @@ export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefin
       select.push(`arg_max(c${col.id}, r) FILTER (WHERE c${col.id} IS NOT NULL) AS c${col.id}`);
     }
   }
-  const inner = `(SELECT ${select.join(', ')} FROM ${scanOf(state, enums)} GROUP BY ${keys.join(', ')})`;
+  const inner = `(SELECT ${select.join(', ')} FROM ${scan} GROUP BY ${keys.join(', ')})`;
   return decodeMirrorSql(state, columns, inner, undefined, enums);
 }
 

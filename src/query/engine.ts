@@ -18,7 +18,8 @@ import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import type { ColumnType } from '../wal/model.js';
-import { quoteIdent, quoteString, sqlType, type MirrorState } from '../engine/duckdb.js';
+import { quoteIdent, quoteString, sqlType, type ColumnarSource, type MirrorState } from '../engine/duckdb.js';
+import { selectRows, type RowFilter } from '../engine/selection.js';
 import type { Mirrors } from '../engine/mirrors.js';
 import { sqlName } from '../engine/names.js';
 import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
@@ -29,7 +30,7 @@ import { renameParquetFileColumns } from '../persist/parquet-names.js';
 import { astInteger, stringifyJsonKeepingBigInts, walk, type AstNode } from './ast.js';
 import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
-import { timeRangeOf } from './pruning.js';
+import { stringEqualitiesOf, timeRangeOf } from './pruning.js';
 import { QueryLog, type QueryLogEntry } from './query-log.js';
 import { CheckedStatementCache } from './checked-cache.js';
 import { checkQuery, type CheckedQuery } from './sql-check.js';
@@ -99,8 +100,10 @@ export interface ResultSink {
 }
 
 interface ChunkSource {
-  chunk: { chunkTimeNs: bigint; serial: number };
+  chunk: ColumnarSource & { chunkTimeNs: bigint; serial: number };
   state: MirrorState;
+  /** A registered selection of the chunk's rows to read instead of all (see `../engine/selection.ts`). */
+  selection?: number;
   /** The chunk's time range when its mirror was synced. */
   minTimeNs: bigint;
   maxTimeNs: bigint;
@@ -283,13 +286,17 @@ export class QueryEngine {
   }
 
   /**
-   * Time-range pruning: when the statement reads one table and its WHERE clause bounds `time`
-   * with constants (a conjunction of comparisons or BETWEEN), a temporary view of that table for
-   * this connection leaves out every file and buffered chunk wholly outside the range.
+   * Pruning: when the statement reads one table and its WHERE clause bounds `time` with constants
+   * (a conjunction of comparisons or BETWEEN) or holds tags to string constants (`host = 'a'`,
+   * `host IN (…)`), a temporary view of that table for this connection leaves out every file and
+   * buffered chunk wholly outside the time range, and reads of the buffered chunks that remain
+   * only the rows the tag and time predicates keep (a selection from the chunk's series index).
    */
   private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, run: (parquetFiles: number) => Promise<T>): Promise<T> {
     const range = timeRangeOf(checked.ast);
-    const table = range === undefined ? undefined : sources.get(range.table);
+    const equalities = stringEqualitiesOf(checked.ast);
+    const tableName = range?.table ?? equalities?.table;
+    const table = tableName === undefined ? undefined : sources.get(tableName);
     this.lastPruning = undefined;
     let allFiles = 0;
     for (const s of sources.values()) allFiles += s.files.length;
@@ -297,8 +304,46 @@ export class QueryEngine {
       await this.setTempView(con, undefined);
       return run(allFiles);
     };
-    // A table read from one source has nothing to prune: the bounds need not even be evaluated.
-    if (range === undefined || table === undefined || table.files.length + table.chunks.length <= 1) return unpruned();
+    if (table === undefined) return unpruned();
+    const tags = tagFilterOf(table.table, equalities?.columns);
+    // A table read from one source has nothing to prune but rows: the bounds need not even be evaluated.
+    if (tags.length === 0 && table.files.length + table.chunks.length <= 1) return unpruned();
+    const { lo, hi } = range === undefined ? { lo: undefined, hi: undefined } : await this.boundsNs(con, range);
+    if (lo === undefined && hi === undefined && tags.length === 0) return unpruned();
+    const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
+    const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
+    let chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
+    const selections: number[] = [];
+    const engine = this.options.mirrors.engine;
+    let rowsSelected = 0;
+    try {
+      if (tags.length > 0) {
+        const filter: RowFilter = { tags, ...(lo === undefined ? {} : { minTimeNs: lo }), ...(hi === undefined ? {} : { maxTimeNs: hi }) };
+        const selected: ChunkSource[] = [];
+        for (const c of chunks) {
+          const rows = selectRows(c.chunk, filter, c.state.rows);
+          if (rows === undefined) selected.push(c);
+          else if (rows.length > 0) {
+            const selection = engine.registerSelection(rows);
+            selections.push(selection);
+            rowsSelected += rows.length;
+            selected.push({ ...c, selection });
+          }
+        }
+        chunks = selected;
+      }
+      this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
+      // Nothing left out: the database's own view is the same relation, no temporary one needed.
+      if (selections.length === 0 && files.length === table.files.length && chunks.length === table.chunks.length) return await unpruned();
+      await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files, table.cutoffNs) });
+      return await run(allFiles - (table.files.length - files.length));
+    } finally {
+      for (const id of selections) engine.unregisterSelection(id);
+    }
+  }
+
+  /** The tightest constant bounds of `range`, in nanoseconds (evaluated by the engine when not literal). */
+  private async boundsNs(con: DuckDBConnection, range: { lower: AstNode[]; upper: AstNode[] }): Promise<{ lo: bigint | undefined; hi: bigint | undefined }> {
     const toNs = async (expr: AstNode): Promise<bigint | undefined> => {
       const constant = constantTimeNs(expr);
       if (constant !== undefined) return constant;
@@ -322,15 +367,7 @@ export class QueryEngine {
       const ns = await toNs(h);
       if (ns !== undefined && (hi === undefined || ns < hi)) hi = ns;
     }
-    if (lo === undefined && hi === undefined) return unpruned();
-    const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
-    const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
-    const chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
-    this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length };
-    // Nothing outside the range: the database's own view is the same relation, no temporary one needed.
-    if (files.length === table.files.length && chunks.length === table.chunks.length) return unpruned();
-    await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files, table.cutoffNs) });
-    return run(allFiles - (table.files.length - files.length));
+    return { lo, hi };
   }
 
   /**
@@ -390,7 +427,7 @@ export class QueryEngine {
   private lastPreparedTables: ReadonlySet<TableSchema> = new Set();
 
   /** What the last pruned query read and skipped (for tests and metrics). */
-  lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number } | undefined;
+  lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number; rowsSelected?: number } | undefined;
 
   /**
    * Runs `fn` under the query's deadline and the caller's abort signal: either interrupts the
@@ -526,12 +563,13 @@ export class QueryEngine {
       }
       if (w.files.length === 0 && w.chunks.length === 1) {
         // One buffered chunk alone in its window: deduplicate it on its integer keys.
-        parts.push(mirrorDedupSql(w.chunks[0]!.state, columns));
+        const only = w.chunks[0]!;
+        parts.push(mirrorDedupSql(only.state, columns, only.selection === undefined ? {} : { selection: only.selection }));
         continue;
       }
       for (const f of w.files) dedupSources.push(parquetRelationSql([await this.pathOf(f)], new Set(f.columnIds), columns, f.snapshotSequenceNumber));
       // Buffered rows are newer than every file; later chunks newer than earlier ones.
-      for (const c of w.chunks) dedupSources.push(mirrorRelationSql(c.state, columns, 0x40000000 + c.chunk.serial));
+      for (const c of w.chunks) dedupSources.push(mirrorRelationSql(c.state, columns, 0x40000000 + c.chunk.serial, c.selection));
     }
     for (const list of cleanFiles.values()) {
       const paths = await Promise.all(list.map((f) => this.pathOf(f)));
@@ -599,4 +637,16 @@ function resultColumns(checked: CheckedQuery, names: string[], types: string[]):
     // Only a column of the table's own type: `SELECT v * 2 AS host` is no tag.
     return definition === undefined || sqlType(definition.type) !== types[i] ? { name, type: types[i]! } : { name, type: types[i]!, tableColumnType: definition.type };
   });
+}
+
+/** The tag predicates of `equalities` (by SQL column name) on `table`'s tag columns, as a selection filter's. */
+function tagFilterOf(table: TableSchema, equalities: ReadonlyMap<string, string[]> | undefined): RowFilter['tags'] {
+  if (equalities === undefined) return [];
+  const tags: Array<{ columnId: number; values: readonly string[] }> = [];
+  for (const col of table.columnsById.values()) {
+    if (col.type !== 'tag') continue;
+    const values = equalities.get(sqlName(col.name));
+    if (values !== undefined) tags.push({ columnId: col.id, values });
+  }
+  return tags;
 }

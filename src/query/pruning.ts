@@ -34,21 +34,10 @@ function isVolatile(n: unknown): boolean {
  * name once names are resolved). Anything else gives undefined (no pruning; never wrong).
  */
 export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[] } | undefined {
-  const statements = (ast as { statements?: Array<{ node?: AstNode }> }).statements;
-  // A gap-filling statement reads its table only in the user's aggregate query: its bounds are the statement's.
-  const node = gapfillAggregate(statements?.[0]?.node) ?? statements?.[0]?.node;
-  if (statements?.length !== 1 || node?.type !== 'SELECT_NODE') return undefined;
-  if (((node.cte_map as { map?: unknown[] } | undefined)?.map?.length ?? 0) > 0) return undefined;
-  const from = node.from_table as AstNode | undefined;
-  if (from?.type !== 'BASE_TABLE' || (from.schema_name ?? '') !== '' || (from.catalog_name ?? '') !== '') return undefined;
-  const table = String(from.table_name);
-  const alias = String(from.alias ?? '');
-  const isTime = (n: unknown): boolean => {
-    const e = n as AstNode | undefined;
-    if (e?.type !== 'COLUMN_REF') return false;
-    const names = e.column_names as string[];
-    return (names.length === 1 && names[0] === 'time') || (names.length === 2 && names[1] === 'time' && (names[0] === table || names[0] === alias));
-  };
+  const select = singleTableSelect(ast);
+  if (select === undefined) return undefined;
+  const { node, table, isColumn } = select;
+  const isTime = (n: unknown): boolean => isColumn(n, 'time');
   const literal = (n: unknown): AstNode | undefined => (isConstant(n) ? (n as AstNode) : undefined);
   const lower: AstNode[] = [];
   const upper: AstNode[] = [];
@@ -81,4 +70,78 @@ export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; up
   };
   visit(node.where_clause);
   return lower.length + upper.length === 0 ? undefined : { table, lower, upper };
+}
+
+/**
+ * The statement's top-level conjuncts `column = 'text'` and `column IN ('text', …)` (string
+ * constants only), by column name as the statement spells it (a SQL name once names are
+ * resolved), for a statement {@link timeRangeOf} would read: the rows a scan may skip when the
+ * column is a tag. Several on one column intersect. Undefined when there are none.
+ */
+export function stringEqualitiesOf(ast: unknown): { table: string; columns: Map<string, string[]> } | undefined {
+  const select = singleTableSelect(ast);
+  if (select === undefined) return undefined;
+  const { node, table, isColumn } = select;
+  const columnName = (n: unknown): string | undefined => {
+    const e = n as AstNode | undefined;
+    if (e?.type !== 'COLUMN_REF') return undefined;
+    const names = e.column_names as string[];
+    const name = names[names.length - 1]!;
+    return isColumn(n, name) ? name : undefined;
+  };
+  const text = (n: unknown): string | undefined => {
+    const e = n as AstNode | undefined;
+    const value = e?.value as { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
+    return e?.class === 'CONSTANT' && value?.type?.id === 'VARCHAR' && value.is_null !== true && typeof value.value === 'string' ? value.value : undefined;
+  };
+  const columns = new Map<string, string[]>();
+  const add = (column: string, values: string[]) => {
+    const known = columns.get(column);
+    columns.set(column, known === undefined ? values : known.filter((v) => values.includes(v)));
+  };
+  const visit = (n: unknown): void => {
+    const e = n as AstNode | undefined;
+    if (e === undefined || e === null) return;
+    if (e.type === 'CONJUNCTION_AND') {
+      for (const child of e.children as unknown[]) visit(child);
+      return;
+    }
+    if (e.type === 'COMPARE_EQUAL') {
+      const [column, value] = columnName(e.left) !== undefined ? [columnName(e.left), text(e.right)] : [columnName(e.right), text(e.left)];
+      if (column !== undefined && value !== undefined) add(column, [value]);
+      return;
+    }
+    if (e.type === 'COMPARE_IN') {
+      const [first, ...rest] = e.children as unknown[];
+      const column = columnName(first);
+      const values = rest.map(text);
+      if (column !== undefined && values.length > 0 && values.every((v) => v !== undefined)) add(column, [...new Set(values as string[])]);
+    }
+  };
+  visit(node.where_clause);
+  return columns.size === 0 ? undefined : { table, columns };
+}
+
+/**
+ * A top-level SELECT with no WITH clause (a CTE could shadow the table, or read it unbounded)
+ * whose FROM is one table of the database: its node, the table's name, and a test for a
+ * reference to one of its columns (bare, or qualified by the table's name or alias).
+ */
+function singleTableSelect(ast: unknown): { node: AstNode; table: string; isColumn: (n: unknown, name: string) => boolean } | undefined {
+  const statements = (ast as { statements?: Array<{ node?: AstNode }> }).statements;
+  // A gap-filling statement reads its table only in the user's aggregate query: its bounds are the statement's.
+  const node = gapfillAggregate(statements?.[0]?.node) ?? statements?.[0]?.node;
+  if (statements?.length !== 1 || node?.type !== 'SELECT_NODE') return undefined;
+  if (((node.cte_map as { map?: unknown[] } | undefined)?.map?.length ?? 0) > 0) return undefined;
+  const from = node.from_table as AstNode | undefined;
+  if (from?.type !== 'BASE_TABLE' || (from.schema_name ?? '') !== '' || (from.catalog_name ?? '') !== '') return undefined;
+  const table = String(from.table_name);
+  const alias = String(from.alias ?? '');
+  const isColumn = (n: unknown, name: string): boolean => {
+    const e = n as AstNode | undefined;
+    if (e?.type !== 'COLUMN_REF') return false;
+    const names = e.column_names as string[];
+    return (names.length === 1 && names[0] === name) || (names.length === 2 && names[1] === name && (names[0] === table || names[0] === alias));
+  };
+  return { node, table, isColumn };
 }
