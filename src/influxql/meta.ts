@@ -184,8 +184,10 @@ function tagKeysOf(table: TableSchema): string[] {
 
 const FIELD_TYPE_NAMES: Partial<Record<ColumnType, string>> = { float64: 'float', int64: 'integer', uint64: 'unsigned', string: 'string', bool: 'boolean' };
 
-async function querySql(ctx: StatementContext, db: string, sql: string): Promise<InfluxValue[][]> {
+/** One planned statement over `table` (see `PlannedRead`): the rows. */
+async function querySql(ctx: StatementContext, db: string, table: TableSchema, sql: string): Promise<InfluxValue[][]> {
   const result = await ctx.env.query.query(db, sql, undefined, {
+    planned: { table },
     ...(ctx.options.signal === undefined ? {} : { signal: ctx.options.signal }),
     ...(ctx.options.timeoutMs === undefined ? {} : { timeoutMs: ctx.options.timeoutMs }),
   });
@@ -194,7 +196,7 @@ async function querySql(ctx: StatementContext, db: string, sql: string): Promise
 
 /** Whether some row of `table` satisfies `whereSql`. */
 async function hasRow(ctx: StatementContext, db: string, table: TableSchema, whereSql: string): Promise<boolean> {
-  return (await querySql(ctx, db, `SELECT 1 FROM ${sqlIdent(table.name)} WHERE ${whereSql} LIMIT 1`)).length > 0;
+  return (await querySql(ctx, db, table, `SELECT 1 FROM ${sqlIdent(table.name)} WHERE ${whereSql} LIMIT 1`)).length > 0;
 }
 
 /** What a SHOW statement's WHERE clause says: the tag condition per table, and the time range. */
@@ -232,8 +234,8 @@ async function seriesOf(ctx: StatementContext, db: string, table: TableSchema, c
   if (condition !== true) where.push(condition);
   const whereSql = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
   const keys = tagKeysOf(table);
-  if (keys.length === 0) return (await querySql(ctx, db, `SELECT 1 FROM ${sqlIdent(table.name)}${whereSql} LIMIT 1`)).length > 0 ? [[]] : [];
-  const rows = await querySql(ctx, db, `SELECT DISTINCT ${keys.map(sqlIdent).join(', ')} FROM ${sqlIdent(table.name)}${whereSql}`);
+  if (keys.length === 0) return (await querySql(ctx, db, table, `SELECT 1 FROM ${sqlIdent(table.name)}${whereSql} LIMIT 1`)).length > 0 ? [[]] : [];
+  const rows = await querySql(ctx, db, table, `SELECT DISTINCT ${keys.map(sqlIdent).join(', ')} FROM ${sqlIdent(table.name)}${whereSql}`);
   return rows as Array<Array<string | null>>;
 }
 
@@ -350,7 +352,7 @@ async function tagValuesByTable(ctx: StatementContext, db: DatabaseSchema, sourc
     const sql = keys
       .map((k) => `SELECT DISTINCT ${sqlString(k)} AS "key", ${sqlIdent(k)} AS "value" FROM ${from} WHERE ${sqlIdent(k)} IS NOT NULL${condition === true ? '' : ` AND ${condition}`}`)
       .join(' UNION ALL ');
-    const rows = (await querySql(ctx, db.name, sql)) as Array<[string, string]>;
+    const rows = (await querySql(ctx, db.name, table, sql)) as Array<[string, string]>;
     rows.sort((a, b) => compareBytes(a[0], b[0]) || compareBytes(a[1], b[1]));
     if (rows.length > 0) out.push({ table, pairs: rows });
   }

@@ -7,6 +7,7 @@
  * engine. Every name and value goes through ./sql-values.ts.
  */
 import type { TableSchema } from '../catalog/catalog.js';
+import type { PlannedRead } from '../query/engine.js';
 import type { ColumnType } from '../wal/model.js';
 import type { BinaryOp, Expr } from './ast.js';
 import { InfluxQLStatementError } from './executor.js';
@@ -146,6 +147,36 @@ export function conditionSql(e: Expr, table: TableSchema): string {
   if (NUMERIC.has(l.type) && NUMERIC.has(r.type)) return `(${l.sql} ${op} ${r.sql})`;
   if (l.type === 'boolean' && r.type === 'boolean' && (op === '=' || op === '<>')) return `(${l.sql} ${op} ${r.sql})`;
   return 'FALSE';
+}
+
+/**
+ * What the engine may prune a read of `table` by: the time range (the same bounds
+ * {@link timeRangeSql} writes) and the tags the condition's top-level conjuncts hold to a
+ * non-empty string — exactly the `tag = 'value'` comparisons {@link conditionSql} writes on the
+ * column itself (an empty value also matches a missing tag: never pruned by).
+ */
+export function plannedRead(table: TableSchema, range: TimeRange | undefined, condition: Expr | undefined): PlannedRead {
+  const read: { table: TableSchema; minTimeNs?: bigint; maxTimeNs?: bigint; tags?: Map<string, string[]> } = { table };
+  if (range !== undefined && range.minNs > MIN_TIME_NS) read.minTimeNs = range.minNs;
+  if (range !== undefined && range.maxNs < MAX_TIME_NS) read.maxTimeNs = range.maxNs;
+  const tags = new Map<string, string[]>();
+  const visit = (expr: Expr): void => {
+    const e = unparen(expr);
+    if (e.kind !== 'binary') return;
+    if (e.op === 'AND') {
+      visit(e.left);
+      visit(e.right);
+      return;
+    }
+    const [l, r] = [unparen(e.left), unparen(e.right)];
+    if (e.op !== '=' || l.kind !== 'ref' || r.kind !== 'string' || r.value === '' || !table.columns.has(l.name)) return;
+    if (refOperand(table, l.name, l.cast).type !== 'tag') return;
+    const known = tags.get(l.name);
+    tags.set(l.name, known === undefined ? [r.value] : known.filter((v) => v === r.value));
+  };
+  if (condition !== undefined) visit(condition);
+  if (tags.size > 0) read.tags = tags;
+  return read;
 }
 
 /** The time range as SQL (nothing for an unbounded end). */

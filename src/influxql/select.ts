@@ -15,7 +15,7 @@ import type { TableSchema } from '../catalog/catalog.js';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
-import type { QueryRunOptions } from '../query/engine.js';
+import type { PlannedRead, QueryRunOptions } from '../query/engine.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
 import { integralByWindow, MATH, MULTI_ROW, reduceWindow, topBottom, transformSeries, type OnWork, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
 import { fillValues, fillWindows, type WindowRow } from './select-fill.js';
@@ -23,7 +23,7 @@ import { castFits, castValue, groupRows, readSubqueryRows, readTableRows, toValu
 import type { InfluxValue, Series } from './result.js';
 import { evaluate, type EvalContext } from './select-eval.js';
 import { aggregateCalls, checkColumns, compileRegex, expandColumns, exprKey, transformCalls, unparen, type Column, type FieldType, type SelectShape, type SourceSchema } from './select-plan.js';
-import { columnKind, conditionSql, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
+import { columnKind, conditionSql, plannedRead, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
 import { sqlIdent } from './sql-values.js';
 import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from './time.js';
 
@@ -264,7 +264,7 @@ class SelectRun {
     const tags = this.groupTags(m).filter((t) => table.columns.has(t));
     const where = tagOnlyCondition(this.condition, m.schema);
     const select = tags.length === 0 ? 'NULL AS "__none"' : tags.map((t) => sqlIdent(t)).join(', ');
-    const rows = await this.query(m, `SELECT DISTINCT ${select} FROM ${sqlIdent(table.name)}${where === undefined ? '' : ` WHERE ${conditionSql(where, table)}`}`);
+    const rows = await this.query(m, `SELECT DISTINCT ${select} FROM ${sqlIdent(table.name)}${where === undefined ? '' : ` WHERE ${conditionSql(where, table)}`}`, plannedRead(table, undefined, where));
     return rows.map((row) => {
       const values: Record<string, string> = {};
       tags.forEach((t, i) => (values[t] = row[i] === null || row[i] === undefined ? '' : String(row[i])));
@@ -336,7 +336,7 @@ class SelectRun {
       range: this.range,
       condition: this.condition,
       ...(pushLimit ? { limit: { rows: (stmt.offset ?? 0) + limit, descending: stmt.descending } } : {}),
-      options: this.runOptions(),
+      options: { ...this.runOptions(), planned: plannedRead(table, this.range, this.condition) },
       onRows: (n) => this.tick(n),
     });
   }
@@ -348,9 +348,9 @@ class SelectRun {
     return { ...(signal === undefined ? {} : { signal }), timeoutMs: Math.max(1, this.deadlineMs - Date.now()), ...(this.ctx.text === undefined ? {} : { logAs: { type: 'influxql', text: this.ctx.text } }) };
   }
 
-  private async query(m: Measurement, sql: string): Promise<DuckDBValue[][]> {
+  private async query(m: Measurement, sql: string, read: PlannedRead): Promise<DuckDBValue[][]> {
     const { ctx } = this;
-    const result = await ctx.env.query.query(m.database!, sql, undefined, this.runOptions());
+    const result = await ctx.env.query.query(m.database!, sql, undefined, { ...this.runOptions(), planned: read });
     return result.rows;
   }
 
@@ -702,7 +702,7 @@ class SelectRun {
     const where = [...timeRangeSql(this.range)];
     if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
     const sql = `SELECT ${select.join(', ')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}${groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${[...groupBy.slice(this.interval === undefined ? 0 : 1), ...groupBy.slice(0, this.interval === undefined ? 0 : 1)].join(', ')}` : ''}`;
-    const result = await this.query(m, sql);
+    const result = await this.query(m, sql, plannedRead(table, this.range, this.condition));
     const base = this.interval === undefined ? 0 : 1;
     for (const row of result) {
       this.tick(1);

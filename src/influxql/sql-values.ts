@@ -1,14 +1,20 @@
 /**
  * The one place InfluxQL puts a value or a name into SQL text. Every user value (a tag value, a
  * string, a number, a regex, a time) reaches the engine through these functions, never pasted:
- * names are double-quoted (the engine resolves a quoted name to exactly that column or table),
+ * names are the engine's SQL names, double-quoted (a quoted name reaches exactly that column or table),
  * strings single-quoted with NUL spelled as `chr(0)`, numbers written in a form DuckDB reads
  * back to the same value and type.
  */
+import { quoteIdent } from '../engine/duckdb.js';
+import { sqlName } from '../engine/names.js';
 
-/** A table or column name as a quoted SQL identifier (`"Host"`, `"a""b"`). */
+/**
+ * A table or column name as the engine knows it: its SQL name (`Host` → `^host`, see
+ * ../engine/names.ts), quoted (`"^host"`, `"a""b"`). The statements InfluxQL writes run as
+ * planned statements, unchecked, so they name tables and columns as the engine's views do.
+ */
 export function sqlIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  return quoteIdent(sqlName(name));
 }
 
 /** A string as a SQL VARCHAR literal; a NUL (which would end a C string) is spelled `chr(0)`. */

@@ -21,7 +21,7 @@ import type { ColumnType } from '../wal/model.js';
 import { quoteIdent, quoteString, sqlType, type ColumnarSource, type MirrorState } from '../engine/duckdb.js';
 import { selectRows, type RowFilter } from '../engine/selection.js';
 import type { Mirrors } from '../engine/mirrors.js';
-import { sqlName } from '../engine/names.js';
+import { nameOfSql, sqlName } from '../engine/names.js';
 import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { PersistedFiles } from '../persist/load.js';
@@ -84,6 +84,22 @@ export interface QueryRunOptions {
    * it came from; `none` leaves it out (a statement only planned for its schema).
    */
   logAs?: { type: string; text: string } | 'none';
+  /**
+   * A statement Sluice's own planner wrote (InfluxQL), not a user's: it is not checked (names
+   * are already SQL names, values quoted by the planner, one SELECT by construction), it reads
+   * `read.table` only, and its pruning comes from the planner instead of from parsing it.
+   */
+  planned?: PlannedRead;
+}
+
+/** What a planned statement reads: its one table (by SQL name in its FROM), and the bounds its WHERE implies. */
+export interface PlannedRead {
+  table: TableSchema;
+  /** Inclusive time bounds: sources and rows outside them are left out. */
+  minTimeNs?: bigint;
+  maxTimeNs?: bigint;
+  /** Tag columns (by name) that must hold one of the values. */
+  tags?: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Where {@link QueryEngine.stream} hands a result: its columns first, then its rows chunk by chunk. */
@@ -188,10 +204,10 @@ export class QueryEngine {
     await this.log.track(entry, () =>
       this.withDatabase(database, (con, withSources) =>
         this.withTimeout(con, options, async (signal) => {
-          const checked = await this.checkReadOnly(con, sql, signal);
+          const checked = options.planned === undefined ? await this.checkReadOnly(con, sql, signal) : plannedStatement(sql, options.planned);
           signal.throwIfAborted();
           await withSources(checked.tables, (sources) =>
-            this.withPrunedView(con, checked, sources, async (parquetFiles) => {
+            this.withPrunedView(con, checked, sources, options.planned, async (parquetFiles) => {
               signal.throwIfAborted();
               if (entry !== undefined) entry.parquetFiles = parquetFiles;
               await body(con, checked, signal, entry);
@@ -292,10 +308,11 @@ export class QueryEngine {
    * buffered chunk wholly outside the time range, and reads of the buffered chunks that remain
    * only the rows the tag and time predicates keep (a selection from the chunk's series index).
    */
-  private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, run: (parquetFiles: number) => Promise<T>): Promise<T> {
-    const range = timeRangeOf(checked.ast);
-    const equalities = stringEqualitiesOf(checked.ast);
-    const tableName = range?.table ?? equalities?.table;
+  private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, planned: PlannedRead | undefined, run: (parquetFiles: number) => Promise<T>): Promise<T> {
+    const range = planned === undefined ? timeRangeOf(checked.ast) : undefined;
+    const parsed = planned === undefined ? stringEqualitiesOf(checked.ast) : undefined;
+    const equalities = planned === undefined ? parsed?.columns : plannedEqualities(planned);
+    const tableName = planned === undefined ? (range?.table ?? parsed?.table) : sqlName(planned.table.name);
     const table = tableName === undefined ? undefined : sources.get(tableName);
     this.lastPruning = undefined;
     let allFiles = 0;
@@ -305,10 +322,10 @@ export class QueryEngine {
       return run(allFiles);
     };
     if (table === undefined) return unpruned();
-    const tags = tagFilterOf(table.table, equalities?.columns);
+    const tags = tagFilterOf(table.table, equalities);
     // A table read from one source has nothing to prune but rows: the bounds need not even be evaluated.
     if (tags.length === 0 && table.files.length + table.chunks.length <= 1) return unpruned();
-    const { lo, hi } = range === undefined ? { lo: undefined, hi: undefined } : await this.boundsNs(con, range);
+    const { lo, hi } = planned !== undefined ? { lo: planned.minTimeNs, hi: planned.maxTimeNs } : range === undefined ? { lo: undefined, hi: undefined } : await this.boundsNs(con, range);
     if (lo === undefined && hi === undefined && tags.length === 0) return unpruned();
     const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
     const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
@@ -649,4 +666,15 @@ function tagFilterOf(table: TableSchema, equalities: ReadonlyMap<string, string[
     if (values !== undefined) tags.push({ columnId: col.id, values });
   }
   return tags;
+}
+
+/** A planned statement as a checked one: its table, its SQL as written, result names decoded from SQL names. */
+function plannedStatement(sql: string, planned: PlannedRead): CheckedQuery {
+  return { ast: undefined, sql, tables: new Set([planned.table]), systemTables: new Set(), columnName: (name) => nameOfSql(name) ?? name };
+}
+
+/** A planned statement's tag predicates keyed by SQL column name, as the pruner takes them from a parsed one. */
+function plannedEqualities(planned: PlannedRead): Map<string, string[]> | undefined {
+  if (planned.tags === undefined || planned.tags.size === 0) return undefined;
+  return new Map([...planned.tags].map(([name, values]) => [sqlName(name), [...values]]));
 }
