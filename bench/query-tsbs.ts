@@ -10,6 +10,8 @@
 // Flags: --lines 1000000 (env BENCH_QUERY_LINES; 1 000 hosts × lines/1 000 timestamps, 10 s apart)
 //        --hosts 1000 (fewer hosts make a longer time range of the same size)
 //        --runs 50 (queries of each type per system, after one warm-up query)
+//        --max-seconds-per-type 120 (a system stops asking a type after this long, once it has
+//          answered 5 of its queries; 0: no limit — a Sluice lastpoint over 1 M rows takes ~25 s)
 //        --peers --seed 1 --fields int|float (TSBS writes its cpu fields as integers)
 // Env: BENCH_JSON=<path> also writes the figures and the answer checks as JSON.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +31,7 @@ const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: process.env.BENCH_QUERY_LINES ?? '1000000' },
     runs: { type: 'string', default: '50' },
+    'max-seconds-per-type': { type: 'string', default: '120' },
     peers: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     hosts: { type: 'string', default: '1000' },
@@ -37,6 +40,8 @@ const { values } = parseArgs({
 });
 const LINES = Number(values.lines);
 const RUNS = Number(values.runs);
+const MAX_MS_PER_TYPE = Number(values['max-seconds-per-type']) * 1000 || Number.POSITIVE_INFINITY;
+const MIN_RUNS = 5;
 const SEED = Number(values.seed);
 const FIELDS = values.fields === 'float' ? 'float' : 'int';
 const HOSTS = Number(values.hosts);
@@ -124,8 +129,10 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
 
 /**
  * Runs every query of every type that `ask` answers (undefined: the system has no such query),
- * one at a time: first one unmeasured warm-up query of the type, then the list. A latency is
- * from sending the request to having read the whole answer, as TSBS's runners measure it.
+ * one at a time: first one unmeasured warm-up query of the type, then the list — or its first
+ * part, once the type has taken its time budget and at least {@link MIN_RUNS} queries ran. A
+ * latency is from sending the request to having read the whole answer, as TSBS's runners
+ * measure it.
  */
 async function measure(system: SystemName, queries: Map<TsbsQueryType, TsbsQuery[]>, ask: (q: TsbsQuery) => Promise<Answer> | undefined): Promise<Map<TsbsQueryType, Runs>> {
   const out = new Map<TsbsQueryType, Runs>();
@@ -135,14 +142,16 @@ async function measure(system: SystemName, queries: Map<TsbsQueryType, TsbsQuery
     if (warmUp === undefined) continue; // the system has no query of this type
     await warmUp;
     const runs: Runs = { ms: [], answers: [] };
+    const typeStarted = performance.now();
     for (const q of list) {
+      if (runs.ms.length >= MIN_RUNS && performance.now() - typeStarted > MAX_MS_PER_TYPE) break;
       const started = performance.now();
       const answer = await ask(q)!;
       runs.ms.push(performance.now() - started);
       runs.answers.push(answer);
     }
     const failed = runs.answers.filter((a) => a.status !== 200).length;
-    say(`${system}: ${type} p50 ${formatMs(percentile(runs.ms, 50))} ms, p95 ${formatMs(percentile(runs.ms, 95))} ms${failed > 0 ? `, ${failed} answers not 200: ${runs.answers.find((a) => a.status !== 200)!.text.slice(0, 300)}` : ''}`);
+    say(`${system}: ${type} ${runs.ms.length} queries, p50 ${formatMs(percentile(runs.ms, 50))} ms, p95 ${formatMs(percentile(runs.ms, 95))} ms${failed > 0 ? `, ${failed} answers not 200: ${runs.answers.find((a) => a.status !== 200)!.text.slice(0, 300)}` : ''}`);
     out.set(type, runs);
   }
   return out;
@@ -274,7 +283,8 @@ function compareInfluxQL(left: SystemName, a: Map<TsbsQueryType, Runs>, right: S
     if (ra === undefined || rb === undefined) continue;
     let equal = 0;
     let shown = 0;
-    for (let i = 0; i < ra.answers.length; i++) {
+    const compared = Math.min(ra.answers.length, rb.answers.length); // the first queries, when a budget cut a list
+    for (let i = 0; i < compared; i++) {
       const x = ra.answers[i]!;
       const y = rb.answers[i]!;
       const diff = x.status !== y.status ? [`status ${x.status} ≠ ${y.status}: ${x.text.slice(0, 300)} | ${y.text.slice(0, 300)}`] : diffJson(parseAnswer(x), parseAnswer(y));
@@ -287,7 +297,7 @@ function compareInfluxQL(left: SystemName, a: Map<TsbsQueryType, Runs>, right: S
         for (const line of diff) console.log(`    ${line}`);
       }
     }
-    agreement.byType.set(type, { equal, compared: ra.answers.length });
+    agreement.byType.set(type, { equal, compared });
   }
   return agreement;
 }
@@ -346,7 +356,8 @@ const bodies = splitLines(body, BATCH_LINES);
 say(`dataset: TSBS cpu-only, ${LINES.toLocaleString('en-US')} lines (${HOSTS} hosts × ${TICKS} timestamps ${INTERVAL_S} s apart from 2025-01-01T00:00:00Z, ${FIELDS} fields), ${(body.length / 1e6).toFixed(0)} MB, ${bodies.length} bodies of ${BATCH_LINES} lines, ${WRITES_IN_FLIGHT} in flight; generated in ${((performance.now() - generated) / 1000).toFixed(1)} s`);
 const queries = tsbsQueries(new SeededRng(SEED), RANGE, RUNS);
 const longWindows = TSBS_QUERY_TYPES.filter((t) => queries.get(t)!.some((q) => q.isWindowLongerThanData));
-say(`queries: ${RUNS} per type (seed ${SEED}), one at a time after one warm-up query; ${longWindows.length > 0 ? `windows longer than the data, placed at random to cover all of it: ${longWindows.join(', ')}` : 'every window within the data'}`);
+const budget = Number.isFinite(MAX_MS_PER_TYPE) ? `; fewer, but at least ${MIN_RUNS}, past ${MAX_MS_PER_TYPE / 1000} s per type and system` : '';
+say(`queries: ${RUNS} per type (seed ${SEED}${budget}), one at a time after one warm-up query; ${longWindows.length > 0 ? `windows longer than the data, placed at random to cover all of it: ${longWindows.join(', ')}` : 'every window within the data'}`);
 
 const results = new Map<SystemName, Map<TsbsQueryType, Runs>>();
 const versions: Partial<Record<SystemName, string>> = {};
@@ -374,14 +385,14 @@ try {
 const columns = SYSTEMS.filter((s) => results.has(s));
 const title = (s: SystemName): string => (versions[s] === undefined ? s : `${s} ${versions[s]!.replace(/[~+].*$/, '')}`);
 console.log('');
-console.log(`p50 / p95 in ms, ${RUNS} queries of each type per system, one at a time (n/a: TSBS has no such query for the system):`);
+console.log(`p50 / p95 in ms, ${RUNS} queries of each type per system unless a count says fewer (the time budget), one at a time (n/a: TSBS has no such query for the system):`);
 console.log('');
 console.log(`| query | ${columns.map(title).join(' | ')} |`);
 console.log(`| --- |${columns.map(() => ' ---: |').join('')}`);
 for (const type of TSBS_QUERY_TYPES) {
   const cells = columns.map((s) => {
     const r = results.get(s)!.get(type);
-    return r === undefined ? 'n/a' : `${formatMs(percentile(r.ms, 50))} / ${formatMs(percentile(r.ms, 95))}`;
+    return r === undefined ? 'n/a' : `${formatMs(percentile(r.ms, 50))} / ${formatMs(percentile(r.ms, 95))}${r.ms.length < RUNS ? ` (${r.ms.length})` : ''}`;
   });
   console.log(`| ${type} | ${cells.join(' | ')} |`);
 }
@@ -413,5 +424,5 @@ if (process.env.BENCH_JSON) {
   const figures = [];
   for (const [system, byType] of results) for (const [type, r] of byType) figures.push({ query: type, system, version: versions[system] ?? null, p50Ms: percentile(r.ms, 50), p95Ms: percentile(r.ms, 95), runs: r.ms.length });
   const answers = agreements.flatMap((a) => [...a.byType].map(([type, c]) => ({ query: type, left: a.left, right: a.right, ...c })));
-  await writeFile(process.env.BENCH_JSON, JSON.stringify({ machine, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAtEnd, lines: LINES, hosts: HOSTS, fields: FIELDS, runs: RUNS, seed: SEED, figures, answers }, null, 2));
+  await writeFile(process.env.BENCH_JSON, JSON.stringify({ machine, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAtEnd, lines: LINES, hosts: HOSTS, fields: FIELDS, runs: RUNS, maxSecondsPerType: values['max-seconds-per-type'], seed: SEED, figures, answers }, null, 2));
 }
