@@ -220,9 +220,11 @@ export class QueryableBuffer implements WalFileNotifier {
   private removeObjects(files: readonly PersistedFile[], reason: string): void {
     if (files.length === 0) return;
     this.logger.info({ files: files.length, reason }, 'Parquet files no longer queryable');
+    // Queries already running may have these files in their views: removed once they are done.
     this.options.remover?.remove(
       files.map((f) => f.key),
       reason,
+      this.options.mirrors.afterRunningReaders(),
     );
   }
 

@@ -17,6 +17,11 @@ export interface MirroredChunk extends ColumnarSource {
 export class Mirrors {
   private queue: Promise<unknown> = Promise.resolve();
   private readers = 0;
+  private nextReader = 0;
+  /** Readers running, by id. */
+  private readonly running = new Set<number>();
+  /** Who waits for some of them to finish ({@link afterRunningReaders}). */
+  private waiters: Array<{ pending: Set<number>; resolve(): void }> = [];
   private readonly pendingDrops: number[] = [];
   private readonly released = new WeakSet<MirroredChunk>();
 
@@ -61,16 +66,39 @@ export class Mirrors {
    * dropped meanwhile stay registered until every reader that may reference them has finished.
    */
   async read<T>(prepare: () => Promise<void>, run: () => Promise<T>): Promise<T> {
+    const id = ++this.nextReader;
     await this.exclusive(async () => {
       await prepare();
       this.readers++;
+      this.running.add(id);
     });
     try {
       return await run();
     } finally {
       this.readers--;
+      this.running.delete(id);
+      if (this.waiters.length > 0) this.settleWaiters(id);
       this.dropPending();
     }
+  }
+
+  /**
+   * Resolves once every reader running now has finished; readers that start later do not hold it
+   * up (they prepared their views after whatever the caller changed). For removing Parquet files
+   * a running query may still read.
+   */
+  afterRunningReaders(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ pending: new Set(this.running), resolve }));
+  }
+
+  private settleWaiters(finished: number): void {
+    this.waiters = this.waiters.filter((w) => {
+      w.pending.delete(finished);
+      if (w.pending.size > 0) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   /** Forgets a chunk that has left the buffer (once no reader may still use it). */

@@ -2,7 +2,8 @@
  * Removes Parquet files that no query reads any more — those of deleted databases and tables,
  * and those wholly past their database's retention period — from the object store, in the
  * background. The files have already left the query index (PersistedFiles) when they get here,
- * so a slow or failing store delays only the freeing of space: a failed delete is logged and
+ * and each waits until the queries that were running then (which may still read it) have
+ * finished, so a slow or failing store delays only the freeing of space: a failed delete is logged and
  * retried with capped backoff until it succeeds or the remover closes. The manifests keep naming
  * the files, and startup drops them from the index again (by the catalog's tombstones and the
  * retention cutoff) and hands them here again: a crash halfway through a removal finishes it at
@@ -35,7 +36,7 @@ export interface FileRemoverStats {
 /** Deletes objects in the background, one at a time, retrying each until it is gone. */
 export class FileRemover {
   readonly stats: FileRemoverStats = { removed: 0, failedAttempts: 0, pending: 0 };
-  private readonly queue: Array<{ key: string; reason: string }> = [];
+  private readonly queue: Array<{ key: string; reason: string; after: Promise<void> }> = [];
   private readonly queued = new Set<string>();
   private running: Promise<void> | undefined;
   private closed = false;
@@ -45,13 +46,17 @@ export class FileRemover {
     this.logger = options.logger ?? silentLogger;
   }
 
-  /** Queues `keys` for deletion (a key already queued is not queued twice); returns at once. */
-  remove(keys: readonly string[], reason: string): void {
+  /**
+   * Queues `keys` for deletion (a key already queued is not queued twice); returns at once. None
+   * is deleted before `after` settles: the queries that were running when the files left the
+   * query index may still read them.
+   */
+  remove(keys: readonly string[], reason: string, after: Promise<void> = Promise.resolve()): void {
     if (this.closed) return;
     for (const key of keys) {
       if (this.queued.has(key)) continue;
       this.queued.add(key);
-      this.queue.push({ key, reason });
+      this.queue.push({ key, reason, after });
     }
     this.stats.pending = this.queued.size;
     if (keys.length > 0) this.logger.info({ files: keys.length, reason }, 'removing Parquet files in the background');
@@ -72,7 +77,8 @@ export class FileRemover {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.closed) {
-      const { key, reason } = this.queue[0]!;
+      const { key, reason, after } = this.queue[0]!;
+      await after;
       for (let attempt = 1; !this.closed; attempt++) {
         try {
           await this.options.store.delete(key);

@@ -5,6 +5,9 @@ import { SeededRng } from '../../src/effects/rng.js';
 import { FaultyObjectStore } from '../../src/objectstore/faulty.js';
 import { MemoryObjectStore } from '../../src/objectstore/memory.js';
 import { FileRemover } from '../../src/persist/file-remover.js';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDatabase } from '../support/db-helpers.js';
 
 test('the remover deletes queued keys in the background, retries a store that refuses deletes with growing delays, logs each failure, and finishes once it heals', async () => {
   const clock = new SimClock();
@@ -35,4 +38,42 @@ test('the remover deletes queued keys in the background, retries a store that re
   remover.remove(['n/dbs/2/0/c.parquet'], 'after close');
   await remover.idle();
   assert.equal((await memory.list({ prefix: 'n/' })).objects.length, 1);
+});
+
+test('a Parquet file of a deleted table is removed only once the queries that were reading it have finished', async () => {
+  const { db, dir, cleanup } = await tempDatabase();
+  let release = () => undefined as void;
+  try {
+    const lines = Array.from({ length: 6_000 }, (_, i) => `cpu,host=h${i % 7} v=${i}i ${1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n}`);
+    await db.writer.writeLp('d', Buffer.from(lines.join('\n')), { precision: 'ns', acceptPartial: false });
+    await db.snapshotNow();
+    const files = db.persistedFiles.filesOf(db.catalog.database('d')!.id, db.catalog.database('d')!.tables.get('cpu')!.id);
+    assert.equal(files.length, 1);
+    const path = join(dir, files[0]!.key);
+    // A query that reads the file in several chunks, held after its first one.
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reading!: () => void;
+    const started = new Promise<void>((resolve) => (reading = resolve));
+    let rows = 0;
+    const query = db.query.stream('d', 'SELECT * FROM cpu', undefined, {
+      start: () => undefined,
+      rows: async (chunk) => {
+        rows += chunk.rowCount;
+        reading();
+        await held;
+      },
+    });
+    await started;
+    await db.manage.deleteTable('d', 'cpu');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await access(path); // still there: the query may read on
+    release();
+    await query;
+    assert.equal(rows, 6_000, 'the running query read every row of the file');
+    await db.remover.idle();
+    await assert.rejects(access(path), /ENOENT/, 'removed once the query finished');
+  } finally {
+    release(); // a failed check must not leave the query (and so the engine's close) waiting
+    await cleanup();
+  }
 });
