@@ -38,8 +38,11 @@ export interface TableRead {
   fields: readonly string[];
   range: TimeRange;
   condition: Expr | undefined;
-  /** The first `rows` rows only, in this direction (raw values of one series). */
-  limit?: { rows: number; descending: boolean };
+  /**
+   * The first `rows` rows only, in this direction: of the whole table (raw values of one series),
+   * or of each group of the `perGroup` tags (a missing tag is ''), as GROUP BY tags groups them.
+   */
+  limit?: { rows: number; descending: boolean; perGroup?: readonly string[] };
   options: QueryRunOptions;
   /** Called with each chunk's row count (deadline checks). */
   onRows(n: number): void;
@@ -57,7 +60,26 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   where.push(`(${fields.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);
   const direction = limit?.descending === true ? ' DESC' : '';
   const tagOrder = [...schema.tags].sort().map((t) => `, ${sqlIdent(t)}${direction}`);
-  const sql = `SELECT epoch_ns("time") AS "__t"${names.map((n) => `, ${sqlIdent(n)}`).join('')} FROM ${sqlIdent(table.name)} WHERE ${where.join(' AND ')} ORDER BY "time"${direction}${tagOrder.join('')}${limit === undefined ? '' : ` LIMIT ${sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)))}`}`;
+  const order = `"time"${direction}${tagOrder.join('')}`;
+  const from = sqlIdent(table.name);
+  const filter = where.join(' AND ');
+  const select = `SELECT epoch_ns("time") AS "__t"${names.map((n) => `, ${sqlIdent(n)}`).join('')}`;
+  let sql = `${select} FROM ${from} WHERE ${filter} ORDER BY ${order}`;
+  const groups = limit?.perGroup ?? [];
+  if (limit !== undefined && groups.length === 0) sql += ` LIMIT ${sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)))}`;
+  else if (limit !== undefined) {
+    // Per group: the same order numbers the rows of each group, so each keeps what the statement
+    // shows of it. One row per group (lastpoint) is found by its time first: a group's first row
+    // is at its latest (earliest) time, so only the rows at that time are ordered, not all.
+    const keys = groups.map((t) => `coalesce(${sqlIdent(t)}, '')`);
+    const qualify = `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order}) <= ${sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)))}`;
+    if (limit.rows !== 1) sql = `${select} FROM ${from} WHERE ${filter} ${qualify} ORDER BY ${order}`;
+    else {
+      const edge = `SELECT ${keys.map((k, i) => `${k} AS "__g${i}"`).join(', ')}, ${limit.descending ? 'max' : 'min'}("time") AS "__e" FROM ${from} WHERE ${filter} GROUP BY ALL`;
+      const on = [...keys.map((k, i) => `${k} = "__edge"."__g${i}"`), `"time" = "__edge"."__e"`].join(' AND ');
+      sql = `${select} FROM ${from} JOIN (${edge}) AS "__edge" ON ${on} WHERE ${filter} ${qualify} ORDER BY ${order}`;
+    }
+  }
   for (const n of names) columns.set(n, []);
   const targets = names.map((n) => columns.get(n)!);
   let tooMany = false;

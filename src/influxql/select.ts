@@ -324,8 +324,10 @@ class SelectRun {
     for (const t of this.groupTags(m)) names.add(t);
     const { stmt } = this;
     const limit = this.effectiveLimit();
-    // Raw values of one series (no GROUP BY): LIMIT and OFFSET are the engine's.
-    const pushLimit = !this.shape.isAggregate && !this.shape.hasTransform && stmt.dimensions.length === 0 && limit !== undefined;
+    // Raw values (no GROUP BY, or GROUP BY tags only): LIMIT and OFFSET are the engine's — on the
+    // whole table, or per group of the GROUP BY tags (lastpoint: `GROUP BY host … LIMIT 1`).
+    const pushLimit = !this.shape.isAggregate && !this.shape.hasTransform && stmt.dimensions.every((d) => d.kind === 'tag' || d.kind === 'wildcard' || d.kind === 'regex') && limit !== undefined;
+    const perGroup = stmt.dimensions.length === 0 ? undefined : this.groupTags(m).filter((t) => table.columns.get(t)?.type === 'tag');
     return readTableRows({
       engine: this.ctx.env.query,
       database: m.database!,
@@ -335,7 +337,7 @@ class SelectRun {
       fields: [...this.referencedFields(m.schema)].filter((n) => table.columns.has(n)).sort(),
       range: this.range,
       condition: this.condition,
-      ...(pushLimit ? { limit: { rows: (stmt.offset ?? 0) + limit, descending: stmt.descending } } : {}),
+      ...(pushLimit ? { limit: { rows: (stmt.offset ?? 0) + limit, descending: stmt.descending, ...(perGroup === undefined ? {} : { perGroup }) } } : {}),
       options: { ...this.runOptions(), planned: plannedRead(table, this.range, this.condition) },
       onRows: (n) => this.tick(n),
     });
