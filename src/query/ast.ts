@@ -22,6 +22,12 @@ export function walk(node: unknown, visit: (n: AstNode) => void): void {
 const BIG_TAG = `bigint${randomBytes(8).toString('hex')}:`;
 const BIG = `\u0000${BIG_TAG}`;
 const BIG_BACK = new RegExp(`"\\\\u0000${BIG_TAG}(-?\\d+)"`, 'g');
+// A float written with a fraction or exponent whose value is whole (`1000000.0`): JSON.parse
+// would make it the integer 1000000, which DuckDB reads back as an integer where its AST wants a
+// double. Kept as its text, marked like long integers.
+const FLOAT_TAG = `float${randomBytes(8).toString('hex')}:`;
+const FLOAT = `\u0000${FLOAT_TAG}`;
+const FLOAT_BACK = new RegExp(`"\\\\u0000${FLOAT_TAG}(-?[0-9.eE+-]+)"`, 'g');
 
 /** An integer constant of an AST from {@link parseJsonKeepingBigInts}: a safe number or a marked long one; else undefined. */
 export function astInteger(value: unknown): bigint | undefined {
@@ -32,7 +38,8 @@ export function astInteger(value: unknown): bigint | undefined {
 
 /**
  * JSON.parse, but integers too long for a double (DuckDB's AST holds BIGINT constants as JSON
- * numbers) become marked strings, so {@link stringifyJsonKeepingBigInts} writes them back exactly.
+ * numbers) and whole floats (`1000000.0`) become marked strings, so
+ * {@link stringifyJsonKeepingBigInts} writes them back exactly.
  */
 export function parseJsonKeepingBigInts(text: string): unknown {
   let out = '';
@@ -61,7 +68,9 @@ export function parseJsonKeepingBigInts(text: string): unknown {
       let j = i + 1;
       while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++;
       const token = text.slice(i, j);
-      out += /^-?\d{16,}$/.test(token) ? JSON.stringify(BIG + token) : token;
+      if (/^-?\d{16,}$/.test(token)) out += JSON.stringify(BIG + token);
+      else if (/[.eE]/.test(token) && Number.isInteger(Number(token))) out += JSON.stringify(FLOAT + token);
+      else out += token;
       i = j;
       continue;
     }
@@ -77,7 +86,7 @@ export function parseJsonKeepingBigInts(text: string): unknown {
   return JSON.parse(out);
 }
 
-/** JSON.stringify that writes the integers {@link parseJsonKeepingBigInts} marked back as numbers. */
+/** JSON.stringify that writes the integers and whole floats {@link parseJsonKeepingBigInts} marked back as numbers, as they were written. */
 export function stringifyJsonKeepingBigInts(value: unknown): string {
-  return JSON.stringify(value).replace(BIG_BACK, '$1');
+  return JSON.stringify(value).replace(BIG_BACK, '$1').replace(FLOAT_BACK, '$1');
 }
