@@ -11,13 +11,13 @@
 //        --memory (also print the server's memory gauges at the end of the load)
 //        --slowest N (also print the N slowest requests: which body, when it started, how long)
 // Env: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { shebangFlags, startSluiceServe } from './sluice-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,8 +42,7 @@ const BATCH = Number(values.batch);
 const CONNECTIONS = values.connections.split(',').map(Number);
 const FIELDS = values.fields === 'float' ? 'float' : 'int';
 const ENDPOINT = values.endpoint;
-const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const shebangFlags = (/^#!\/usr\/bin\/env -S node (.*)$/m.exec((await readFile(cli, 'utf8')).split('\n')[0]!)?.[1] ?? '').split(' ').filter((a) => a !== '');
+const serverNodeFlags = await shebangFlags();
 
 // ---- the dataset ------------------------------------------------------------------------------
 
@@ -101,24 +100,13 @@ interface Server {
   exited: Promise<void>;
 }
 
-function startServer(dataDir: string): Promise<Server> {
+async function startServer(dataDir: string): Promise<Server> {
   const startMs = performance.now();
-  const args = [cli, 'serve', '--data-dir', dataDir, '--http-bind', '127.0.0.1:0', '--wal-flush-interval', values['flush-interval'], '--log-format', 'json', '--log-level', 'info', ...values['server-flag']];
-  // BENCH_SERVER_NODE_ARGS: node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  // The server runs with the node flags of the `sluice` command's shebang, as `sluice serve` does.
-  const nodeArgs = [...shebangFlags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      log += chunk;
-      const m = /"msg":"listening","address":"([^"]+)"/.exec(log);
-      if (m !== null) resolve({ child, url: new URL(`http://${m[1]}`), startMs, readyMs: performance.now() - startMs, exited });
-    });
-    child.once('exit', (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening: ${log}`)));
-  });
+  // BENCH_SERVER_NODE_ARGS: node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof",
+  // beside those of the `sluice` command's shebang, as `sluice serve` runs.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const server = await startSluiceServe(dataDir, ['--wal-flush-interval', values['flush-interval'], '--log-level', 'info', ...values['server-flag']], nodeArgs);
+  return { child: server.child, url: new URL(server.url), startMs, readyMs: performance.now() - startMs, exited: server.exited };
 }
 
 /** CPU seconds (user + system) of a process so far, from /proc. */
@@ -283,7 +271,7 @@ const bytes = bodies.reduce((n, b) => n + b.length, 0);
 const restarts: string[] = [];
 console.log(`# sluice ingest — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB`);
 console.log(`# dataset: TSBS cpu-only, ${LINES.toLocaleString('en-US')} lines (${FIELDS} fields, ${HOSTS} hosts, seed ${values.seed}), ${(bytes / 1e6).toFixed(0)} MB, generated in ${((performance.now() - genStarted) / 1000).toFixed(1)} s`);
-console.log(`# load: ${ENDPOINT}, batches of ${BATCH} lines, closed loop; server: node ${shebangFlags.join(' ')} sluice serve --wal-flush-interval ${values['flush-interval']} ${values['server-flag'].join(' ')}`);
+console.log(`# load: ${ENDPOINT}, batches of ${BATCH} lines, closed loop; server: node ${serverNodeFlags.join(' ')} sluice serve --wal-flush-interval ${values['flush-interval']} ${values['server-flag'].join(' ')}`);
 console.log('');
 console.log('| connections | lines/s | lines/s until the drain | p50 ms | p99 ms | server CPU | client CPU | server peak RSS | peak RSS after the SQL count | on disk | non-204 | verified |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');

@@ -14,20 +14,22 @@ export interface SluiceServe {
   log(): string;
   /** SIGTERM (its graceful shutdown: a final WAL flush), SIGKILL after 30 s; resolves once it exited. */
   stop(): Promise<void>;
+  /** Resolves when the process has exited, however. */
+  exited: Promise<void>;
 }
 
 /** The CLI next to this file once compiled: `dist/bench/` → `dist/src/cli/main.js`. */
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 /** The node flags of the CLI's `#!/usr/bin/env -S node …` line. */
-async function shebangFlags(): Promise<string[]> {
+export async function shebangFlags(): Promise<string[]> {
   const first = (await readFile(CLI, 'utf8')).split('\n', 1)[0]!;
   return (/^#!\/usr\/bin\/env -S node (.*)$/.exec(first)?.[1] ?? '').split(' ').filter((a) => a !== '');
 }
 
-/** Starts `sluice serve --data-dir <dataDir> …args` and resolves once it logs `listening`. */
-export async function startSluiceServe(dataDir: string, args: readonly string[]): Promise<SluiceServe> {
-  const argv = [...(await shebangFlags()), CLI, 'serve', '--data-dir', dataDir, '--http-bind', '127.0.0.1:0', '--log-format', 'json', ...args];
+/** Starts `sluice serve --data-dir <dataDir> …args` (node run with `nodeArgs` too) and resolves once it logs `listening`. */
+export async function startSluiceServe(dataDir: string, args: readonly string[], nodeArgs: readonly string[] = []): Promise<SluiceServe> {
+  const argv = [...(await shebangFlags()), ...nodeArgs, CLI, 'serve', '--data-dir', dataDir, '--http-bind', '127.0.0.1:0', '--log-format', 'json', ...args];
   const child = spawn(process.execPath, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let log = '';
@@ -43,7 +45,7 @@ export async function startSluiceServe(dataDir: string, args: readonly string[])
     child.stderr!.on('data', (chunk: string) => {
       log += chunk;
       const m = /"msg":"listening","address":"([^"]+)"/.exec(log);
-      if (m !== null) resolve({ child, url: `http://${m[1]}`, log: () => log, stop });
+      if (m !== null) resolve({ child, url: `http://${m[1]}`, log: () => log, stop, exited });
     });
     child.once('exit', (code, signal) => reject(new Error(`sluice serve exited (${code ?? signal}) before listening: ${log}`)));
   });
