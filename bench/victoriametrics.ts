@@ -7,12 +7,12 @@
  * `/api/v1/query_range`. A 204 only means the rows are in memory: `/internal/force_flush` makes
  * them searchable.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, startPeerProcess } from '../test/support/peer-process.js';
 
 const run = promisify(execFile);
 
@@ -57,17 +57,6 @@ DEBIAN_FRONTEND=noninteractive ${sudo}apt-get install -y -qq --no-install-recomm
   }
 }
 
-/** A free TCP port on 127.0.0.1 (a small race until the server binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts VictoriaMetrics (installing it first if needed) and resolves once `/health` answers. */
 export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
@@ -75,40 +64,17 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
   const version = (await run('dpkg-query', ['-W', '-f=${Version}', 'victoria-metrics']).catch(() => ({ stdout: 'unknown' }))).stdout.trim();
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-vm-'));
   const port = await freePort();
-  const child = spawn('victoria-metrics', [`-storageDataPath=${join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-loggerLevel=WARN'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(`victoria-metrics exited (${child.exitCode ?? child.signalCode}) before answering /health: ${log}`);
-    }
-    try {
-      const res = await fetch(`${url}/health`);
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet: try again until the deadline
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`victoria-metrics did not answer /health within 120 s: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { url, stop } = await startPeerProcess({
+    name: 'victoria-metrics',
+    command: 'victoria-metrics',
+    args: [`-storageDataPath=${join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-loggerLevel=WARN'],
+    dir,
+    port,
+    healthPath: '/health',
+    readyStatus: 200,
+    startTimeoutMs: 120_000,
+    killAfterMs: 10_000,
+  });
   const flush = async (): Promise<void> => {
     const res = await fetch(`${url}/internal/force_flush`);
     await res.text();

@@ -316,13 +316,7 @@ export class Engine {
       name: 'sluice_chunk',
       parameterTypes: [UBIGINT, BOOLEAN, BOOLEAN],
       supportsProjectionPushdown: true,
-      bindFunction: (info) => {
-        try {
-          bind(info, info.getParameter(0), info.getParameter(1) === true, info.getParameter(2) === true, undefined);
-        } catch (err) {
-          info.setError((err as Error).message);
-        }
-      },
+      bindFunction: (info) => reportingErrors(info, () => bind(info, info.getParameter(0), info.getParameter(1) === true, info.getParameter(2) === true, undefined)),
       initFunction: init,
       mainFunction: (info, out: DuckDBDataChunk) => {
         const scan = info.bindData as ChunkScan;
@@ -384,15 +378,12 @@ export class Engine {
       name: 'sluice_chunk_rows',
       parameterTypes: [UBIGINT, UBIGINT],
       supportsProjectionPushdown: true,
-      bindFunction: (info) => {
-        try {
+      bindFunction: (info) =>
+        reportingErrors(info, () => {
           const rows = this.selections.get(Number(info.getParameter(1)));
           if (rows === undefined) throw new Error(`no row selection ${String(info.getParameter(1))}`);
           bind(info, info.getParameter(0), true, false, rows);
-        } catch (err) {
-          info.setError((err as Error).message);
-        }
-      },
+        }),
       initFunction: init,
       mainFunction: (info, out: DuckDBDataChunk) => {
         const scan = info.bindData as ChunkScan;
@@ -479,6 +470,15 @@ export class Engine {
       return s;
     };
 
+  }
+}
+
+/** Runs a table function's bind, handing what it throws to the engine as the statement's error. */
+function reportingErrors(info: DuckDBTableFunctionBindInfo, bind: () => void): void {
+  try {
+    bind();
+  } catch (err) {
+    info.setError((err as Error).message);
   }
 }
 

@@ -4,14 +4,14 @@
  * loopback ports, reporting, monitoring and query logs off — and a bundled `sluice serve` on a
  * temp data dir; asks both `/query`; compares the answers value by value.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bundleCli, startServer } from './kill-harness.js';
+import { freePort, startPeerProcess } from './peer-process.js';
 
 const run = promisify(execFile);
 // From test/support/, or from dist/test/support/ when a compiled bench imports this file.
@@ -35,17 +35,6 @@ export async function ensureInfluxDB1Installed(): Promise<void> {
   await run('bash', [INSTALL_SCRIPT, 'install'], { maxBuffer: 1 << 20 });
 }
 
-/** A free TCP port on 127.0.0.1 (a small race until the server binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts influxd 1.x on free loopback ports with private temp dirs; `stop()` kills it and removes them. */
 export async function startInfluxDB1(): Promise<TestPeer> {
@@ -54,39 +43,7 @@ export async function startInfluxDB1(): Promise<TestPeer> {
   const port = await freePort();
   const rpcPort = await freePort();
   await writeFile(join(dir, 'influxdb.conf'), influxdConfig(dir, port, rpcPort));
-  let log = '';
-  const child: ChildProcess = spawn('influxd', ['-config', join(dir, 'influxdb.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`influxd exited (${child.exitCode}) before answering /ping: ${log}`);
-    }
-    try {
-      const res = await fetch(`${url}/ping`);
-      if (res.status === 204) break;
-    } catch {
-      // not listening yet: try again until the deadline
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`influxd did not answer /ping within 60 s: ${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const { url, stop } = await startPeerProcess({ name: 'influxd', command: 'influxd', args: ['-config', join(dir, 'influxdb.conf')], dir, port, healthPath: '/ping', readyStatus: 204, startTimeoutMs: 60_000, killAfterMs: 5_000 });
   return { name: 'influxdb', url, host: '127.0.0.1', port, stop };
 }
 
