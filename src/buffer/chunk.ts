@@ -176,9 +176,7 @@ export class ColumnBuffer {
 
   isValid(row: number): boolean {
     const seg = Math.floor(row / SEGMENT_ROWS);
-    const bitmap = this.validity[seg];
-    const r = row - seg * SEGMENT_ROWS;
-    return bitmap === undefined || (bitmap[r >> 3]! & (1 << (r & 7))) !== 0;
+    return isValidAt(this.validity[seg], row - seg * SEGMENT_ROWS);
   }
 
   byteSize(): number {
@@ -186,6 +184,11 @@ export class ColumnBuffer {
     for (let s = 0; s < this.segments.length; s++) size += this.segments[s]!.byteLength + (this.validity[s]?.byteLength ?? 0);
     return size;
   }
+}
+
+/** Whether row `at` of a segment is valid: its bit in the segment's bitmap, or always when it has none. */
+export function isValidAt(bitmap: Uint8Array | undefined, at: number): boolean {
+  return bitmap === undefined || (bitmap[at >> 3]! & (1 << (at & 7))) !== 0;
 }
 
 /** Sets bits [start, start + count) of a bitmap to `value`. */

@@ -11,7 +11,7 @@
  */
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBInstance, DuckDBTableFunction, type DuckDBTableFunctionBindInfo, type DuckDBTableFunctionInitInfo, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
-import { widenInt64, type SegmentValues, type IntSegment } from '../buffer/chunk.js';
+import { isValidAt, widenInt64, type SegmentValues, type IntSegment } from '../buffer/chunk.js';
 import { FieldKind, type ColumnType } from '../wal/model.js';
 import { DIALECT_MACROS } from './dialect-macros.js';
 
@@ -269,6 +269,10 @@ export class Engine {
     const codes16 = new Uint16Array(vectorSize);
     const codes32 = new Uint32Array(vectorSize);
     const wide64 = new Int32Array(vectorSize * 2);
+    const floats = new Float64Array(vectorSize);
+    const unsigned = new BigUint64Array(vectorSize);
+    const segs = new Uint32Array(vectorSize);
+    const ats = new Uint32Array(vectorSize);
     const lookup = (serial: unknown): ColumnarSource => {
       const source = this.sources.get(Number(serial));
       if (source === undefined) throw new Error(`no buffered chunk ${String(serial)}`);
@@ -394,7 +398,14 @@ export class Engine {
         out.rowCount = n;
         if (n === 0) return;
         const raw = out.chunk;
+        // Each selected row's segment and place in it, found once for every column.
         const segmentRows = scan.source.segmentRows;
+        for (let i = 0; i < n; i++) {
+          const row = rows[off + i]!;
+          const seg = Math.floor(row / segmentRows);
+          segs[i] = seg;
+          ats[i] = row - seg * segmentRows;
+        }
         state.projection.forEach((index, outIndex) => {
           const vector = duckdb.data_chunk_get_vector(raw, outIndex);
           if (index === 0) {
@@ -403,34 +414,23 @@ export class Engine {
             return;
           }
           if (index === 1) {
-            const segments = scan.source.timeSegments;
-            for (let i = 0; i < n; i++) {
-              const row = rows[off + i]!;
-              const seg = Math.floor(row / segmentRows);
-              rowIds[i] = segments[seg]![row - seg * segmentRows]!;
-            }
+            const times = scan.source.timeSegments;
+            for (let i = 0; i < n; i++) rowIds[i] = times[segs[i]!]![ats[i]!]!;
             duckdb.copy_data_to_vector(vector, 0, rowIds.buffer as ArrayBuffer, 0, n * 8);
             return;
           }
           const column = scan.source.columns.get(scan.ids[index - 2]!)!;
           const width = scan.widths[index - 2]!;
-          const out = gathered(column, width, rows, off, n, segmentRows);
-          duckdb.copy_data_to_vector(vector, 0, out.buffer as ArrayBuffer, out.byteOffset, n * width);
-          let anyNull = false;
-          for (let i = 0; i < n && !anyNull; i++) {
-            const row = rows[off + i]!;
-            const validity = column.validity[Math.floor(row / segmentRows)];
-            if (validity !== undefined) anyNull = true;
+          const values = gathered(column, width, n);
+          duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset, n * width);
+          let allValid = true;
+          for (let i = 0; i < n; i++) {
+            const valid = isValidAt(column.validity[segs[i]!], ats[i]!);
+            if (i % 8 === 0) scratchBits[i >> 3] = 0;
+            if (valid) scratchBits[i >> 3]! |= 1 << (i & 7);
+            else allValid = false;
           }
-          if (anyNull) {
-            scratchBits.fill(0);
-            for (let i = 0; i < n; i++) {
-              const row = rows[off + i]!;
-              const seg = Math.floor(row / segmentRows);
-              const validity = column.validity[seg];
-              const at = row - seg * segmentRows;
-              if (validity === undefined || (validity[at >> 3]! & (1 << (at & 7))) !== 0) scratchBits[i >> 3]! |= 1 << (i & 7);
-            }
+          if (!allValid) {
             duckdb.vector_ensure_validity_writable(vector);
             duckdb.copy_data_to_vector_validity(vector, 0, scratchBits.buffer, 0, (n + 7) >> 3);
           }
@@ -439,37 +439,21 @@ export class Engine {
       },
     });
     con.registerTableFunction(rowsFn);
-    /** `column`'s values at `rows[off … off + n)`, `width` bytes each as DuckDB wants them (int64 widened, codes at the enum's width). */
-    const gathered = (column: ColumnarColumn, width: number, rows: Uint32Array, off: number, n: number, segmentRows: number): ArrayBufferView => {
+    /** `column`'s values at the selected rows (`segs`, `ats`), `width` bytes each as DuckDB wants them (int64 widened, codes at the enum's width). */
+    const gathered = (column: ColumnarColumn, width: number, n: number): ArrayBufferView => {
       if (column.kind === FieldKind.Int64) {
         for (let i = 0; i < n; i++) {
-          const row = rows[off + i]!;
-          const seg = Math.floor(row / segmentRows);
-          const values = column.segments[seg]!;
-          const at = row - seg * segmentRows;
+          const values = column.segments[segs[i]!]!;
           // Narrow segments hold small integers (see ../buffer/chunk.ts): widened here.
-          rowIds[i] = values.BYTES_PER_ELEMENT === 8 ? (values as BigInt64Array)[at]! : BigInt((values as Int32Array)[at]!);
+          rowIds[i] = values.BYTES_PER_ELEMENT === 8 ? (values as BigInt64Array)[ats[i]!]! : BigInt((values as Int32Array)[ats[i]!]!);
         }
         return rowIds;
       }
-      const target = column.dictionary !== undefined ? (width === 1 ? codes8 : width === 2 ? codes16 : codes32) : scratchOf(column.kind);
-      for (let i = 0; i < n; i++) {
-        const row = rows[off + i]!;
-        const seg = Math.floor(row / segmentRows);
-        (target as Float64Array)[i] = (column.segments[seg] as Float64Array)[row - seg * segmentRows]!;
-      }
+      const target = column.dictionary !== undefined ? (width === 1 ? codes8 : width === 2 ? codes16 : codes32) : column.kind === FieldKind.Float64 ? floats : column.kind === FieldKind.UInt64 ? unsigned : codes8;
+      // Element types match by construction (codes fit their enum's width, booleans are bytes).
+      for (let i = 0; i < n; i++) (target as Float64Array)[i] = (column.segments[segs[i]!] as Float64Array)[ats[i]!]!;
       return target;
     };
-    const scratch = new Map<FieldKind, ArrayBufferView>();
-    const scratchOf = (kind: FieldKind): ArrayBufferView => {
-      let s = scratch.get(kind);
-      if (s === undefined) {
-        s = kind === FieldKind.Float64 ? new Float64Array(vectorSize) : kind === FieldKind.UInt64 ? new BigUint64Array(vectorSize) : new Uint8Array(vectorSize);
-        scratch.set(kind, s);
-      }
-      return s;
-    };
-
   }
 }
 

@@ -10,6 +10,7 @@
  * and time) is selected or none is: deduplication over a selection gives the same answer as over
  * the whole chunk.
  */
+import { isValidAt } from '../buffer/chunk.js';
 import type { ColumnarColumn, ColumnarSource } from './duckdb.js';
 
 /** What a scan may skip rows by: tag columns (by id) that must hold one of `values`, and time bounds (inclusive). */
@@ -56,7 +57,7 @@ function postingsOf(source: ColumnarSource, columnId: number, column: ColumnarCo
     const base = seg * segmentRows;
     for (; row < segEnd; row++) {
       const at = row - base;
-      if (validity !== undefined && (validity[at >> 3]! & (1 << (at & 7))) === 0) continue;
+      if (!isValidAt(validity, at)) continue;
       const code = values[at] as number;
       (postings.lists[code] ??= new GrowableRows()).push(row);
     }
@@ -109,8 +110,7 @@ export function selectRows(source: ColumnarSource, filter: RowFilter, end: numbe
     }
     let ok = true;
     for (const other of others) {
-      const validity = other.column.validity[seg];
-      if ((validity !== undefined && (validity[at >> 3]! & (1 << (at & 7))) === 0) || !other.codes.has(other.column.segments[seg]![at] as number)) {
+      if (!isValidAt(other.column.validity[seg], at) || !other.codes.has(other.column.segments[seg]![at] as number)) {
         ok = false;
         break;
       }
