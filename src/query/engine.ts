@@ -30,14 +30,13 @@ import { renameParquetFileColumns } from '../persist/parquet-names.js';
 import { astInteger, stringifyJsonKeepingBigInts, walk, type AstNode } from './ast.js';
 import { toQueryError } from './engine-errors.js';
 import { QueryError } from './errors.js';
-import { stringEqualitiesOf, timeRangeOf } from './pruning.js';
+import { predicatesOf } from './pruning.js';
 import { QueryLog, type QueryLogEntry } from './query-log.js';
 import { CheckedStatementCache } from './checked-cache.js';
 import { checkQuery, type CheckedQuery } from './sql-check.js';
 import { materializeSystemTables, type SystemSources } from './system-tables.js';
 
 export { parseJsonKeepingBigInts, stringifyJsonKeepingBigInts } from './ast.js';
-export { timeRangeOf } from './pruning.js';
 export type { CheckedQuery } from './sql-check.js';
 
 export interface QueryEngineOptions {
@@ -309,10 +308,9 @@ export class QueryEngine {
    * only the rows the tag and time predicates keep (a selection from the chunk's series index).
    */
   private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, planned: PlannedRead | undefined, run: (parquetFiles: number) => Promise<T>): Promise<T> {
-    const range = planned === undefined ? timeRangeOf(checked.ast) : undefined;
-    const parsed = planned === undefined ? stringEqualitiesOf(checked.ast) : undefined;
-    const equalities = planned === undefined ? parsed?.columns : plannedEqualities(planned);
-    const tableName = planned === undefined ? (range?.table ?? parsed?.table) : sqlName(planned.table.name);
+    // A user's statement is pruned by what its WHERE clause says; a planned one by what its planner says.
+    const parsed = planned === undefined ? predicatesOf(checked.ast) : undefined;
+    const tableName = planned === undefined ? parsed?.table : sqlName(planned.table.name);
     const table = tableName === undefined ? undefined : sources.get(tableName);
     this.lastPruning = undefined;
     let allFiles = 0;
@@ -322,10 +320,10 @@ export class QueryEngine {
       return run(allFiles);
     };
     if (table === undefined) return unpruned();
-    const tags = tagFilterOf(table.table, equalities);
+    const tags = parsed !== undefined ? tagFilterOf(table.table, parsed.equalities) : plannedTags(table.table, planned!);
     // A table read from one source has nothing to prune but rows: the bounds need not even be evaluated.
     if (tags.length === 0 && table.files.length + table.chunks.length <= 1) return unpruned();
-    const { lo, hi } = planned !== undefined ? { lo: planned.minTimeNs, hi: planned.maxTimeNs } : range === undefined ? { lo: undefined, hi: undefined } : await this.boundsNs(con, range);
+    const { lo, hi } = parsed !== undefined ? await this.boundsNs(con, parsed) : { lo: planned!.minTimeNs, hi: planned!.maxTimeNs };
     if (lo === undefined && hi === undefined && tags.length === 0) return unpruned();
     const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
     const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
@@ -657,13 +655,21 @@ function resultColumns(checked: CheckedQuery, names: string[], types: string[]):
 }
 
 /** The tag predicates of `equalities` (by SQL column name) on `table`'s tag columns, as a selection filter's. */
-function tagFilterOf(table: TableSchema, equalities: ReadonlyMap<string, string[]> | undefined): RowFilter['tags'] {
-  if (equalities === undefined) return [];
+function tagFilterOf(table: TableSchema, equalities: ReadonlyMap<string, string[]>): RowFilter['tags'] {
   const tags: Array<{ columnId: number; values: readonly string[] }> = [];
   for (const col of table.columnsById.values()) {
-    if (col.type !== 'tag') continue;
-    const values = equalities.get(sqlName(col.name));
+    const values = col.type === 'tag' ? equalities.get(sqlName(col.name)) : undefined;
     if (values !== undefined) tags.push({ columnId: col.id, values });
+  }
+  return tags;
+}
+
+/** A planned statement's tag predicates (by column name) on `table`'s tag columns, as a selection filter's. */
+function plannedTags(table: TableSchema, planned: PlannedRead): RowFilter['tags'] {
+  const tags: Array<{ columnId: number; values: readonly string[] }> = [];
+  for (const [name, values] of planned.tags ?? []) {
+    const col = table.columns.get(name);
+    if (col?.type === 'tag') tags.push({ columnId: col.id, values });
   }
   return tags;
 }
@@ -671,10 +677,4 @@ function tagFilterOf(table: TableSchema, equalities: ReadonlyMap<string, string[
 /** A planned statement as a checked one: its table, its SQL as written, result names decoded from SQL names. */
 function plannedStatement(sql: string, planned: PlannedRead): CheckedQuery {
   return { ast: undefined, sql, tables: new Set([planned.table]), systemTables: new Set(), columnName: (name) => nameOfSql(name) ?? name };
-}
-
-/** A planned statement's tag predicates keyed by SQL column name, as the pruner takes them from a parsed one. */
-function plannedEqualities(planned: PlannedRead): Map<string, string[]> | undefined {
-  if (planned.tags === undefined || planned.tags.size === 0) return undefined;
-  return new Map([...planned.tags].map(([name, values]) => [sqlName(name), [...values]]));
 }

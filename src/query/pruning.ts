@@ -26,21 +26,41 @@ function isVolatile(n: unknown): boolean {
 }
 
 /**
- * The constant bounds on `time` of a statement that reads one table: a top-level SELECT with no
- * WITH clause (a CTE could shadow the table, or read it unbounded), whose FROM is that table and
- * whose WHERE is a conjunction including `time <op> <constant>` or
- * `time BETWEEN <constant> AND <constant>` (literals, casts, make_timestamp_ns(…),
- * now() − INTERVAL … for lower bounds). `table` is the name as the statement spells it (a SQL
- * name once names are resolved). Anything else gives undefined (no pruning; never wrong).
+ * What a statement that reads one table may be pruned by — a top-level SELECT with no WITH clause
+ * (a CTE could shadow the table, or read it unbounded) whose FROM is that table — from the
+ * conjuncts of its WHERE clause:
+ * - constant bounds on `time`: `time <op> <constant>`, `time BETWEEN <constant> AND <constant>`
+ *   (literals, casts, make_timestamp_ns(…), now() − INTERVAL … for lower bounds);
+ * - `column = 'text'` and `column IN ('text', …)` (string constants only), by column name: the
+ *   rows a scan may skip when the column is a tag; several on one column intersect.
+ * `table` and the column names are as the statement spells them (SQL names once names are
+ * resolved). Undefined when it reads no single table or has none of these (no pruning; never wrong).
  */
-export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[] } | undefined {
+export function predicatesOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[]; equalities: Map<string, string[]> } | undefined {
   const select = singleTableSelect(ast);
   if (select === undefined) return undefined;
   const { node, table, isColumn } = select;
   const isTime = (n: unknown): boolean => isColumn(n, 'time');
   const literal = (n: unknown): AstNode | undefined => (isConstant(n) ? (n as AstNode) : undefined);
+  const columnName = (n: unknown): string | undefined => {
+    const e = n as AstNode | undefined;
+    if (e?.type !== 'COLUMN_REF') return undefined;
+    const names = e.column_names as string[];
+    const name = names[names.length - 1]!;
+    return isColumn(n, name) ? name : undefined;
+  };
+  const text = (n: unknown): string | undefined => {
+    const e = n as AstNode | undefined;
+    const value = e?.value as { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
+    return e?.class === 'CONSTANT' && value?.type?.id === 'VARCHAR' && value.is_null !== true && typeof value.value === 'string' ? value.value : undefined;
+  };
   const lower: AstNode[] = [];
   const upper: AstNode[] = [];
+  const equalities = new Map<string, string[]>();
+  const equal = (column: string, values: string[]) => {
+    const known = equalities.get(column);
+    equalities.set(column, known === undefined ? values : known.filter((v) => values.includes(v)));
+  };
   const FLIP: Record<string, string> = { COMPARE_GREATERTHAN: 'COMPARE_LESSTHAN', COMPARE_GREATERTHANOREQUALTO: 'COMPARE_LESSTHANOREQUALTO', COMPARE_LESSTHAN: 'COMPARE_GREATERTHAN', COMPARE_LESSTHANOREQUALTO: 'COMPARE_GREATERTHANOREQUALTO', COMPARE_EQUAL: 'COMPARE_EQUAL' };
   const visit = (n: unknown): void => {
     const e = n as AstNode | undefined;
@@ -56,6 +76,17 @@ export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; up
       if (b !== undefined && !isVolatile(b)) upper.push(b);
       return;
     }
+    if (e.type === 'COMPARE_IN') {
+      const [first, ...rest] = e.children as unknown[];
+      const column = columnName(first);
+      const values = rest.map(text);
+      if (column !== undefined && values.length > 0 && values.every((v) => v !== undefined)) equal(column, [...new Set(values as string[])]);
+      return;
+    }
+    if (e.type === 'COMPARE_EQUAL') {
+      const [column, value] = columnName(e.left) !== undefined ? [columnName(e.left), text(e.right)] : [columnName(e.right), text(e.left)];
+      if (column !== undefined && value !== undefined) equal(column, [value]);
+    }
     let op = String(e.type);
     let value: AstNode | undefined;
     if (isTime(e.left)) value = literal(e.right);
@@ -69,57 +100,7 @@ export function timeRangeOf(ast: unknown): { table: string; lower: AstNode[]; up
     if ((op === 'COMPARE_LESSTHAN' || op === 'COMPARE_LESSTHANOREQUALTO' || op === 'COMPARE_EQUAL') && !isVolatile(value)) upper.push(value);
   };
   visit(node.where_clause);
-  return lower.length + upper.length === 0 ? undefined : { table, lower, upper };
-}
-
-/**
- * The statement's top-level conjuncts `column = 'text'` and `column IN ('text', …)` (string
- * constants only), by column name as the statement spells it (a SQL name once names are
- * resolved), for a statement {@link timeRangeOf} would read: the rows a scan may skip when the
- * column is a tag. Several on one column intersect. Undefined when there are none.
- */
-export function stringEqualitiesOf(ast: unknown): { table: string; columns: Map<string, string[]> } | undefined {
-  const select = singleTableSelect(ast);
-  if (select === undefined) return undefined;
-  const { node, table, isColumn } = select;
-  const columnName = (n: unknown): string | undefined => {
-    const e = n as AstNode | undefined;
-    if (e?.type !== 'COLUMN_REF') return undefined;
-    const names = e.column_names as string[];
-    const name = names[names.length - 1]!;
-    return isColumn(n, name) ? name : undefined;
-  };
-  const text = (n: unknown): string | undefined => {
-    const e = n as AstNode | undefined;
-    const value = e?.value as { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
-    return e?.class === 'CONSTANT' && value?.type?.id === 'VARCHAR' && value.is_null !== true && typeof value.value === 'string' ? value.value : undefined;
-  };
-  const columns = new Map<string, string[]>();
-  const add = (column: string, values: string[]) => {
-    const known = columns.get(column);
-    columns.set(column, known === undefined ? values : known.filter((v) => values.includes(v)));
-  };
-  const visit = (n: unknown): void => {
-    const e = n as AstNode | undefined;
-    if (e === undefined || e === null) return;
-    if (e.type === 'CONJUNCTION_AND') {
-      for (const child of e.children as unknown[]) visit(child);
-      return;
-    }
-    if (e.type === 'COMPARE_EQUAL') {
-      const [column, value] = columnName(e.left) !== undefined ? [columnName(e.left), text(e.right)] : [columnName(e.right), text(e.left)];
-      if (column !== undefined && value !== undefined) add(column, [value]);
-      return;
-    }
-    if (e.type === 'COMPARE_IN') {
-      const [first, ...rest] = e.children as unknown[];
-      const column = columnName(first);
-      const values = rest.map(text);
-      if (column !== undefined && values.length > 0 && values.every((v) => v !== undefined)) add(column, [...new Set(values as string[])]);
-    }
-  };
-  visit(node.where_clause);
-  return columns.size === 0 ? undefined : { table, columns };
+  return lower.length + upper.length + equalities.size === 0 ? undefined : { table, lower, upper, equalities };
 }
 
 /**
