@@ -16,9 +16,8 @@ export interface MirroredChunk extends ColumnarSource {
 
 export class Mirrors {
   private queue: Promise<unknown> = Promise.resolve();
-  private readers = 0;
   private nextReader = 0;
-  /** Readers running, by id. */
+  /** Readers running ({@link read}), by id. */
   private readonly running = new Set<number>();
   /** Who waits for some of them to finish ({@link afterRunningReaders}). */
   private waiters: Array<{ pending: Set<number>; resolve(): void }> = [];
@@ -69,13 +68,11 @@ export class Mirrors {
     const id = ++this.nextReader;
     await this.exclusive(async () => {
       await prepare();
-      this.readers++;
       this.running.add(id);
     });
     try {
       return await run();
     } finally {
-      this.readers--;
       this.running.delete(id);
       if (this.waiters.length > 0) this.settleWaiters(id);
       this.dropPending();
@@ -112,17 +109,17 @@ export class Mirrors {
   }
 
   private dropPending(): void {
-    if (this.readers > 0 || this.pendingDrops.length === 0) return;
+    if (this.running.size > 0 || this.pendingDrops.length === 0) return;
     void this.exclusive(async () => {
       // Checked again under the lock: a query may have started since this drop was queued.
-      if (this.readers > 0) return;
+      if (this.running.size > 0) return;
       for (const serial of this.pendingDrops.splice(0)) this.engine.unregister(serial);
     });
   }
 
   /** Waits for every queued check and drop, and for running readers. */
   async idle(): Promise<void> {
-    while (this.readers > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (this.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.exclusive(async () => undefined);
   }
 }
