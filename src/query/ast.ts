@@ -18,21 +18,18 @@ export function walk(node: unknown, visit: (n: AstNode) => void): void {
   }
 }
 
-// A marker no user string can hold by chance (random per process).
-const BIG_TAG = `bigint${randomBytes(8).toString('hex')}:`;
-const BIG = `\u0000${BIG_TAG}`;
-const BIG_BACK = new RegExp(`"\\\\u0000${BIG_TAG}(-?\\d+)"`, 'g');
-// A float written with a fraction or exponent whose value is whole (`1000000.0`): JSON.parse
-// would make it the integer 1000000, which DuckDB reads back as an integer where its AST wants a
-// double. Kept as its text, marked like long integers.
-const FLOAT_TAG = `float${randomBytes(8).toString('hex')}:`;
-const FLOAT = `\u0000${FLOAT_TAG}`;
-const FLOAT_BACK = new RegExp(`"\\\\u0000${FLOAT_TAG}(-?[0-9.eE+-]+)"`, 'g');
+// A marker no user string can hold by chance (random per process), for numbers JSON.parse would
+// change: integers too long for a double, and whole floats (`1000000.0`), which it would make the
+// integer 1000000 — DuckDB reads that back as an integer where its AST wants a double. Both are
+// kept as their text and written back as they were.
+const NUMBER_TAG = `number${randomBytes(8).toString('hex')}:`;
+const MARKED = `\u0000${NUMBER_TAG}`;
+const MARKED_BACK = new RegExp(`"\\\\u0000${NUMBER_TAG}(-?[0-9.eE+-]+)"`, 'g');
 
 /** An integer constant of an AST from {@link parseJsonKeepingBigInts}: a safe number or a marked long one; else undefined. */
 export function astInteger(value: unknown): bigint | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : undefined;
-  if (typeof value === 'string' && value.startsWith(BIG)) return /^-?\d+$/.test(value.slice(BIG.length)) ? BigInt(value.slice(BIG.length)) : undefined;
+  if (typeof value === 'string' && value.startsWith(MARKED)) return /^-?\d+$/.test(value.slice(MARKED.length)) ? BigInt(value.slice(MARKED.length)) : undefined;
   return undefined;
 }
 
@@ -68,9 +65,8 @@ export function parseJsonKeepingBigInts(text: string): unknown {
       let j = i + 1;
       while (j < text.length && /[0-9.eE+-]/.test(text[j]!)) j++;
       const token = text.slice(i, j);
-      if (/^-?\d{16,}$/.test(token)) out += JSON.stringify(BIG + token);
-      else if (/[.eE]/.test(token) && Number.isInteger(Number(token))) out += JSON.stringify(FLOAT + token);
-      else out += token;
+      const changed = /^-?\d{16,}$/.test(token) || (/[.eE]/.test(token) && Number.isInteger(Number(token)));
+      out += changed ? JSON.stringify(MARKED + token) : token;
       i = j;
       continue;
     }
@@ -88,5 +84,5 @@ export function parseJsonKeepingBigInts(text: string): unknown {
 
 /** JSON.stringify that writes the integers and whole floats {@link parseJsonKeepingBigInts} marked back as numbers, as they were written. */
 export function stringifyJsonKeepingBigInts(value: unknown): string {
-  return JSON.stringify(value).replace(BIG_BACK, '$1').replace(FLOAT_BACK, '$1');
+  return JSON.stringify(value).replace(MARKED_BACK, '$1');
 }
