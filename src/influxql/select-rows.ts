@@ -64,21 +64,24 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   const from = sqlIdent(table.name);
   const filter = where.join(' AND ');
   const select = `SELECT epoch_ns("time") AS "__t"${names.map((n) => `, ${sqlIdent(n)}`).join('')}`;
-  let sql = `${select} FROM ${from} WHERE ${filter} ORDER BY ${order}`;
   const groups = limit?.perGroup ?? [];
-  if (limit !== undefined && groups.length === 0) sql += ` LIMIT ${sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)))}`;
-  else if (limit !== undefined) {
+  const rows = limit === undefined ? '' : sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)));
+  let sql: string;
+  if (limit === undefined) sql = `${select} FROM ${from} WHERE ${filter} ORDER BY ${order}`;
+  else if (groups.length === 0) sql = `${select} FROM ${from} WHERE ${filter} ORDER BY ${order} LIMIT ${rows}`;
+  else {
     // Per group: the same order numbers the rows of each group, so each keeps what the statement
     // shows of it. One row per group (lastpoint) is found by its time first: a group's first row
     // is at its latest (earliest) time, so only the rows at that time are ordered, not all.
     const keys = groups.map((t) => `coalesce(${sqlIdent(t)}, '')`);
-    const qualify = `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order}) <= ${sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)))}`;
-    if (limit.rows !== 1) sql = `${select} FROM ${from} WHERE ${filter} ${qualify} ORDER BY ${order}`;
-    else {
+    const qualify = `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order}) <= ${rows}`;
+    let source = from;
+    if (limit.rows === 1) {
       const edge = `SELECT ${keys.map((k, i) => `${k} AS "__g${i}"`).join(', ')}, ${limit.descending ? 'max' : 'min'}("time") AS "__e" FROM ${from} WHERE ${filter} GROUP BY ALL`;
       const on = [...keys.map((k, i) => `${k} = "__edge"."__g${i}"`), `"time" = "__edge"."__e"`].join(' AND ');
-      sql = `${select} FROM ${from} JOIN (${edge}) AS "__edge" ON ${on} WHERE ${filter} ${qualify} ORDER BY ${order}`;
+      source = `${from} JOIN (${edge}) AS "__edge" ON ${on}`;
     }
+    sql = `${select} FROM ${source} WHERE ${filter} ${qualify} ORDER BY ${order}`;
   }
   for (const n of names) columns.set(n, []);
   const targets = names.map((n) => columns.get(n)!);

@@ -132,13 +132,8 @@ export function conditionSql(e: Expr, table: TableSchema): string {
     const x = operand(e, table);
     return x.type === 'boolean' ? `coalesce(${x.sql}, FALSE)` : 'FALSE';
   }
-  // tag = 'value' (not empty) never holds for a missing tag: compare the column itself, which the
-  // engine can push into its scan.
-  const [lu, ru] = [unparen(e.left), unparen(e.right)];
-  if (op === '=' && lu.kind === 'ref' && ru.kind === 'string' && ru.value !== '') {
-    const l = refOperand(table, lu.name, lu.cast);
-    if (l.type === 'tag' && table.columns.has(lu.name)) return `(${sqlIdent(lu.name)} = ${sqlString(ru.value)})`;
-  }
+  const equality = tagEquality(e, table);
+  if (equality !== undefined) return `(${sqlIdent(equality.tag)} = ${sqlString(equality.value)})`;
   const l = operand(e.left, table);
   const r = operand(e.right, table);
   // A tag compares only for equality: `host > 'a'` matches nothing in InfluxDB 1.x.
@@ -168,15 +163,24 @@ export function plannedRead(table: TableSchema, range: TimeRange | undefined, co
       visit(e.right);
       return;
     }
-    const [l, r] = [unparen(e.left), unparen(e.right)];
-    if (e.op !== '=' || l.kind !== 'ref' || r.kind !== 'string' || r.value === '' || !table.columns.has(l.name)) return;
-    if (refOperand(table, l.name, l.cast).type !== 'tag') return;
-    const known = tags.get(l.name);
-    tags.set(l.name, known === undefined ? [r.value] : known.filter((v) => v === r.value));
+    const equality = tagEquality(e, table);
+    if (equality === undefined) return;
+    const known = tags.get(equality.tag);
+    tags.set(equality.tag, known === undefined ? [equality.value] : known.filter((v) => v === equality.value));
   };
   if (condition !== undefined) visit(condition);
   if (tags.size > 0) read.tags = tags;
   return read;
+}
+
+/**
+ * `tag = 'value'` with a non-empty value on a tag of `table`: it never holds for a missing tag, so
+ * it compares the column itself (which the engine can push into its scan and prune by).
+ */
+function tagEquality(e: Extract<Expr, { kind: 'binary' }>, table: TableSchema): { tag: string; value: string } | undefined {
+  const [l, r] = [unparen(e.left), unparen(e.right)];
+  if (e.op !== '=' || l.kind !== 'ref' || r.kind !== 'string' || r.value === '' || !table.columns.has(l.name)) return undefined;
+  return refOperand(table, l.name, l.cast).type === 'tag' ? { tag: l.name, value: r.value } : undefined;
 }
 
 /** The time range as SQL (nothing for an unbounded end). */
