@@ -19,7 +19,7 @@
  */
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { withBenchDatabase, type Bench, type BenchResult } from './harness.js';
+import { snapshotAll, withBenchDatabase, type Bench, type BenchResult } from './harness.js';
 import type { ClientReply, ClientRequest, ScanJob, ScanResult } from './scan-client.js';
 import type { SluiceDatabase } from '../src/database/database.js';
 import { SluiceServer } from '../src/server/http.js';
@@ -262,14 +262,9 @@ const bench: Bench = {
         results.push(...(await scanAll(client, db, port, `buffer${WHERE_SUFFIX}`)));
 
         if (PARQUET) {
-          const started = performance.now();
-          await db.snapshotNow();
-          const ms = performance.now() - started;
-          if (db.buffer.getStats().rows !== 0) throw new Error('the snapshot left rows in the buffer');
-          const files = db.persistedFiles.all();
-          const bytes = files.reduce((n, f) => n + f.sizeBytes, 0);
-          log(`snapshot: ${files.length} Parquet files, ${mb(bytes)} MB in ${(ms / 1000).toFixed(1)} s`);
-          results.push({ name: 'snapshot (snapshotNow)', value: (ROWS * 1000) / ms, unit: 'rows/s', note: `${files.length} Parquet files, ${mb(bytes)} MB, ${(ms / 1000).toFixed(1)} s` });
+          const { ms, files, bytes } = await snapshotAll(db);
+          log(`snapshot: ${files} Parquet files, ${mb(bytes)} MB in ${(ms / 1000).toFixed(1)} s`);
+          results.push({ name: 'snapshot (snapshotNow)', value: (ROWS * 1000) / ms, unit: 'rows/s', note: `${files} Parquet files, ${mb(bytes)} MB, ${(ms / 1000).toFixed(1)} s` });
           results.push(...(await scanAll(client, db, port, `Parquet${WHERE_SUFFIX}`)));
         }
         return results;

@@ -68,3 +68,13 @@ export async function withBenchDatabase<T>(name: string, options: Partial<OpenDa
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Snapshots everything `db` buffers and checks nothing is left: how long it took and the Parquet files it then holds. */
+export async function snapshotAll(db: SluiceDatabase): Promise<{ ms: number; files: number; bytes: number }> {
+  const started = performance.now();
+  await db.snapshotNow();
+  const ms = performance.now() - started;
+  if (db.buffer.getStats().rows !== 0) throw new Error('the snapshot left rows in the buffer');
+  const files = db.persistedFiles.all();
+  return { ms, files: files.length, bytes: files.reduce((n, f) => n + f.sizeBytes, 0) };
+}

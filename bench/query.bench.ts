@@ -1,5 +1,5 @@
 import type { Bench, BenchResult } from './harness.js';
-import { percentile, withBenchDatabase } from './harness.js';
+import { percentile, snapshotAll, withBenchDatabase } from './harness.js';
 import { splitLines, tsbsCpuLines } from './tsbs.js';
 import { BufferChunk } from '../src/buffer/chunk.js';
 import { Catalog } from '../src/catalog/catalog.js';
@@ -139,12 +139,7 @@ async function snapshotAndQueries(): Promise<BenchResult[]> {
     ];
     const buffered = await timeQueries(db, 'buffer', queries, 'includes checking the buffered rows for duplicate points');
 
-    const start = performance.now();
-    await db.snapshotNow();
-    const snapshotMs = performance.now() - start;
-    if (db.buffer.getStats().rows !== 0) throw new Error('the snapshot left rows in the buffer');
-    const files = db.persistedFiles.all();
-    const parquetBytes = files.reduce((n, f) => n + f.sizeBytes, 0);
+    const { ms: snapshotMs, files, bytes: parquetBytes } = await snapshotAll(db);
 
     const persisted = await timeQueries(db, 'Parquet', queries, 'includes rebuilding the views over the new files');
     return [
@@ -153,7 +148,7 @@ async function snapshotAndQueries(): Promise<BenchResult[]> {
         name: 'snapshot (snapshotNow)',
         value: (ROWS * 1000) / snapshotMs,
         unit: 'rows/s',
-        note: `${int(ROWS)} rows in ${stats.chunks} buffer chunks → ${files.length} Parquet files in ${snapshotMs.toFixed(0)} ms; buffer already checked for duplicates by the queries; local store`,
+        note: `${int(ROWS)} rows in ${stats.chunks} buffer chunks → ${files} Parquet files in ${snapshotMs.toFixed(0)} ms; buffer already checked for duplicates by the queries; local store`,
       },
       {
         name: 'Parquet bytes per value',
