@@ -38,7 +38,7 @@ import { HttpError, jsonError } from './http-error.js';
 import { SLUICE_VERSION, type SluiceServer } from './http.js';
 import { isFormContentType, parseFormBody, type FormBody } from './form-body.js';
 import { ParamsError, parseInfluxQLParams, parseV3Params, parseV3QueryBody } from './influxql-params.js';
-import { abortError, admitQuery, drained, queryError, tooLarge } from './query-routes.js';
+import { abortError, admitQuery, drained, queryError, sendDeadline, tooLarge } from './query-routes.js';
 import type { RequestTarget } from './target.js';
 
 /** InfluxDB 1.x's default `chunk_size`. */
@@ -123,10 +123,6 @@ class PieceWriter {
   }
 }
 
-/** A signal that aborts when `signal` does or when the query timeout passes from now. */
-function sendDeadline(server: SluiceServer, signal: AbortSignal): AbortSignal {
-  return AbortSignal.any([signal, AbortSignal.timeout(server.db.query.timeoutMs)]);
-}
 
 // ---------------------------------------------------------------------------------------------
 // /query (InfluxDB 1.x)

@@ -177,7 +177,7 @@ async function answerParquet(server: SluiceServer, request: SqlRequest, res: Ser
     // Sent within the query's timeout too: a reader that stops is cut off. Written by hand, not
     // with pipeline(): a pipelined answer whose connection went away never emits 'close', and
     // pipeline() would wait for it forever, holding the query's slot.
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(server.db.query.timeoutMs)]);
+    const deadline = sendDeadline(server, signal);
     for await (const chunk of createReadStream(path, { highWaterMark: FLUSH_BYTES })) {
       if (deadline.aborted) throw abortError(deadline);
       if (!res.write(chunk)) await drained(res, deadline);
@@ -186,6 +186,26 @@ async function answerParquet(server: SluiceServer, request: SqlRequest, res: Ser
   } finally {
     await rm(path, { force: true });
   }
+}
+
+/**
+ * A signal that aborts when `signal` does or when the query timeout passes from now. Its own
+ * timer, not `AbortSignal.any` over `AbortSignal.timeout`: a composite holds its sources weakly,
+ * and a timeout signal nothing else references can be collected before it fires — an answer
+ * waiting on a connection that never drains then waited for good (the HTTP fuzz caught a
+ * Parquet answer holding its slot past its timeout).
+ */
+export function sendDeadline(server: SluiceServer, signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new QueryError('TIMEOUT', 'the answer was not taken within the query timeout')), server.db.query.timeoutMs);
+  timer.unref();
+  const onAbort = () => {
+    clearTimeout(timer);
+    controller.abort(signal.reason);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return controller.signal;
 }
 
 /** The answer is larger than `--max-query-result-bytes`. */
