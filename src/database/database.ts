@@ -19,7 +19,7 @@ import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister } from '../persist/persister.js';
 import { FileRemover } from '../persist/file-remover.js';
 import { QueryEngine } from '../query/engine.js';
-import type { WalConfig } from '../wal/config.js';
+import { gen1DurationNs, type WalConfig } from '../wal/config.js';
 import { silentLogger, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
 import { WalFileListing } from '../wal/listing.js';
 import { openWal, type ObjectStoreWal } from '../wal/object-store-wal.js';
@@ -186,6 +186,7 @@ export class SluiceDatabase {
       cacheDir,
       clock,
       system: { walFiles: (signal) => walListing.list(signal) },
+      gen1DurationNs: gen1DurationNs(wal.getConfig().gen1Duration),
       ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
     });
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');

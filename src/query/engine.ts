@@ -2,8 +2,8 @@
  * SQL over the buffer and the Parquet files as one: each table of a database is a view in the
  * DuckDB schema of that database, with its tag, field and `time` columns and InfluxDB point
  * semantics (a point written twice — in the buffer, in files, or across both — appears once,
- * each field its last non-null value). Windows held by one source that cannot overlap another
- * are read as they are; only windows with several sources pay for deduplication.
+ * each field its last non-null value). A source whose time span overlaps no other's is read as
+ * it is; only overlapping sources pay for deduplication.
  *
  * Only one read-only statement runs (a SELECT reading only its own database's tables, with no
  * file-reading or other table functions outside a short allow list: `./sql-check.ts`), names
@@ -53,6 +53,8 @@ export interface QueryEngineOptions {
   clock?: Clock;
   /** What the system tables read beside the catalog, buffer and files (the WAL files). */
   system?: SystemSources;
+  /** The node's gen1 window, the span a buffered chunk's rows may take (default the widest, 10 minutes). */
+  gen1DurationNs?: bigint;
 }
 
 export interface QueryColumn {
@@ -555,36 +557,27 @@ export class QueryEngine {
     files: readonly PersistedFile[],
   ): Promise<string> {
     const columns = tableColumns(table.columnsById.values());
-    // Group every source by its gen1 window: only windows with more than one source can hold duplicates.
-    const windows = new Map<bigint, { files: PersistedFile[]; chunks: ChunkSource[] }>();
-    const windowOf = (t: bigint) => {
-      let w = windows.get(t);
-      if (w === undefined) windows.set(t, (w = { files: [], chunks: [] }));
-      return w;
-    };
-    for (const f of files) windowOf(f.chunkTimeNs).files.push(f);
-    for (const c of chunks) windowOf(c.chunk.chunkTimeNs).chunks.push(c);
     const cleanFiles = new Map<string, PersistedFile[]>(); // by column set
     const dedupSources: string[] = [];
     const parts: string[] = [];
-    for (const w of windows.values()) {
-      if (w.chunks.length === 0 && w.files.length === 1) {
-        const f = w.files[0]!;
+    for (const group of overlappingSources(files, chunks, this.options.gen1DurationNs ?? DEFAULT_GEN1_NS)) {
+      if (group.chunks.length === 0 && group.files.length === 1) {
+        const f = group.files[0]!;
         const sig = [...f.columnIds].sort((a, b) => a - b).join(',');
         let list = cleanFiles.get(sig);
         if (list === undefined) cleanFiles.set(sig, (list = []));
         list.push(f);
         continue;
       }
-      if (w.files.length === 0 && w.chunks.length === 1) {
+      if (group.files.length === 0 && group.chunks.length === 1) {
         // One buffered chunk alone in its window: deduplicate it on its integer keys.
-        const only = w.chunks[0]!;
+        const only = group.chunks[0]!;
         parts.push(mirrorDedupSql(only.state, columns, only.selection === undefined ? {} : { selection: only.selection }));
         continue;
       }
-      for (const f of w.files) dedupSources.push(parquetRelationSql([await this.pathOf(f)], new Set(f.columnIds), columns, f.snapshotSequenceNumber));
+      for (const f of group.files) dedupSources.push(parquetRelationSql([await this.pathOf(f)], new Set(f.columnIds), columns, f.snapshotSequenceNumber));
       // Buffered rows are newer than every file; later chunks newer than earlier ones.
-      for (const c of w.chunks) dedupSources.push(mirrorRelationSql(c.state, columns, 0x40000000 + c.chunk.serial, c.selection));
+      for (const c of group.chunks) dedupSources.push(mirrorRelationSql(c.state, columns, 0x40000000 + c.chunk.serial, c.selection));
     }
     for (const list of cleanFiles.values()) {
       const paths = await Promise.all(list.map((f) => this.pathOf(f)));
@@ -617,6 +610,39 @@ export class QueryEngine {
 }
 
 let downloadSerial = 0;
+
+/** The widest gen1 window (10 minutes), when the engine is not told the node's. */
+const DEFAULT_GEN1_NS = 600_000_000_000n;
+
+/**
+ * The sources of one table in groups that may share a point (the same tags and time): sources
+ * whose time spans overlap, transitively. A file spans its rows' times exactly (a compacted file
+ * many gen1 windows); a buffered chunk, which may still grow, its whole gen1 window. Sources in
+ * different groups cannot hold the same point, so only groups of several sources need
+ * deduplicating.
+ */
+export function overlappingSources<F extends { minTimeNs: bigint; maxTimeNs: bigint }, C extends { chunk: { chunkTimeNs: bigint } }>(
+  files: readonly F[],
+  chunks: readonly C[],
+  gen1DurationNs: bigint,
+): Array<{ files: F[]; chunks: C[] }> {
+  const spans: Array<{ lo: bigint; hi: bigint; file?: F; chunk?: C }> = [];
+  for (const file of files) spans.push({ lo: file.minTimeNs, hi: file.maxTimeNs, file });
+  for (const chunk of chunks) spans.push({ lo: chunk.chunk.chunkTimeNs, hi: chunk.chunk.chunkTimeNs + gen1DurationNs - 1n, chunk });
+  spans.sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0));
+  const groups: Array<{ files: F[]; chunks: C[] }> = [];
+  let current: { files: F[]; chunks: C[] } | undefined;
+  let currentHi = 0n;
+  for (const span of spans) {
+    if (current === undefined || span.lo > currentHi) {
+      groups.push((current = { files: [], chunks: [] }));
+      currentHi = span.hi;
+    } else if (span.hi > currentHi) currentHi = span.hi;
+    if (span.file !== undefined) current.files.push(span.file);
+    else current.chunks.push(span.chunk!);
+  }
+  return groups;
+}
 
 /** How often a stopped statement's connection is interrupted again, until the statement's work settles. */
 const INTERRUPT_REPEAT_MS = 50;
