@@ -8,6 +8,9 @@
  * does not read cost nothing) or as raw UINTEGER indices. `sorted` declares each enum over the
  * dictionary in sorted order (codes remapped as they are copied), so ordering by the enum is
  * ordering by the strings — what snapshots sort by — without ever making the strings.
+ * `sluice_rows(id)` reads a registered row set: chosen rows of one or more chunks of a table
+ * (a series index lookup), gathered row by row, dictionary columns as ENUMs over just the values
+ * those rows hold — one cheap bind for a query's whole selection however many chunks it spans.
  */
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBInstance, DuckDBTableFunction, type DuckDBTableFunctionBindInfo, type DuckDBTableFunctionInitInfo, DuckDBTypeId, ENUM, type DuckDBConnection, type DuckDBDataChunk, type DuckDBType, BIGINT, UBIGINT, DOUBLE, BOOLEAN, UINTEGER, TIMESTAMP_NS } from '@duckdb/node-api';
@@ -119,17 +122,36 @@ interface ChunkScan {
   widths: number[];
   /** Per column: dictionary code → code in the sorted enum, when the scan sorts dictionaries. */
   remaps: Array<Uint32Array | undefined>;
-  /** `sluice_chunk_rows`: the rows to read, ascending (a selection); else every row up to `end`. */
-  rows?: Uint32Array;
 }
+
+/** Rows of one registered chunk, ascending: a part of a row set. */
+export interface RowSetPart {
+  serial: number;
+  rows: Uint32Array;
+}
+
+/** A bound `sluice_rows` scan: its parts, and per output column its id and width. */
+interface RowSetScan {
+  parts: Array<{
+    source: ColumnarSource;
+    rows: Uint32Array;
+    /** Per column: the part's dictionary code → the enum's code (NO_CODE: not among the rows). */
+    remaps: Array<Uint32Array | undefined>;
+  }>;
+  ids: number[];
+  widths: number[];
+}
+
+/** A dictionary code no selected row holds. */
+const NO_CODE = 0xffffffff;
 
 export class Engine {
   private readonly idle: DuckDBConnection[] = [];
   /** Connections handed out and not yet released. */
   private readonly busy = new Set<DuckDBConnection>();
   private readonly sources = new Map<number, ColumnarSource>();
-  private readonly selections = new Map<number, Uint32Array>();
-  private nextSelection = 1;
+  private readonly rowSets = new Map<number, readonly RowSetPart[]>();
+  private nextRowSet = 1;
   private closed = false;
   private instanceClosed = false;
 
@@ -157,6 +179,7 @@ export class Engine {
       const dirs = options.allowedDirectories.map((d) => quoteString(d.endsWith('/') ? d : `${d}/`)).join(', ');
       await con.run(`SET allowed_directories = [${dirs}]`);
       await con.run('SET enable_external_access = false');
+      await con.run('SET parquet_metadata_cache = true');
     } finally {
       engine.release(con);
     }
@@ -220,15 +243,19 @@ export class Engine {
     this.sources.delete(serial);
   }
 
-  /** Lets a query read `rows` (ascending) of a registered chunk as `sluice_chunk_rows(serial, id)` until {@link unregisterSelection}. */
-  registerSelection(rows: Uint32Array): number {
-    const id = this.nextSelection++;
-    this.selections.set(id, rows);
+  /**
+   * Lets a query read the rows of `parts` (registered chunks of one table, each part's rows
+   * ascending and not empty) as `sluice_rows(id)` until {@link unregisterRowSet}; `r` is a row's
+   * place in its own chunk.
+   */
+  registerRowSet(parts: readonly RowSetPart[]): number {
+    const id = this.nextRowSet++;
+    this.rowSets.set(id, parts);
     return id;
   }
 
-  unregisterSelection(id: number): void {
-    this.selections.delete(id);
+  unregisterRowSet(id: number): void {
+    this.rowSets.delete(id);
   }
 
   registeredCount(): number {
@@ -279,7 +306,7 @@ export class Engine {
       return source;
     };
     /** Binds a scan of chunk `serial`: its columns (dictionaries as ENUMs when `decoded`), and what the scan reads. */
-    const bind = (info: DuckDBTableFunctionBindInfo, serial: unknown, decoded: boolean, sorted: boolean, rows: Uint32Array | undefined) => {
+    const bind = (info: DuckDBTableFunctionBindInfo, serial: unknown, decoded: boolean, sorted: boolean) => {
       const source = lookup(serial);
       const ids = [...source.columns.keys()].sort((a, b) => a - b);
       info.addResultColumn('r', BIGINT);
@@ -308,9 +335,9 @@ export class Engine {
         remaps.push(remap);
         info.addResultColumn(`c${id}`, type);
       }
-      const scan: ChunkScan = { source, end: source.rowCount, ids, widths, remaps, ...(rows === undefined ? {} : { rows }) };
+      const scan: ChunkScan = { source, end: source.rowCount, ids, widths, remaps };
       info.setBindData(scan);
-      info.setCardinality(rows?.length ?? scan.end, true);
+      info.setCardinality(scan.end, true);
     };
     const init = (info: DuckDBTableFunctionInitInfo) => {
       info.setInitData({ offset: 0, projection: info.getColumnIndexes() });
@@ -320,7 +347,7 @@ export class Engine {
       name: 'sluice_chunk',
       parameterTypes: [UBIGINT, BOOLEAN, BOOLEAN],
       supportsProjectionPushdown: true,
-      bindFunction: (info) => reportingErrors(info, () => bind(info, info.getParameter(0), info.getParameter(1) === true, info.getParameter(2) === true, undefined)),
+      bindFunction: (info) => reportingErrors(info, () => bind(info, info.getParameter(0), info.getParameter(1) === true, info.getParameter(2) === true)),
       initFunction: init,
       mainFunction: (info, out: DuckDBDataChunk) => {
         const scan = info.bindData as ChunkScan;
@@ -376,30 +403,95 @@ export class Engine {
       },
     });
     con.registerTableFunction(chunkFn);
-    // The rows of a selection (a series index lookup, see ./selection.ts) of one chunk, tags
-    // decoded: gathered row by row instead of copied whole segments.
+    /**
+     * Binds a scan of a row set: the union of its chunks' columns; each dictionary column an ENUM
+     * over the values its selected rows hold (a one-host selection: one value, not the chunk's
+     * thousand), each part's codes remapped to it.
+     */
+    const bindRowSet = (info: DuckDBTableFunctionBindInfo, id: unknown) => {
+      const registered = this.rowSets.get(Number(id));
+      if (registered === undefined) throw new Error(`no row set ${String(id)}`);
+      const parts = registered.map((p) => ({ source: lookup(p.serial), rows: p.rows, remaps: [] as Array<Uint32Array | undefined> }));
+      const kinds = new Map<number, ColumnarColumn>();
+      for (const p of parts) for (const [cid, column] of p.source.columns) if (!kinds.has(cid)) kinds.set(cid, column);
+      const ids = [...kinds.keys()].sort((a, b) => a - b);
+      info.addResultColumn('r', BIGINT);
+      info.addResultColumn('t', TIMESTAMP_NS);
+      const widths: number[] = [];
+      let cardinality = 0;
+      for (const p of parts) cardinality += p.rows.length;
+      for (const cid of ids) {
+        const kind = kinds.get(cid)!.kind;
+        if (kinds.get(cid)!.dictionary === undefined) {
+          widths.push(BYTES_PER_VALUE[kind]!);
+          for (const p of parts) p.remaps.push(undefined);
+          info.addResultColumn(`c${cid}`, mirrorType(kind));
+          continue;
+        }
+        const values: string[] = [];
+        const codes = new Map<string, number>();
+        for (const p of parts) {
+          const column = p.source.columns.get(cid);
+          const dictionary = column?.dictionary;
+          if (column === undefined || dictionary === undefined) {
+            p.remaps.push(undefined);
+            continue;
+          }
+          const remap = new Uint32Array(dictionary.length).fill(NO_CODE);
+          const segmentRows = p.source.segmentRows;
+          for (let i = 0; i < p.rows.length; i++) {
+            const row = p.rows[i]!;
+            const seg = Math.floor(row / segmentRows);
+            const code = (column.segments[seg] as Uint32Array)[row - seg * segmentRows]!;
+            // A null row's code is whatever was there: only valid codes join the enum.
+            if (code >= remap.length || remap[code] !== NO_CODE || !isValidAt(column.validity[seg], row - seg * segmentRows)) continue;
+            const value = dictionary[code]!;
+            let mapped = codes.get(value);
+            if (mapped === undefined) {
+              codes.set(value, (mapped = values.length));
+              values.push(value);
+            }
+            remap[code] = mapped;
+          }
+          p.remaps.push(remap);
+        }
+        const e = ENUM(values.length === 0 ? [''] : values);
+        widths.push(e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4);
+        info.addResultColumn(`c${cid}`, e);
+      }
+      const scan: RowSetScan = { parts, ids, widths };
+      info.setBindData(scan);
+      info.setCardinality(cardinality, true);
+    };
     const rowsFn = DuckDBTableFunction.create({
-      name: 'sluice_chunk_rows',
-      parameterTypes: [UBIGINT, UBIGINT],
+      name: 'sluice_rows',
+      parameterTypes: [UBIGINT],
       supportsProjectionPushdown: true,
-      bindFunction: (info) =>
-        reportingErrors(info, () => {
-          const rows = this.selections.get(Number(info.getParameter(1)));
-          if (rows === undefined) throw new Error(`no row selection ${String(info.getParameter(1))}`);
-          bind(info, info.getParameter(0), true, false, rows);
-        }),
-      initFunction: init,
+      bindFunction: (info) => reportingErrors(info, () => bindRowSet(info, info.getParameter(0))),
+      initFunction: (info) => {
+        info.setInitData({ part: 0, offset: 0, projection: info.getColumnIndexes() });
+        info.setMaxThreads(1);
+      },
       mainFunction: (info, out: DuckDBDataChunk) => {
-        const scan = info.bindData as ChunkScan;
-        const state = info.initData as { offset: number; projection: number[] };
-        const rows = scan.rows!;
+        const scan = info.bindData as RowSetScan;
+        const state = info.initData as { part: number; offset: number; projection: number[] };
+        // One part per call (a vector may end short of full at a part's end).
+        while (state.part < scan.parts.length && state.offset >= scan.parts[state.part]!.rows.length) {
+          state.part++;
+          state.offset = 0;
+        }
+        const part = scan.parts[state.part];
+        if (part === undefined) {
+          out.rowCount = 0;
+          return;
+        }
+        const rows = part.rows;
         const off = state.offset;
-        const n = Math.max(0, Math.min(vectorSize, rows.length - off));
+        const n = Math.min(vectorSize, rows.length - off);
         out.rowCount = n;
-        if (n === 0) return;
         const raw = out.chunk;
         // Each selected row's segment and place in it, found once for every column.
-        const segmentRows = scan.source.segmentRows;
+        const segmentRows = part.source.segmentRows;
         for (let i = 0; i < n; i++) {
           const row = rows[off + i]!;
           const seg = Math.floor(row / segmentRows);
@@ -414,14 +506,21 @@ export class Engine {
             return;
           }
           if (index === 1) {
-            const times = scan.source.timeSegments;
+            const times = part.source.timeSegments;
             for (let i = 0; i < n; i++) rowIds[i] = times[segs[i]!]![ats[i]!]!;
             duckdb.copy_data_to_vector(vector, 0, rowIds.buffer as ArrayBuffer, 0, n * 8);
             return;
           }
-          const column = scan.source.columns.get(scan.ids[index - 2]!)!;
           const width = scan.widths[index - 2]!;
-          const values = gathered(column, width, n);
+          const column = part.source.columns.get(scan.ids[index - 2]!);
+          if (column === undefined) {
+            // Not in this part's chunk: null.
+            duckdb.vector_ensure_validity_writable(vector);
+            scratchBits.fill(0, 0, (n + 7) >> 3);
+            duckdb.copy_data_to_vector_validity(vector, 0, scratchBits.buffer, 0, (n + 7) >> 3);
+            return;
+          }
+          const values = gathered(column, width, n, part.remaps[index - 2]);
           duckdb.copy_data_to_vector(vector, 0, values.buffer as ArrayBuffer, values.byteOffset, n * width);
           let allValid = true;
           for (let i = 0; i < n; i++) {
@@ -439,8 +538,11 @@ export class Engine {
       },
     });
     con.registerTableFunction(rowsFn);
-    /** `column`'s values at the selected rows (`segs`, `ats`), `width` bytes each as DuckDB wants them (int64 widened, codes at the enum's width). */
-    const gathered = (column: ColumnarColumn, width: number, n: number): ArrayBufferView => {
+    /**
+     * `column`'s values at the selected rows (`segs`, `ats`), `width` bytes each as DuckDB wants
+     * them (int64 widened, dictionary codes through `remap` at the enum's width).
+     */
+    const gathered = (column: ColumnarColumn, width: number, n: number, remap: Uint32Array | undefined): ArrayBufferView => {
       if (column.kind === FieldKind.Int64) {
         for (let i = 0; i < n; i++) {
           const values = column.segments[segs[i]!]!;
@@ -449,8 +551,16 @@ export class Engine {
         }
         return rowIds;
       }
-      const target = column.dictionary !== undefined ? (width === 1 ? codes8 : width === 2 ? codes16 : codes32) : column.kind === FieldKind.Float64 ? floats : column.kind === FieldKind.UInt64 ? unsigned : codes8;
-      // Element types match by construction (codes fit their enum's width, booleans are bytes).
+      if (remap !== undefined) {
+        const codes = width === 1 ? codes8 : width === 2 ? codes16 : codes32;
+        for (let i = 0; i < n; i++) {
+          const mapped = remap[(column.segments[segs[i]!] as Uint32Array)[ats[i]!]!];
+          codes[i] = mapped === undefined || mapped === NO_CODE ? 0 : mapped; // a null row's code
+        }
+        return codes;
+      }
+      const target = column.kind === FieldKind.Float64 ? floats : column.kind === FieldKind.UInt64 ? unsigned : codes8;
+      // Element types match by construction (booleans are bytes).
       for (let i = 0; i < n; i++) (target as Float64Array)[i] = (column.segments[segs[i]!] as Float64Array)[ats[i]!]!;
       return target;
     };

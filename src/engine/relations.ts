@@ -21,28 +21,42 @@ export function tableColumns(columns: Iterable<ColumnDefinition>): ColumnDefinit
   return [...columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** The scan of one buffered chunk, in place (see `Engine`'s table functions); only the rows of registered selection `selection` when given. */
-function scanOf(state: MirrorState, sorted = false, selection?: number): string {
-  if (selection !== undefined) return `sluice_chunk_rows(${state.serial}::UBIGINT, ${selection}::UBIGINT)`;
-  return `sluice_chunk(${state.serial}::UBIGINT, true, ${sorted})`;
+/**
+ * The scan of one buffered chunk, in place (see `Engine`'s table functions); only the rows of
+ * registered row set `rowSet` (of this chunk alone) when given.
+ */
+function scanOf(state: MirrorState, sorted = false, rowSet?: number): string {
+  return rowSet !== undefined ? rowSetScan(rowSet) : `sluice_chunk(${state.serial}::UBIGINT, true, ${sorted})`;
 }
 
-/** SELECT over a buffer mirror (or a selection of its rows) with dictionary columns decoded, every table column present, plus `__ord`. */
-export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDefinition[], rank: number, selection?: number): string {
-  return decodeMirrorSql(state, columns, scanOf(state, false, selection), `(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.r) AS ${ORD}`);
+function rowSetScan(rowSet: number): string {
+  return `sluice_rows(${rowSet}::UBIGINT)`;
+}
+
+/** SELECT over a buffer mirror (or a row set of its rows) with dictionary columns decoded, every table column present, plus `__ord`. */
+export function mirrorRelationSql(state: MirrorState, columns: readonly ColumnDefinition[], rank: number, rowSet?: number): string {
+  return decodeMirrorSql(state.columns, columns, scanOf(state, false, rowSet), `(${BigInt(rank) * RANK_SHIFT}::BIGINT + m.r) AS ${ORD}`);
+}
+
+/**
+ * SELECT over registered row set `rowSet` — rows of several chunks that need no deduplication
+ * (none shares a point with another) — dictionary columns decoded, every table column present.
+ */
+export function rowSetRelationSql(present: ReadonlySet<number>, columns: readonly ColumnDefinition[], rowSet: number): string {
+  return decodeMirrorSql(present, columns, rowSetScan(rowSet), undefined);
 }
 
 /**
  * The deduplicated rows of one mirror: grouped on the raw dictionary indices and time (integers,
  * far cheaper than strings), each field its last non-null value by row order; decoded afterwards.
  */
-export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[], options: { enums?: boolean; selection?: number } = {}): string {
+export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefinition[], options: { enums?: boolean; rowSet?: number } = {}): string {
   // `enums`: dictionary columns stay ENUMs over their sorted dictionary (ordered like the strings,
   // written to Parquet as strings) instead of being cast to VARCHAR — for snapshots.
   const enums = options.enums === true;
   // No two rows share tags and time (checked as rows arrive): nothing to merge, just decode.
-  const scan = scanOf(state, enums, options.selection);
-  if (!state.mayHaveDuplicates) return decodeMirrorSql(state, columns, scan, undefined, enums);
+  const scan = scanOf(state, enums, options.rowSet);
+  if (!state.mayHaveDuplicates) return decodeMirrorSql(state.columns, columns, scan, undefined, enums);
   const keys = ['t'];
   const select = ['t'];
   for (const col of columns) {
@@ -55,16 +69,17 @@ export function mirrorDedupSql(state: MirrorState, columns: readonly ColumnDefin
     }
   }
   const inner = `(SELECT ${select.join(', ')} FROM ${scan} GROUP BY ${keys.join(', ')})`;
-  return decodeMirrorSql(state, columns, inner, undefined, enums);
+  return decodeMirrorSql(state.columns, columns, inner, undefined, enums);
 }
 
-function decodeMirrorSql(state: MirrorState, columns: readonly ColumnDefinition[], from: string, extra: string | undefined, enums = false): string {
+/** SELECT of every table column from scan `from` (columns `c<id>` of the ids in `present`, the others null). */
+function decodeMirrorSql(present: { has(id: number): boolean }, columns: readonly ColumnDefinition[], from: string, extra: string | undefined, enums = false): string {
   const select: string[] = [];
   for (const col of columns) {
     const name = columnSql(col);
     if (col.type === 'time') {
       select.push(`m.t AS ${name}`);
-    } else if (!state.columns.has(col.id)) {
+    } else if (!present.has(col.id)) {
       select.push(`NULL::${sqlType(col.type)} AS ${name}`);
     } else if (col.type === 'tag' || col.type === 'string') {
       select.push(enums ? `m.c${col.id} AS ${name}` : `CAST(m.c${col.id} AS VARCHAR) AS ${name}`);

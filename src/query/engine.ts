@@ -18,11 +18,11 @@ import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import type { ColumnType } from '../wal/model.js';
-import { quoteIdent, quoteString, sqlType, type ColumnarSource, type MirrorState } from '../engine/duckdb.js';
+import { quoteIdent, quoteString, sqlType, type ColumnarSource, type MirrorState, type RowSetPart } from '../engine/duckdb.js';
 import { selectRows, type RowFilter } from '../engine/selection.js';
 import type { Mirrors } from '../engine/mirrors.js';
 import { nameOfSql, sqlName } from '../engine/names.js';
-import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, tableColumns } from '../engine/relations.js';
+import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, rowSetRelationSql, tableColumns } from '../engine/relations.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { PersistedFiles } from '../persist/load.js';
 import type { PersistedFile } from '../persist/manifest.js';
@@ -119,8 +119,8 @@ export interface ResultSink {
 interface ChunkSource {
   chunk: ColumnarSource & { chunkTimeNs: bigint; serial: number };
   state: MirrorState;
-  /** A registered selection of the chunk's rows to read instead of all (see `../engine/selection.ts`). */
-  selection?: number;
+  /** The chunk's rows to read instead of all, ascending (a selection: see `../engine/selection.ts`). */
+  rows?: Uint32Array;
   /** The chunk's time range when its mirror was synced. */
   minTimeNs: bigint;
   maxTimeNs: bigint;
@@ -330,9 +330,10 @@ export class QueryEngine {
     const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
     const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
     let chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
-    const selections: number[] = [];
+    const rowSets: number[] = [];
     const engine = this.options.mirrors.engine;
     let rowsSelected = 0;
+    let selectedChunks = 0;
     try {
       if (tags.length > 0) {
         const filter: RowFilter = { tags, ...(lo === undefined ? {} : { minTimeNs: lo }), ...(hi === undefined ? {} : { maxTimeNs: hi }) };
@@ -341,21 +342,25 @@ export class QueryEngine {
           const rows = selectRows(c.chunk, filter, c.state.rows);
           if (rows === undefined) selected.push(c);
           else if (rows.length > 0) {
-            const selection = engine.registerSelection(rows);
-            selections.push(selection);
             rowsSelected += rows.length;
-            selected.push({ ...c, selection });
+            selectedChunks++;
+            selected.push({ ...c, rows });
           }
         }
         chunks = selected;
       }
       this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
       // Nothing left out: the database's own view is the same relation, no temporary one needed.
-      if (selections.length === 0 && files.length === table.files.length && chunks.length === table.chunks.length) return await unpruned();
-      await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files, table.cutoffNs) });
+      if (selectedChunks === 0 && files.length === table.files.length && chunks.length === table.chunks.length) return await unpruned();
+      const register = (parts: readonly RowSetPart[]) => {
+        const id = engine.registerRowSet(parts);
+        rowSets.push(id);
+        return id;
+      };
+      await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files, table.cutoffNs, register) });
       return await run(allFiles - (table.files.length - files.length));
     } finally {
-      for (const id of selections) engine.unregisterSelection(id);
+      for (const id of rowSets) engine.unregisterRowSet(id);
     }
   }
 
@@ -539,13 +544,15 @@ export class QueryEngine {
     return sources;
   }
 
+  /** The relation of `table` over `chunks` and `files`; chunks with selected rows read through row sets `register` makes. */
   private async tableRelationSql(
     table: TableSchema,
     chunks: readonly ChunkSource[],
     files: readonly PersistedFile[],
     cutoffNs?: bigint,
+    register?: (parts: readonly RowSetPart[]) => number,
   ): Promise<string> {
-    const sql = await this.unfilteredRelationSql(table, chunks, files);
+    const sql = await this.unfilteredRelationSql(table, chunks, files, register);
     if (cutoffNs === undefined) return sql;
     const time = [...table.columnsById.values()].find((c) => c.type === 'time');
     return time === undefined ? sql : `SELECT * FROM (${sql}) WHERE ${columnSql(time)} >= make_timestamp_ns(${cutoffNs})`;
@@ -555,7 +562,12 @@ export class QueryEngine {
     table: TableSchema,
     chunks: readonly ChunkSource[],
     files: readonly PersistedFile[],
+    register?: (parts: readonly RowSetPart[]) => number,
   ): Promise<string> {
+    const rowSetOf = (c: ChunkSource): number | undefined => (c.rows === undefined ? undefined : register!([{ serial: c.state.serial, rows: c.rows }]));
+    // Selected rows of chunks alone in their span, without duplicate points: all read by one scan.
+    const clean: RowSetPart[] = [];
+    const cleanColumns = new Set<number>();
     const columns = tableColumns(table.columnsById.values());
     const cleanFiles = new Map<string, PersistedFile[]>(); // by column set
     const dedupSources: string[] = [];
@@ -570,15 +582,22 @@ export class QueryEngine {
         continue;
       }
       if (group.files.length === 0 && group.chunks.length === 1) {
-        // One buffered chunk alone in its window: deduplicate it on its integer keys.
         const only = group.chunks[0]!;
-        parts.push(mirrorDedupSql(only.state, columns, only.selection === undefined ? {} : { selection: only.selection }));
+        if (only.rows !== undefined && !only.state.mayHaveDuplicates) {
+          clean.push({ serial: only.state.serial, rows: only.rows });
+          for (const id of only.state.columns.keys()) cleanColumns.add(id);
+          continue;
+        }
+        // One buffered chunk alone in its window: deduplicate it on its integer keys.
+        const rowSet = rowSetOf(only);
+        parts.push(mirrorDedupSql(only.state, columns, rowSet === undefined ? {} : { rowSet }));
         continue;
       }
       for (const f of group.files) dedupSources.push(parquetRelationSql([await this.pathOf(f)], new Set(f.columnIds), columns, f.snapshotSequenceNumber));
       // Buffered rows are newer than every file; later chunks newer than earlier ones.
-      for (const c of group.chunks) dedupSources.push(mirrorRelationSql(c.state, columns, 0x40000000 + c.chunk.serial, c.selection));
+      for (const c of group.chunks) dedupSources.push(mirrorRelationSql(c.state, columns, 0x40000000 + c.chunk.serial, rowSetOf(c)));
     }
+    if (clean.length > 0) parts.push(rowSetRelationSql(cleanColumns, columns, register!(clean)));
     for (const list of cleanFiles.values()) {
       const paths = await Promise.all(list.map((f) => this.pathOf(f)));
       parts.push(parquetRelationSql(paths, new Set(list[0]!.columnIds), columns, undefined));
