@@ -18,6 +18,7 @@ import { loadPersistedState, PersistedFiles, type PersistedState } from '../pers
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister } from '../persist/persister.js';
 import { FileRemover } from '../persist/file-remover.js';
+import { Compactor, type CompactorOptions } from '../compact/compactor.js';
 import { QueryEngine } from '../query/engine.js';
 import { gen1DurationNs, type WalConfig } from '../wal/config.js';
 import { silentLogger, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
@@ -54,6 +55,14 @@ export interface OpenDatabaseOptions {
   retentionCheckIntervalMs?: number;
   /** First retry delay of a failed background file removal (default 1 000 ms). */
   removeRetryDelayMs?: number;
+  /** Background compaction of cold windows' Parquet files (default true; docs/compaction.md). */
+  compaction?: boolean;
+  /** How far behind the newest persisted row a window's end must be to be compacted (default 30 minutes). */
+  compactionColdMarginMs?: number;
+  /** Compact after each snapshot and at start (default true); false: only when `compactNow` is called (tests). */
+  compactionInBackground?: boolean;
+  /** Tests only: called at each step of a compaction; a throw stops it there, as a crash would. */
+  onCompactionStep?: CompactorOptions['onStep'];
 }
 
 /** What the database builds from the persisted state once the WAL claimed its epoch. */
@@ -70,6 +79,8 @@ interface Built {
 export class SluiceDatabase {
   private closed = false;
   private retentionTimer: NodeJS.Timeout | undefined;
+  /** Merges cold windows' Parquet files in the background (undefined when compaction is off). */
+  compactor: Compactor | undefined;
   /** Creates and deletes databases and tables (through the WAL). */
   readonly manage: CatalogManager;
 
@@ -125,8 +136,7 @@ export class SluiceDatabase {
         ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
       });
       const mirrors = new Mirrors(engine);
-      const persistedFiles = new PersistedFiles();
-      for (const m of [...state.manifests].reverse()) persistedFiles.add(m);
+      const persistedFiles = PersistedFiles.load(state.manifests, state.compactions);
       const persister = new Persister({ store, nodeId, mirrors, scratchDir, clock, logger, ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }) });
       persister.setFenceCheck(() => fenceCheck());
       const buffer = new QueryableBuffer({
@@ -191,6 +201,32 @@ export class SluiceDatabase {
     });
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');
     const db = new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock);
+    if (options.compaction ?? true) {
+      const compactor = new Compactor({
+        store,
+        nodeId,
+        catalog: state.catalog,
+        mirrors,
+        persistedFiles,
+        remover,
+        scratchDir,
+        clock,
+        logger,
+        checkFence: () => persister.checkFence(),
+        nextSequenceNumber: (state.compactions.at(-1)?.compactionSequenceNumber ?? 0) + 1,
+        gen1DurationNs: gen1DurationNs(wal.getConfig().gen1Duration),
+        afterCommit: () => buffer.sweepFiles('deleted or past retention at compaction'),
+        ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }),
+        ...(options.compactionColdMarginMs === undefined ? {} : { coldMarginNs: BigInt(Math.round(options.compactionColdMarginMs)) * 1_000_000n }),
+        ...(options.onCompactionStep === undefined ? {} : { onStep: options.onCompactionStep }),
+      });
+      db.compactor = compactor;
+      if (options.compactionInBackground ?? true) {
+        // After each snapshot (the files it added may make windows cold), and now.
+        persistedFiles.onSnapshotAdded = () => compactor.kick();
+        compactor.kick();
+      }
+    }
     const everyMs = options.retentionCheckIntervalMs ?? 60_000;
     if (everyMs > 0) {
       db.retentionTimer = setInterval(() => {
@@ -221,6 +257,14 @@ export class SluiceDatabase {
   }
 
   /**
+   * Runs compactions until none is due and waits for them (the background compactor does the
+   * same after each snapshot); resolves with how many committed. 0 when compaction is off.
+   */
+  async compactNow(): Promise<number> {
+    return (await this.compactor?.compactAll()) ?? 0;
+  }
+
+  /**
    * Drops everything at once, as a crash would: nothing is flushed, pending writes are never
    * acknowledged, the engine is released. For tests and tools that model a dying process.
    */
@@ -228,6 +272,7 @@ export class SluiceDatabase {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.retentionTimer);
+    this.compactor?.close();
     this.remover.close();
     this.wal.abandon();
     await this.writer.close();
@@ -251,11 +296,13 @@ export class SluiceDatabase {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.retentionTimer);
+    this.compactor?.close();
     this.remover.close();
     try {
       await this.wal.shutdown();
       await this.writer.close();
       await this.buffer.idle();
+      await this.compactor?.idle();
       await this.mirrors.idle();
     } finally {
       this.persister.close();

@@ -27,8 +27,17 @@ export interface PersistedFile {
   sizeBytes: number;
   /** Column ids the file holds (others of the table are null in it). */
   columnIds: number[];
-  /** The snapshot that wrote it: later snapshots win on duplicate points. */
+  /**
+   * The snapshot that wrote it: later snapshots win on duplicate points. A compacted file carries
+   * the newest of its inputs' (it holds their newest values, and every file newer than it holds
+   * newer values).
+   */
   snapshotSequenceNumber: number;
+  /**
+   * 1: a snapshot's file, one gen1 window; 2: compacted, within one hour; 3: compacted, within
+   * one day (see docs/compaction.md). Absent in manifests before compaction: 1.
+   */
+  level?: number;
 }
 
 export interface SnapshotManifest {
@@ -65,17 +74,70 @@ export function parquetKey(nodeId: string, dbId: number, tableId: number, chunkT
   return `${nodeId}/dbs/${dbId}/${tableId}/${date}/${time}/${String(walSeq).padStart(11, '0')}.parquet`;
 }
 
+/** A file as JSON: 64-bit times as decimal strings; `level` only when above 1 (older readers never saw it). */
+export function fileJson(f: PersistedFile): Record<string, unknown> {
+  const { level, ...rest } = f;
+  return {
+    ...rest,
+    chunkTimeNs: String(f.chunkTimeNs),
+    minTimeNs: String(f.minTimeNs),
+    maxTimeNs: String(f.maxTimeNs),
+    ...(level === undefined || level === 1 ? {} : { level }),
+  };
+}
+
+/** The checks a document's JSON fields go through; each calls `bad` (which throws) on a mismatch. */
+export interface FieldChecks {
+  int(v: unknown, what: string): number;
+  str(v: unknown, what: string): string;
+  big(v: unknown, what: string): bigint;
+  bad(what: string): never;
+}
+
+/** Field checks that report through `bad`. */
+export function fieldChecks(bad: (what: string) => never): FieldChecks {
+  return {
+    bad,
+    int: (v, what) => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : bad(`${what} is not a non-negative integer`)),
+    str: (v, what) => (typeof v === 'string' ? v : bad(`${what} is not a string`)),
+    big: (v, what) => {
+      if (typeof v !== 'string' || !/^-?\d{1,20}$/.test(v)) return bad(`${what} is not an integer string`);
+      return BigInt(v);
+    },
+  };
+}
+
+/** A file from its JSON (`where` names it in errors, e.g. `files[3]`); `defaultSequence` when it names none (version 1). */
+export function decodeFileJson(f: unknown, where: string, c: FieldChecks, defaultSequence?: number): PersistedFile {
+  if (typeof f !== 'object' || f === null) return c.bad(`${where} is not an object`);
+  const r = f as Record<string, unknown>;
+  if (!Array.isArray(r.columnIds)) return c.bad(`${where}.columnIds is not an array`);
+  const file: PersistedFile = {
+    key: c.str(r.key, `${where}.key`),
+    dbId: c.int(r.dbId, `${where}.dbId`),
+    tableId: c.int(r.tableId, `${where}.tableId`),
+    chunkTimeNs: c.big(r.chunkTimeNs, `${where}.chunkTimeNs`),
+    minTimeNs: c.big(r.minTimeNs, `${where}.minTimeNs`),
+    maxTimeNs: c.big(r.maxTimeNs, `${where}.maxTimeNs`),
+    rowCount: c.int(r.rowCount, `${where}.rowCount`),
+    sizeBytes: c.int(r.sizeBytes, `${where}.sizeBytes`),
+    columnIds: (r.columnIds as unknown[]).map((id, j) => c.int(id, `${where}.columnIds[${j}]`)),
+    snapshotSequenceNumber: c.int(r.snapshotSequenceNumber ?? defaultSequence, `${where}.snapshotSequenceNumber`),
+  };
+  if (r.level !== undefined) {
+    const level = c.int(r.level, `${where}.level`);
+    if (level < 1 || level > 3) return c.bad(`${where}.level ${level} is not 1, 2 or 3`);
+    if (level > 1) file.level = level;
+  }
+  return file;
+}
+
 /** The manifest as a sealed document of the current version (whatever `m.version` says). */
 export function encodeManifest(m: SnapshotManifest): Uint8Array {
   const json = {
     ...m,
     version: MANIFEST_FORMAT_VERSION,
-    files: m.files.map((f) => ({
-      ...f,
-      chunkTimeNs: String(f.chunkTimeNs),
-      minTimeNs: String(f.minTimeNs),
-      maxTimeNs: String(f.maxTimeNs),
-    })),
+    files: m.files.map(fileJson),
   };
   return sealDocument(MANIFEST_KIND, MANIFEST_FORMAT_VERSION, new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`));
 }
@@ -108,31 +170,11 @@ export function decodeManifest(bytes: Uint8Array, key: string): SnapshotManifest
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('not an object');
   const o = raw as Record<string, unknown>;
   if (o.version !== version) return bad(`version ${JSON.stringify(o.version)} in a version ${version} document`);
-  const int = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : bad(`${what} is not a non-negative integer`));
-  const str = (v: unknown, what: string): string => (typeof v === 'string' ? v : bad(`${what} is not a string`));
-  const big = (v: unknown, what: string): bigint => {
-    if (typeof v !== 'string' || !/^-?\d{1,20}$/.test(v)) return bad(`${what} is not an integer string`);
-    return BigInt(v);
-  };
+  const checks = fieldChecks(bad);
+  const { int, str } = checks;
   if (!Array.isArray(o.files)) return bad('files is not an array');
   const snapshotSequenceNumber = int(o.snapshotSequenceNumber, 'snapshotSequenceNumber');
-  const files = (o.files as unknown[]).map((f, i): PersistedFile => {
-    if (typeof f !== 'object' || f === null) return bad(`files[${i}] is not an object`);
-    const r = f as Record<string, unknown>;
-    if (!Array.isArray(r.columnIds)) return bad(`files[${i}].columnIds is not an array`);
-    return {
-      key: str(r.key, `files[${i}].key`),
-      dbId: int(r.dbId, `files[${i}].dbId`),
-      tableId: int(r.tableId, `files[${i}].tableId`),
-      chunkTimeNs: big(r.chunkTimeNs, `files[${i}].chunkTimeNs`),
-      minTimeNs: big(r.minTimeNs, `files[${i}].minTimeNs`),
-      maxTimeNs: big(r.maxTimeNs, `files[${i}].maxTimeNs`),
-      rowCount: int(r.rowCount, `files[${i}].rowCount`),
-      sizeBytes: int(r.sizeBytes, `files[${i}].sizeBytes`),
-      columnIds: (r.columnIds as unknown[]).map((c, j) => int(c, `files[${i}].columnIds[${j}]`)),
-      snapshotSequenceNumber: int(r.snapshotSequenceNumber ?? snapshotSequenceNumber, `files[${i}].snapshotSequenceNumber`),
-    };
-  });
+  const files = (o.files as unknown[]).map((f, i) => decodeFileJson(f, `files[${i}]`, checks, snapshotSequenceNumber));
   const manifest: SnapshotManifest = {
     version,
     nodeId: str(o.nodeId, 'nodeId'),

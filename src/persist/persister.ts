@@ -8,21 +8,17 @@
  * any point leaves either no manifest (the snapshot re-runs from the WAL at restart, overwriting
  * its unreferenced files) or a complete one.
  */
-import { readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Clock } from '../effects/clock.js';
-import { quoteString } from '../engine/duckdb.js';
 import type { MirroredChunk, Mirrors } from '../engine/mirrors.js';
-import { nameOfSql, sqlName } from '../engine/names.js';
-import { columnSql, mirrorDedupSql } from '../engine/relations.js';
+import { mirrorDedupSql } from '../engine/relations.js';
 import { AlreadyExistsError } from '../objectstore/errors.js';
 import { isPermanentStoreError } from '../objectstore/retry.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { ColumnDefinition, SnapshotDetails } from '../wal/model.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
 import { PersistError } from './errors.js';
-import { renameParquetColumns } from './parquet-names.js';
+import { fileColumns, writeParquetFile, type ParquetSettings } from './parquet-writer.js';
 import { MANIFEST_FORMAT_VERSION, catalogKey, decodeManifest, encodeManifest, manifestKey, parquetKey, type PersistedFile, type SnapshotManifest } from './manifest.js';
 
 /** A buffered chunk a snapshot has claimed. */
@@ -34,7 +30,7 @@ export interface SnapshotChunk extends MirroredChunk {
   readonly maxTimeNs: bigint;
 }
 
-export interface PersisterOptions {
+export interface PersisterOptions extends ParquetSettings {
   store: ObjectStore;
   nodeId: string;
   mirrors: Mirrors;
@@ -42,9 +38,6 @@ export interface PersisterOptions {
   scratchDir: string;
   clock: Clock;
   logger?: WalLogger;
-  /** Parquet compression: 'zstd' (default) or 'snappy'. */
-  compression?: 'zstd' | 'snappy';
-  rowGroupSize?: number;
   /** Chunks written at once (default 2). */
   concurrency?: number;
 }
@@ -66,15 +59,6 @@ export interface SnapshotStats {
    * for PUT …`), until a put succeeds: such a put is not retried.
    */
   permanentPutError: string | undefined;
-}
-
-let scratchSerial = 0;
-
-/** The exact name of a column written under its SQL name. */
-function exactName(encoded: string): string {
-  const name = nameOfSql(encoded);
-  if (name === undefined) throw new Error(`the Parquet writer wrote a column ${JSON.stringify(encoded)} that is no SQL name`);
-  return name;
 }
 
 export class Persister {
@@ -104,6 +88,11 @@ export class Persister {
    */
   setFenceCheck(check: () => Promise<void>): void {
     this.fenceCheck = check;
+  }
+
+  /** Runs the writer-fence check (throws when this writer was fenced): for the compactor's commit too. */
+  checkFence(): Promise<void> {
+    return this.fenceCheck();
   }
 
   close(): void {
@@ -176,30 +165,14 @@ export class Persister {
 
   private async persistChunk(chunk: SnapshotChunk, tableColumns: ColumnDefinition[], details: SnapshotDetails, described: string): Promise<PersistedFile> {
     const [state] = await this.options.mirrors.sync([chunk]);
-    const present = tableColumns.filter((c) => c.type === 'time' || state!.columns.has(c.id));
-    // Series key (tags in catalog order), then time: the sort order of every file.
-    const columns = [...present.filter((c) => c.type === 'tag'), ...present.filter((c) => c.type === 'time'), ...present.filter((c) => c.type !== 'tag' && c.type !== 'time')];
-    const order = columns.filter((c) => c.type === 'tag' || c.type === 'time').map(columnSql);
-    const path = join(this.options.scratchDir, `snapshot-${process.pid}-${++scratchSerial}.parquet`);
-    const tags = columns.filter((c) => c.type === 'tag').map((c) => c.name);
-    // DuckDB writes the columns under their SQL names (it cannot write two names that differ only
-    // in case), each with its catalog id as Parquet field id; the footer then gets the exact names.
-    const fieldIds = columns.map((c) => `${quoteString(sqlName(c.name))}: ${c.id}`).join(', ');
-    const sql =
-      `COPY (${mirrorDedupSql(state!, columns, { enums: true })} ORDER BY ${order.join(', ')}) ` +
-      `TO ${quoteString(path)} (FORMAT parquet, COMPRESSION ${this.options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${this.options.rowGroupSize ?? 100_000}, ` +
-      `FIELD_IDS {${fieldIds}}, ` +
-      `KV_METADATA {sluice_tags: ${quoteString(JSON.stringify(tags))}, sluice_chunk_time_ns: ${quoteString(String(chunk.chunkTimeNs))}})`;
+    const columns = fileColumns(tableColumns, (c) => state!.columns.has(c.id));
     let rowCount: number;
     let bytes: Uint8Array;
     try {
       // No lock needed: a claimed chunk's mirror no longer changes and is dropped only after this snapshot.
-      rowCount = await this.options.mirrors.engine.withConnection(async (con) => Number((await con.runAndReadAll(sql)).getRows()[0]![0]));
-      bytes = renameParquetColumns(await readFile(path), exactName);
+      ({ rowCount, bytes } = await writeParquetFile(this.options.mirrors.engine, this.options.scratchDir, mirrorDedupSql(state!, columns, { enums: true }), columns, chunk.chunkTimeNs, this.options));
     } catch (err) {
       throw new PersistError('PARQUET_WRITE', `writing the Parquet file of ${described} (ids ${chunk.dbId}/${chunk.tableId}), window ${chunk.chunkTimeNs}, failed: ${(err as Error).message}`, undefined, { cause: err });
-    } finally {
-      await unlink(path).catch(() => undefined);
     }
     const key = parquetKey(this.options.nodeId, chunk.dbId, chunk.tableId, chunk.chunkTimeNs, details.lastWalSequenceNumber);
     // Overwrite: a file under this key can only be the unreferenced leftover of this same snapshot.
@@ -216,7 +189,7 @@ export class Persister {
       maxTimeNs: chunk.maxTimeNs,
       rowCount,
       sizeBytes: bytes.length,
-      columnIds: present.map((c) => c.id),
+      columnIds: tableColumns.filter((c) => c.type === 'time' || state!.columns.has(c.id)).map((c) => c.id),
       snapshotSequenceNumber: details.snapshotSequenceNumber,
     };
   }

@@ -255,11 +255,12 @@ const TABLES: readonly SystemTable[] = [
       ['max_time', 'BIGINT'],
       ['chunk_time', 'BIGINT'],
       ['snapshot_sequence_number', 'UBIGINT'],
+      ['level', 'UBIGINT'],
     ],
     rows: ({ database, persistedFiles }) => {
       const out: Value[][] = [];
       for (const t of byName(database.tables.values())) {
-        for (const f of persistedFiles.filesOf(database.id, t.id)) out.push([t.name, f.key, BigInt(f.sizeBytes), BigInt(f.rowCount), f.minTimeNs, f.maxTimeNs, f.chunkTimeNs, BigInt(f.snapshotSequenceNumber)]);
+        for (const f of persistedFiles.filesOf(database.id, t.id)) out.push([t.name, f.key, BigInt(f.sizeBytes), BigInt(f.rowCount), f.minTimeNs, f.maxTimeNs, f.chunkTimeNs, BigInt(f.snapshotSequenceNumber), BigInt(f.level ?? 1)]);
       }
       return out;
     },

@@ -143,6 +143,9 @@ test('system tables agree with the object store after writes, snapshots, a table
 
     const check = async (label: string) => {
       const { nodeId } = db;
+      // Background compaction settled (what is due merged, its inputs deleted): index and store agree.
+      await db.compactNow();
+      await db.remover.idle();
       // Parquet files: exactly the store's objects, sizes as stored, row counts as the files hold.
       const stored = new Map((await listAll(env.store, `${nodeId}/dbs/`)).filter((o) => o.key.endsWith('.parquet')).map((o) => [o.key, o.sizeBytes]));
       const listed = new Map<string, { size: number; rows: number; table: string; database: string }>();

@@ -1,0 +1,2 @@
+export * from './compactor.js';
+export * from './plan.js';
