@@ -1,4 +1,4 @@
-import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, DbId, TableId } from '../wal/model.js';
+import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, DbId, DistinctCacheDefinition, LastCacheDefinition, TableId } from '../wal/model.js';
 import { CatalogError } from './errors.js';
 import { isBareJsonDocument, openSealedDocument, sealDocument, SealedDocumentError } from './sealed-json.js';
 
@@ -23,6 +23,10 @@ export interface TableSchema {
   readonly columns: Map<string, ColumnDefinition>;
   readonly columnsById: Map<number, ColumnDefinition>;
   nextColumnId: number;
+  /** The table's last-value caches, by name (docs/caches.md). */
+  readonly lastCaches: Map<string, LastCacheDefinition>;
+  /** The table's distinct-value caches, by name. */
+  readonly distinctCaches: Map<string, DistinctCacheDefinition>;
 }
 
 /** A database's schema. */
@@ -70,10 +74,11 @@ export function validateObjectName(what: 'table' | 'column', name: string): void
 }
 
 /**
- * The version of the catalog's serialized form: 3 adds retention periods and deleted databases
- * and tables (tombstones); 2 is sealed (checksummed) and 1, bare JSON, are still read.
+ * The version of the catalog's serialized form: 4 adds last and distinct value caches; 3 adds
+ * retention periods and deleted databases and tables (tombstones); 2 is sealed (checksummed) and
+ * 1, bare JSON, are still read.
  */
-export const CATALOG_FORMAT_VERSION = 3;
+export const CATALOG_FORMAT_VERSION = 4;
 /** The kind in a sealed catalog's header line. */
 const CATALOG_KIND = 'CATALOG';
 
@@ -93,7 +98,8 @@ interface SerializedCatalog {
     nextTableId: number;
     /** Version 3: nanoseconds as a decimal string, "0" for none. */
     retentionPeriodNs?: string;
-    tables: Array<{ id: number; name: string; nextColumnId: number; columns: ColumnDefinition[] }>;
+    /** Version 4 adds `lastCaches` and `distinctCaches`. */
+    tables: Array<{ id: number; name: string; nextColumnId: number; columns: ColumnDefinition[]; lastCaches?: LastCacheDefinition[]; distinctCaches?: DistinctCacheDefinition[] }>;
     /** Version 3. */
     deletedTables?: SerializedDeleted[];
   }>;
@@ -238,7 +244,7 @@ export class Catalog {
         if (table === undefined) {
           if (op.kind === 'addColumns') throw new CatalogError('INCONSISTENT', `table ${op.tableId} of database ${dbName} does not exist`);
           if (db.tables.has(op.tableName)) throw new CatalogError('INCONSISTENT', `table ${JSON.stringify(op.tableName)} exists with another id`);
-          table = { id: op.tableId, name: op.tableName, columns: new Map(), columnsById: new Map(), nextColumnId: 0 };
+          table = { id: op.tableId, name: op.tableName, columns: new Map(), columnsById: new Map(), nextColumnId: 0, lastCaches: new Map(), distinctCaches: new Map() };
           db.tables.set(op.tableName, table);
           db.tablesById.set(op.tableId, table);
           db.nextTableId = Math.max(db.nextTableId, op.tableId + 1);
@@ -287,7 +293,37 @@ export class Catalog {
         else this.retentionPeriods.set(dbId, op.retentionPeriodNs);
         return true;
       }
+      case 'createLastCache':
+      case 'createDistinctCache': {
+        const cache = op.cache;
+        if (this.isTableDeleted(dbId, cache.tableId)) return false; // replayed from before its delete
+        const table = this.requireTable(dbId, dbName, cache.tableId, cache.tableName);
+        const caches: Map<string, LastCacheDefinition | DistinctCacheDefinition> = op.kind === 'createLastCache' ? table.lastCaches : table.distinctCaches;
+        const existing = caches.get(cache.name);
+        if (existing !== undefined) {
+          if (!sameCacheDefinition(existing, cache)) throw new CatalogError('INCONSISTENT', `cache ${JSON.stringify(cache.name)} of table ${table.name} exists with another definition`);
+          return false;
+        }
+        for (const id of op.kind === 'createLastCache' ? [...op.cache.keyColumnIds, ...(op.cache.valueColumnIds ?? [])] : op.cache.columnIds) {
+          if (!table.columnsById.has(id)) throw new CatalogError('INCONSISTENT', `cache ${JSON.stringify(cache.name)} names column ${id}, which table ${table.name} does not have`);
+        }
+        caches.set(cache.name, copyCacheDefinition(cache));
+        return true;
+      }
+      case 'deleteLastCache':
+      case 'deleteDistinctCache': {
+        if (this.isTableDeleted(dbId, op.tableId)) return false;
+        const table = this.databasesById.get(dbId)?.tablesById.get(op.tableId);
+        if (table === undefined) return false;
+        return (op.kind === 'deleteLastCache' ? table.lastCaches : table.distinctCaches).delete(op.cacheName);
+      }
     }
+  }
+
+  private requireTable(dbId: DbId, dbName: string, tableId: TableId, tableName: string): TableSchema {
+    const table = this.requireDatabase(dbId, dbName).tablesById.get(tableId);
+    if (table === undefined || table.name !== tableName) throw new CatalogError('INCONSISTENT', `table ${tableId} (${tableName}) of database ${dbName} does not exist`);
+    return table;
   }
 
   private requireDatabase(dbId: DbId, dbName: string): DatabaseSchema {
@@ -306,6 +342,10 @@ export class Catalog {
       if (db === undefined) continue;
       if (op.kind === 'setRetentionPeriod') {
         this.retentionPeriods.delete(db.id); // only ever reverted together with its createDatabase
+      } else if (op.kind === 'createLastCache') {
+        db.tablesById.get(op.cache.tableId)?.lastCaches.delete(op.cache.name);
+      } else if (op.kind === 'createDistinctCache') {
+        db.tablesById.get(op.cache.tableId)?.distinctCaches.delete(op.cache.name);
       } else if (op.kind === 'createDatabase') {
         this.retentionPeriods.delete(db.id);
         this.databases.delete(db.name);
@@ -344,7 +384,15 @@ export class Catalog {
         retentionPeriodNs: String(this.retentionPeriodNs(db.id)),
         tables: [...db.tablesById.values()]
           .sort((a, b) => a.id - b.id)
-          .map((t) => ({ id: t.id, name: t.name, nextColumnId: t.nextColumnId, columns: [...t.columnsById.values()].sort((a, b) => a.id - b.id) })),
+          .map((t) => ({
+            id: t.id,
+            name: t.name,
+            nextColumnId: t.nextColumnId,
+            columns: [...t.columnsById.values()].sort((a, b) => a.id - b.id),
+            // valueColumnIds undefined (every non-key column) is left out of the JSON
+            lastCaches: [...t.lastCaches.values()],
+            distinctCaches: [...t.distinctCaches.values()],
+          })),
         deletedTables: this.listDeletedTables(db.id).map(serializeDeleted),
       })),
       deletedDatabases: this.listDeletedDatabases().map(serializeDeleted),
@@ -369,7 +417,7 @@ export class Catalog {
         if (!(err instanceof SealedDocumentError)) throw err;
         return corrupt(`is damaged: ${err.message}`);
       }
-      if (version !== 2 && version !== CATALOG_FORMAT_VERSION) return corrupt(`has unsupported version ${version} (this build reads 1, 2 and ${CATALOG_FORMAT_VERSION})`);
+      if (version !== 2 && version !== 3 && version !== CATALOG_FORMAT_VERSION) return corrupt(`has unsupported version ${version} (this build reads 1, 2, 3 and ${CATALOG_FORMAT_VERSION})`);
     }
     let raw: unknown;
     try {
@@ -387,6 +435,8 @@ export class Catalog {
           catalog.applyCatalogBatch({ databaseId: db.id, databaseName: db.name, timeNs: 0n, ops: [{ kind: 'createTable', tableId: t.id, tableName: t.name, columns: t.columns }] });
           const table = dbSchema.tablesById.get(t.id)!;
           table.nextColumnId = Math.max(t.nextColumnId, table.nextColumnId);
+          const cacheOps: CatalogOp[] = [...(t.lastCaches ?? []).map((cache): CatalogOp => ({ kind: 'createLastCache', cache })), ...(t.distinctCaches ?? []).map((cache): CatalogOp => ({ kind: 'createDistinctCache', cache }))];
+          if (cacheOps.length > 0) catalog.applyCatalogBatch({ databaseId: db.id, databaseName: db.name, timeNs: 0n, ops: cacheOps });
         }
         dbSchema.nextTableId = Math.max(db.nextTableId, dbSchema.nextTableId);
         const retentionPeriodNs = BigInt(db.retentionPeriodNs ?? '0');
@@ -418,6 +468,9 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
   if (!isObject(raw)) return corrupt('is not a JSON object');
   if (raw.version !== version) return corrupt(`has version ${JSON.stringify(raw.version)} in a version ${version} document`);
   const hasV3 = version >= 3;
+  const hasV4 = version >= 4;
+  const count = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : corrupt(`is malformed: ${what} is not a non-negative integer`));
+  const ids = (v: unknown, what: string): number[] => list(v, what).map((x, i) => id(x, `${what}[${i}]`));
   const nanos = (v: unknown, what: string): string => (typeof v === 'string' && /^(0|[1-9][0-9]{0,18})$/.test(v) ? v : corrupt(`is malformed: ${what} is not a non-negative decimal string`));
   const deleted = (v: unknown, what: string): SerializedDeleted[] =>
     list(v, what).map((x, i) => {
@@ -447,11 +500,55 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
               if (!COLUMN_TYPES.has(c.type as ColumnType)) return corrupt(`is malformed: unknown column type ${JSON.stringify(c.type)} at ${at}.columns[${j}]`);
               return { id: id(c.id, `${at}.columns[${j}].id`), name: name(c.name, `${at}.columns[${j}].name`), type: c.type as ColumnType };
             }),
+            ...(hasV4
+              ? {
+                  lastCaches: (t.lastCaches === undefined ? [] : list(t.lastCaches, `${at}.lastCaches`)).map((c, j): LastCacheDefinition => {
+                    const w = `${at}.lastCaches[${j}]`;
+                    if (!isObject(c)) return corrupt(`is malformed: ${w} is not an object`);
+                    return {
+                      tableId: id(c.tableId, `${w}.tableId`),
+                      tableName: name(c.tableName, `${w}.tableName`),
+                      name: name(c.name, `${w}.name`),
+                      keyColumnIds: ids(c.keyColumnIds, `${w}.keyColumnIds`),
+                      valueColumnIds: c.valueColumnIds === undefined ? undefined : ids(c.valueColumnIds, `${w}.valueColumnIds`),
+                      count: count(c.count, `${w}.count`),
+                      ttlSeconds: count(c.ttlSeconds, `${w}.ttlSeconds`),
+                    };
+                  }),
+                  distinctCaches: (t.distinctCaches === undefined ? [] : list(t.distinctCaches, `${at}.distinctCaches`)).map((c, j): DistinctCacheDefinition => {
+                    const w = `${at}.distinctCaches[${j}]`;
+                    if (!isObject(c)) return corrupt(`is malformed: ${w} is not an object`);
+                    return {
+                      tableId: id(c.tableId, `${w}.tableId`),
+                      tableName: name(c.tableName, `${w}.tableName`),
+                      name: name(c.name, `${w}.name`),
+                      columnIds: ids(c.columnIds, `${w}.columnIds`),
+                      maxCardinality: count(c.maxCardinality, `${w}.maxCardinality`),
+                      maxAgeSeconds: count(c.maxAgeSeconds, `${w}.maxAgeSeconds`),
+                    };
+                  }),
+                }
+              : {}),
           };
         }),
       };
     }),
   };
+}
+
+/** Whether two cache definitions (both last or both distinct) are the same. */
+export function sameCacheDefinition(a: LastCacheDefinition | DistinctCacheDefinition, b: LastCacheDefinition | DistinctCacheDefinition): boolean {
+  return JSON.stringify(canonicalCache(a)) === JSON.stringify(canonicalCache(b));
+}
+
+function canonicalCache(c: LastCacheDefinition | DistinctCacheDefinition): unknown[] {
+  if ('keyColumnIds' in c) return ['last', c.tableId, c.tableName, c.name, c.keyColumnIds, c.valueColumnIds ?? null, c.count, c.ttlSeconds];
+  return ['distinct', c.tableId, c.tableName, c.name, c.columnIds, c.maxCardinality, c.maxAgeSeconds];
+}
+
+function copyCacheDefinition<T extends LastCacheDefinition | DistinctCacheDefinition>(c: T): T {
+  if ('keyColumnIds' in c) return { ...c, keyColumnIds: [...c.keyColumnIds], valueColumnIds: c.valueColumnIds === undefined ? undefined : [...c.valueColumnIds] };
+  return { ...c, columnIds: [...(c as DistinctCacheDefinition).columnIds] };
 }
 
 function serializeDeleted(d: DeletedObject): SerializedDeleted {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, CatalogLimits } from '../catalog/catalog.js';
+import { CacheFiller, Caches } from '../cache/caches.js';
 import { CatalogApplier } from '../catalog/notifier.js';
 import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import type { Rng } from '../effects/rng.js';
@@ -73,6 +74,7 @@ interface Built {
   persistedFiles: PersistedFiles;
   persister: Persister;
   buffer: QueryableBuffer;
+  caches: Caches;
   notifier: WalFileNotifier;
 }
 
@@ -101,6 +103,8 @@ export class SluiceDatabase {
     /** Removes the Parquet files of deleted tables and past retention from the store, in the background. */
     readonly remover: FileRemover,
     clock: Clock,
+    /** The last-value and distinct-value caches, filled from every applied WAL file (docs/caches.md). */
+    readonly caches: Caches,
   ) {
     this.manage = new CatalogManager(catalog, wal, clock);
   }
@@ -149,7 +153,9 @@ export class SluiceDatabase {
         clock,
         ...(options.forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes: options.forceSnapshotBytes }),
       });
-      return { state, engine, mirrors, persistedFiles, persister, buffer, notifier: new CatalogApplier(state.catalog, buffer) };
+      const caches = new Caches(state.catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => persistedFiles.filesOf(dbId, tableId).length > 0 });
+      caches.loadFromCatalog();
+      return { state, engine, mirrors, persistedFiles, persister, buffer, caches, notifier: new CatalogApplier(state.catalog, new CacheFiller(caches, buffer)) };
     };
     let wal: ObjectStoreWal;
     try {
@@ -179,7 +185,7 @@ export class SluiceDatabase {
       await rm(scratchDir, { recursive: true, force: true });
       throw err;
     }
-    const { state, engine, mirrors, persistedFiles, persister, buffer } = built!;
+    const { state, engine, mirrors, persistedFiles, persister, buffer, caches } = built!;
     buffer.attachWal(wal);
     // Files of databases and tables deleted (or past retention) before the last start — the
     // manifests still name them; a removal a crash cut short is finished now.
@@ -195,12 +201,12 @@ export class SluiceDatabase {
       store,
       cacheDir,
       clock,
-      system: { walFiles: (signal) => walListing.list(signal) },
+      system: { walFiles: (signal) => walListing.list(signal), caches, nowMs: () => clock.nowMs() },
       gen1DurationNs: gen1DurationNs(wal.getConfig().gen1Duration),
       ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
     });
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');
-    const db = new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock);
+    const db = new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock, caches);
     if (options.compaction ?? true) {
       const compactor = new Compactor({
         store,

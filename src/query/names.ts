@@ -20,6 +20,7 @@ import type { DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { foldCase, sqlName } from '../engine/names.js';
 import type { AstNode } from './ast.js';
 import { QueryError } from './errors.js';
+import { CACHE_FUNCTIONS, resolveCacheCall } from './cache-tables.js';
 import { systemTable, systemTableTempName, type SystemTableKey } from './system-tables.js';
 
 /** Table functions a query may call: pure generators that read nothing. */
@@ -129,6 +130,7 @@ class NameResolver {
         const fn = ref.function as AstNode | undefined;
         const name = String(fn?.function_name ?? '');
         const qualified = [fn?.catalog, fn?.schema, name].filter((p) => typeof p === 'string' && p !== '').join('.');
+        if (qualified === name && Object.hasOwn(CACHE_FUNCTIONS, name)) return this.cacheFunction(ref, fn!, name);
         if (qualified !== name || !ALLOWED_TABLE_FUNCTIONS.has(name.toLowerCase())) throw new QueryError('NOT_READ_ONLY', `table function ${qualified}() is not allowed`);
         return this.children(ref, scope, []);
       }
@@ -188,6 +190,30 @@ class NameResolver {
     ref.catalog_name = 'temp';
     ref.schema_name = 'main';
     ref.table_name = systemTableTempName(table.key);
+  }
+
+  /**
+   * `last_cache('table' [, 'name'])` or `distinct_cache(…)`: read from the temporary table filled
+   * from the cache for this statement (see `./cache-tables.ts`).
+   */
+  private cacheFunction(ref: AstNode, fn: AstNode, name: string): void {
+    const args = (Array.isArray(fn.children) ? fn.children : []).map((child: unknown) => {
+      const c = child as AstNode;
+      const value = c.value as { type?: { id?: unknown }; is_null?: unknown; value?: unknown } | undefined;
+      return c.class === 'CONSTANT' && value?.type?.id === 'VARCHAR' && value.is_null !== true && typeof value.value === 'string' ? value.value : undefined;
+    });
+    const read = resolveCacheCall(this.database, CACHE_FUNCTIONS[name]!, args);
+    if (this.collecting) {
+      this.system.add(read.key);
+      for (const column of read.columns) this.learn(column);
+      return;
+    }
+    this.changed = true;
+    const alias = typeof ref.alias === 'string' && ref.alias !== '' ? ref.alias : name;
+    const columnAliases = ref.column_name_alias ?? [];
+    const location = ref.query_location ?? null;
+    for (const k of Object.keys(ref)) delete ref[k];
+    Object.assign(ref, { type: 'BASE_TABLE', alias, sample: null, query_location: location, schema_name: 'main', table_name: read.tempName, column_name_alias: columnAliases, catalog_name: 'temp', at_clause: null });
   }
 
   /** A table reference: a CTE in scope or a table of the database, exactly, else the one that matches regardless of case. */

@@ -18,12 +18,18 @@ import type { PersistedFiles } from '../persist/load.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import type { WalFileInfo } from '../wal/listing.js';
 import type { ColumnDefinition, ColumnType } from '../wal/model.js';
+import type { Caches } from '../cache/caches.js';
+import { isCacheKey, materializeCacheTable } from './cache-tables.js';
 import type { QueryLog } from './query-log.js';
 
 /** What the database beside the engine tells the system tables. */
 export interface SystemSources {
   /** The WAL files on the store now, oldest first; stops with the signal's reason once it aborts. */
   walFiles(signal: AbortSignal): Promise<WalFileInfo[]>;
+  /** The last-value and distinct-value caches (`last_cache()`, `distinct_cache()`, `system.last_caches`). */
+  caches?: Caches;
+  /** Now, in milliseconds since the epoch (cache entries' age). */
+  nowMs?: () => number;
 }
 
 export interface SystemContext {
@@ -400,6 +406,11 @@ export function systemTableTempName(key: SystemTableKey): string {
 /** Fills, on `con`, the temporary tables of the system tables `keys` with what they hold now. */
 export async function materializeSystemTables(con: DuckDBConnection, keys: ReadonlySet<SystemTableKey>, ctx: SystemContext): Promise<void> {
   for (const key of keys) {
+    if (isCacheKey(key)) {
+      ctx.signal.throwIfAborted();
+      await materializeCacheTable(con, key, { database: ctx.database, catalog: ctx.catalog, caches: ctx.sources?.caches, nowMs: ctx.sources?.nowMs?.() ?? Date.now() });
+      continue;
+    }
     const table = BY_KEY.get(key);
     if (table === undefined) throw new Error(`unknown system table ${key}`);
     const name = systemTableTempName(key);

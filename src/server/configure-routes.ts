@@ -134,7 +134,7 @@ function ok(res: ServerResponse): void {
 }
 
 /** The JSON object of a request body; InfluxDB 3 wants `Content-Type: application/json`. */
-async function jsonBody(server: SluiceServer, req: IncomingMessage): Promise<Record<string, unknown>> {
+export async function jsonBody(server: SluiceServer, req: IncomingMessage): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') {
     req.resume();
@@ -151,7 +151,7 @@ async function jsonBody(server: SluiceServer, req: IncomingMessage): Promise<Rec
   return parsed as Record<string, unknown>;
 }
 
-function stringField(body: Record<string, unknown>, name: string): string {
+export function stringField(body: Record<string, unknown>, name: string): string {
   const v = body[name];
   if (v === undefined || v === null) throw new HttpError(400, `serde json error: missing field \`${name}\``);
   if (typeof v !== 'string') throw new HttpError(400, `serde json error: \`${name}\` must be a string`);
@@ -165,7 +165,7 @@ function queryParam(target: RequestTarget, name: string): string {
 }
 
 /** Runs a change and turns its refusal into InfluxDB 3's answer. */
-async function manage<T>(fn: () => T | Promise<T>): Promise<T> {
+export async function manage<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Api } from './http-error.js';
 import type { SluiceServer } from './http.js';
+import { configureDistinctCache, configureLastCache } from './cache-routes.js';
 import { configureDatabase, configureTable } from './configure-routes.js';
 import { health, metrics, ping } from './info-routes.js';
 import { queryInfluxQLV3, queryV1 } from './influxql-routes.js';
@@ -28,6 +29,8 @@ export const ROUTES: Readonly<Record<string, Route>> = {
   '/query': { methods: ['GET', 'POST'], api: 'v1', handler: queryV1 },
   '/api/v3/configure/database': { methods: ['GET', 'POST', 'PUT', 'DELETE'], api: 'v3', handler: configureDatabase },
   '/api/v3/configure/table': { methods: ['POST', 'DELETE'], api: 'v3', handler: configureTable },
+  '/api/v3/configure/last_cache': { methods: ['POST', 'DELETE'], api: 'v3', handler: configureLastCache },
+  '/api/v3/configure/distinct_cache': { methods: ['POST', 'DELETE'], api: 'v3', handler: configureDistinctCache },
   '/health': { methods: ['GET', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: health },
   '/api/v1/health': { methods: ['GET', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: health },
   '/ping': { methods: ['GET', 'POST', 'HEAD'], api: 'v3', public: true, whileStarting: true, handler: ping },

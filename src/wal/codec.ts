@@ -13,11 +13,12 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('Sluic
 export const WAL_MAGIC = Buffer.from('SLUICEWL', 'ascii');
 /**
  * The format version this codec writes. Version 2 added the catalog op `setRetentionPeriod`
- * (kind 6); every other byte is as in version 1, which is still read (docs/wal-format.md).
+ * (kind 6), version 3 the cache ops (kinds 7–10: create and delete last and distinct caches);
+ * every other byte is as in version 1. Versions 1 and 2 are still read (docs/wal-format.md).
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 /** The versions this codec reads. */
-export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2, 3];
 /** Bytes of the header before the node id. */
 const HEADER_FIXED_BYTES = 58;
 /** Longest node id, in UTF-8 bytes. */
@@ -34,6 +35,12 @@ const CATALOG_ADD_COLUMNS = 3;
 const CATALOG_DELETE_DATABASE = 4;
 const CATALOG_DELETE_TABLE = 5;
 const CATALOG_SET_RETENTION_PERIOD = 6;
+const CATALOG_CREATE_LAST_CACHE = 7;
+const CATALOG_DELETE_LAST_CACHE = 8;
+const CATALOG_CREATE_DISTINCT_CACHE = 9;
+const CATALOG_DELETE_DISTINCT_CACHE = 10;
+/** The first format version each catalog op kind may appear in. */
+const CATALOG_OP_SINCE_VERSION: Readonly<Record<number, number>> = { [CATALOG_SET_RETENTION_PERIOD]: 2, [CATALOG_CREATE_LAST_CACHE]: 3, [CATALOG_DELETE_LAST_CACHE]: 3, [CATALOG_CREATE_DISTINCT_CACHE]: 3, [CATALOG_DELETE_DISTINCT_CACHE]: 3 };
 
 const COLUMN_TYPES: readonly ColumnType[] = ['tag', 'time', 'int64', 'uint64', 'float64', 'string', 'bool'];
 const COLUMN_TYPE_CODE: Record<ColumnType, number> = { tag: 1, time: 2, int64: 3, uint64: 4, float64: 5, string: 6, bool: 7 };
@@ -309,6 +316,19 @@ function encodeColumns(w: Writer, columns: readonly ColumnDefinition[], strings:
   }
 }
 
+function encodeIds(w: Writer, ids: readonly number[], what: string): void {
+  if (!Array.isArray(ids)) throw new InvalidWalOpError(`${what}s must be an array`);
+  w.ensure(4 + ids.length * 4);
+  w.u32(ids.length);
+  for (const id of ids) w.u32(checkU32(id, what));
+}
+
+/** A whole number of seconds (or a count) as a u64: non-negative and a safe integer. */
+function checkU64Seconds(v: unknown, what: string): bigint {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new InvalidWalOpError(`${what} must be a non-negative safe integer, got ${String(v)}`);
+  return BigInt(v);
+}
+
 function encodeCatalogBatch(w: Writer, batch: CatalogBatch): void {
   const strings = new StringTable();
   w.ensure(24);
@@ -345,6 +365,44 @@ function encodeCatalogBatch(w: Writer, batch: CatalogBatch): void {
         if (op.retentionPeriodNs < 0n) throw new InvalidWalOpError(`retention period ${op.retentionPeriodNs} ns is negative`);
         w.u8(CATALOG_SET_RETENTION_PERIOD);
         w.i64(checkI64(op.retentionPeriodNs, 'retention period'));
+        break;
+      case 'createLastCache': {
+        const c = op.cache;
+        w.u8(CATALOG_CREATE_LAST_CACHE);
+        w.u32(checkU32(c.tableId, 'tableId'));
+        w.u32(strings.ref(c.tableName, 'tableName'));
+        w.u32(strings.ref(c.name, 'cache name'));
+        encodeIds(w, c.keyColumnIds, 'key column id');
+        w.ensure(1);
+        if (c.valueColumnIds === undefined) {
+          w.u8(0);
+        } else {
+          w.u8(1);
+          encodeIds(w, c.valueColumnIds, 'value column id');
+        }
+        w.ensure(12);
+        w.u32(checkU32(c.count, 'last cache count'));
+        w.u64(checkU64Seconds(c.ttlSeconds, 'last cache ttl'));
+        break;
+      }
+      case 'createDistinctCache': {
+        const c = op.cache;
+        w.u8(CATALOG_CREATE_DISTINCT_CACHE);
+        w.u32(checkU32(c.tableId, 'tableId'));
+        w.u32(strings.ref(c.tableName, 'tableName'));
+        w.u32(strings.ref(c.name, 'cache name'));
+        encodeIds(w, c.columnIds, 'column id');
+        w.ensure(16);
+        w.u64(checkU64Seconds(c.maxCardinality, 'max cardinality'));
+        w.u64(checkU64Seconds(c.maxAgeSeconds, 'max age'));
+        break;
+      }
+      case 'deleteLastCache':
+      case 'deleteDistinctCache':
+        w.u8(op.kind === 'deleteLastCache' ? CATALOG_DELETE_LAST_CACHE : CATALOG_DELETE_DISTINCT_CACHE);
+        w.u32(checkU32(op.tableId, 'tableId'));
+        w.u32(strings.ref(op.tableName, 'tableName'));
+        w.u32(strings.ref(op.cacheName, 'cache name'));
         break;
       default:
         throw new InvalidWalOpError(`unknown catalog op ${String((op as { kind: unknown }).kind)}`);
@@ -674,7 +732,14 @@ function decodeColumns(r: Reader, strings: readonly string[]): ColumnDefinition[
   return columns;
 }
 
-function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): CatalogBatch {
+function decodeIds(r: Reader, what: string): number[] {
+  const n = r.count(`${what} count`, 4);
+  const ids: number[] = new Array(n);
+  for (let i = 0; i < n; i++) ids[i] = r.u32(what);
+  return ids;
+}
+
+function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number, formatVersion: number): CatalogBatch {
   const databaseId = r.u32('databaseId');
   const nameAt = r.pos;
   r.u32('databaseName');
@@ -684,6 +749,8 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): Ca
   const ops: CatalogOp[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const code = r.u8('catalog op kind');
+    const since = CATALOG_OP_SINCE_VERSION[code];
+    if (since !== undefined && formatVersion < since) r.fail(`catalog op kind ${code} in a version ${formatVersion} file (it came with version ${since})`, r.pos - 1);
     switch (code) {
       case CATALOG_CREATE_DATABASE:
         ops[i] = { kind: 'createDatabase' };
@@ -712,6 +779,35 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): Ca
         ops[i] = { kind: 'setRetentionPeriod', retentionPeriodNs };
         break;
       }
+      case CATALOG_CREATE_LAST_CACHE: {
+        const tableId = r.u32('tableId');
+        const tableName = stringAt(r, strings, 'tableName');
+        const name = stringAt(r, strings, 'cache name');
+        const keyColumnIds = decodeIds(r, 'key column id');
+        const valueColumnIds = r.bool('value columns flag') ? decodeIds(r, 'value column id') : undefined;
+        const count = r.u32('last cache count');
+        const ttlSeconds = r.safeU64('last cache ttl');
+        ops[i] = { kind: 'createLastCache', cache: { tableId, tableName, name, keyColumnIds, valueColumnIds, count, ttlSeconds } };
+        break;
+      }
+      case CATALOG_CREATE_DISTINCT_CACHE: {
+        const tableId = r.u32('tableId');
+        const tableName = stringAt(r, strings, 'tableName');
+        const name = stringAt(r, strings, 'cache name');
+        const columnIds = decodeIds(r, 'column id');
+        const maxCardinality = r.safeU64('max cardinality');
+        const maxAgeSeconds = r.safeU64('max age');
+        ops[i] = { kind: 'createDistinctCache', cache: { tableId, tableName, name, columnIds, maxCardinality, maxAgeSeconds } };
+        break;
+      }
+      case CATALOG_DELETE_LAST_CACHE:
+      case CATALOG_DELETE_DISTINCT_CACHE: {
+        const tableId = r.u32('tableId');
+        const tableName = stringAt(r, strings, 'tableName');
+        const cacheName = stringAt(r, strings, 'cache name');
+        ops[i] = { kind: code === CATALOG_DELETE_LAST_CACHE ? 'deleteLastCache' : 'deleteDistinctCache', tableId, tableName, cacheName };
+        break;
+      }
       default:
         r.fail(`unknown catalog op kind ${code}`, r.pos - 1);
     }
@@ -720,7 +816,7 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number): Ca
   return { databaseId, databaseName, timeNs, ops };
 }
 
-function decodeOp(r: Reader, payloadEnd: number): WalOp {
+function decodeOp(r: Reader, payloadEnd: number, formatVersion: number): WalOp {
   const kind = r.u8('op kind');
   const bodyLength = r.u32('op length');
   const bodyStart = r.pos;
@@ -733,7 +829,7 @@ function decodeOp(r: Reader, payloadEnd: number): WalOp {
       op = { kind: 'write', batch: decodeWriteBatch(r, recordEnd, bodyStart) };
       break;
     case OP_CATALOG:
-      op = { kind: 'catalog', batch: decodeCatalogBatch(r, recordEnd, bodyStart) };
+      op = { kind: 'catalog', batch: decodeCatalogBatch(r, recordEnd, bodyStart, formatVersion) };
       break;
     case OP_NOOP:
       op = { kind: 'noop', timestampNs: r.i64('noop timestamp') };
@@ -757,7 +853,7 @@ export function decodeWalFileHeader(bytes: Uint8Array, source: string): WalFileH
   if (!buf.subarray(0, 8).equals(WAL_MAGIC)) throw new CorruptWalFileError(source, 'not a Sluice WAL file (bad magic)', 0);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const formatVersion = view.getUint16(8, true);
-  if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) throw new CorruptWalFileError(source, `unsupported format version ${formatVersion} (this build reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`, 8);
+  if (!READABLE_FORMAT_VERSIONS.includes(formatVersion)) throw new CorruptWalFileError(source, `unsupported format version ${formatVersion} (this build reads ${READABLE_FORMAT_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_FORMAT_VERSIONS.at(-1)})`, 8);
   const headerLength = view.getUint16(10, true);
   const nodeIdLength = view.getUint16(56, true);
   if (headerLength !== HEADER_FIXED_BYTES + nodeIdLength + 4 || nodeIdLength === 0 || nodeIdLength > MAX_NODE_ID_BYTES) {
@@ -814,7 +910,7 @@ export function decodeWalFile(bytes: Uint8Array, source: string): { header: WalF
   const payloadEnd = buf.length;
   const opCount = r.count('op count', 5);
   const ops: WalOp[] = new Array(opCount);
-  for (let i = 0; i < opCount; i++) ops[i] = decodeOp(r, payloadEnd);
+  for (let i = 0; i < opCount; i++) ops[i] = decodeOp(r, payloadEnd, header.formatVersion);
   if (r.pos !== payloadEnd) r.fail('bytes left over after the last op');
   const contents: WalContents = {
     persistTimestampMs: Number(persistTimestamp),

@@ -112,6 +112,40 @@ export interface ColumnDefinition {
   type: ColumnType;
 }
 
+/**
+ * A last-value cache of a table (InfluxDB 3's `LastCacheDefinition`): the last `count` rows of
+ * each combination of the key columns' values, entries living `ttlSeconds` after they arrived.
+ */
+export interface LastCacheDefinition {
+  tableId: TableId;
+  tableName: string;
+  /** Unique among the table's last caches. */
+  name: string;
+  /** The key columns, in hierarchy order (tags, or string, int64, uint64 and bool fields). */
+  keyColumnIds: ColumnId[];
+  /** The value columns in order (`time` included), or undefined: every non-key column, new ones as they come. */
+  valueColumnIds: ColumnId[] | undefined;
+  /** Rows kept per key combination: 1–10. */
+  count: number;
+  ttlSeconds: number;
+}
+
+/**
+ * A distinct-value cache of a table (InfluxDB 3's `DistinctCacheDefinition`): the distinct
+ * combinations of its columns' values, at most `maxCardinality`, each kept `maxAgeSeconds` after
+ * the newest row that held it.
+ */
+export interface DistinctCacheDefinition {
+  tableId: TableId;
+  tableName: string;
+  /** Unique among the table's distinct caches. */
+  name: string;
+  /** Tags and string fields, in hierarchy order. */
+  columnIds: ColumnId[];
+  maxCardinality: number;
+  maxAgeSeconds: number;
+}
+
 /** One schema change. Database-level ops name their database through the enclosing batch. */
 export type CatalogOp =
   | { kind: 'createDatabase' }
@@ -120,7 +154,12 @@ export type CatalogOp =
   | { kind: 'deleteDatabase'; deletionTimeNs: bigint }
   | { kind: 'deleteTable'; tableId: TableId; tableName: string; deletionTimeNs: bigint }
   /** The database's retention period in nanoseconds; 0 means none (keep forever). WAL format ≥ 2. */
-  | { kind: 'setRetentionPeriod'; retentionPeriodNs: bigint };
+  | { kind: 'setRetentionPeriod'; retentionPeriodNs: bigint }
+  /** WAL format ≥ 3, as the three below. */
+  | { kind: 'createLastCache'; cache: LastCacheDefinition }
+  | { kind: 'deleteLastCache'; tableId: TableId; tableName: string; cacheName: string }
+  | { kind: 'createDistinctCache'; cache: DistinctCacheDefinition }
+  | { kind: 'deleteDistinctCache'; tableId: TableId; tableName: string; cacheName: string };
 
 /** Schema changes for one database, made at one time; travels in the WAL ahead of the rows that need it. */
 export interface CatalogBatch {

@@ -8,10 +8,10 @@
  * tombstone, its buffered rows are dropped when the WAL file is applied and its Parquet files are
  * removed in the background.
  */
-import { validateDatabaseName, validateObjectName, type Catalog, type DatabaseSchema } from '../catalog/catalog.js';
+import { validateDatabaseName, validateObjectName, type Catalog, type DatabaseSchema, type TableSchema } from '../catalog/catalog.js';
 import { CatalogError, tooManyColumnsMessage, tooManyDatabasesMessage, tooManyTablesMessage } from '../catalog/errors.js';
 import type { Clock } from '../effects/clock.js';
-import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType } from '../wal/model.js';
+import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, DistinctCacheDefinition, LastCacheDefinition } from '../wal/model.js';
 import type { ObjectStoreWal } from '../wal/object-store-wal.js';
 
 /** What kind of refusal; a server maps NOT_FOUND to 404, ALREADY_EXISTS to 409, LIMIT to 422, INVALID to 400. */
@@ -40,6 +40,33 @@ export interface FieldSpec {
 
 /** InfluxDB 3's words for a create of something that exists. */
 const ALREADY_EXISTS = 'attempted to create a resource that already exists';
+
+/** A last cache to create, as `POST /api/v3/configure/last_cache` takes it; unset fields take InfluxDB 3's defaults. */
+export interface LastCacheRequest {
+  name?: string | undefined;
+  /** Default: the table's tags (its series key), in column order. */
+  keyColumns?: readonly string[] | undefined;
+  /** Default: every non-key column, new ones as they come. */
+  valueColumns?: readonly string[] | undefined;
+  /** Default 1; 1–10. */
+  count?: number | undefined;
+  /** Default 4 hours. */
+  ttlSeconds?: number | undefined;
+}
+
+/** A distinct cache to create, as `POST /api/v3/configure/distinct_cache` takes it. */
+export interface DistinctCacheRequest {
+  name?: string | undefined;
+  /** Tags and string fields, in hierarchy order; at least one. */
+  columns: readonly string[];
+  /** Default 100 000. */
+  maxCardinality?: number | undefined;
+  /** Default 1 day. */
+  maxAgeSeconds?: number | undefined;
+}
+
+/** InfluxDB 3's defaults and limits for caches. */
+export const CACHE_DEFAULTS = { lastCacheCount: 1, lastCacheMaxCount: 10, lastCacheTtlSeconds: 4 * 60 * 60, distinctMaxCardinality: 100_000, distinctMaxAgeSeconds: 24 * 60 * 60 } as const;
 
 /** Creates and deletes databases and tables through the WAL. */
 export class CatalogManager {
@@ -140,6 +167,90 @@ export class CatalogManager {
     await this.commit({ databaseId: schema.id, databaseName: schema.name, timeNs, ops: [{ kind: 'deleteTable', tableId: t.id, tableName: t.name, deletionTimeNs: timeNs }] }, false);
   }
 
+  /**
+   * Creates a last-value cache on `db`.`table` (InfluxDB 3's rules and words): NOT_FOUND for an
+   * unknown database or table, INVALID for a bad column or count, ALREADY_EXISTS when the table
+   * has a last cache of that name. Returns the definition made.
+   */
+  async createLastCache(db: string, table: string, request: LastCacheRequest): Promise<LastCacheDefinition> {
+    const { schema, t } = this.requireTable(db, table);
+    const count = request.count ?? CACHE_DEFAULTS.lastCacheCount;
+    if (!Number.isInteger(count) || count < 1 || count > CACHE_DEFAULTS.lastCacheMaxCount) throw new ManageError('INVALID', `last cache size must be from 1 to ${CACHE_DEFAULTS.lastCacheMaxCount}`);
+    const ttlSeconds = request.ttlSeconds ?? CACHE_DEFAULTS.lastCacheTtlSeconds;
+    checkSeconds(ttlSeconds, 'ttl');
+    let keyColumns: ColumnDefinition[];
+    if (request.keyColumns === undefined) {
+      keyColumns = [...t.columnsById.values()].filter((c) => c.type === 'tag').sort((a, b) => a.id - b.id);
+    } else {
+      keyColumns = request.keyColumns.map((name) => {
+        const column = t.columns.get(name);
+        if (column === undefined) throw new ManageError('INVALID', `invalid configuration provided: invalid key column provided: ${name}`);
+        if (!LAST_CACHE_KEY_TYPES.has(column.type)) throw new ManageError('INVALID', 'only uint64, int64, bool, tag, and string columns are supported in the last cache');
+        return column;
+      });
+    }
+    const valueColumnIds = request.valueColumns?.map((name) => {
+      const column = t.columns.get(name);
+      if (column === undefined) throw new ManageError('INVALID', `invalid configuration provided: invalid value column provided: ${name}`);
+      return column.id;
+    });
+    const name = request.name ?? `${t.name}_${keyColumns.map((c) => c.name).join('_')}_last_cache`;
+    checkCacheName(name);
+    if (t.lastCaches.has(name)) throw new ManageError('ALREADY_EXISTS', ALREADY_EXISTS);
+    const cache: LastCacheDefinition = { tableId: t.id, tableName: t.name, name, keyColumnIds: keyColumns.map((c) => c.id), valueColumnIds, count, ttlSeconds };
+    await this.commit({ databaseId: schema.id, databaseName: schema.name, timeNs: this.clock.nowNs(), ops: [{ kind: 'createLastCache', cache }] }, true);
+    return cache;
+  }
+
+  /** Deletes last cache `name` of `db`.`table`; NOT_FOUND when the database, table or cache does not exist. */
+  async deleteLastCache(db: string, table: string, name: string): Promise<void> {
+    const { schema, t } = this.requireTable(db, table);
+    if (!t.lastCaches.has(name)) throw new ManageError('NOT_FOUND', `the requested resource was not found: ${name}`);
+    await this.commit({ databaseId: schema.id, databaseName: schema.name, timeNs: this.clock.nowNs(), ops: [{ kind: 'deleteLastCache', tableId: t.id, tableName: t.name, cacheName: name }] }, false);
+  }
+
+  /**
+   * Creates a distinct-value cache on `db`.`table`: NOT_FOUND for an unknown database or table,
+   * INVALID for no columns, an unknown one or one that is not a tag or string field, or a bad
+   * limit, ALREADY_EXISTS when the table has a distinct cache of that name.
+   */
+  async createDistinctCache(db: string, table: string, request: DistinctCacheRequest): Promise<DistinctCacheDefinition> {
+    const { schema, t } = this.requireTable(db, table);
+    if (request.columns.length === 0) throw new ManageError('INVALID', 'invalid configuration provided: no columns provided when creating distinct cache');
+    const columns = request.columns.map((name) => {
+      const column = t.columns.get(name);
+      if (column === undefined) throw new ManageError('INVALID', `invalid configuration provided: invalid column provided: ${name}`);
+      if (column.type !== 'tag' && column.type !== 'string') throw new ManageError('INVALID', 'only tag and string columns are supported in the distinct cache');
+      return column;
+    });
+    const maxCardinality = request.maxCardinality ?? CACHE_DEFAULTS.distinctMaxCardinality;
+    if (!Number.isSafeInteger(maxCardinality) || maxCardinality < 1) throw new ManageError('INVALID', `invalid max_cardinality ${maxCardinality}: it must be a whole number above 0`);
+    const maxAgeSeconds = request.maxAgeSeconds ?? CACHE_DEFAULTS.distinctMaxAgeSeconds;
+    checkSeconds(maxAgeSeconds, 'max_age');
+    const name = request.name ?? `${t.name}_${columns.map((c) => c.name).join('_')}_distinct_cache`;
+    checkCacheName(name);
+    if (t.distinctCaches.has(name)) throw new ManageError('ALREADY_EXISTS', ALREADY_EXISTS);
+    const cache: DistinctCacheDefinition = { tableId: t.id, tableName: t.name, name, columnIds: columns.map((c) => c.id), maxCardinality, maxAgeSeconds };
+    await this.commit({ databaseId: schema.id, databaseName: schema.name, timeNs: this.clock.nowNs(), ops: [{ kind: 'createDistinctCache', cache }] }, true);
+    return cache;
+  }
+
+  /** Deletes distinct cache `name` of `db`.`table`; NOT_FOUND when the database, table or cache does not exist. */
+  async deleteDistinctCache(db: string, table: string, name: string): Promise<void> {
+    const { schema, t } = this.requireTable(db, table);
+    if (!t.distinctCaches.has(name)) throw new ManageError('NOT_FOUND', `the requested resource was not found: ${name}`);
+    await this.commit({ databaseId: schema.id, databaseName: schema.name, timeNs: this.clock.nowNs(), ops: [{ kind: 'deleteDistinctCache', tableId: t.id, tableName: t.name, cacheName: name }] }, false);
+  }
+
+  /** InfluxDB 3's 404 for a cache request on an unknown database or table. */
+  private requireTable(db: string, table: string): { schema: DatabaseSchema; t: TableSchema } {
+    const schema = this.catalog.database(db);
+    if (schema === undefined) throw new ManageError('NOT_FOUND', `the requested resource was not found: ${db}`);
+    const t = schema.tables.get(table);
+    if (t === undefined) throw new ManageError('NOT_FOUND', `the requested resource was not found: ${table}`);
+    return { schema, t };
+  }
+
   private requireDatabase(name: string): DatabaseSchema {
     const db = this.catalog.database(name);
     if (db === undefined) throw new ManageError('NOT_FOUND', `Database not found ${name}`);
@@ -172,6 +283,18 @@ export class CatalogManager {
     }
     await durable;
   }
+}
+
+/** The column types a last cache may key on (InfluxDB 3's). */
+const LAST_CACHE_KEY_TYPES: ReadonlySet<ColumnType> = new Set(['tag', 'string', 'int64', 'uint64', 'bool']);
+
+function checkSeconds(seconds: number, what: string): void {
+  if (!Number.isSafeInteger(seconds) || seconds < 0) throw new ManageError('INVALID', `invalid ${what} ${seconds}: it must be a whole number of seconds`);
+}
+
+function checkCacheName(name: string): void {
+  if (name.length === 0) throw new ManageError('INVALID', 'invalid configuration provided: the cache name must not be empty');
+  if (Buffer.byteLength(name, 'utf8') > 511) throw new ManageError('INVALID', 'invalid configuration provided: the cache name is longer than 511 bytes');
 }
 
 function checkDatabaseName(name: string): void {

@@ -80,7 +80,7 @@ test('the serialized catalog reads back equal; damaged or foreign files are Cata
 });
 
 /** A JSON payload behind a freshly computed header: the structural checks (not the checksum) must catch it. */
-function seal(json: string, version = 3): Buffer {
+function seal(json: string, version = 4): Buffer {
   const payload = Buffer.from(json);
   return Buffer.concat([Buffer.from(`SLUICE-CATALOG v${version} len=${payload.length} crc32=${crc32(payload).toString(16).padStart(8, '0')}\n`), payload]);
 }
@@ -89,14 +89,56 @@ function seal(json: string, version = 3): Buffer {
 const V2_JSON =
   '{"version":2,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}]}]}]}\n';
 
-test('golden bytes: the catalog is a sealed JSON document (version 3), exactly so', () => {
+/** The catalog of `batch` in version 3 (before caches). */
+const V3_JSON =
+  '{"version":3,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"retentionPeriodNs":"0","tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}]}],"deletedTables":[]}],"deletedDatabases":[]}\n';
+
+const cacheOps: CatalogBatch = {
+  databaseId: 3,
+  databaseName: 'db',
+  timeNs: 2n,
+  ops: [
+    { kind: 'createLastCache', cache: { tableId: 0, tableName: 'cpu', name: 'cpu_host_last_cache', keyColumnIds: [1], valueColumnIds: undefined, count: 1, ttlSeconds: 14_400 } },
+    { kind: 'createLastCache', cache: { tableId: 0, tableName: 'cpu', name: 'lc', keyColumnIds: [], valueColumnIds: [2], count: 3, ttlSeconds: 60 } },
+    { kind: 'createDistinctCache', cache: { tableId: 0, tableName: 'cpu', name: 'dc', columnIds: [1], maxCardinality: 10, maxAgeSeconds: 5 } },
+  ],
+};
+
+test('golden bytes: the catalog is a sealed JSON document (version 4, with caches), exactly so', () => {
   const c = new Catalog();
   c.applyCatalogBatch(batch);
+  c.applyCatalogBatch(cacheOps);
   const json =
-    '{"version":3,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"retentionPeriodNs":"0","tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}]}],"deletedTables":[]}],"deletedDatabases":[]}\n';
-  assert.equal(CATALOG_FORMAT_VERSION, 3);
+    '{"version":4,"nextDatabaseId":4,"databases":[{"id":3,"name":"db","nextTableId":1,"retentionPeriodNs":"0","tables":[{"id":0,"name":"cpu","nextColumnId":3,"columns":[{"id":0,"name":"time","type":"time"},{"id":1,"name":"host","type":"tag"},{"id":2,"name":"usage","type":"float64"}],"lastCaches":[{"tableId":0,"tableName":"cpu","name":"cpu_host_last_cache","keyColumnIds":[1],"count":1,"ttlSeconds":14400},{"tableId":0,"tableName":"cpu","name":"lc","keyColumnIds":[],"valueColumnIds":[2],"count":3,"ttlSeconds":60}],"distinctCaches":[{"tableId":0,"tableName":"cpu","name":"dc","columnIds":[1],"maxCardinality":10,"maxAgeSeconds":5}]}],"deletedTables":[]}],"deletedDatabases":[]}\n';
+  assert.equal(CATALOG_FORMAT_VERSION, 4);
   assert.equal(Buffer.from(c.serialize()).toString(), seal(json).toString());
-  assert.equal(Buffer.from(c.serialize()).toString().split('\n')[0], 'SLUICE-CATALOG v3 len=325 crc32=8f9fd397');
+  const back = Catalog.deserialize(c.serialize());
+  assert.equal(Buffer.from(back.serialize()).toString(), Buffer.from(c.serialize()).toString());
+  assert.deepEqual(back.database('db')!.tables.get('cpu')!.lastCaches.get('cpu_host_last_cache'), cacheOps.ops[0]!.kind === 'createLastCache' ? cacheOps.ops[0]!.cache : undefined);
+});
+
+test('caches: a create applied again is a no-op, another definition under a taken name is refused, deleting the table drops them', () => {
+  const c = new Catalog();
+  c.applyCatalogBatch(batch);
+  c.applyCatalogBatch(cacheOps);
+  const version = c.version;
+  c.applyCatalogBatch(cacheOps); // replayed
+  assert.equal(c.version, version);
+  assert.throws(
+    () => c.applyCatalogBatch({ ...cacheOps, ops: [{ kind: 'createDistinctCache', cache: { tableId: 0, tableName: 'cpu', name: 'dc', columnIds: [1], maxCardinality: 11, maxAgeSeconds: 5 } }] }),
+    (err: unknown) => err instanceof CatalogError && err.code === 'INCONSISTENT',
+  );
+  c.applyCatalogBatch({ ...cacheOps, ops: [{ kind: 'deleteLastCache', tableId: 0, tableName: 'cpu', cacheName: 'lc' }] });
+  assert.deepEqual([...c.database('db')!.tables.get('cpu')!.lastCaches.keys()], ['cpu_host_last_cache']);
+  c.applyCatalogBatch({ databaseId: 3, databaseName: 'db', timeNs: 3n, ops: [{ kind: 'deleteTable', tableId: 0, tableName: 'cpu', deletionTimeNs: 3n }] });
+  c.applyCatalogBatch(cacheOps); // replayed from before the delete: ignored
+  assert.equal(c.database('db')!.tables.get('cpu'), undefined);
+});
+
+test('a version 3 catalog (before caches) is still read', () => {
+  const c = new Catalog();
+  c.applyCatalogBatch(batch);
+  assert.equal(Buffer.from(Catalog.deserialize(seal(V3_JSON, 3)).serialize()).toString(), Buffer.from(c.serialize()).toString());
 });
 
 test('version 1 (bare JSON) and version 2 (sealed, before retention and tombstones) catalogs are still read', () => {
@@ -145,8 +187,9 @@ test('damaged sealed catalogs and well-sealed nonsense are CatalogError CORRUPT 
     ['a renamed table, checksum kept', Buffer.from(text.replace('"cpu"', '"cpv"')), /checksum mismatch/],
     ['truncated', Buffer.from(text.slice(0, -3)), /truncated or extended/],
     ['manifest header', Buffer.from(text.replace('SLUICE-CATALOG', 'SLUICE-MANIFEST')), /SLUICE-MANIFEST document/],
-    ['version 4', Buffer.from(text.replace(' v3 ', ' v4 ')), /unsupported version 4/],
-    ['payload version 1', seal(json.replace('"version":3', '"version":1')), /version 1 in a version 3 document/],
+    ['version 5', Buffer.from(text.replace(' v4 ', ' v5 ')), /unsupported version 5/],
+    ['payload version 1', seal(json.replace('"version":4', '"version":1')), /version 1 in a version 4 document/],
+    ['caches not an array', seal(json.replace('"lastCaches":[]', '"lastCaches":{}')), /lastCaches is not an array/],
     ['retention not a string', seal(json.replace('"retentionPeriodNs":"0"', '"retentionPeriodNs":0')), /retentionPeriodNs is not a non-negative decimal string/],
     ['tombstones missing', seal(json.replace('"deletedDatabases":', '"deletedDatabasez":')), /deletedDatabases is not an array/],
     ['string id', seal(json.replace('"id":3', '"id":"3"')), /databases\[0\]\.id is not a non-negative integer/],

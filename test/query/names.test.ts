@@ -70,7 +70,7 @@ test('engine text with SQL names is decoded: quoted names, bare names in message
 
 function table(id: number, name: string, columns: Array<[string, ColumnType]>): TableSchema {
   const defs = columns.map(([n, type], i) => ({ id: i, name: n, type }));
-  return { id, name, columns: new Map(defs.map((d) => [d.name, d])), columnsById: new Map(defs.map((d) => [d.id, d])), nextColumnId: defs.length };
+  return { id, name, columns: new Map(defs.map((d) => [d.name, d])), columnsById: new Map(defs.map((d) => [d.id, d])), nextColumnId: defs.length, lastCaches: new Map(), distinctCaches: new Map() };
 }
 
 const TABLES = [

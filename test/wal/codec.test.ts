@@ -18,6 +18,11 @@ const GOLDEN_SMALL_V1 =
 const GOLDEN_SMALL_V2 =
   '534c55494345574c0200440001010000000dc8d90000000007000000000000000300000000000000000102030405060708090a0b0c0d0e0f06006e6f64652d3103c660eb7b68e5cf8b010000fbffffffffffffff00002a36fe9c9717000100000001df0000000100000000000000fbffffffffffffff00002a36fe9c9717c50000000100000002000000fbffffffffffffff00002a36fe9c9717020000000090364d74ffffff01000000fbffffffffffffff0200000000000000010001000000010000000300000000000000008000303ca5cf9c97170100000000002a36fe9c97170600000000000000010001000000010000000300ffffffffffffff7f020000000400ffffffffffffffff0300000005000000000000000080040000000600010500000002000200000003000000020000006462010000006107000000c3a9202271220a';
 
+// The same sample in format version 3 (which added the cache ops): again only the version field
+// and the header checksum differ.
+const GOLDEN_SMALL_V3 =
+  '534c55494345574c0300440001010000000dc8d90000000007000000000000000300000000000000000102030405060708090a0b0c0d0e0f06006e6f64652d31d4d5f5f67b68e5cf8b010000fbffffffffffffff00002a36fe9c9717000100000001df0000000100000000000000fbffffffffffffff00002a36fe9c9717c50000000100000002000000fbffffffffffffff00002a36fe9c9717020000000090364d74ffffff01000000fbffffffffffffff0200000000000000010001000000010000000300000000000000008000303ca5cf9c97170100000000002a36fe9c97170600000000000000010001000000010000000300ffffffffffffff7f020000000400ffffffffffffffff0300000005000000000000000080040000000600010500000002000200000003000000020000006462010000006107000000c3a9202271220a';
+
 const samples: Array<[string, () => WalContents]> = [
   ['small', smallSample],
   ['medium', mediumSample],
@@ -65,19 +70,56 @@ test('NaN and infinities keep their bits', () => {
   }
 });
 
-test('golden bytes: format version 2 encodes the small sample exactly so', () => {
-  assert.equal(FORMAT_VERSION, 2, 'a new version needs a new golden file');
-  assert.equal(encode(smallSample()).toString('hex'), GOLDEN_SMALL_V2);
-  assert.deepEqual(normalizeContents(decodeWalFile(Buffer.from(GOLDEN_SMALL_V2, 'hex'), 'golden').contents), normalizeContents(smallSample()));
+test('golden bytes: format version 3 encodes the small sample exactly so', () => {
+  assert.equal(FORMAT_VERSION, 3, 'a new version needs a new golden file');
+  assert.equal(encode(smallSample()).toString('hex'), GOLDEN_SMALL_V3);
+  assert.deepEqual(normalizeContents(decodeWalFile(Buffer.from(GOLDEN_SMALL_V3, 'hex'), 'golden').contents), normalizeContents(smallSample()));
 });
 
-test('a version 1 file (written before retention periods) is still read, and a version 3 one refused', () => {
-  const { header, contents } = decodeWalFile(Buffer.from(GOLDEN_SMALL_V1, 'hex'), 'golden-v1');
-  assert.equal(header.formatVersion, 1);
-  assert.deepEqual(normalizeContents(contents), normalizeContents(smallSample()));
-  const v3 = Buffer.from(GOLDEN_SMALL_V2, 'hex');
-  v3.writeUInt16LE(3, 8);
-  assert.throws(() => decodeWalFile(v3, 'v3'), (err: unknown) => err instanceof CorruptWalFileError && /unsupported format version 3 \(this build reads 1 and 2\)/.test(err.message));
+test('version 1 and 2 files (written before retention periods and caches) are still read, and a version 4 one refused', () => {
+  for (const [version, golden] of [[1, GOLDEN_SMALL_V1], [2, GOLDEN_SMALL_V2]] as const) {
+    const { header, contents } = decodeWalFile(Buffer.from(golden, 'hex'), `golden-v${version}`);
+    assert.equal(header.formatVersion, version);
+    assert.deepEqual(normalizeContents(contents), normalizeContents(smallSample()));
+  }
+  const v4 = Buffer.from(GOLDEN_SMALL_V3, 'hex');
+  v4.writeUInt16LE(4, 8);
+  assert.throws(() => decodeWalFile(v4, 'v4'), (err: unknown) => err instanceof CorruptWalFileError && /unsupported format version 4 \(this build reads 1, 2 and 3\)/.test(err.message));
+});
+
+test('cache ops round-trip (a last cache with and without explicit value columns, a distinct cache, both deletes); a version 2 file holding one is corrupt', () => {
+  const c: WalContents = {
+    persistTimestampMs: 0,
+    minTimestampNs: 0n,
+    maxTimestampNs: 0n,
+    walFileNumber: 1,
+    ops: [
+      {
+        kind: 'catalog',
+        batch: {
+          databaseId: 1,
+          databaseName: 'd',
+          timeNs: 5n,
+          ops: [
+            { kind: 'createLastCache', cache: { tableId: 2, tableName: 'cpu', name: 'cpu_host_last_cache', keyColumnIds: [1], valueColumnIds: undefined, count: 1, ttlSeconds: 14_400 } },
+            { kind: 'createLastCache', cache: { tableId: 2, tableName: 'cpu', name: 'lc', keyColumnIds: [], valueColumnIds: [3, 0], count: 10, ttlSeconds: 0 } },
+            { kind: 'createDistinctCache', cache: { tableId: 2, tableName: 'cpu', name: 'dc', columnIds: [1, 4], maxCardinality: 100_000, maxAgeSeconds: 86_400 } },
+            { kind: 'deleteLastCache', tableId: 2, tableName: 'cpu', cacheName: 'lc' },
+            { kind: 'deleteDistinctCache', tableId: 2, tableName: 'cpu', cacheName: 'dc' },
+          ],
+        },
+      },
+    ],
+  };
+  const bytes = encode(c);
+  assert.deepEqual(normalizeContents(decodeWalFile(bytes, 'caches').contents), normalizeContents(c));
+  // The same bytes claiming version 2 (header re-sealed): the op kind did not exist then.
+  const v2 = Buffer.from(bytes);
+  v2.writeUInt16LE(2, 8);
+  const headerLength = v2.readUInt16LE(10);
+  v2.writeUInt32LE(crc32(v2.subarray(0, headerLength - 4)), headerLength - 4);
+  assert.throws(() => decodeWalFile(v2, 'v2-caches'), (err: unknown) => err instanceof CorruptWalFileError && /catalog op kind 7 in a version 2 file/.test(err.message));
+  assert.throws(() => encodeOp({ kind: 'catalog', batch: { databaseId: 1, databaseName: 'd', timeNs: 0n, ops: [{ kind: 'createLastCache', cache: { tableId: 2, tableName: 'cpu', name: 'x', keyColumnIds: [], valueColumnIds: undefined, count: 1, ttlSeconds: -1 } }] } }), InvalidWalOpError);
 });
 
 test('setRetentionPeriod round-trips; a negative period is refused when encoding', () => {
