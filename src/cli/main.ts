@@ -67,6 +67,8 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'wal-replay-concurrency-limit': { type: 'string', default: '', help: 'WAL files fetched at once during replay (default max(cores, 10))' },
   'retention-check-interval': { type: 'string', default: '1m', help: 'how often Parquet files past their database\'s retention period are removed (rows past it are invisible at once regardless)' },
   'force-snapshot-mem-threshold': { type: 'string', default: '', help: 'buffered bytes that force a snapshot (default 50% of RAM)' },
+  compaction: { type: 'string', default: 'on', help: 'merge cold windows\' Parquet files into one file per hour and per day, in the background: on | off' },
+  'compaction-cold-margin': { type: 'string', default: '30m', help: 'how far behind the newest persisted row a window\'s end must be before it is compacted (ms, s, m)' },
   'max-http-request-size': { type: 'string', default: '10485760', help: 'largest request body in bytes, before and after gzip' },
   'max-write-bytes-in-flight': { type: 'string', default: '8388608', help: 'write request bytes read and processed at once; more wait unread' },
   'query-memory-limit': { type: 'string', default: '', help: "the SQL engine's memory limit, e.g. 2GB (default 80% of RAM)" },
@@ -312,6 +314,9 @@ async function serve(argv: string[]): Promise<void> {
   // the write path (the event loop, the WAL's I/O), or a busy engine would double write latency.
   const queryThreads = values['query-threads'] === '' ? Math.max(1, availableParallelism() - limits.maxConcurrentQueries) : int(String(values['query-threads']), 'query-threads', 1);
   const retentionCheckIntervalMs = durationMs(String(values['retention-check-interval']), 'retention-check-interval', 1000);
+  const compactionFlag = String(values.compaction);
+  if (compactionFlag !== 'on' && compactionFlag !== 'off') throw new UsageError(`--compaction: expected on or off, got ${JSON.stringify(compactionFlag)}`);
+  const compactionColdMarginMs = durationMs(String(values['compaction-cold-margin']), 'compaction-cold-margin');
   const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
@@ -371,6 +376,8 @@ async function serve(argv: string[]): Promise<void> {
       skipStoreProbe: true, // probed above, before anything else touched the store
       writeWorkers,
       retentionCheckIntervalMs,
+      compaction: compactionFlag === 'on',
+      compactionColdMarginMs,
       ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
       ...(forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes }),
       onReplayProgress: (p) => {

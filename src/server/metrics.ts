@@ -119,5 +119,16 @@ export class Metrics {
     metric('sluice_snapshot_failures_total', 'counter', 'Snapshots that failed (persisted again before the next one).', [['', persister.failedSnapshots]]);
     metric('sluice_snapshot_put_failures_in_a_row', 'gauge', 'Failed snapshot puts since the last one that succeeded.', [['', persister.consecutivePutFailures]]);
     metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', db.persistedFiles.fileCount]]);
+    const compaction = db.compactor?.stats;
+    if (compaction !== undefined) {
+      metric('sluice_compactions_total', 'counter', 'Compactions committed.', [['', compaction.compactions]]);
+      metric('sluice_compaction_failures_total', 'counter', 'Compactions that failed (logged; tried again at the next round).', [['', compaction.failures]]);
+      metric('sluice_compaction_files_in_total', 'counter', 'Parquet files merged away by compactions.', [['', compaction.filesIn]]);
+      metric('sluice_compaction_files_out_total', 'counter', 'Parquet files written by compactions.', [['', compaction.filesOut]]);
+      metric('sluice_compaction_bytes_in_total', 'counter', 'Bytes of the Parquet files merged away.', [['', compaction.bytesIn]]);
+      metric('sluice_compaction_bytes_out_total', 'counter', 'Bytes of the Parquet files compactions wrote.', [['', compaction.bytesOut]]);
+      metric('sluice_compaction_last_seconds', 'gauge', 'Duration of the last compaction.', [['', compaction.lastDurationMs / 1000]]);
+      metric('sluice_compaction_stopped', 'gauge', '1 when compaction stopped until the next start (another writer; see the log).', [['', compaction.stoppedReason === undefined ? 0 : 1]]);
+    }
   }
 }

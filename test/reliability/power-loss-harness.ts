@@ -11,7 +11,7 @@ import { LocalObjectStore } from '../../src/objectstore/local.js';
 import { openWal } from '../../src/wal/object-store-wal.js';
 import type { WalConfig } from '../../src/wal/config.js';
 import { noopNotifier } from '../../src/wal/notifier.js';
-import { SluiceDatabase } from '../../src/database/database.js';
+import { SluiceDatabase, type OpenDatabaseOptions } from '../../src/database/database.js';
 import { AckChecker, type AckReport } from '../support/ack-checker.js';
 import { RecordingNotifier, rowValues, writeOp } from '../support/wal-helpers.js';
 import { queryRows } from '../support/db-helpers.js';
@@ -127,10 +127,10 @@ export function checkerAt(label: string, requests: readonly Request[], cut: numb
 export const DB_WAL = { gen1Duration: '1m', snapshottedWalFilesToKeep: 0, flushIntervalMs: 1000 } as const;
 
 /** A real SluiceDatabase on a LocalObjectStore over `sim` (Parquet is made by DuckDB in a real scratch dir). */
-export async function openDb(sim: SimFs, seed: number, wal: Partial<WalConfig> = {}, clock: Clock = new SimClock(), startBackgroundFlush = false): Promise<{ db: SluiceDatabase; store: LocalObjectStore }> {
+export async function openDb(sim: SimFs, seed: number, wal: Partial<WalConfig> = {}, clock: Clock = new SimClock(), startBackgroundFlush = false, extra: Partial<OpenDatabaseOptions> = {}): Promise<{ db: SluiceDatabase; store: LocalObjectStore }> {
   const store = await LocalObjectStore.open({ root: ROOT, fs: sim, rng: new SeededRng(seed), isProcessAlive });
   try {
-    const db = await SluiceDatabase.open({ store, nodeId: 'n', clock, rng: new SeededRng(seed + 1), wal: { ...DB_WAL, ...wal }, startBackgroundFlush, skipStoreProbe: true, queryThreads: 1 });
+    const db = await SluiceDatabase.open({ store, nodeId: 'n', clock, rng: new SeededRng(seed + 1), wal: { ...DB_WAL, ...wal }, startBackgroundFlush, skipStoreProbe: true, queryThreads: 1, ...extra });
     return { db, store };
   } catch (err) {
     await store.close().catch(() => undefined);
