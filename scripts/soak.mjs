@@ -13,7 +13,8 @@
 // Prints progress on stderr, then the JSON summary on stdout; exits 1 if any run failed.
 //
 // Suites and their knobs are found in the test files themselves, so a new suite needs no change
-// here: every test/reliability/*.test.ts, and test/server/kill.test.ts, the HTTP fuzz
+// here: every test/reliability/*.test.ts, test/server/kill.test.ts and kill-compaction.test.ts,
+// test/compact/differential.test.ts, the HTTP fuzz
 // (test/server/http-fuzz.test.ts: FUZZ_SCALE), the line-protocol fuzz (test/lineprotocol/fuzz.test.ts:
 // FUZZ_SCALE, 1 M inputs and 20 000 writes at 1), the InfluxQL fuzzes (test/influxql/influxql-fuzz.test.ts
 // and parser-fuzz.test.ts: FUZZ_SCALE), the Flight fuzz (test/flight/flight-fuzz.test.ts: FUZZ_SCALE), test/wal/*.test.ts and test/database/*.test.ts
@@ -58,7 +59,7 @@ function testFiles(dir) {
 
 /** The suites and, for each, its count env vars with their scaled values. */
 function discoverSuites() {
-  const candidates = [...testFiles('test/reliability'), 'test/server/kill.test.ts', 'test/server/http-fuzz.test.ts', 'test/lineprotocol/fuzz.test.ts', 'test/influxql/influxql-fuzz.test.ts', 'test/influxql/parser-fuzz.test.ts', 'test/flight/flight-fuzz.test.ts', ...testFiles('test/wal'), ...testFiles('test/database')];
+  const candidates = [...testFiles('test/reliability'), 'test/server/kill.test.ts', 'test/server/kill-compaction.test.ts', 'test/compact/differential.test.ts', 'test/server/http-fuzz.test.ts', 'test/lineprotocol/fuzz.test.ts', 'test/influxql/influxql-fuzz.test.ts', 'test/influxql/parser-fuzz.test.ts', 'test/flight/flight-fuzz.test.ts', ...testFiles('test/wal'), ...testFiles('test/database')];
   const suites = [];
   for (const file of candidates) {
     if (!existsSync(file)) continue;

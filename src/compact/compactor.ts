@@ -215,6 +215,7 @@ export class Compactor {
     const table = catalog.databaseById(plan.dbId)?.tablesById.get(plan.tableId);
     if (table === undefined) return; // deleted: its files go with the sweep
     const seq = this.nextSequence;
+    this.logger.info({ compactionSequenceNumber: seq, dbId: plan.dbId, tableId: plan.tableId, level: plan.level, windowStartNs: String(plan.windowStartNs), filesIn: inputs.length }, 'compaction started');
     const present = new Set(inputs.flatMap((f) => f.columnIds));
     const tableOrder = [...table.columnsById.values()];
     const columns = fileColumns(tableOrder, (c) => present.has(c.id));
