@@ -3,6 +3,7 @@
  * does), then runs its statements in order, each to its own result: a statement's error
  * (`database not found: x`) does not stop the ones after it.
  */
+import type { Caches } from '../cache/caches.js';
 import type { Catalog } from '../catalog/catalog.js';
 import type { QueryEngine } from '../query/engine.js';
 import { QueryError } from '../query/errors.js';
@@ -22,11 +23,13 @@ export interface InfluxQLEnvironment {
   createDatabase(name: string): Promise<void>;
   /** The time `now()` means, in nanoseconds since the epoch (read once per query). */
   nowNs(): bigint;
+  /** The caches that answer SHOW TAG VALUES and lastpoint reads where they provably can (docs/caches.md). */
+  caches?: Caches;
 }
 
 /** The environment of a database: its catalog and engine, `now()` from the system clock. */
-export function databaseEnvironment(db: Pick<SluiceDatabase, 'catalog' | 'query' | 'createDatabase'>, clock: Clock = SYSTEM_CLOCK): InfluxQLEnvironment {
-  return { catalog: db.catalog, query: db.query, createDatabase: (name) => db.createDatabase(name), nowNs: () => clock.nowNs() };
+export function databaseEnvironment(db: Pick<SluiceDatabase, 'catalog' | 'query' | 'createDatabase'> & Partial<Pick<SluiceDatabase, 'caches'>>, clock: Clock = SYSTEM_CLOCK): InfluxQLEnvironment {
+  return { catalog: db.catalog, query: db.query, createDatabase: (name) => db.createDatabase(name), nowNs: () => clock.nowNs(), ...(db.caches === undefined ? {} : { caches: db.caches }) };
 }
 
 export interface InfluxQLOptions {

@@ -18,6 +18,7 @@ import type { DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import type { ColumnType } from '../wal/model.js';
 import { WriteError } from '../write/errors.js';
 import type { Expr, Source, Statement } from './ast.js';
+import { tagValuesFromCaches } from './cache-answers.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
 import { quoteIdent } from './lexer.js';
 import {
@@ -348,6 +349,13 @@ async function tagValuesByTable(ctx: StatementContext, db: DatabaseSchema, sourc
     if (keys.length === 0) continue;
     const condition = conditionFor(filter, table);
     if (condition === false) continue;
+    // No WHERE clause at all: a complete distinct cache holding every key answers as the rows would.
+    const cached = filter.condition === undefined && !isBounded(filter.range) ? tagValuesFromCaches(ctx.env.caches, ctx.env.catalog, db, table, keys, ctx.nowNs) : undefined;
+    if (cached !== undefined) {
+      cached.sort((a, b) => compareBytes(a[0], b[0]) || compareBytes(a[1], b[1]));
+      if (cached.length > 0) out.push({ table, pairs: cached });
+      continue;
+    }
     const from = sqlIdent(table.name);
     const sql = keys
       .map((k) => `SELECT DISTINCT ${sqlString(k)} AS "key", ${sqlIdent(k)} AS "value" FROM ${from} WHERE ${sqlIdent(k)} IS NOT NULL${condition === true ? '' : ` AND ${condition}`}`)

@@ -4,9 +4,11 @@
  * Casts (`v::integer`) and the engine's values as InfluxQL values live here too.
  */
 import type { DuckDBValue } from '@duckdb/node-api';
-import type { TableSchema } from '../catalog/catalog.js';
+import type { Caches } from '../cache/caches.js';
+import type { Catalog, TableSchema } from '../catalog/catalog.js';
 import type { QueryEngine, QueryRunOptions } from '../query/engine.js';
 import type { Expr } from './ast.js';
+import { lastpointFromCache } from './cache-answers.js';
 import { InfluxQLStatementError } from './executor.js';
 import type { OnWork, Value } from './functions.js';
 import type { InfluxValue, Series } from './result.js';
@@ -46,6 +48,8 @@ export interface TableRead {
   options: QueryRunOptions;
   /** Called with each chunk's row count (deadline checks). */
   onRows(n: number): void;
+  /** The caches that may answer a lastpoint read instead of the rows (see `./cache-answers.ts`), and what they need. */
+  caches?: { caches: Caches | undefined; catalog: Catalog; nowNs: bigint };
 }
 
 /** Reads rows from a table in time order (then by tags): one SQL query, streamed. */
@@ -54,7 +58,16 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   const times: bigint[] = [];
   const columns = new Map<string, Array<Value | null>>();
   if (fields.length === 0) return { times, columns, schema };
-  const where = [...timeRangeSql(read.range)];
+  const timeWhere = timeRangeSql(read.range);
+  if (read.caches !== undefined && limit?.rows === 1 && limit.descending && limit.perGroup !== undefined && read.condition === undefined && timeWhere.length === 0) {
+    const database = read.caches.catalog.database(read.database);
+    const cached = database === undefined ? undefined : lastpointFromCache({ ...read.caches, database, table, schema, names, fields, groupTags: limit.perGroup });
+    if (cached !== undefined) {
+      read.onRows(cached.times.length);
+      return { ...cached, schema };
+    }
+  }
+  const where = [...timeWhere];
   if (read.condition !== undefined) where.push(conditionSql(read.condition, table));
   // Rows with none of the fields are never answered: leave them in the engine.
   where.push(`(${fields.map((f) => `${sqlIdent(f)} IS NOT NULL`).join(' OR ')})`);

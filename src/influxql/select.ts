@@ -340,6 +340,7 @@ class SelectRun {
       ...(pushLimit ? { limit: { rows: (stmt.offset ?? 0) + limit, descending: stmt.descending, ...(perGroup === undefined ? {} : { perGroup }) } } : {}),
       options: { ...this.runOptions(), planned: plannedRead(table, this.range, this.condition) },
       onRows: (n) => this.tick(n),
+      caches: { caches: this.ctx.env.caches, catalog: this.ctx.env.catalog, nowNs: this.ctx.nowNs },
     });
   }
 
