@@ -10,7 +10,7 @@
  * (every database's name, as the database list route answers too).
  */
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBTimestampNanosecondsValue } from '@duckdb/node-api';
+import { DuckDBTimestampNanosecondsValue, LIST, USMALLINT, VARCHAR } from '@duckdb/node-api';
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema } from '../catalog/catalog.js';
 import { quoteIdent } from '../engine/duckdb.js';
@@ -43,8 +43,8 @@ export interface SystemContext {
   sources?: SystemSources;
 }
 
-type ColumnSqlType = 'VARCHAR' | 'BIGINT' | 'UBIGINT' | 'BOOLEAN' | 'TIMESTAMP_NS';
-type Value = string | number | bigint | boolean | null | undefined;
+type ColumnSqlType = 'VARCHAR' | 'BIGINT' | 'UBIGINT' | 'BOOLEAN' | 'TIMESTAMP_NS' | 'USMALLINT[]' | 'VARCHAR[]';
+type Value = string | number | bigint | boolean | null | undefined | readonly number[] | readonly string[];
 
 interface SystemTable {
   readonly schema: 'system' | 'information_schema';
@@ -335,6 +335,56 @@ const TABLES: readonly SystemTable[] = [
   },
   {
     schema: 'system',
+    name: 'last_caches',
+    description: 'the last-value caches of this database\'s tables (docs/caches.md), as InfluxDB 3 lists them',
+    columns: [
+      ['table', 'VARCHAR'],
+      ['name', 'VARCHAR'],
+      ['key_column_ids', 'USMALLINT[]'],
+      ['key_column_names', 'VARCHAR[]'],
+      ['value_column_ids', 'USMALLINT[]'],
+      ['value_column_names', 'VARCHAR[]'],
+      ['count', 'UBIGINT'],
+      ['ttl', 'UBIGINT'],
+    ],
+    rows: ({ database }) => {
+      const out: Value[][] = [];
+      for (const t of byName(database.tables.values())) {
+        const nameOf = (id: number) => t.columnsById.get(id)?.name ?? String(id);
+        for (const c of [...t.lastCaches.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+          // InfluxDB 3 lists every non-key column's id for a cache taking them all: null here as there (the set grows).
+          const values = c.valueColumnIds;
+          out.push([t.name, c.name, c.keyColumnIds, c.keyColumnIds.map(nameOf), values ?? null, values?.map(nameOf) ?? null, BigInt(c.count), BigInt(c.ttlSeconds)]);
+        }
+      }
+      return out;
+    },
+  },
+  {
+    schema: 'system',
+    name: 'distinct_caches',
+    description: 'the distinct-value caches of this database\'s tables (docs/caches.md), as InfluxDB 3 lists them',
+    columns: [
+      ['table', 'VARCHAR'],
+      ['name', 'VARCHAR'],
+      ['column_ids', 'USMALLINT[]'],
+      ['column_names', 'VARCHAR[]'],
+      ['max_cardinality', 'UBIGINT'],
+      ['max_age_seconds', 'UBIGINT'],
+    ],
+    rows: ({ database }) => {
+      const out: Value[][] = [];
+      for (const t of byName(database.tables.values())) {
+        const nameOf = (id: number) => t.columnsById.get(id)?.name ?? String(id);
+        for (const c of [...t.distinctCaches.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+          out.push([t.name, c.name, c.columnIds, c.columnIds.map(nameOf), BigInt(c.maxCardinality), BigInt(c.maxAgeSeconds)]);
+        }
+      }
+      return out;
+    },
+  },
+  {
+    schema: 'system',
     name: 'queries',
     description: 'the recent queries of this database (the last 1 000 of the server), running ones included',
     columns: [
@@ -379,6 +429,8 @@ const SQL_TO_ARROW: Record<ColumnSqlType, string> = {
   UBIGINT: 'UInt64',
   BOOLEAN: 'Boolean',
   TIMESTAMP_NS: 'Timestamp(Nanosecond, None)',
+  'USMALLINT[]': 'List(UInt16)',
+  'VARCHAR[]': 'List(Utf8)',
 };
 
 /** Every table of the `system` and `information_schema` schemas, in the order SHOW TABLES lists them. */
@@ -437,12 +489,16 @@ function append(appender: DuckDBAppender, type: ColumnSqlType, v: Value): void {
     case 'VARCHAR':
       return appender.appendVarchar(String(v));
     case 'BIGINT':
-      return appender.appendBigInt(BigInt(v));
+      return appender.appendBigInt(BigInt(v as number | bigint));
     case 'UBIGINT':
-      return appender.appendUBigInt(BigInt(v));
+      return appender.appendUBigInt(BigInt(v as number | bigint));
     case 'BOOLEAN':
       return appender.appendBoolean(Boolean(v));
     case 'TIMESTAMP_NS':
-      return appender.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(BigInt(v)));
+      return appender.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(BigInt(v as number | bigint)));
+    case 'USMALLINT[]':
+      return appender.appendList(v as readonly number[], LIST(USMALLINT));
+    case 'VARCHAR[]':
+      return appender.appendList(v as readonly string[], LIST(VARCHAR));
   }
 }

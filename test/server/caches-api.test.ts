@@ -178,3 +178,26 @@ test('SQL: last_cache() and distinct_cache() answer from the caches, with Influx
     await s.stop();
   }
 });
+
+test('system.last_caches and system.distinct_caches list the definitions as InfluxDB 3 does', async () => {
+  const s = await startServer();
+  try {
+    const p = s.port;
+    await write(p, 'db', 'cpu,host=a,region=us usage=1,idle=9i 1');
+    assert.equal((await post(p, '/api/v3/configure/last_cache', { db: 'db', table: 'cpu' })).status, 201);
+    assert.equal((await post(p, '/api/v3/configure/last_cache', { db: 'db', table: 'cpu', name: 'lc', key_columns: ['host'], value_columns: ['usage'], count: 5, ttl: 60 })).status, 201);
+    assert.equal((await post(p, '/api/v3/configure/distinct_cache', { db: 'db', table: 'cpu', columns: ['region', 'host'] })).status, 201);
+    const ids = (name: string) => s.db.catalog.database('db')!.tables.get('cpu')!.columns.get(name)!.id;
+    // Lists as text, so the JSON answer shows them whole.
+    const lists = (cols: string[]) => cols.map((c) => `array_to_string(${c}, ',') AS ${c}`).join(', ');
+    assert.deepEqual(await sqlJson(p, 'db', `SELECT "table", name, ${lists(['key_column_ids', 'key_column_names', 'value_column_ids', 'value_column_names'])}, count, ttl FROM system.last_caches`), [
+      { table: 'cpu', name: 'cpu_host_region_last_cache', key_column_ids: `${ids('host')},${ids('region')}`, key_column_names: 'host,region', count: 1, ttl: 14400 },
+      { table: 'cpu', name: 'lc', key_column_ids: `${ids('host')}`, key_column_names: 'host', value_column_ids: `${ids('usage')}`, value_column_names: 'usage', count: 5, ttl: 60 },
+    ]);
+    assert.deepEqual(await sqlJson(p, 'db', `SELECT "table", name, ${lists(['column_ids', 'column_names'])}, max_cardinality, max_age_seconds FROM system.distinct_caches`), [
+      { table: 'cpu', name: 'cpu_region_host_distinct_cache', column_ids: `${ids('region')},${ids('host')}`, column_names: 'region,host', max_cardinality: 100000, max_age_seconds: 86400 },
+    ]);
+  } finally {
+    await s.stop();
+  }
+});
