@@ -59,6 +59,8 @@ export interface CompactorOptions extends ParquetSettings {
   nextSequenceNumber: number;
   /** How far behind the newest persisted row a window's end must be to be compacted (default 30 minutes). */
   coldMarginNs?: bigint;
+  /** Files a warm (not yet cold) hour may hold before it is compacted anyway (default 6: see plan.ts). */
+  warmHourMaxFiles?: number;
   /** The node's gen1 window: the widest span a buffered chunk may take (for grouping overlapping files). */
   gen1DurationNs: bigint;
   /** After a compaction's swap (the database sweeps files of tables deleted meanwhile). */
@@ -117,7 +119,14 @@ export class Compactor {
     this.running = (async () => {
       do {
         this.again = false;
-        await this.round();
+        try {
+          await this.round();
+        } catch (err) {
+          // A bug outside one compaction's own error path: logged and counted, never thrown at the node.
+          this.stats.failures++;
+          this.stats.lastError = err instanceof Error ? err.message : String(err);
+          this.logger.error({ err }, 'compaction round failed');
+        }
       } while (this.again && !this.closed && this.stats.stoppedReason === undefined);
     })().finally(() => {
       this.running = undefined;
@@ -190,7 +199,7 @@ export class Compactor {
       if (list === undefined) byTable.set(k, (list = []));
       list.push(f);
     }
-    const plans = [...byTable.values()].flatMap((files) => planTable(files, newest, this.options.coldMarginNs ?? DEFAULT_COLD_MARGIN_NS));
+    const plans = [...byTable.values()].flatMap((files) => planTable(files, newest, this.options.coldMarginNs ?? DEFAULT_COLD_MARGIN_NS, this.options.warmHourMaxFiles));
     plans.sort((a, b) => (a.windowStartNs < b.windowStartNs ? -1 : a.windowStartNs > b.windowStartNs ? 1 : a.dbId - b.dbId || a.tableId - b.tableId));
     for (const plan of plans) {
       if (this.closed || this.stats.stoppedReason !== undefined) return;

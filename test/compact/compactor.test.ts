@@ -11,6 +11,7 @@ import { listAll } from '../../src/objectstore/types.js';
 import { compactionPrefix } from '../../src/persist/compaction-manifest.js';
 import { SluiceDatabase, type OpenDatabaseOptions } from '../../src/database/database.js';
 import { SimClock } from '../../src/effects/clock.js';
+import { StoreIoError } from '../../src/objectstore/errors.js';
 import { MemoryObjectStore } from '../../src/objectstore/memory.js';
 import { queryRows, tempDatabase } from '../support/db-helpers.js';
 
@@ -207,6 +208,34 @@ test('retention: a compacted file partly past the period stays and is filtered, 
     await db.remover.idle();
     const stored = (await listAll(store, 'node1/dbs/')).filter((m) => m.key.endsWith('.parquet')).map((m) => m.key);
     assert.deepEqual(stored, db.persistedFiles.all().map((f) => f.key));
+  } finally {
+    await db.close();
+  }
+});
+
+test('a store that fails compaction puts fails the compaction — logged and counted, queries unaffected — and it succeeds once the store heals', async () => {
+  class RefusingStore extends MemoryObjectStore {
+    refusing = true;
+    override async put(key: string, data: Uint8Array, mode: 'create' | 'overwrite'): Promise<void> {
+      if (this.refusing && /\/c[23]-\d+\.parquet$/.test(key)) throw new StoreIoError(`refused put of ${key}`, false);
+      return super.put(key, data, mode);
+    }
+  }
+  const store = new RefusingStore();
+  const errors: string[] = [];
+  const logger = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: (_: unknown, msg: string) => errors.push(msg) } as never;
+  const db = await SluiceDatabase.open({ store, nodeId: 'node1', wal: WAL, skipStoreProbe: true, logger, compactionInBackground: false });
+  try {
+    await writeDays(db);
+    const before = await everything(db);
+    assert.equal(await db.compactNow(), 0);
+    assert.equal(db.compactor!.stats.failures, 1);
+    assert.match(db.compactor!.stats.lastError!, /refused put/);
+    assert.ok(errors.includes('compaction failed; tried again at the next round'), errors.join('; '));
+    assert.deepEqual(await everything(db), before);
+    store.refusing = false;
+    assert.equal(await db.compactNow(), 2);
+    assert.deepEqual(await everything(db), before);
   } finally {
     await db.close();
   }
