@@ -208,10 +208,10 @@ export class QueryEngine {
           const checked = options.planned === undefined ? await this.checkReadOnly(con, sql, signal) : plannedStatement(sql, options.planned);
           signal.throwIfAborted();
           await withSources(checked.tables, (sources) =>
-            this.withPrunedView(con, checked, sources, options.planned, async (parquetFiles) => {
+            this.withPrunedView(con, checked, sources, options.planned, async (parquetFiles, pruned) => {
               signal.throwIfAborted();
               if (entry !== undefined) entry.parquetFiles = parquetFiles;
-              await body(con, checked, signal, entry);
+              await body(con, pruned, signal, entry);
             }),
           );
         }),
@@ -309,7 +309,13 @@ export class QueryEngine {
    * buffered chunk wholly outside the time range, and reads of the buffered chunks that remain
    * only the rows the tag and time predicates keep (a selection from the chunk's series index).
    */
-  private async withPrunedView<T>(con: DuckDBConnection, checked: CheckedQuery, sources: Map<string, TableSources>, planned: PlannedRead | undefined, run: (parquetFiles: number) => Promise<T>): Promise<T> {
+  private async withPrunedView<T>(
+    con: DuckDBConnection,
+    checked: CheckedQuery,
+    sources: Map<string, TableSources>,
+    planned: PlannedRead | undefined,
+    run: (parquetFiles: number, statement: CheckedQuery) => Promise<T>,
+  ): Promise<T> {
     // A user's statement is pruned by what its WHERE clause says; a planned one by what its planner says.
     const parsed = planned === undefined ? predicatesOf(checked.ast) : undefined;
     const tableName = planned === undefined ? parsed?.table : sqlName(planned.table.name);
@@ -319,7 +325,7 @@ export class QueryEngine {
     for (const s of sources.values()) allFiles += s.files.length;
     const unpruned = async () => {
       await this.setTempView(con, undefined);
-      return run(allFiles);
+      return run(allFiles, checked);
     };
     if (table === undefined) return unpruned();
     const tags = parsed !== undefined ? tagFilterOf(table.table, parsed.equalities) : plannedTags(table.table, planned!);
@@ -357,8 +363,17 @@ export class QueryEngine {
         rowSets.push(id);
         return id;
       };
-      await this.setTempView(con, { name: quoteIdent(sqlName(table.table.name)), sql: await this.tableRelationSql(table.table, chunks, files, table.cutoffNs, register) });
-      return await run(allFiles - (table.files.length - files.length));
+      const name = quoteIdent(sqlName(table.table.name));
+      const relation = await this.tableRelationSql(table.table, chunks, files, table.cutoffNs, register);
+      const parquetFiles = allFiles - (table.files.length - files.length);
+      if (planned !== undefined) {
+        // A planned statement (one SELECT of Sluice's own) reads the pruned relation as a CTE of
+        // its table's name: bound once, with the statement, instead of once more as a view.
+        await this.setTempView(con, undefined);
+        return await run(parquetFiles, { ...checked, sql: `WITH ${name} AS NOT MATERIALIZED (${relation}) ${checked.sql}` });
+      }
+      await this.setTempView(con, { name, sql: relation });
+      return await run(parquetFiles, checked);
     } finally {
       for (const id of rowSets) engine.unregisterRowSet(id);
     }
