@@ -157,22 +157,31 @@ export class Compactor {
   }
 
   /**
-   * At start (before the first compaction): queues for removal the objects of inputs that
-   * committed compactions replaced (a crash came between commit and delete) and compacted files
-   * no committed compaction added (a crash came before the commit). One listing of the node's
-   * Parquet files.
+   * At start (before the first compaction): removes the objects of inputs that committed
+   * compactions replaced (a crash came between commit and delete) and compacted files no
+   * committed compaction added (a crash came before the commit). One listing of the node's
+   * Parquet files. An unfinished output numbered at or above the next sequence number is deleted
+   * now, before this process may write the same key; the rest go to the background remover.
    */
   async removeLeftovers(): Promise<number> {
     const { store, nodeId, persistedFiles, remover } = this.options;
     const indexed = new Set(persistedFiles.all().map((f) => f.key));
-    const keys: string[] = [];
+    const later: string[] = [];
+    let now = 0;
     for (const meta of await listAll(store, `${nodeId}/dbs/`)) {
       if (!meta.key.endsWith('.parquet') || indexed.has(meta.key)) continue;
-      if (persistedFiles.compactedAway.has(meta.key) || compactionSequenceOfKey(meta.key) !== undefined) keys.push(meta.key);
+      const seq = compactionSequenceOfKey(meta.key);
+      if (seq !== undefined && seq >= this.nextSequence && !persistedFiles.compactedAway.has(meta.key)) {
+        // The background remover could delete it after this process wrote a new output there.
+        await store.delete(meta.key);
+        now++;
+      } else if (persistedFiles.compactedAway.has(meta.key) || seq !== undefined) {
+        later.push(meta.key);
+      }
     }
-    this.stats.leftoversRemoved += keys.length;
-    if (keys.length > 0) remover.remove(keys, 'compacted away, or an unfinished compaction, before this start');
-    return keys.length;
+    this.stats.leftoversRemoved += now + later.length;
+    if (later.length > 0) remover.remove(later, 'compacted away, or an unfinished compaction, before this start');
+    return now + later.length;
   }
 
   private async round(): Promise<void> {

@@ -240,3 +240,26 @@ test('a store that fails compaction puts fails the compaction — logged and cou
     await db.close();
   }
 });
+
+test('a fenced writer never commits a compaction: a second writer on the node id takes over, the first one\'s compaction fails at its fence check and leaves no manifest', async () => {
+  const store = new MemoryObjectStore();
+  const open = () => SluiceDatabase.open({ store, nodeId: 'node1', wal: WAL, skipStoreProbe: true, compactionInBackground: false });
+  const zombie = await open();
+  let successor: SluiceDatabase | undefined;
+  try {
+    await writeDays(zombie);
+    const before = await everything(zombie);
+    successor = await open(); // claims the next writer epoch: the first writer is fenced
+    assert.equal(await zombie.compactNow(), 0);
+    assert.ok(zombie.compactor!.stats.failures >= 1, 'the fenced compaction failed');
+    assert.equal((await listAll(store, compactionPrefix('node1'))).length, 0, 'no compaction manifest from the fenced writer');
+    assert.deepEqual(await everything(successor), before);
+    // The successor compacts, and removes the fenced writer's unreferenced output first.
+    assert.equal(await successor.compactNow(), 2);
+    assert.equal(successor.compactor!.stats.leftoversRemoved, 1);
+    assert.deepEqual(await everything(successor), before);
+  } finally {
+    await zombie.kill();
+    await successor?.close();
+  }
+});
