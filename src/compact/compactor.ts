@@ -296,6 +296,7 @@ export class Compactor {
       added: [output],
     };
     // Overwrite: a file under this key can only be this sequence's leftover from before a crash.
+    if (this.closed) throw new Error('the compactor closed');
     await store.put(output.key, written.bytes, 'overwrite');
     await this.options.onStep?.('output-written', manifest);
     if (this.closed) throw new Error('the compactor closed');
