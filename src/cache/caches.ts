@@ -12,7 +12,7 @@
 import type { BufferChunk } from '../buffer/chunk.js';
 import type { Catalog, TableSchema } from '../catalog/catalog.js';
 import type { DbId, DistinctCacheDefinition, LastCacheDefinition, SnapshotDetails, TableChunk, TableId, WalContents } from '../wal/model.js';
-import type { SnapshotStarted, WalFileNotifier } from '../wal/notifier.js';
+import { silentLogger, type SnapshotStarted, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
 import { bufferChunkSegments } from './buffer-rows.js';
 import { DistinctCache } from './distinct-cache.js';
 import { LastCache } from './last-cache.js';
@@ -41,6 +41,7 @@ export class Caches {
   constructor(
     private readonly catalog: Catalog,
     private readonly sources: CacheSources,
+    private readonly logger: WalLogger = silentLogger,
   ) {}
 
   /** Builds the caches the catalog defines (at startup, before the WAL is replayed). */
@@ -49,6 +50,23 @@ export class Caches {
       for (const table of db.tablesById.values()) {
         for (const def of table.lastCaches.values()) this.createLast(db.id, table, def);
         for (const def of table.distinctCaches.values()) this.createDistinct(db.id, table, def);
+      }
+    }
+  }
+
+  /**
+   * Applies one WAL file ({@link applyFile}); a failure is logged and the caches start again
+   * empty and not complete, rather than failing writes that are already durable.
+   */
+  apply(contents: WalContents): void {
+    try {
+      this.applyFile(contents);
+    } catch (err) {
+      this.logger.error({ err, walFileNumber: contents.walFileNumber }, 'filling the caches failed; they start again empty');
+      this.byTable.clear();
+      this.loadFromCatalog();
+      for (const tables of this.byTable.values()) {
+        for (const caches of tables.values()) for (const cache of [...caches.last.values(), ...caches.distinct.values()]) cache.isComplete = false;
       }
     }
   }
@@ -78,7 +96,7 @@ export class Caches {
    * dropped by its catalog ops, then its rows. A cache made in this file starts from the buffer,
    * which holds this file's rows already, so they are not pushed to it again.
    */
-  apply(contents: WalContents): void {
+  private applyFile(contents: WalContents): void {
     if (this.byTable.size === 0 && !hasCacheOps(contents)) return;
     const made = new Set<LastCache | DistinctCache>();
     for (const op of contents.ops) {

@@ -15,7 +15,7 @@
  */
 import type { TableSchema } from '../catalog/catalog.js';
 import type { ColumnData, ColumnId, LastCacheDefinition, TableChunk } from '../wal/model.js';
-import { columnValue } from '../wal/model.js';
+import { columnValue, FieldKind } from '../wal/model.js';
 
 /** A value held in a cache. */
 export type CacheValue = string | bigint | number | boolean;
@@ -110,7 +110,7 @@ export class LastCache {
     rows: for (let r = 0; r < n; r++) {
       let node: Level | LastStore = this.root;
       for (let k = 0; k < depth; k++) {
-        const value = columnValue(keyColumns[k]!, r);
+        const value = keyValue(keyColumns[k]!, r);
         if (value === undefined) {
           this.isComplete = false;
           continue rows;
@@ -142,13 +142,24 @@ export class LastCache {
         same.arrivedMs = arrivedMs;
         continue;
       }
-      const values: Array<CacheValue | undefined> = new Array(valueColumns.length);
+      // A full store gives its oldest entry to the new row (no allocation per row once warm).
+      let entry: LastEntry;
+      if (entries.length >= count) {
+        entry = entries.pop()!;
+        entry.timeNs = timeNs;
+        entry.arrivedMs = arrivedMs;
+        if (at > entries.length) at = entries.length;
+      } else {
+        entry = { timeNs, arrivedMs, values: new Array(valueColumns.length) };
+      }
+      const values = entry.values;
+      values.length = valueColumns.length;
       for (let c = 0; c < valueColumns.length; c++) {
         const column = valueColumns[c];
         values[c] = column === undefined ? undefined : columnValue(column, r);
       }
-      entries.splice(at, 0, { timeNs, arrivedMs, values });
-      if (entries.length > count) entries.length = count;
+      if (at === 0) entries.unshift(entry);
+      else entries.splice(at, 0, entry);
     }
   }
 
@@ -198,6 +209,16 @@ export class LastCache {
     for (const { store } of this.stores()) n += store.entries.length;
     return n;
   }
+}
+
+/** A key column's value at `row`: tags and strings read straight from their dictionary. */
+function keyValue(column: ColumnData, row: number): CacheValue | undefined {
+  if (column.kind === FieldKind.Tag || column.kind === FieldKind.String) {
+    const validity = column.validity;
+    if (validity !== undefined && (validity[row >> 3]! & (1 << (row & 7))) === 0) return undefined;
+    return column.dictionary[column.indices[row]!];
+  }
+  return columnValue(column, row);
 }
 
 function removeExpiredFrom(node: Level | LastStore, arrivedBeforeMs: number): number {

@@ -153,7 +153,7 @@ export class SluiceDatabase {
         clock,
         ...(options.forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes: options.forceSnapshotBytes }),
       });
-      const caches = new Caches(state.catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => persistedFiles.filesOf(dbId, tableId).length > 0 });
+      const caches = new Caches(state.catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => persistedFiles.filesOf(dbId, tableId).length > 0 }, logger);
       caches.loadFromCatalog();
       return { state, engine, mirrors, persistedFiles, persister, buffer, caches, notifier: new CatalogApplier(state.catalog, new CacheFiller(caches, buffer)) };
     };
