@@ -38,6 +38,19 @@ export interface PersistedFile {
    * one day (see docs/compaction.md). Absent in manifests before compaction: 1.
    */
   level?: number;
+  /**
+   * Per tag column the file holds: its least and greatest value (byte order of their UTF-8), so
+   * a query for other tag values leaves the file out without opening it. Absent in manifests
+   * written before: such a file is never left out by its tags.
+   */
+  tagRanges?: TagRange[];
+}
+
+/** The least and greatest value of one tag column in a file. */
+export interface TagRange {
+  columnId: number;
+  min: string;
+  max: string;
 }
 
 export interface SnapshotManifest {
@@ -74,15 +87,16 @@ export function parquetKey(nodeId: string, dbId: number, tableId: number, chunkT
   return `${nodeId}/dbs/${dbId}/${tableId}/${date}/${time}/${String(walSeq).padStart(11, '0')}.parquet`;
 }
 
-/** A file as JSON: 64-bit times as decimal strings; `level` only when above 1 (older readers never saw it). */
+/** A file as JSON: 64-bit times as decimal strings; `level` only when above 1, `tagRanges` when known (older readers never saw them). */
 export function fileJson(f: PersistedFile): Record<string, unknown> {
-  const { level, ...rest } = f;
+  const { level, tagRanges, ...rest } = f;
   return {
     ...rest,
     chunkTimeNs: String(f.chunkTimeNs),
     minTimeNs: String(f.minTimeNs),
     maxTimeNs: String(f.maxTimeNs),
     ...(level === undefined || level === 1 ? {} : { level }),
+    ...(tagRanges === undefined ? {} : { tagRanges }),
   };
 }
 
@@ -128,6 +142,14 @@ export function decodeFileJson(f: unknown, where: string, c: FieldChecks, defaul
     const level = c.int(r.level, `${where}.level`);
     if (level < 1 || level > 3) return c.bad(`${where}.level ${level} is not 1, 2 or 3`);
     if (level > 1) file.level = level;
+  }
+  if (r.tagRanges !== undefined) {
+    if (!Array.isArray(r.tagRanges)) return c.bad(`${where}.tagRanges is not an array`);
+    file.tagRanges = (r.tagRanges as unknown[]).map((t, j) => {
+      if (typeof t !== 'object' || t === null) return c.bad(`${where}.tagRanges[${j}] is not an object`);
+      const o = t as Record<string, unknown>;
+      return { columnId: c.int(o.columnId, `${where}.tagRanges[${j}].columnId`), min: c.str(o.min, `${where}.tagRanges[${j}].min`), max: c.str(o.max, `${where}.tagRanges[${j}].max`) };
+    });
   }
   return file;
 }

@@ -19,7 +19,7 @@ import type { ColumnDefinition, SnapshotDetails } from '../wal/model.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
 import { PersistError } from './errors.js';
 import { fileColumns, writeParquetFile, type ParquetSettings } from './parquet-writer.js';
-import { MANIFEST_FORMAT_VERSION, catalogKey, decodeManifest, encodeManifest, manifestKey, parquetKey, type PersistedFile, type SnapshotManifest } from './manifest.js';
+import { MANIFEST_FORMAT_VERSION, catalogKey, decodeManifest, encodeManifest, manifestKey, parquetKey, type PersistedFile, type SnapshotManifest, type TagRange } from './manifest.js';
 
 /** A buffered chunk a snapshot has claimed. */
 export interface SnapshotChunk extends MirroredChunk {
@@ -168,9 +168,10 @@ export class Persister {
     const columns = fileColumns(tableColumns, (c) => state!.columns.has(c.id));
     let rowCount: number;
     let bytes: Uint8Array;
+    let tagRanges: TagRange[];
     try {
       // No lock needed: a claimed chunk's mirror no longer changes and is dropped only after this snapshot.
-      ({ rowCount, bytes } = await writeParquetFile(this.options.mirrors.engine, this.options.scratchDir, mirrorDedupSql(state!, columns, { enums: true }), columns, chunk.chunkTimeNs, this.options));
+      ({ rowCount, bytes, tagRanges } = await writeParquetFile(this.options.mirrors.engine, this.options.scratchDir, mirrorDedupSql(state!, columns, { enums: true }), columns, chunk.chunkTimeNs, this.options));
     } catch (err) {
       throw new PersistError('PARQUET_WRITE', `writing the Parquet file of ${described} (ids ${chunk.dbId}/${chunk.tableId}), window ${chunk.chunkTimeNs}, failed: ${(err as Error).message}`, undefined, { cause: err });
     }
@@ -191,6 +192,7 @@ export class Persister {
       sizeBytes: bytes.length,
       columnIds: tableColumns.filter((c) => c.type === 'time' || state!.columns.has(c.id)).map((c) => c.id),
       snapshotSequenceNumber: details.snapshotSequenceNumber,
+      tagRanges,
     };
   }
 

@@ -334,7 +334,7 @@ export class QueryEngine {
     const { lo, hi } = parsed !== undefined ? await this.boundsNs(con, parsed) : { lo: planned!.minTimeNs, hi: planned!.maxTimeNs };
     if (lo === undefined && hi === undefined && tags.length === 0) return unpruned();
     const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
-    const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs));
+    const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs) && tagsMayMatch(f, tags));
     let chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
     const rowSets: number[] = [];
     const engine = this.options.mirrors.engine;
@@ -722,6 +722,24 @@ function tagFilterOf(table: TableSchema, equalities: ReadonlyMap<string, string[
     if (values !== undefined) tags.push({ columnId: col.id, values });
   }
   return tags;
+}
+
+/**
+ * Whether file `file` may hold a row whose tags pass `tags`: not when it lacks one of the tag
+ * columns (null in every row), nor when a wanted value lies outside the column's range in it.
+ */
+export function tagsMayMatch(file: PersistedFile, tags: RowFilter['tags']): boolean {
+  for (const { columnId, values } of tags) {
+    if (!file.columnIds.includes(columnId)) return false;
+    const range = file.tagRanges?.find((r) => r.columnId === columnId);
+    if (range !== undefined && !values.some((v) => compareUtf8(range.min, v) <= 0 && compareUtf8(v, range.max) <= 0)) return false;
+  }
+  return true;
+}
+
+/** Orders strings as the engine orders VARCHAR: by their UTF-8 bytes (not by UTF-16 code units). */
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** A planned statement's tag predicates (by column name) on `table`'s tag columns, as a selection filter's. */
