@@ -1,13 +1,12 @@
 /**
  * Parquet files per table per day, before and after compaction (docs/compaction.md, *Measured*):
- * DAYS days of one table (HOSTS series, a line per series every STEP_S seconds, 1-minute gen1
- * windows), a snapshot after every SNAPSHOT_EVERY_MIN minutes of data, LATE_PERCENT of the lines
+ * DAYS days of one table (HOSTS series, a line per series every STEP_S seconds, GEN1 windows), a snapshot after every SNAPSHOT_EVERY_MIN minutes of data, LATE_PERCENT of the lines
  * late (into an earlier hour of the last six). Compaction runs in the background after each
  * snapshot, as on a server, with the default cold margin (30 minutes); at the end `compactNow`
  * settles it. "Before" counts every file the snapshots wrote (what a node without compaction
  * keeps); "after", the files the index holds.
  *
- *   npx tsx bench/compaction-files.ts   (DAYS=2 HOSTS=10 STEP_S=10 SNAPSHOT_EVERY_MIN=10 LATE_PERCENT=1)
+ *   npx tsx bench/compaction-files.ts   (DAYS=2 HOSTS=10 STEP_S=10 SNAPSHOT_EVERY_MIN=10 LATE_PERCENT=1 GEN1=1m WARM_HOUR_FILES=0)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,8 @@ const HOSTS = Number(process.env.HOSTS ?? 10);
 const STEP_S = Number(process.env.STEP_S ?? 10);
 const SNAPSHOT_EVERY_MIN = Number(process.env.SNAPSHOT_EVERY_MIN ?? 10);
 const LATE_PERCENT = Number(process.env.LATE_PERCENT ?? 1);
+const GEN1 = (process.env.GEN1 ?? '1m') as '1m' | '5m' | '10m';
+const WARM_HOUR_FILES = Number(process.env.WARM_HOUR_FILES ?? 0);
 const D0 = 1_699_920_000; // 2023-11-14T00:00:00Z
 
 function perDay(files: Iterable<PersistedFile>): Map<string, number> {
@@ -35,7 +36,7 @@ function perDay(files: Iterable<PersistedFile>): Map<string, number> {
 
 const dir = await mkdtemp(join(tmpdir(), 'sluice-compaction-files-'));
 const store = await LocalObjectStore.open({ root: dir });
-const db = await SluiceDatabase.open({ store, nodeId: 'n', wal: { gen1Duration: '1m', flushIntervalMs: 5 } });
+const db = await SluiceDatabase.open({ store, nodeId: 'n', wal: { gen1Duration: GEN1, flushIntervalMs: 5 }, compactionWarmHourMaxFiles: WARM_HOUR_FILES });
 const rng = new SeededRng(1);
 const started = performance.now();
 try {
@@ -56,7 +57,7 @@ try {
   const written = perDay(db.persistedFiles.snapshots.flatMap((m) => m.files));
   const kept = perDay(db.persistedFiles.all());
   const stats = db.compactor!.stats;
-  console.log(`${DAYS} days, ${HOSTS} series, a line each every ${STEP_S} s, gen1 1m, a snapshot every ${SNAPSHOT_EVERY_MIN} min of data, ${LATE_PERCENT}% late lines`);
+  console.log(`${DAYS} days, ${HOSTS} series, a line each every ${STEP_S} s, gen1 ${GEN1}, warm-hour files ${WARM_HOUR_FILES || 'off'}, a snapshot every ${SNAPSHOT_EVERY_MIN} min of data, ${LATE_PERCENT}% late lines`);
   console.log('day         files written by snapshots  files after compaction (levels)');
   for (const [day, n] of written) {
     const levels = db.persistedFiles.all().filter((f) => new Date(Number(f.minTimeNs / 1_000_000n)).toISOString().startsWith(day)).map((f) => f.level ?? 1);

@@ -69,6 +69,7 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'force-snapshot-mem-threshold': { type: 'string', default: '', help: 'buffered bytes that force a snapshot (default 50% of RAM)' },
   compaction: { type: 'string', default: 'on', help: 'merge cold windows\' Parquet files into one file per hour and per day, in the background: on | off' },
   'compaction-cold-margin': { type: 'string', default: '30m', help: 'how far behind the newest persisted row a window\'s end must be before it is compacted (ms, s, m)' },
+  'compaction-warm-hour-files': { type: 'string', default: '0', help: 'files the newest (warm) hour of a table may hold before it is compacted anyway; 0: only cold hours are' },
   'max-http-request-size': { type: 'string', default: '10485760', help: 'largest request body in bytes, before and after gzip' },
   'max-write-bytes-in-flight': { type: 'string', default: '8388608', help: 'write request bytes read and processed at once; more wait unread' },
   'query-memory-limit': { type: 'string', default: '', help: "the SQL engine's memory limit, e.g. 2GB (default 80% of RAM)" },
@@ -317,6 +318,7 @@ async function serve(argv: string[]): Promise<void> {
   const compactionFlag = String(values.compaction);
   if (compactionFlag !== 'on' && compactionFlag !== 'off') throw new UsageError(`--compaction: expected on or off, got ${JSON.stringify(compactionFlag)}`);
   const compactionColdMarginMs = durationMs(String(values['compaction-cold-margin']), 'compaction-cold-margin');
+  const compactionWarmHourMaxFiles = int(String(values['compaction-warm-hour-files']), 'compaction-warm-hour-files');
   const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
@@ -378,6 +380,7 @@ async function serve(argv: string[]): Promise<void> {
       retentionCheckIntervalMs,
       compaction: compactionFlag === 'on',
       compactionColdMarginMs,
+      compactionWarmHourMaxFiles,
       ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
       ...(forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes }),
       onReplayProgress: (p) => {

@@ -59,7 +59,7 @@ export interface CompactorOptions extends ParquetSettings {
   nextSequenceNumber: number;
   /** How far behind the newest persisted row a window's end must be to be compacted (default 30 minutes). */
   coldMarginNs?: bigint;
-  /** Files a warm (not yet cold) hour may hold before it is compacted anyway (default 6: see plan.ts). */
+  /** Files a warm (not yet cold) hour may hold before it is compacted anyway (default 0: never; see plan.ts). */
   warmHourMaxFiles?: number;
   /** The node's gen1 window: the widest span a buffered chunk may take (for grouping overlapping files). */
   gen1DurationNs: bigint;

@@ -8,10 +8,11 @@
  * of old data is compacted once the backfill has moved on, not while it still writes the window,
  * and a test on a simulated clock behaves as production does. A cold day with two files or more
  * becomes one level-3 file; in a day not yet cold, each cold hour with two files or more becomes
- * one level-2 file, and so does a warm hour (the newest, still written) once it holds
- * `warmHourMaxFiles` files — with 1-minute gen1 windows it would otherwise hold 60 and more, and
- * the day more than 30 files. A window with one file is left as it is: rewriting it alone gains
- * nothing.
+ * one level-2 file. A window with one file is left as it is: rewriting it alone gains nothing.
+ * Optionally (`warmHourMaxFiles`, off by default) a warm hour — the newest, still written — is
+ * merged too once it holds that many files: with 1-minute gen1 windows it holds up to 60, so the
+ * current day up to 23 + 60 files; merging it caps that, at the price of pruning by time within
+ * the newest hour (queries of the last minutes then read the hour's file).
  *
  * The inputs of a compaction are every file of the table that lies in the window, whatever its
  * level: queries rank duplicate points by `snapshotSequenceNumber`, and the output takes its
@@ -49,14 +50,12 @@ export function newestTimeNs(files: Iterable<PersistedFile>): bigint | undefined
   return newest;
 }
 
-/** Default: a warm hour is compacted once it holds 6 files (a day then keeps at most 23 + 6). */
-export const DEFAULT_WARM_HOUR_MAX_FILES = 6;
 
 /**
  * The compactions due for `files` (one table's), oldest window first, given the node's newest
  * persisted row time.
  */
-export function planTable(files: readonly PersistedFile[], newestNs: bigint, coldMarginNs: bigint, warmHourMaxFiles = DEFAULT_WARM_HOUR_MAX_FILES): CompactionPlan[] {
+export function planTable(files: readonly PersistedFile[], newestNs: bigint, coldMarginNs: bigint, warmHourMaxFiles = 0): CompactionPlan[] {
   const day = LEVEL_WINDOW_NS[3];
   const hour = LEVEL_WINDOW_NS[2];
   const coldBefore = newestNs - coldMarginNs;
@@ -90,7 +89,7 @@ export function planTable(files: readonly PersistedFile[], newestNs: bigint, col
     }
     for (const hourStart of [...byHour.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       const inHour = byHour.get(hourStart)!;
-      const isDue = hourStart + hour <= coldBefore ? inHour.length >= 2 : inHour.length >= Math.max(2, warmHourMaxFiles);
+      const isDue = hourStart + hour <= coldBefore ? inHour.length >= 2 : warmHourMaxFiles > 0 && inHour.length >= Math.max(2, warmHourMaxFiles);
       if (!isDue || straddled.has(hourStart)) continue;
       plans.push({ dbId, tableId, level: 2, windowStartNs: hourStart, inputs: inHour });
     }

@@ -60,6 +60,8 @@ export interface OpenDatabaseOptions {
   compaction?: boolean;
   /** How far behind the newest persisted row a window's end must be to be compacted (default 30 minutes). */
   compactionColdMarginMs?: number;
+  /** Files the newest (warm) hour of a table may hold before it is compacted anyway (default 0: only cold hours). */
+  compactionWarmHourMaxFiles?: number;
   /** Compact after each snapshot and at start (default true); false: only when `compactNow` is called (tests). */
   compactionInBackground?: boolean;
   /** Tests only: called at each step of a compaction; a throw stops it there, as a crash would. */
@@ -224,6 +226,7 @@ export class SluiceDatabase {
         afterCommit: () => buffer.sweepFiles('deleted or past retention at compaction'),
         ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }),
         ...(options.compactionColdMarginMs === undefined ? {} : { coldMarginNs: BigInt(Math.round(options.compactionColdMarginMs)) * 1_000_000n }),
+        ...(options.compactionWarmHourMaxFiles === undefined ? {} : { warmHourMaxFiles: options.compactionWarmHourMaxFiles }),
         ...(options.onCompactionStep === undefined ? {} : { onStep: options.onCompactionStep }),
       });
       db.compactor = compactor;

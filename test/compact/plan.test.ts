@@ -51,14 +51,14 @@ test('worked examples: cold hours become level 2, a cold day level 3, a lone fil
   assert.deepEqual(planTable([day, late], D0 + 2n * DAY, margin).map((p) => [p.level, p.inputs.length]), [[3, 2]]);
 });
 
-test('a warm hour is compacted once it holds warmHourMaxFiles files; a cold one at two', () => {
+test('a warm hour is left alone by default, and compacted once it holds warmHourMaxFiles files when that is set', () => {
   const margin = 30n * MIN;
   const warm = Array.from({ length: 6 }, (_, i) => file(D0, 600 + i * 2, 601 + i * 2, 10 + i)); // hour 10
   const newest = D0 + 613n * MIN; // hour 10 is warm
-  assert.deepEqual(planTable(warm.slice(0, 5), newest, margin), []);
-  assert.deepEqual(planTable(warm, newest, margin).map((p) => [p.level, (p.windowStartNs - D0) / MIN, p.inputs.length]), [[2, 600n, 6]]);
-  assert.deepEqual(planTable(warm.slice(0, 3), newest, margin, 3).map((p) => p.inputs.length), [3]);
-  assert.deepEqual(planTable(warm.slice(0, 1), newest, margin, 0), [], 'never a single file');
+  assert.deepEqual(planTable(warm, newest, margin), []);
+  assert.deepEqual(planTable(warm.slice(0, 5), newest, margin, 6), []);
+  assert.deepEqual(planTable(warm, newest, margin, 6).map((p) => [p.level, (p.windowStartNs - D0) / MIN, p.inputs.length]), [[2, 600n, 6]]);
+  assert.deepEqual(planTable(warm.slice(0, 1), newest, margin, 1), [], 'never a single file');
 });
 
 test('an hour a day-level file spans is left to its day, and every file in a window is an input whatever its level', () => {
