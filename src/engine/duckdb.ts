@@ -320,16 +320,10 @@ export class Engine {
         let remap: Uint32Array | undefined;
         if (decoded && column.dictionary !== undefined) {
           // The dictionary as of now: every row this scan reads has its code in it.
-          let values = column.dictionary.length === 0 ? [''] : column.dictionary.slice();
-          if (sorted) {
-            const order = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
-            remap = new Uint32Array(values.length);
-            order.forEach((code, rank) => (remap![code] = rank));
-            values = order.map((code) => values[code]!);
-          }
-          const e = ENUM(values);
-          type = e;
-          width = e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4;
+          const e = dictionaryEnum(column.dictionary, sorted);
+          type = e.type;
+          width = e.width;
+          remap = e.remap;
         }
         widths.push(width);
         remaps.push(remap);
@@ -565,6 +559,46 @@ export class Engine {
       return target;
     };
   }
+}
+
+/** An ENUM over a chunk column's dictionary as of some length, made once and bound again and again. */
+interface DictionaryEnum {
+  length: number;
+  type: DuckDBType;
+  /** Bytes per code (1, 2 or 4, by the number of values). */
+  width: number;
+  /** Dictionary code → code in the enum when the enum is over the sorted dictionary. */
+  remap: Uint32Array | undefined;
+}
+
+/** Per dictionary: its enum as is [0] and over its sorted values [1], while its length is unchanged (dictionaries only grow). */
+const dictionaryEnums = new WeakMap<readonly string[], [DictionaryEnum | undefined, DictionaryEnum | undefined]>();
+
+/**
+ * The ENUM a scan binds a dictionary column as: made (values copied, a native type built, sorted
+ * when asked) once per dictionary length, not on every bind — a query over 17 chunks of 10 tag
+ * columns binds 170 of them, twice.
+ */
+function dictionaryEnum(dictionary: readonly string[], sorted: boolean): DictionaryEnum {
+  let cached = dictionaryEnums.get(dictionary);
+  if (cached === undefined) dictionaryEnums.set(dictionary, (cached = [undefined, undefined]));
+  const known = cached[sorted ? 1 : 0];
+  if (known !== undefined && known.length === dictionary.length) return known;
+  let values = dictionary.length === 0 ? [''] : dictionary.slice();
+  let remap: Uint32Array | undefined;
+  if (sorted) {
+    const order = values.map((_, i) => i).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
+    remap = new Uint32Array(values.length);
+    order.forEach((code, rank) => (remap![code] = rank));
+    values = order.map((code) => values[code]!);
+  }
+  const e = ENUM(values);
+  const logicalType = e.toLogicalType();
+  // The native type is made once; each bind copies it.
+  const type = { toLogicalType: () => logicalType } as unknown as DuckDBType;
+  const made: DictionaryEnum = { length: dictionary.length, type, width: e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4, remap };
+  cached[sorted ? 1 : 0] = made;
+  return made;
 }
 
 /** Runs a table function's bind, handing what it throws to the engine as the statement's error. */
