@@ -287,6 +287,8 @@ export class SluiceDatabase {
     await this.writer.close();
     this.persister.close();
     this.engine.close();
+    // A compaction under way writes in the scratch directory until it notices (its engine is gone).
+    await this.compactor?.idle();
     await rm(this.scratchDir, { recursive: true, force: true });
   }
 
@@ -316,6 +318,8 @@ export class SluiceDatabase {
     } finally {
       this.persister.close();
       this.engine.close();
+      // When the WAL's shutdown failed, a compaction may still be under way in the scratch directory.
+      await this.compactor?.idle();
       await rm(this.scratchDir, { recursive: true, force: true });
     }
   }
