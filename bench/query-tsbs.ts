@@ -170,6 +170,33 @@ async function sluiceRows(server: SluiceServe): Promise<{ buffered: number; pers
 }
 
 /**
+ * Waits until the background compactor is done: the number of Parquet files of `cpu` and the
+ * compactions committed unchanged for 3 s.
+ */
+async function settledParquetFiles(server: SluiceServe): Promise<{ count: number; compactions: number }> {
+  const read = async () => {
+    const res = await fetch(`${server.url}/api/v3/query_sql?db=${DB}&format=json&q=${encodeURIComponent("SELECT count(*) AS n FROM system.parquet_files WHERE table_name = 'cpu'")}`);
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`sluice: system.parquet_files answered ${res.status}: ${text}`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const compactions = Number(/^sluice_compactions_total (\d+)/m.exec(metrics)?.[1] ?? 0);
+    return { count: Number((JSON.parse(text) as Array<{ n: number }>)[0]?.n ?? 0), compactions };
+  };
+  let last = await read();
+  let stableSince = Date.now();
+  await waitUntil('compaction to settle', 600_000, async () => {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await read();
+    if (now.count !== last.count || now.compactions !== last.compactions) {
+      last = now;
+      stableSince = Date.now();
+    }
+    return Date.now() - stableSince >= 3_000;
+  });
+  return last;
+}
+
+/**
  * Sluice twice: with the dataset in the buffer, then — restarted with a buffer threshold of one
  * byte and sent one line to another database, so the server forces a snapshot of everything
  * buffered, as it does under memory pressure — with all of it in Parquet. `system.tables` must
@@ -201,6 +228,10 @@ async function runSluice(bodies: Buffer[], queries: Map<TsbsQueryType, TsbsQuery
       return rows.buffered === 0 && rows.persisted === LINES;
     });
     say(`Sluice: restarted and snapshotted ${LINES.toLocaleString('en-US')} rows to Parquet in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    // The background compactor merges the cold hours' files after the snapshot: measured as it leaves them.
+    const compacting = performance.now();
+    const files = await settledParquetFiles(server);
+    say(`Sluice: ${files.count} Parquet files of cpu once compaction settled (${files.compactions} compactions, ${((performance.now() - compacting) / 1000).toFixed(1)} s)`);
     const persisted = await measure('Sluice, Parquet', queries, ask);
     return [buffered, persisted];
   } finally {
