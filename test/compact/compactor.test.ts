@@ -263,3 +263,35 @@ test('a fenced writer never commits a compaction: a second writer on the node id
     await successor?.close();
   }
 });
+
+test('queries running while compactions commit and delete their inputs always answer every point once with its last value', async () => {
+  const t = await tempDatabase({ wal: WAL, compactionInBackground: false });
+  try {
+    const { db } = t;
+    await writeDays(db);
+    const before = await everything(db);
+    let stop = false;
+    let answers = 0;
+    const failures: unknown[] = [];
+    const reader = async (): Promise<void> => {
+      try {
+        while (!stop) {
+          assert.deepEqual(await everything(db), before, 'an answer during compaction');
+          answers++;
+        }
+      } catch (err) {
+        failures.push(err);
+      }
+    };
+    const readers = [reader(), reader(), reader()];
+    assert.equal(await db.compactNow(), 2);
+    await db.remover.idle(); // the inputs are deleted while the readers go on
+    stop = true;
+    await Promise.all(readers);
+    if (failures.length > 0) throw failures[0];
+    assert.ok(answers >= 3, `${answers} answers`);
+    assert.deepEqual(await everything(db), before);
+  } finally {
+    await t.cleanup();
+  }
+});
