@@ -1,12 +1,12 @@
 /**
  * Removes Parquet files that no query reads any more — those of deleted databases and tables,
- * and those wholly past their database's retention period — from the object store, in the
- * background. The files have already left the query index (PersistedFiles) when they get here,
+ * those wholly past their database's retention period, and the inputs a compaction replaced
+ * (docs/compaction.md) — from the object store, in the background. The files have already left the query index (PersistedFiles) when they get here,
  * and each waits until the queries that were running then (which may still read it) have
  * finished, so a slow or failing store delays only the freeing of space: a failed delete is logged and
  * retried with capped backoff until it succeeds or the remover closes. The manifests keep naming
- * the files, and startup drops them from the index again (by the catalog's tombstones and the
- * retention cutoff) and hands them here again: a crash halfway through a removal finishes it at
+ * the files, and startup drops them from the index again (by the catalog's tombstones, the
+ * retention cutoff and the compaction manifests) and hands them here again: a crash halfway through a removal finishes it at
  * the next start, and deleting an absent object succeeds.
  */
 import type { Clock } from '../effects/clock.js';
