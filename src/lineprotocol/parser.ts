@@ -1,6 +1,7 @@
 import { FieldKind } from '../wal/model.js';
 import { EXCERPT_BYTES, LineProtocolError, type LineErrorKind } from './errors.js';
-import { FNV_OFFSET, FNV_PRIME, Interner, type Latin1Slicer } from './interner.js';
+import { FNV_OFFSET, FNV_PRIME, Interner } from './interner.js';
+import { SeriesTable } from './series-table.js';
 
 /** Size limits of the parser. */
 export interface ParseOptions {
@@ -14,8 +15,39 @@ export interface ParseOptions {
 export type FieldValueKind = typeof FieldKind.String | typeof FieldKind.Int64 | typeof FieldKind.UInt64 | typeof FieldKind.Float64 | typeof FieldKind.Boolean;
 
 /**
+ * A series key (measurement and tags) as the parser read it: while the parser caches it, every
+ * line with the same key bytes gets the same object, so a consumer can keep what it worked out
+ * for the series on it ({@link consumerState}).
+ */
+export class SeriesKey {
+  /** The field keys of the last line of this series whose keys had no escapes: lines of a series nearly always repeat them. */
+  fieldKeys: FieldKeyTemplate | undefined = undefined;
+  /** The line consumer's own data for this series (the validator keeps the columns it resolved here). */
+  consumerState: unknown = undefined;
+
+  constructor(
+    readonly measurement: string,
+    readonly tagKeys: readonly string[],
+    readonly tagValues: readonly string[],
+    /** Escaped newlines inside the key (for physical line numbers). */
+    readonly newlines: number,
+  ) {}
+}
+
+/** A line's field keys, in order and all different, with their bytes (none has an escape, so bytes and key are the same text). */
+export class FieldKeyTemplate {
+  constructor(
+    readonly keys: readonly string[],
+    readonly bytes: Buffer,
+    /** Where key f's bytes start in `bytes`; one more entry for the end. */
+    readonly starts: Int32Array,
+  ) {}
+}
+
+/**
  * One parsed line, reused for every line of a body (copy what you keep). Names and tag values
- * are interned strings; values are exact (int64/uint64 as bigint).
+ * are interned strings; values are exact (int64/uint64 as bigint when they need it): read them
+ * with {@link fieldValue}, or straight from {@link fieldNumbers} and {@link fieldObjects}.
  */
 export class ParsedLine {
   /** Physical line number (1-based) where the line starts. */
@@ -30,10 +62,34 @@ export class ParsedLine {
   fieldCount = 0;
   readonly fieldKeys: string[] = [];
   readonly fieldKinds: FieldValueKind[] = [];
-  /** Values; int64 and uint64 are numbers when exact (up to 15 digits), else bigints. */
-  readonly fieldValues: Array<string | bigint | number | boolean> = [];
+  /**
+   * Numeric values by field: floats, int64 and uint64 up to 15 digits (exact as numbers), booleans
+   * as 1 or 0. Grown as lines need (read it after the line arrives, not before).
+   */
+  fieldNumbers = new Float64Array(16);
+  /** By field: the string of a string field, the bigint of an int64 or uint64 of more than 15 digits, else undefined. */
+  readonly fieldObjects: Array<string | bigint | undefined> = [];
   /** The timestamp as written (unscaled), or undefined when the line has none. */
   timestamp: bigint | undefined = undefined;
+  /** The line's series key, or undefined when the parser does not cache it (too long, or escapes it does not keep). */
+  series: SeriesKey | undefined = undefined;
+  /** Whether the line's field keys are exactly its series' {@link SeriesKey.fieldKeys}, in order, and no more. */
+  hasTemplateFields = false;
+
+  /** Field f's value: int64 and uint64 are numbers when exact (up to 15 digits), else bigints. */
+  fieldValue(f: number): string | bigint | number | boolean {
+    const kind = this.fieldKinds[f];
+    if (kind === FieldKind.Float64) return this.fieldNumbers[f]!;
+    if (kind === FieldKind.Boolean) return this.fieldNumbers[f] !== 0;
+    return this.fieldObjects[f] ?? this.fieldNumbers[f]!;
+  }
+
+  /** Every field's value, as {@link fieldValue} gives it (a new array each time). */
+  get fieldValues(): Array<string | bigint | number | boolean> {
+    const values: Array<string | bigint | number | boolean> = [];
+    for (let f = 0; f < this.fieldCount; f++) values.push(this.fieldValue(f));
+    return values;
+  }
 }
 
 /** Receives each line of a body: a parsed line (reused; copy what you keep) or its error. */
@@ -126,8 +182,12 @@ export class LineProtocolParser {
   private readonly maxStringBytes: number;
   private readonly maxLineBytes: number;
   private readonly scratch = new ParsedLine();
-  /** Parsed series keys by their exact bytes (as a latin1 string: one char per byte). */
-  private readonly series = new Map<string, SeriesEntry>();
+  /** Parsed series keys by their exact bytes. */
+  private readonly series = new SeriesTable<SeriesKey>(MAX_CACHED_SERIES);
+  /** Where each field key of the current line starts and ends in the body, and whether one had escapes: for its series' template. */
+  private keyStarts = new Int32Array(16);
+  private keyEnds = new Int32Array(16);
+  private hasEscapedKey = false;
   /** Per field position, where the last unescaped key there sat (in this body) and its string. */
   private readonly fieldKeyTemplates: Array<{ buf: Buffer; start: number; length: number; key: string } | undefined> = [];
   private lastNameHadEscapes = false;
@@ -162,6 +222,7 @@ export class LineProtocolParser {
     this.end = n;
     this.lastTimestampBuf = undefined; // a caller may reuse its buffer with other bytes
     this.fieldKeyTemplates.length = 0;
+    this.series.setBody(buf);
     let i = 0;
     let lineNumber = 1;
     const line = this.scratch;
@@ -223,6 +284,9 @@ export class LineProtocolParser {
   private parseLine(line: ParsedLine): void {
     line.fieldCount = 0;
     line.timestamp = undefined;
+    line.series = undefined;
+    line.hasTemplateFields = false;
+    lineSerial++;
     const buf = this.buf;
     // The series key (measurement and tags) repeats line after line: look its bytes up whole.
     // It ends at the first space not escaped by an odd run of backslashes.
@@ -234,8 +298,8 @@ export class LineProtocolParser {
       if ((slashes & 1) === 0) break;
       seriesEnd = buf.indexOf(SPACE, seriesEnd + 1);
     }
-    const seriesKey = seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY ? (buf as unknown as Latin1Slicer).latin1Slice(seriesStart, seriesEnd) : undefined;
-    const cached = seriesKey === undefined ? undefined : this.series.get(seriesKey);
+    const isCacheable = seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY;
+    const cached = isCacheable ? this.series.get(buf, seriesStart, seriesEnd) : undefined;
     if (cached !== undefined) {
       line.measurement = cached.measurement;
       const count = cached.tagKeys.length;
@@ -244,6 +308,7 @@ export class LineProtocolParser {
         line.tagValues[t] = cached.tagValues[t]!;
       }
       line.tagCount = count;
+      line.series = cached;
       this.newlinesInLine += cached.newlines;
       this.pos = seriesEnd;
     } else {
@@ -254,21 +319,21 @@ export class LineProtocolParser {
         this.pos++;
         this.readTags(line);
       }
-      if (seriesKey !== undefined && this.pos === seriesEnd) {
-        if (this.series.size >= 100_000) this.series.clear();
-        this.series.set(seriesKey, {
-          measurement: line.measurement,
-          tagKeys: line.tagKeys.slice(0, line.tagCount),
-          tagValues: line.tagValues.slice(0, line.tagCount),
-          newlines: this.newlinesInLine - newlinesBefore,
-        });
+      if (isCacheable && this.pos === seriesEnd) {
+        const entry = new SeriesKey(line.measurement, line.tagKeys.slice(0, line.tagCount), line.tagValues.slice(0, line.tagCount), this.newlinesInLine - newlinesBefore);
+        this.series.set(buf, seriesStart, seriesEnd, entry);
+        line.series = entry;
       }
     }
     if (this.isLineEnd(this.pos)) fail('field', 'No fields were provided');
     if (buf[this.pos] !== SPACE) fail('measurement', 'Invalid measurement was provided');
     this.skipSpaces();
     if (this.isLineEnd(this.pos)) fail('field', 'No fields were provided');
-    this.readFields(line);
+    this.hasEscapedKey = false;
+    const template = line.series?.fieldKeys;
+    const fieldsRead = template === undefined ? MORE_FIELDS : this.readTemplateFields(line, template);
+    if (fieldsRead === MORE_FIELDS) this.readFields(line);
+    else line.hasTemplateFields = fieldsRead === TEMPLATE_FIELDS;
     if (!this.isLineEnd(this.pos)) {
       if (buf[this.pos] !== SPACE) this.trailing();
       this.skipSpaces();
@@ -278,6 +343,134 @@ export class LineProtocolParser {
         if (!this.isLineEnd(this.pos)) this.trailing();
       }
     }
+    if (line.series !== undefined && !line.hasTemplateFields && !this.hasEscapedKey) {
+      line.series.fieldKeys = this.templateOf(line);
+      line.hasTemplateFields = true;
+    }
+  }
+
+  /** The current line's field keys as a template for the next lines of its series. */
+  private templateOf(line: ParsedLine): FieldKeyTemplate {
+    const count = line.fieldCount;
+    const starts = new Int32Array(count + 1);
+    let total = 0;
+    for (let f = 0; f < count; f++) {
+      starts[f] = total;
+      total += this.keyEnds[f]! - this.keyStarts[f]!;
+    }
+    starts[count] = total;
+    const bytes = Buffer.allocUnsafe(total);
+    for (let f = 0; f < count; f++) this.buf.copy(bytes, starts[f]!, this.keyStarts[f]!, this.keyEnds[f]!);
+    return new FieldKeyTemplate(line.fieldKeys.slice(0, count), bytes, starts);
+  }
+
+  /** Room for field `index` in the line's and the parser's per-field arrays. */
+  private ensureFieldCapacity(line: ParsedLine, index: number): void {
+    if (index < line.fieldNumbers.length && index < this.keyStarts.length) return;
+    const size = Math.max(16, (index + 1) * 2);
+    const numbers = new Float64Array(size);
+    numbers.set(line.fieldNumbers.subarray(0, Math.min(line.fieldNumbers.length, size)));
+    line.fieldNumbers = numbers;
+    const starts = new Int32Array(size);
+    starts.set(this.keyStarts.subarray(0, Math.min(this.keyStarts.length, size)));
+    this.keyStarts = starts;
+    const ends = new Int32Array(size);
+    ends.set(this.keyEnds.subarray(0, Math.min(this.keyEnds.length, size)));
+    this.keyEnds = ends;
+  }
+
+  /**
+   * Reads the fields while their keys are the template's, byte for byte: no key hashing, and no
+   * duplicate check (the template's keys are all different). Returns whether the line's keys were
+   * exactly the template's (TEMPLATE_FIELDS), ended before its last key (FEWER_FIELDS), or go on
+   * with a key the template does not have there (MORE_FIELDS: readFields reads the rest).
+   */
+  private readTemplateFields(line: ParsedLine, template: FieldKeyTemplate): number {
+    const buf = this.buf;
+    const end = this.end;
+    const bytes = template.bytes;
+    const starts = template.starts;
+    const count = template.keys.length;
+    if (count > line.fieldNumbers.length || count > this.keyStarts.length) this.ensureFieldCapacity(line, count);
+    for (let f = 0; f < count; f++) {
+      const pos = this.pos;
+      const from = starts[f]!;
+      const length = starts[f + 1]! - from;
+      if (pos + length >= end || buf[pos + length] !== EQUALS) return MORE_FIELDS;
+      for (let k = 0; k < length; k++) if (buf[pos + k] !== bytes[from + k]) return MORE_FIELDS;
+      const key = template.keys[f]!;
+      line.fieldKeys[f] = key;
+      this.keyStarts[f] = pos;
+      this.keyEnds[f] = pos + length;
+      this.pos = pos + length + 1;
+      if (!this.readSimpleNumber(line, f)) this.readFieldValue(line, f, key);
+      line.fieldCount = f + 1;
+      if (this.pos < end && buf[this.pos] === COMMA) {
+        this.pos++;
+        continue;
+      }
+      return f + 1 === count ? TEMPLATE_FIELDS : FEWER_FIELDS;
+    }
+    return MORE_FIELDS;
+  }
+
+  /**
+   * The usual numbers in one pass: `12i`, `-3i`, `7u`, `12.5`, `-0.25`, `42` — up to 15 digits,
+   * then a `,`, a space or the line's end. Anything else returns false with nothing changed, and
+   * readFieldValue reads it (its errors included). A float here is digits ÷ 10^fraction digits,
+   * both exact doubles: one correctly rounded division, so exactly Number(text) (parseFloat's fast
+   * path, of which this is the part without an exponent).
+   */
+  private readSimpleNumber(line: ParsedLine, index: number): boolean {
+    const buf = this.buf;
+    const end = this.end;
+    let i = this.pos;
+    const isNegative = i < end && buf[i] === MINUS;
+    if (isNegative) i++;
+    const digitsStart = i;
+    let mantissa = 0;
+    while (i < end) {
+      const b = buf[i]!;
+      if (b < ZERO || b > NINE) break;
+      mantissa = mantissa * 10 + (b - ZERO);
+      i++;
+    }
+    const intDigits = i - digitsStart;
+    if (intDigits === 0 || intDigits > 15) return false;
+    let kind: FieldValueKind;
+    let value: number;
+    const next = i < end ? buf[i]! : NEWLINE;
+    if (next === 0x69 /* i */ || (next === 0x75 /* u */ && !isNegative)) {
+      kind = next === 0x69 ? FieldKind.Int64 : FieldKind.UInt64;
+      value = isNegative ? -mantissa : mantissa;
+      i++;
+    } else {
+      let fractionDigits = 0;
+      if (next === 0x2e /* . */) {
+        i++;
+        const fractionStart = i;
+        while (i < end) {
+          const b = buf[i]!;
+          if (b < ZERO || b > NINE) break;
+          mantissa = mantissa * 10 + (b - ZERO);
+          i++;
+        }
+        fractionDigits = i - fractionStart;
+        if (fractionDigits === 0 || intDigits + fractionDigits > 15) return false;
+      }
+      kind = FieldKind.Float64;
+      value = fractionDigits === 0 ? mantissa * POWERS_OF_TEN[0]! : mantissa / POWERS_OF_TEN[fractionDigits]!;
+      if (isNegative) value = -value;
+    }
+    if (i < end) {
+      const b = buf[i]!;
+      if (b !== COMMA && b !== SPACE && b !== NEWLINE && !(b === CR && (i + 1 >= end || buf[i + 1] === NEWLINE))) return false;
+    }
+    line.fieldKinds[index] = kind;
+    line.fieldNumbers[index] = value;
+    line.fieldObjects[index] = undefined;
+    this.pos = i;
+    return true;
   }
 
   private trailing(): never {
@@ -386,6 +579,7 @@ export class LineProtocolParser {
     const templates = this.fieldKeyTemplates;
     for (;;) {
       const index = line.fieldCount;
+      if (index >= line.fieldNumbers.length || index >= this.keyStarts.length) this.ensureFieldCapacity(line, index);
       // Lines usually repeat the previous line's field keys: compare bytes against it first.
       const start = this.pos;
       let key: string | undefined;
@@ -405,12 +599,15 @@ export class LineProtocolParser {
       if (key === undefined) {
         key = this.readName('field key');
         if (!this.lastNameHadEscapes) templates[index] = { buf, start, length: this.pos - start, key };
+        else this.hasEscapedKey = true;
       }
+      this.keyStarts[index] = start;
+      this.keyEnds[index] = this.pos;
       if (buf[this.pos] !== EQUALS) fail('field', `field key \`${key}\` has no value`);
       this.pos++;
       if (hasDuplicate(line.fieldKeys, line.fieldCount, key)) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
       line.fieldKeys[index] = key;
-      this.readFieldValue(line, index, key);
+      if (!this.readSimpleNumber(line, index)) this.readFieldValue(line, index, key);
       line.fieldCount++;
       if (this.pos < this.end && buf[this.pos] === COMMA) {
         this.pos++;
@@ -435,7 +632,7 @@ export class LineProtocolParser {
     const first = buf[start]!;
     if (first === QUOTE) {
       line.fieldKinds[index] = FieldKind.String;
-      line.fieldValues[index] = this.readStringValue(key);
+      line.fieldObjects[index] = this.readStringValue(key);
       return;
     }
     const end = this.valueEnd();
@@ -443,18 +640,19 @@ export class LineProtocolParser {
     if (end === start) fail('field-value', `field \`${key}\` has no value`);
     const last = buf[end - 1]!;
     if (isDigit(first) || first === MINUS || first === 0x2e /* . */) {
-      if (last === 0x69 /* i */) {
-        line.fieldKinds[index] = FieldKind.Int64;
-        line.fieldValues[index] = this.parseInteger(start, end - 1, true, key);
-        return;
-      }
-      if (last === 0x75 /* u */) {
-        line.fieldKinds[index] = FieldKind.UInt64;
-        line.fieldValues[index] = this.parseInteger(start, end - 1, false, key);
+      if (last === 0x69 /* i */ || last === 0x75 /* u */) {
+        const value = this.parseInteger(start, end - 1, last === 0x69, key);
+        line.fieldKinds[index] = last === 0x69 ? FieldKind.Int64 : FieldKind.UInt64;
+        if (typeof value === 'number') {
+          line.fieldNumbers[index] = value;
+          line.fieldObjects[index] = undefined;
+        } else {
+          line.fieldObjects[index] = value;
+        }
         return;
       }
       line.fieldKinds[index] = FieldKind.Float64;
-      line.fieldValues[index] = this.parseFloat(start, end, key);
+      line.fieldNumbers[index] = this.parseFloat(start, end, key);
       return;
     }
     const length = end - start;
@@ -469,7 +667,7 @@ export class LineProtocolParser {
     }
     if (value === undefined) fail('field-value', `invalid field value \`${clip(buf.toString('utf8', start, end))}\` for field \`${key}\``);
     line.fieldKinds[index] = FieldKind.Boolean;
-    line.fieldValues[index] = value;
+    line.fieldNumbers[index] = value ? 1 : 0;
   }
 
   /** Reads `"…"`: `\"` and `\\` are unescaped, any other backslash kept; newlines allowed. */
@@ -650,32 +848,41 @@ export class LineProtocolParser {
   }
 }
 
-interface SeriesEntry {
-  measurement: string;
-  tagKeys: string[];
-  tagValues: string[];
-  /** Escaped newlines inside the key (for physical line numbers). */
-  newlines: number;
-}
-
 /** Longest series key looked up whole; longer ones are parsed every time. */
 const MAX_CACHED_SERIES_KEY = 2048;
+/** Series keys a parser caches before it starts over. */
+const MAX_CACHED_SERIES = 100_000;
 
+/** What readTemplateFields found (see there). */
+const TEMPLATE_FIELDS = 0;
+const FEWER_FIELDS = 1;
+const MORE_FIELDS = 2;
+
+/** Counts the lines parsed (by every parser): tells hasDuplicate's set which line it holds. */
+let lineSerial = 0;
 const seenKeys = new Set<string>();
+let seenSerial = -1;
+let seenKeysOf: readonly string[] | undefined;
+let seenCount = 0;
 
 /**
  * Whether `key` is among the first `count` keys of a line, which are checked in order: a scan
- * for the usual few keys, a set kept across calls beyond 16, so no line is quadratic.
+ * for the usual few keys, a set kept across calls beyond 16, so no line is quadratic. The set is
+ * filled again whenever it is not the one of these keys of this line up to `count` (the first
+ * keys of a line may have been matched against a template, without this function).
  */
 function hasDuplicate(keys: readonly string[], count: number, key: string): boolean {
   if (count < 16) {
     for (let i = 0; i < count; i++) if (keys[i] === key) return true;
     return false;
   }
-  if (count === 16) {
+  if (seenSerial !== lineSerial || seenKeysOf !== keys || seenCount !== count) {
     seenKeys.clear();
-    for (let i = 0; i < 16; i++) seenKeys.add(keys[i]!);
+    for (let i = 0; i < count; i++) seenKeys.add(keys[i]!);
+    seenSerial = lineSerial;
+    seenKeysOf = keys;
   }
+  seenCount = count + 1;
   if (seenKeys.has(key)) return true;
   seenKeys.add(key);
   return false;
@@ -712,7 +919,7 @@ export function parseLines(body: Buffer | string, options: ParseOptions = {}): A
       for (let t = 0; t < l.tagCount; t++) point.tags.push([l.tagKeys[t]!, l.tagValues[t]!]);
       for (let f = 0; f < l.fieldCount; f++) {
         const kind = l.fieldKinds[f]!;
-        const v = l.fieldValues[f]!;
+        const v = l.fieldValue(f);
         point.fields.push([l.fieldKeys[f]!, kind, (kind === FieldKind.Int64 || kind === FieldKind.UInt64) && typeof v === 'number' ? BigInt(v) : v]);
       }
       if (l.timestamp !== undefined) point.timestamp = l.timestamp;

@@ -5,14 +5,14 @@ type Values = ColumnValues;
 const allocValues = allocateColumnValues;
 
 /** One column of a chunk being built: a typed array grown by doubling, a validity bitmap once a row lacks a value. */
-class ColumnBuilder {
+export class ColumnBuilder {
   values: Values;
   /** A view of 64-bit integer values, to write them from numbers. */
   view: DataView | undefined;
   length = 0;
   validity: Uint8Array | undefined;
   readonly dictionary: string[] | undefined;
-  private readonly indexOf: Map<string, number> | undefined;
+  private readonly indexByValue: Map<string, number> | undefined;
 
   constructor(
     readonly kind: FieldKind,
@@ -22,7 +22,7 @@ class ColumnBuilder {
     if (kind === Kind.Int64 || kind === Kind.UInt64) this.view = new DataView(this.values.buffer);
     if (kind === Kind.Tag || kind === Kind.String) {
       this.dictionary = [];
-      this.indexOf = new Map();
+      this.indexByValue = new Map();
     }
   }
 
@@ -50,38 +50,51 @@ class ColumnBuilder {
     this.length = row; // bits stay 0: no value
   }
 
-  append(value: string | bigint | number | boolean): void {
-    const row = this.length;
-    if (row >= this.values.length) this.grow(row + 1);
-    switch (this.kind) {
-      case Kind.Tag:
-      case Kind.String: {
-        let index = this.indexOf!.get(value as string);
-        if (index === undefined) {
-          index = this.dictionary!.length;
-          this.dictionary!.push(value as string);
-          this.indexOf!.set(value as string, index);
-        }
-        this.values[row] = index;
-        break;
-      }
-      case Kind.Boolean:
-        this.values[row] = value ? 1 : 0;
-        break;
-      case Kind.Int64:
-      case Kind.UInt64:
-        if (typeof value === 'number') {
-          // an exact integer below 2^53: write its two 32-bit halves, no BigInt allocated
-          const view = this.view!;
-          view.setUint32(row * 8, value >>> 0, true);
-          view.setInt32(row * 8 + 4, Math.floor(value / 4294967296), true);
-        } else {
-          (this.values as BigInt64Array)[row] = value as bigint;
-        }
-        break;
-      default:
-        (this.values as Float64Array)[row] = value as number;
+  /** The dictionary index of a tag or string value, added if new. */
+  indexOf(value: string): number {
+    let index = this.indexByValue!.get(value);
+    if (index === undefined) {
+      index = this.dictionary!.length;
+      this.dictionary!.push(value);
+      this.indexByValue!.set(value, index);
     }
+    return index;
+  }
+
+  /** Sets row `row`'s value (rows before it that have none become nulls) — a dictionary index of a tag or string column. */
+  appendIndex(row: number, index: number): void {
+    if (this.length !== row) this.padTo(row);
+    if (row >= this.values.length) this.grow(row + 1);
+    (this.values as Uint32Array)[row] = index;
+    if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
+    this.length = row + 1;
+  }
+
+  /** Sets row `row`'s value: a float, or a boolean as 1 or 0. */
+  appendNumber(row: number, value: number): void {
+    if (this.length !== row) this.padTo(row);
+    if (row >= this.values.length) this.grow(row + 1);
+    (this.values as Float64Array)[row] = value;
+    if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
+    this.length = row + 1;
+  }
+
+  /** Sets row `row`'s value: an int64 or uint64 given as an exact integer number (below 2^53), no BigInt made. */
+  appendInteger(row: number, value: number): void {
+    if (this.length !== row) this.padTo(row);
+    if (row >= this.values.length) this.grow(row + 1);
+    const view = this.view!;
+    view.setUint32(row * 8, value >>> 0, true);
+    view.setInt32(row * 8 + 4, Math.floor(value / 4294967296), true);
+    if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
+    this.length = row + 1;
+  }
+
+  /** Sets row `row`'s value: an int64 or uint64 as a bigint. */
+  appendBigInt(row: number, value: bigint): void {
+    if (this.length !== row) this.padTo(row);
+    if (row >= this.values.length) this.grow(row + 1);
+    (this.values as BigInt64Array)[row] = value;
     if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
     this.length = row + 1;
   }
@@ -99,33 +112,44 @@ class ColumnBuilder {
   }
 }
 
+/** Numbers every chunk builder: a cache kept across bodies can tell whether it was made for this one. */
+let chunkSerial = 0;
+
 /** Appends rows to one table's chunk, column by column. */
 export class ChunkBuilder {
   rowCount = 0;
-  private times = new BigInt64Array(64);
+  /** This builder's number, different from every other builder's in the process. */
+  readonly serial = ++chunkSerial;
+  private times: BigInt64Array;
   /** Columns by id (ids are small and dense within a table), and in creation order. */
   private readonly columnsById: Array<ColumnBuilder | undefined> = [];
   private readonly columns = new Map<ColumnId, ColumnBuilder>();
 
-  /** Starts a row; then call {@link set} for each of its values and {@link endRow}. */
-  beginRow(timeNs: bigint): void {
+  /** `expectedRows`: room to make at once (the chunk still grows past it). */
+  constructor(expectedRows = 64) {
+    this.times = new BigInt64Array(Math.max(64, expectedRows));
+  }
+
+  /** Starts a row and returns its index; then append each of its values and {@link endRow}. */
+  beginRow(timeNs: bigint): number {
     if (this.rowCount >= this.times.length) {
       const next = new BigInt64Array(this.times.length * 2);
       next.set(this.times);
       this.times = next;
     }
     this.times[this.rowCount] = timeNs;
+    return this.rowCount;
   }
 
-  set(columnId: ColumnId, kind: FieldKind, value: string | bigint | number | boolean): void {
+  /** The column `columnId`, of `kind`, created if the chunk has none yet. */
+  column(columnId: ColumnId, kind: FieldKind): ColumnBuilder {
     let column = this.columnsById[columnId];
     if (column === undefined) {
       column = new ColumnBuilder(kind, Math.max(64, this.times.length));
       this.columns.set(columnId, column);
       this.columnsById[columnId] = column;
     }
-    column.padTo(this.rowCount);
-    column.append(value);
+    return column;
   }
 
   /** Ends the row; columns the row had no value for get a null. */

@@ -3,10 +3,10 @@ import { validateDatabaseName, validateObjectName } from '../catalog/catalog.js'
 import { CatalogError, tooManyTablesMessage } from '../catalog/errors.js';
 import type { LineProtocolError } from '../lineprotocol/errors.js';
 import { EXCERPT_BYTES } from '../lineprotocol/errors.js';
-import type { LineProtocolParser, LineSink, ParsedLine } from '../lineprotocol/parser.js';
+import type { FieldKeyTemplate, LineProtocolParser, LineSink, ParsedLine, SeriesKey } from '../lineprotocol/parser.js';
 import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, FieldKind, TableChunk, TableChunks, WriteBatch } from '../wal/model.js';
 import { FieldKind as Kind, I64_MAX, I64_MIN, chunkTimeNs } from '../wal/model.js';
-import { ChunkBuilder } from './chunk-builder.js';
+import { ChunkBuilder, type ColumnBuilder } from './chunk-builder.js';
 import { WriteError, type WriteLineError } from './errors.js';
 import { defaultTimeNs, storableTimeRangeNs, timestampToNs, type Precision } from './precision.js';
 
@@ -56,7 +56,35 @@ interface LineShape {
   fieldColumns: ColumnDefinition[];
 }
 
+/**
+ * What validating a line of a series resolved: its table and the column of each tag and field.
+ * Kept on the parser's SeriesKey across bodies, and used for a line of the same series, field keys
+ * and field kinds while it still holds: same catalog and database, and nothing removed from the
+ * catalog since (a delete or a reverted batch), so every column it names is still there, the same.
+ */
+interface ValidatedSeries {
+  catalog: Catalog;
+  db: DatabaseSchema;
+  removalVersion: number;
+  table: TableSchema;
+  tagColumnIds: number[];
+  /** The field keys (the series' template object) and kinds the field columns are for. */
+  fieldKeys: FieldKeyTemplate;
+  fieldKinds: number[];
+  fieldColumnIds: number[];
+  /** The chunk builder (its serial) that `tagIndices` are dictionary indices of. */
+  chunkSerial: number;
+  tagIndices: number[];
+}
+
+/**
+ * Per table, the rows of its largest chunk in the last body validated: the next body's chunks
+ * start that large instead of doubling up from 64 (bodies of a client are mostly alike).
+ */
+const rowsHint = new WeakMap<TableSchema, number>();
+
 interface TableBuild {
+  table: TableSchema;
   minTimeNs: bigint;
   maxTimeNs: bigint;
   chunks: Map<bigint, ChunkBuilder>;
@@ -90,6 +118,13 @@ class Validator implements LineSink {
   private nextColumnId = 0;
   /** Per table, the keys of its last valid line and their columns: most lines repeat them. */
   private readonly shapes = new Map<TableSchema, LineShape>();
+  /** The last timestamp converted and checked, and its time: lines of a body mostly share a few. */
+  private lastTimestamp: bigint | undefined = undefined;
+  private lastTimestampNs = 0n;
+  /** The time of lines without a timestamp, once worked out. */
+  private defaultTimeNs: bigint | undefined = undefined;
+  /** The time of the previous line appended, its table and chunk: when a line repeats all three, its table's min and max stand. */
+  private lastAppendNs: bigint | undefined = undefined;
   private readonly minTimeNs: bigint;
   private readonly maxTimeNs: bigint;
 
@@ -131,12 +166,22 @@ class Validator implements LineSink {
   }
 
   private validateLine(line: ParsedLine): void {
+    const series = line.series;
+    if (series !== undefined && line.hasTemplateFields) {
+      const validated = series.consumerState as ValidatedSeries | undefined;
+      if (validated !== undefined && this.holds(validated, series, line)) {
+        this.appendSeriesLine(line, validated, this.lineTimeNs(line));
+        return;
+      }
+    }
     const known = this.db.tables.get(line.measurement);
     const shape = known === undefined ? undefined : this.shapes.get(known);
     if (this.matchesShape(line, shape)) {
       for (let t = 0; t < line.tagCount; t++) this.tagColumns[t] = shape.tagColumns[t]!;
       for (let f = 0; f < line.fieldCount; f++) this.fieldColumns[f] = shape.fieldColumns[f]!;
-      this.appendLine(line, known!, this.lineTimeNs(line));
+      const timeNs = this.lineTimeNs(line);
+      this.rememberSeries(line, known!);
+      this.appendLine(line, known!, timeNs);
       return;
     }
     const table = this.resolveTable(line.measurement);
@@ -158,7 +203,43 @@ class Validator implements LineSink {
       tagColumns: this.tagColumns.slice(0, line.tagCount),
       fieldColumns: this.fieldColumns.slice(0, line.fieldCount),
     });
+    this.rememberSeries(line, schema);
     this.appendLine(line, schema, timeNs);
+  }
+
+  /** Whether what was resolved for the line's series holds for this line (see {@link ValidatedSeries}). */
+  private holds(validated: ValidatedSeries, series: SeriesKey, line: ParsedLine): boolean {
+    if (validated.db !== this.db || validated.catalog !== this.catalog || validated.removalVersion !== this.catalog.removalVersion || validated.fieldKeys !== series.fieldKeys) return false;
+    const kinds = validated.fieldKinds;
+    for (let f = 0; f < kinds.length; f++) if (kinds[f] !== line.fieldKinds[f]) return false;
+    return true;
+  }
+
+  /** Keeps the columns just resolved for a valid line on its series, for the next lines of the series. */
+  private rememberSeries(line: ParsedLine, table: TableSchema): void {
+    const series = line.series;
+    if (series === undefined || !line.hasTemplateFields) return;
+    const tagColumnIds: number[] = [];
+    for (let t = 0; t < line.tagCount; t++) tagColumnIds.push(this.tagColumns[t]!.id);
+    const fieldColumnIds: number[] = [];
+    const fieldKinds: number[] = [];
+    for (let f = 0; f < line.fieldCount; f++) {
+      fieldColumnIds.push(this.fieldColumns[f]!.id);
+      fieldKinds.push(line.fieldKinds[f]!);
+    }
+    const validated: ValidatedSeries = {
+      catalog: this.catalog,
+      db: this.db,
+      removalVersion: this.catalog.removalVersion,
+      table,
+      tagColumnIds,
+      fieldKeys: series.fieldKeys!,
+      fieldKinds,
+      fieldColumnIds,
+      chunkSerial: 0,
+      tagIndices: new Array<number>(line.tagCount).fill(0),
+    };
+    series.consumerState = validated;
   }
 
   /** The column `name` of type `type` for the line being validated: the table's, one the line already added, or a new one. */
@@ -188,7 +269,21 @@ class Validator implements LineSink {
     return column;
   }
 
+  /** The line's time (a pure function of its timestamp and the options: the last one is reused). */
   private lineTimeNs(line: ParsedLine): bigint {
+    const timestamp = line.timestamp;
+    if (timestamp === undefined) {
+      this.defaultTimeNs ??= this.checkedTimeNs(line);
+      return this.defaultTimeNs;
+    }
+    if (timestamp === this.lastTimestamp) return this.lastTimestampNs;
+    const timeNs = this.checkedTimeNs(line);
+    this.lastTimestamp = timestamp;
+    this.lastTimestampNs = timeNs;
+    return timeNs;
+  }
+
+  private checkedTimeNs(line: ParsedLine): bigint {
     let timeNs: bigint;
     if (line.timestamp === undefined) timeNs = defaultTimeNs(this.options.ingestTimeNs, this.options.precision);
     else if (this.options.precision === 'ns') timeNs = line.timestamp;
@@ -204,12 +299,14 @@ class Validator implements LineSink {
     return timeNs;
   }
 
-  private appendLine(line: ParsedLine, schema: TableSchema, timeNs: bigint): void {
+  /** The chunk a row of `schema` at `timeNs` goes to, the table's min and max time kept up. */
+  private chunkOfRow(schema: TableSchema, timeNs: bigint): ChunkBuilder {
     let build = this.lastBuild;
     let chunk = this.lastChunk;
+    if (build !== undefined && chunk !== undefined && schema.id === this.lastTableId && timeNs === this.lastAppendNs) return chunk;
     if (build === undefined || chunk === undefined || schema.id !== this.lastTableId || timeNs < this.lastChunkStart || timeNs >= this.lastChunkEnd) {
       // not the table and window of the previous line: look them up
-      build = this.tableBuild(schema.id);
+      build = this.tableBuild(schema);
       chunk = this.chunkFor(build, timeNs);
       this.lastBuild = build;
       this.lastChunk = chunk;
@@ -217,13 +314,43 @@ class Validator implements LineSink {
     }
     if (timeNs < build.minTimeNs) build.minTimeNs = timeNs;
     if (timeNs > build.maxTimeNs) build.maxTimeNs = timeNs;
-    chunk.beginRow(timeNs);
-    for (let t = 0; t < line.tagCount; t++) chunk.set(this.tagColumns[t]!.id, Kind.Tag, line.tagValues[t]!);
-    for (let f = 0; f < line.fieldCount; f++) chunk.set(this.fieldColumns[f]!.id, line.fieldKinds[f]! as FieldKind, line.fieldValues[f]!);
+    this.lastAppendNs = timeNs;
+    return chunk;
+  }
+
+  private appendLine(line: ParsedLine, schema: TableSchema, timeNs: bigint): void {
+    const chunk = this.chunkOfRow(schema, timeNs);
+    const row = chunk.beginRow(timeNs);
+    for (let t = 0; t < line.tagCount; t++) {
+      const column = chunk.column(this.tagColumns[t]!.id, Kind.Tag);
+      column.appendIndex(row, column.indexOf(line.tagValues[t]!));
+    }
+    for (let f = 0; f < line.fieldCount; f++) appendField(chunk.column(this.fieldColumns[f]!.id, line.fieldKinds[f]! as FieldKind), row, line, f);
     chunk.endRow(line.tagCount + line.fieldCount);
     this.lineCount++;
     this.fieldCount += line.fieldCount;
     this.tagCount += line.tagCount;
+  }
+
+  /** Appends a line whose columns its series already resolved; its tags' dictionary indices are kept per chunk too. */
+  private appendSeriesLine(line: ParsedLine, validated: ValidatedSeries, timeNs: bigint): void {
+    const chunk = this.chunkOfRow(validated.table, timeNs);
+    const row = chunk.beginRow(timeNs);
+    const tagColumnIds = validated.tagColumnIds;
+    const tagCount = tagColumnIds.length;
+    const tagIndices = validated.tagIndices;
+    if (validated.chunkSerial !== chunk.serial) {
+      for (let t = 0; t < tagCount; t++) tagIndices[t] = chunk.column(tagColumnIds[t]!, Kind.Tag).indexOf(line.tagValues[t]!);
+      validated.chunkSerial = chunk.serial;
+    }
+    for (let t = 0; t < tagCount; t++) chunk.column(tagColumnIds[t]!, Kind.Tag).appendIndex(row, tagIndices[t]!);
+    const fieldColumnIds = validated.fieldColumnIds;
+    const fieldCount = fieldColumnIds.length;
+    for (let f = 0; f < fieldCount; f++) appendField(chunk.column(fieldColumnIds[f]!, line.fieldKinds[f]! as FieldKind), row, line, f);
+    chunk.endRow(tagCount + fieldCount);
+    this.lineCount++;
+    this.fieldCount += fieldCount;
+    this.tagCount += tagCount;
   }
 
   private resolveTable(name: string): TableSchema | undefined {
@@ -255,11 +382,11 @@ class Validator implements LineSink {
     this.apply({ kind: 'addColumns', tableId: table.id, tableName: table.name, columns: columns.map((c) => ({ ...c })) });
   }
 
-  private tableBuild(tableId: number): TableBuild {
-    let build = this.tables.get(tableId);
+  private tableBuild(table: TableSchema): TableBuild {
+    let build = this.tables.get(table.id);
     if (build === undefined) {
-      build = { minTimeNs: I64_MAX, maxTimeNs: I64_MIN, chunks: new Map() };
-      this.tables.set(tableId, build);
+      build = { table, minTimeNs: I64_MAX, maxTimeNs: I64_MIN, chunks: new Map() };
+      this.tables.set(table.id, build);
     }
     return build;
   }
@@ -274,7 +401,8 @@ class Validator implements LineSink {
     }
     let chunk = build.chunks.get(start);
     if (chunk === undefined) {
-      chunk = new ChunkBuilder();
+      // as many rows as the table's largest chunk in the last body had, if this body can hold them (a line takes 5 bytes or more)
+      chunk = new ChunkBuilder(Math.min(rowsHint.get(build.table) ?? 0, Math.ceil(this.body.length / 5)));
       build.chunks.set(start, chunk);
     }
     return chunk;
@@ -287,12 +415,38 @@ class Validator implements LineSink {
     let maxTimeNs = I64_MIN;
     for (const [tableId, build] of this.tables) {
       const chunkTimeToChunk = new Map<bigint, TableChunk>();
-      for (const [time, chunk] of build.chunks) chunkTimeToChunk.set(time, chunk.finish());
+      let rows = 0;
+      for (const [time, chunk] of build.chunks) {
+        chunkTimeToChunk.set(time, chunk.finish());
+        if (chunk.rowCount > rows) rows = chunk.rowCount;
+      }
+      rowsHint.set(build.table, rows);
       tableChunks.set(tableId, { minTimeNs: build.minTimeNs, maxTimeNs: build.maxTimeNs, chunkTimeToChunk });
       if (build.minTimeNs < minTimeNs) minTimeNs = build.minTimeNs;
       if (build.maxTimeNs > maxTimeNs) maxTimeNs = build.maxTimeNs;
     }
     return { databaseId: this.db.id, databaseName: this.db.name, tableChunks, minTimeNs, maxTimeNs };
+  }
+}
+
+/** Appends field f of the line to row `row` of its column. */
+function appendField(column: ColumnBuilder, row: number, line: ParsedLine, f: number): void {
+  switch (line.fieldKinds[f]) {
+    case Kind.Float64:
+      column.appendNumber(row, line.fieldNumbers[f]!);
+      return;
+    case Kind.Int64:
+    case Kind.UInt64: {
+      const big = line.fieldObjects[f];
+      if (big === undefined) column.appendInteger(row, line.fieldNumbers[f]!);
+      else column.appendBigInt(row, big as bigint);
+      return;
+    }
+    case Kind.Boolean:
+      column.appendNumber(row, line.fieldNumbers[f]!);
+      return;
+    default:
+      column.appendIndex(row, column.indexOf(line.fieldObjects[f] as string));
   }
 }
 
