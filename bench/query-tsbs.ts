@@ -170,24 +170,25 @@ async function sluiceRows(server: SluiceServe): Promise<{ buffered: number; pers
 }
 
 /**
- * Waits until the background compactor is done: the number of Parquet files of `cpu` and the
- * compactions committed unchanged for 3 s.
+ * Waits until the background compactor is done: no round running, and the number of Parquet
+ * files of `cpu` and the compactions committed unchanged for 3 s.
  */
-async function settledParquetFiles(server: SluiceServe): Promise<{ count: number; compactions: number }> {
+async function settledParquetFiles(server: SluiceServe): Promise<{ count: number; compactions: number; running: boolean }> {
   const read = async () => {
     const res = await fetch(`${server.url}/api/v3/query_sql?db=${DB}&format=json&q=${encodeURIComponent("SELECT count(*) AS n FROM system.parquet_files WHERE table_name = 'cpu'")}`);
     const text = await res.text();
     if (res.status !== 200) throw new Error(`sluice: system.parquet_files answered ${res.status}: ${text}`);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     const compactions = Number(/^sluice_compactions_total (\d+)/m.exec(metrics)?.[1] ?? 0);
-    return { count: Number((JSON.parse(text) as Array<{ n: number }>)[0]?.n ?? 0), compactions };
+    const running = /^sluice_compaction_running 1/m.test(metrics);
+    return { count: Number((JSON.parse(text) as Array<{ n: number }>)[0]?.n ?? 0), compactions, running };
   };
   let last = await read();
   let stableSince = Date.now();
   await waitUntil('compaction to settle', 600_000, async () => {
     await new Promise((r) => setTimeout(r, 500));
     const now = await read();
-    if (now.count !== last.count || now.compactions !== last.compactions) {
+    if (now.count !== last.count || now.compactions !== last.compactions || now.running) {
       last = now;
       stableSince = Date.now();
     }

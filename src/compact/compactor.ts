@@ -146,6 +146,11 @@ export class Compactor {
     return this.stats.compactions - before;
   }
 
+  /** Whether a round is running (or queued behind one). */
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Resolves once no round is running. */
   async idle(): Promise<void> {
     while (this.running !== undefined) await this.running;
@@ -239,7 +244,7 @@ export class Compactor {
     const columns = fileColumns(tableOrder, (c) => present.has(c.id));
     const work = join(scratchDir, `compaction-${seq}`);
     await mkdir(work, { recursive: true });
-    let written: { bytes: Uint8Array; rowCount: number };
+    let written: Awaited<ReturnType<typeof writeParquetFile>>;
     try {
       const pathOf = new Map<PersistedFile, string>();
       for (const [i, f] of inputs.entries()) pathOf.set(f, await this.localPath(f, join(work, `${i}.parquet`)));
@@ -282,6 +287,7 @@ export class Compactor {
       columnIds: tableOrder.filter((c) => c.type === 'time' || present.has(c.id)).map((c) => c.id),
       snapshotSequenceNumber: Math.max(...inputs.map((f) => f.snapshotSequenceNumber)),
       level: plan.level,
+      tagRanges: written.tagRanges,
     };
     const manifest: CompactionManifest = {
       version: COMPACTION_FORMAT_VERSION,

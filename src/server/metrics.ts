@@ -128,6 +128,7 @@ export class Metrics {
       metric('sluice_compaction_bytes_in_total', 'counter', 'Bytes of the Parquet files merged away.', [['', compaction.bytesIn]]);
       metric('sluice_compaction_bytes_out_total', 'counter', 'Bytes of the Parquet files compactions wrote.', [['', compaction.bytesOut]]);
       metric('sluice_compaction_last_seconds', 'gauge', 'Duration of the last compaction.', [['', compaction.lastDurationMs / 1000]]);
+      metric('sluice_compaction_running', 'gauge', '1 while a compaction round runs.', [['', db.compactor!.isRunning ? 1 : 0]]);
       metric('sluice_compaction_stopped', 'gauge', '1 when compaction stopped until the next start (another writer; see the log).', [['', compaction.stoppedReason === undefined ? 0 : 1]]);
     }
   }

@@ -150,7 +150,7 @@ test('health, ping and metrics; a full WAL buffer answers 503 with Retry-After a
     const metrics = await send(s.port, 'GET', '/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers['content-type'] as string, /^text\/plain; version=0.0.4/);
-    for (const name of ['sluice_write_lines_total 1', 'sluice_wal_flushes_total 1', 'sluice_buffer_rows 1', 'sluice_snapshots_total 0', 'sluice_compactions_total 0', 'sluice_compaction_files_in_total 0', 'sluice_compaction_bytes_out_total 0', 'sluice_http_requests_total{path="/api/v3/write_lp",status="503"} 1']) {
+    for (const name of ['sluice_write_lines_total 1', 'sluice_wal_flushes_total 1', 'sluice_buffer_rows 1', 'sluice_snapshots_total 0', 'sluice_compactions_total 0', 'sluice_compaction_files_in_total 0', 'sluice_compaction_running 0', 'sluice_compaction_bytes_out_total 0', 'sluice_http_requests_total{path="/api/v3/write_lp",status="503"} 1']) {
       assert.ok(metrics.text.includes(name), `${name} in\n${metrics.text}`);
     }
     assert.ok(metrics.text.endsWith('# EOF\n'));
