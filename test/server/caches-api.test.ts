@@ -69,6 +69,13 @@ test('configure/last_cache: create with defaults, 409 for a taken name, 400 for 
     assert.deepEqual([...table.lastCaches.keys()], ['tbl_t1_t2_t3_last_cache', 'my_cache', 'tbl_t1_t2_last_cache', 'explicit']);
     const defaults = table.lastCaches.get('tbl_t1_t2_t3_last_cache')!;
     assert.deepEqual([defaults.count, defaults.ttlSeconds, defaults.valueColumnIds], [1, 14_400, undefined]);
+    for (const body of [[], null, 'x', { db: 'db', table: 'tbl', key_columns: 't1' }, { db: 'db', table: 'tbl', count: 1.5 }, { db: 'db', table: 'tbl', ttl: -1 }, { db: 'db', table: 'tbl', name: '' }, { db: 1, table: 'tbl' }]) {
+      const r = await post(p, url, body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.text}`);
+    }
+    const timeOnly = await post(p, url, { db: 'db', table: 'tbl', name: 'time_only', value_columns: ['time'] });
+    assert.equal(timeOnly.status, 201, timeOnly.text);
+    assert.deepEqual(JSON.parse(timeOnly.text).value_columns, ['time']);
     assert.equal((await post(p, url, { db: 'db', table: 'tbl', key_columns: ['f5'] })).text, 'only uint64, int64, bool, tag, and string columns are supported in the last cache');
     assert.equal((await post(p, url, { db: 'db', table: 'tbl', name: 'n', count: 0 })).text, 'last cache size must be from 1 to 10');
   } finally {
@@ -84,6 +91,8 @@ test('configure/distinct_cache: create, 409 for a taken name whatever its settin
     const url = '/api/v3/configure/distinct_cache';
     const cases: Array<[string, Record<string, unknown>, number]> = [
       ['no parameters', {}, 400],
+      ['no columns field', { db: 'foo', table: 'bar' }, 400],
+      ['columns not strings', { db: 'foo', table: 'bar', columns: [1] }, 400],
       ['missing database', { table: 'bar', columns: [] }, 400],
       ['unknown database', { db: 'carrot', table: 'bar', columns: [] }, 404],
       ['unknown table', { db: 'foo', table: 'celery', columns: [] }, 404],
