@@ -15,7 +15,7 @@ import type { InfluxValue, Series } from './result.js';
 import { matches } from './select-eval.js';
 import { compileRegex, type FieldType, type SourceSchema } from './select-plan.js';
 import { conditionSql, timeRangeSql } from './select-sql.js';
-import { sqlIdent, sqlInteger } from './sql-values.js';
+import { sqlIdent, sqlInteger, sqlTimestampNs } from './sql-values.js';
 import type { TimeRange } from './time.js';
 
 /** Most rows one statement reads into JavaScript from one measurement (InfluxDB's `max-select-point` wording when passed). */
@@ -52,6 +52,22 @@ export interface TableRead {
   caches?: { caches: Caches | undefined; catalog: Catalog; nowNs: bigint };
 }
 
+/** The time (ns) one row of `sql` answers, under the read's options (not logged apart: it is part of the statement); undefined for null. */
+async function edgeBoundNs(read: TableRead, sql: string): Promise<bigint | undefined> {
+  const result = await read.engine.query(read.database, sql, undefined, { ...read.options, logAs: 'none' });
+  const v = result.rows[0]?.[0];
+  return typeof v === 'bigint' ? v : undefined;
+}
+
+/** `options` with its planned read's time range narrowed to `bound` (pruning sources outside it). */
+function narrowedPlan(options: QueryRunOptions, bound: { minTimeNs?: bigint; maxTimeNs?: bigint }): QueryRunOptions {
+  const planned = options.planned;
+  if (planned === undefined) return options;
+  const minTimeNs = bound.minTimeNs === undefined ? planned.minTimeNs : planned.minTimeNs === undefined || bound.minTimeNs > planned.minTimeNs ? bound.minTimeNs : planned.minTimeNs;
+  const maxTimeNs = bound.maxTimeNs === undefined ? planned.maxTimeNs : planned.maxTimeNs === undefined || bound.maxTimeNs < planned.maxTimeNs ? bound.maxTimeNs : planned.maxTimeNs;
+  return { ...options, planned: { ...planned, ...(minTimeNs === undefined ? {} : { minTimeNs }), ...(maxTimeNs === undefined ? {} : { maxTimeNs }) } };
+}
+
 /** Reads rows from a table in time order (then by tags): one SQL query, streamed. */
 export async function readTableRows(read: TableRead): Promise<RowSet> {
   const { table, schema, names, fields, limit } = read;
@@ -75,7 +91,8 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   const tagOrder = [...schema.tags].sort().map((t) => `, ${sqlIdent(t)}${direction}`);
   const order = `"time"${direction}${tagOrder.join('')}`;
   const from = sqlIdent(table.name);
-  const filter = where.join(' AND ');
+  let filter = where.join(' AND ');
+  let options = read.options;
   const select = `SELECT epoch_ns("time") AS "__t"${names.map((n) => `, ${sqlIdent(n)}`).join('')}`;
   const groups = limit?.perGroup ?? [];
   const rows = limit === undefined ? '' : sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)));
@@ -90,7 +107,16 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
     const qualify = `QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order}) <= ${rows}`;
     let source = from;
     if (limit.rows === 1) {
-      const edge = `SELECT ${keys.map((k, i) => `${k} AS "__g${i}"`).join(', ')}, ${limit.descending ? 'max' : 'min'}("time") AS "__e" FROM ${from} WHERE ${filter} GROUP BY ALL`;
+      const edgeOf = (f: string) => `SELECT ${keys.map((k, i) => `${k} AS "__g${i}"`).join(', ')}, ${limit.descending ? 'max' : 'min'}("time") AS "__e" FROM ${from} WHERE ${f} GROUP BY ALL`;
+      // Every group's row is at or after the earliest of the groups' latest times (before the
+      // latest of their earliest): found first, narrowly (the group tags and time), it bounds
+      // the rows read whole — and prunes every older chunk and file. Dashboards' lastpoint reads
+      // the newest window, not the table.
+      const bound = await edgeBoundNs(read, `SELECT epoch_ns(${limit.descending ? 'min' : 'max'}("__e")) FROM (${edgeOf(filter)})`);
+      if (bound === undefined) return { times, columns, schema }; // no row passes the WHERE clause
+      filter = `${filter} AND "time" ${limit.descending ? '>=' : '<='} ${sqlTimestampNs(bound)}`;
+      options = narrowedPlan(read.options, limit.descending ? { minTimeNs: bound } : { maxTimeNs: bound });
+      const edge = edgeOf(filter);
       const on = [...keys.map((k, i) => `${k} = "__edge"."__g${i}"`), `"time" = "__edge"."__e"`].join(' AND ');
       source = `${from} JOIN (${edge}) AS "__edge" ON ${on}`;
     }
@@ -115,7 +141,7 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
         }
         read.onRows(chunk.rowCount);
       },
-    }, read.options);
+    }, options);
   } catch (err) {
     if (tooMany) throw new InfluxQLStatementError(`max-select-point limit exceeded: (${times.length + 1}/${MAX_ROWS})`);
     throw err;

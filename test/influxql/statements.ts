@@ -388,6 +388,13 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY host SLIMIT 2` },
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY host SLIMIT 2 SOFFSET 1` },
   { q: `SELECT usage_user FROM cpu WHERE ${ALL} GROUP BY host LIMIT 1 SLIMIT 3 SOFFSET 2` },
+  // lastpoint shapes (one row per group, bounded first by the groups' latest/earliest times)
+  { q: `SELECT * FROM cpu GROUP BY host ORDER BY time DESC LIMIT 1` },
+  { q: `SELECT * FROM cpu GROUP BY * ORDER BY time DESC LIMIT 1` },
+  { q: `SELECT usage_user, usage_system FROM cpu WHERE usage_system > 20 GROUP BY region ORDER BY time DESC LIMIT 1` },
+  { q: `SELECT usage_user FROM cpu WHERE ${MIN20} AND region = 'us-west' GROUP BY host ORDER BY time DESC LIMIT 1` },
+  { q: `SELECT usage_idle FROM cpu WHERE usage_idle > 50 GROUP BY host LIMIT 1` },
+  { q: `SELECT usage_user FROM cpu WHERE time > '2030-01-01T00:00:00Z' GROUP BY host ORDER BY time DESC LIMIT 1` },
   { q: `SELECT usage_user FROM cpu WHERE ${ALL} LIMIT 0` },
   { q: `SELECT usage_user FROM cpu WHERE ${ALL} OFFSET 100000` },
 
