@@ -115,7 +115,7 @@ test('distinct cache: combinations in hierarchy order, sorted; past max_cardinal
   assert.deepEqual(cache.rows(nowNs, nowNs - 20n * s), [['eu', 'd']]);
 });
 
-test('deletes: a deleted cache, table or database takes its caches with it; a cache made in a file takes that file\'s rows once', () => {
+test('deletes: a deleted cache, table or database takes its caches with it (a replayed create after the delete too); a cache made in a file takes that file\'s rows once', () => {
   const { caches, file } = setup();
   const last = { tableId: 0, tableName: 'cpu', name: 'lc', keyColumnIds: [1], valueColumnIds: undefined, count: 3, ttlSeconds: 3600 };
   const distinct = { tableId: 0, tableName: 'cpu', name: 'dc', columnIds: [1], maxCardinality: 10, maxAgeSeconds: 1_000_000_000 };
@@ -129,6 +129,16 @@ test('deletes: a deleted cache, table or database takes its caches with it; a ca
   assert.notEqual(caches.distinctCache(0, 0, 'dc'), undefined);
   caches.apply(file(4, [catalogOp({ kind: 'deleteTable', tableId: 0, tableName: 'cpu', deletionTimeNs: 4n })]));
   assert.equal(caches.distinctCache(0, 0, 'dc'), undefined);
+
+  // A deleted database: every cache of every table of it.
+  const other = setup();
+  other.caches.apply(other.file(1, [catalogOp({ kind: 'createLastCache', cache: last }, { kind: 'createDistinctCache', cache: distinct })]));
+  assert.notEqual(other.caches.lastCache(0, 0, 'lc'), undefined);
+  other.caches.apply(other.file(2, [catalogOp({ kind: 'deleteDatabase', deletionTimeNs: 2n })]));
+  assert.deepEqual([other.caches.lastCache(0, 0, 'lc'), other.caches.distinctCache(0, 0, 'dc')], [undefined, undefined]);
+  // Replayed from before the delete: the catalog ignores the create, and so do the caches.
+  other.caches.apply(other.file(3, [catalogOp({ kind: 'createLastCache', cache: last })]));
+  assert.equal(other.caches.lastCache(0, 0, 'lc'), undefined);
 });
 
 test('a whole database: caches made over buffered rows start from them, survive a restart (definitions from the catalog, values from WAL replay), and go with their table', async () => {
