@@ -8,7 +8,7 @@
  */
 import { isBareJsonDocument, openSealedDocument, sealDocument, SealedDocumentError } from '../catalog/sealed-json.js';
 import { PersistError } from './errors.js';
-import { decodeFileJson, fieldChecks, fileJson, type PersistedFile } from './manifest.js';
+import { decodeFileJson, documentObject, fieldChecks, fileJson, type PersistedFile } from './manifest.js';
 
 /** The compaction manifest version this build writes and reads. */
 export const COMPACTION_FORMAT_VERSION = 1;
@@ -83,15 +83,7 @@ export function decodeCompactionManifest(bytes: Uint8Array, key: string): Compac
     return bad(err.message);
   }
   if (version !== COMPACTION_FORMAT_VERSION) return bad(`unsupported version ${version} (this build reads ${COMPACTION_FORMAT_VERSION})`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch (err) {
-    return bad(`not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('not an object');
-  const o = raw as Record<string, unknown>;
-  if (o.version !== version) return bad(`version ${JSON.stringify(o.version)} in a version ${version} document`);
+  const o = documentObject(payload, version, bad);
   const c = fieldChecks(bad);
   const level = c.int(o.level, 'level');
   if (level !== 2 && level !== 3) return bad(`level ${level} is not 2 or 3`);

@@ -121,6 +121,20 @@ export function fieldChecks(bad: (what: string) => never): FieldChecks {
   };
 }
 
+/** A sealed document's payload as a JSON object whose `version` is the header's; anything else goes to `bad`. */
+export function documentObject(payload: Uint8Array, version: number, bad: (what: string) => never): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
+  } catch (err) {
+    return bad(`not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('not an object');
+  const o = raw as Record<string, unknown>;
+  if (o.version !== version) return bad(`version ${JSON.stringify(o.version)} in a version ${version} document`);
+  return o;
+}
+
 /** A file from its JSON (`where` names it in errors, e.g. `files[3]`); `defaultSequence` when it names none (version 1). */
 export function decodeFileJson(f: unknown, where: string, c: FieldChecks, defaultSequence?: number): PersistedFile {
   if (typeof f !== 'object' || f === null) return c.bad(`${where} is not an object`);
@@ -183,15 +197,7 @@ export function decodeManifest(bytes: Uint8Array, key: string): SnapshotManifest
     }
     if (version !== MANIFEST_FORMAT_VERSION) return bad(`unsupported version ${version} (this build reads 1 and ${MANIFEST_FORMAT_VERSION})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
-  } catch (err) {
-    return bad(`not valid JSON: ${(err as Error).message}`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad('not an object');
-  const o = raw as Record<string, unknown>;
-  if (o.version !== version) return bad(`version ${JSON.stringify(o.version)} in a version ${version} document`);
+  const o = documentObject(json, version, bad);
   const checks = fieldChecks(bad);
   const { int, str } = checks;
   if (!Array.isArray(o.files)) return bad('files is not an array');
