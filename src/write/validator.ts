@@ -63,10 +63,11 @@ interface LineShape {
  * catalog since (a delete or a reverted batch), so every column it names is still there, the same.
  */
 interface ValidatedSeries {
-  catalog: Catalog;
-  db: DatabaseSchema;
+  /** The catalog ({@link catalogSerial}), database and table by number: a series kept in the parser's cache must not keep an old catalog alive. */
+  catalogSerial: number;
+  dbId: number;
   removalVersion: number;
-  table: TableSchema;
+  tableId: number;
   tagColumnIds: number[];
   /** The field keys (the series' template object) and kinds the field columns are for. */
   fieldKeys: FieldKeyTemplate;
@@ -75,6 +76,19 @@ interface ValidatedSeries {
   /** The chunk builder (its serial) that `tagIndices` are dictionary indices of. */
   chunkSerial: number;
   tagIndices: number[];
+}
+
+/** Numbers catalogs (weakly): what a series resolved names its catalog by number, not by reference. */
+const catalogSerials = new WeakMap<Catalog, number>();
+let nextCatalogSerial = 1;
+
+function catalogSerialOf(catalog: Catalog): number {
+  let serial = catalogSerials.get(catalog);
+  if (serial === undefined) {
+    serial = nextCatalogSerial++;
+    catalogSerials.set(catalog, serial);
+  }
+  return serial;
 }
 
 /**
@@ -127,6 +141,7 @@ class Validator implements LineSink {
   private lastAppendNs: bigint | undefined = undefined;
   private readonly minTimeNs: bigint;
   private readonly maxTimeNs: bigint;
+  private readonly catalogSerial: number;
 
   constructor(
     private readonly catalog: Catalog,
@@ -135,6 +150,7 @@ class Validator implements LineSink {
     private readonly options: ValidateOptions,
   ) {
     ({ minNs: this.minTimeNs, maxNs: this.maxTimeNs } = storableTimeRangeNs(options.gen1DurationNs));
+    this.catalogSerial = catalogSerialOf(catalog);
   }
 
   error(err: LineProtocolError): void {
@@ -209,7 +225,7 @@ class Validator implements LineSink {
 
   /** Whether what was resolved for the line's series holds for this line (see {@link ValidatedSeries}). */
   private holds(validated: ValidatedSeries, series: SeriesKey, line: ParsedLine): boolean {
-    if (validated.db !== this.db || validated.catalog !== this.catalog || validated.removalVersion !== this.catalog.removalVersion || validated.fieldKeys !== series.fieldKeys) return false;
+    if (validated.dbId !== this.db.id || validated.catalogSerial !== this.catalogSerial || validated.removalVersion !== this.catalog.removalVersion || validated.fieldKeys !== series.fieldKeys) return false;
     const kinds = validated.fieldKinds;
     for (let f = 0; f < kinds.length; f++) if (kinds[f] !== line.fieldKinds[f]) return false;
     return true;
@@ -228,10 +244,10 @@ class Validator implements LineSink {
       fieldKinds.push(line.fieldKinds[f]!);
     }
     const validated: ValidatedSeries = {
-      catalog: this.catalog,
-      db: this.db,
+      catalogSerial: this.catalogSerial,
+      dbId: this.db.id,
       removalVersion: this.catalog.removalVersion,
-      table,
+      tableId: table.id,
       tagColumnIds,
       fieldKeys: series.fieldKeys!,
       fieldKinds,
@@ -300,17 +316,17 @@ class Validator implements LineSink {
   }
 
   /** The chunk a row of `schema` at `timeNs` goes to, the table's min and max time kept up. */
-  private chunkOfRow(schema: TableSchema, timeNs: bigint): ChunkBuilder {
+  private chunkOfRow(tableId: number, timeNs: bigint): ChunkBuilder {
     let build = this.lastBuild;
     let chunk = this.lastChunk;
-    if (build !== undefined && chunk !== undefined && schema.id === this.lastTableId && timeNs === this.lastAppendNs) return chunk;
-    if (build === undefined || chunk === undefined || schema.id !== this.lastTableId || timeNs < this.lastChunkStart || timeNs >= this.lastChunkEnd) {
+    if (build !== undefined && chunk !== undefined && tableId === this.lastTableId && timeNs === this.lastAppendNs) return chunk;
+    if (build === undefined || chunk === undefined || tableId !== this.lastTableId || timeNs < this.lastChunkStart || timeNs >= this.lastChunkEnd) {
       // not the table and window of the previous line: look them up
-      build = this.tableBuild(schema);
+      build = this.tableBuild(tableId);
       chunk = this.chunkFor(build, timeNs);
       this.lastBuild = build;
       this.lastChunk = chunk;
-      this.lastTableId = schema.id;
+      this.lastTableId = tableId;
     }
     if (timeNs < build.minTimeNs) build.minTimeNs = timeNs;
     if (timeNs > build.maxTimeNs) build.maxTimeNs = timeNs;
@@ -319,7 +335,7 @@ class Validator implements LineSink {
   }
 
   private appendLine(line: ParsedLine, schema: TableSchema, timeNs: bigint): void {
-    const chunk = this.chunkOfRow(schema, timeNs);
+    const chunk = this.chunkOfRow(schema.id, timeNs);
     const row = chunk.beginRow(timeNs);
     for (let t = 0; t < line.tagCount; t++) {
       const column = chunk.column(this.tagColumns[t]!.id, Kind.Tag);
@@ -334,7 +350,7 @@ class Validator implements LineSink {
 
   /** Appends a line whose columns its series already resolved; its tags' dictionary indices are kept per chunk too. */
   private appendSeriesLine(line: ParsedLine, validated: ValidatedSeries, timeNs: bigint): void {
-    const chunk = this.chunkOfRow(validated.table, timeNs);
+    const chunk = this.chunkOfRow(validated.tableId, timeNs);
     const row = chunk.beginRow(timeNs);
     const tagColumnIds = validated.tagColumnIds;
     const tagCount = tagColumnIds.length;
@@ -382,11 +398,13 @@ class Validator implements LineSink {
     this.apply({ kind: 'addColumns', tableId: table.id, tableName: table.name, columns: columns.map((c) => ({ ...c })) });
   }
 
-  private tableBuild(table: TableSchema): TableBuild {
-    let build = this.tables.get(table.id);
+  private tableBuild(tableId: number): TableBuild {
+    let build = this.tables.get(tableId);
     if (build === undefined) {
+      // the table is in the database: the line was just validated against it
+      const table = this.db.tablesById.get(tableId)!;
       build = { table, minTimeNs: I64_MAX, maxTimeNs: I64_MIN, chunks: new Map() };
-      this.tables.set(table.id, build);
+      this.tables.set(tableId, build);
     }
     return build;
   }
