@@ -323,8 +323,16 @@ function encodeIds(w: Writer, ids: readonly number[], what: string): void {
   for (const id of ids) w.u32(checkU32(id, what));
 }
 
+/** The start every cache op shares: its kind, then the table (id and name) and the cache's name. */
+function encodeCacheRef(w: Writer, strings: StringTable, code: number, tableId: number, tableName: string, name: string): void {
+  w.u8(code);
+  w.u32(checkU32(tableId, 'tableId'));
+  w.u32(strings.ref(tableName, 'tableName'));
+  w.u32(strings.ref(name, 'cache name'));
+}
+
 /** A whole number of seconds (or a count) as a u64: non-negative and a safe integer. */
-function checkU64Seconds(v: unknown, what: string): bigint {
+function checkSafeU64(v: unknown, what: string): bigint {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new InvalidWalOpError(`${what} must be a non-negative safe integer, got ${String(v)}`);
   return BigInt(v);
 }
@@ -368,10 +376,7 @@ function encodeCatalogBatch(w: Writer, batch: CatalogBatch): void {
         break;
       case 'createLastCache': {
         const c = op.cache;
-        w.u8(CATALOG_CREATE_LAST_CACHE);
-        w.u32(checkU32(c.tableId, 'tableId'));
-        w.u32(strings.ref(c.tableName, 'tableName'));
-        w.u32(strings.ref(c.name, 'cache name'));
+        encodeCacheRef(w, strings, CATALOG_CREATE_LAST_CACHE, c.tableId, c.tableName, c.name);
         encodeIds(w, c.keyColumnIds, 'key column id');
         w.ensure(1);
         if (c.valueColumnIds === undefined) {
@@ -382,27 +387,21 @@ function encodeCatalogBatch(w: Writer, batch: CatalogBatch): void {
         }
         w.ensure(12);
         w.u32(checkU32(c.count, 'last cache count'));
-        w.u64(checkU64Seconds(c.ttlSeconds, 'last cache ttl'));
+        w.u64(checkSafeU64(c.ttlSeconds, 'last cache ttl'));
         break;
       }
       case 'createDistinctCache': {
         const c = op.cache;
-        w.u8(CATALOG_CREATE_DISTINCT_CACHE);
-        w.u32(checkU32(c.tableId, 'tableId'));
-        w.u32(strings.ref(c.tableName, 'tableName'));
-        w.u32(strings.ref(c.name, 'cache name'));
+        encodeCacheRef(w, strings, CATALOG_CREATE_DISTINCT_CACHE, c.tableId, c.tableName, c.name);
         encodeIds(w, c.columnIds, 'column id');
         w.ensure(16);
-        w.u64(checkU64Seconds(c.maxCardinality, 'max cardinality'));
-        w.u64(checkU64Seconds(c.maxAgeSeconds, 'max age'));
+        w.u64(checkSafeU64(c.maxCardinality, 'max cardinality'));
+        w.u64(checkSafeU64(c.maxAgeSeconds, 'max age'));
         break;
       }
       case 'deleteLastCache':
       case 'deleteDistinctCache':
-        w.u8(op.kind === 'deleteLastCache' ? CATALOG_DELETE_LAST_CACHE : CATALOG_DELETE_DISTINCT_CACHE);
-        w.u32(checkU32(op.tableId, 'tableId'));
-        w.u32(strings.ref(op.tableName, 'tableName'));
-        w.u32(strings.ref(op.cacheName, 'cache name'));
+        encodeCacheRef(w, strings, op.kind === 'deleteLastCache' ? CATALOG_DELETE_LAST_CACHE : CATALOG_DELETE_DISTINCT_CACHE, op.tableId, op.tableName, op.cacheName);
         break;
       default:
         throw new InvalidWalOpError(`unknown catalog op ${String((op as { kind: unknown }).kind)}`);
@@ -732,6 +731,13 @@ function decodeColumns(r: Reader, strings: readonly string[]): ColumnDefinition[
   return columns;
 }
 
+/** The table (id and name) and cache name every cache op starts with (after its kind). */
+function decodeCacheRef(r: Reader, strings: readonly string[]): { tableId: number; tableName: string; name: string } {
+  const tableId = r.u32('tableId');
+  const tableName = stringAt(r, strings, 'tableName');
+  return { tableId, tableName, name: stringAt(r, strings, 'cache name') };
+}
+
 function decodeIds(r: Reader, what: string): number[] {
   const n = r.count(`${what} count`, 4);
   const ids: number[] = new Array(n);
@@ -780,9 +786,7 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number, for
         break;
       }
       case CATALOG_CREATE_LAST_CACHE: {
-        const tableId = r.u32('tableId');
-        const tableName = stringAt(r, strings, 'tableName');
-        const name = stringAt(r, strings, 'cache name');
+        const { tableId, tableName, name } = decodeCacheRef(r, strings);
         const keyColumnIds = decodeIds(r, 'key column id');
         const valueColumnIds = r.bool('value columns flag') ? decodeIds(r, 'value column id') : undefined;
         const count = r.u32('last cache count');
@@ -791,9 +795,7 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number, for
         break;
       }
       case CATALOG_CREATE_DISTINCT_CACHE: {
-        const tableId = r.u32('tableId');
-        const tableName = stringAt(r, strings, 'tableName');
-        const name = stringAt(r, strings, 'cache name');
+        const { tableId, tableName, name } = decodeCacheRef(r, strings);
         const columnIds = decodeIds(r, 'column id');
         const maxCardinality = r.safeU64('max cardinality');
         const maxAgeSeconds = r.safeU64('max age');
@@ -802,9 +804,7 @@ function decodeCatalogBatch(r: Reader, recordEnd: number, bodyStart: number, for
       }
       case CATALOG_DELETE_LAST_CACHE:
       case CATALOG_DELETE_DISTINCT_CACHE: {
-        const tableId = r.u32('tableId');
-        const tableName = stringAt(r, strings, 'tableName');
-        const cacheName = stringAt(r, strings, 'cache name');
+        const { tableId, tableName, name: cacheName } = decodeCacheRef(r, strings);
         ops[i] = { kind: code === CATALOG_DELETE_LAST_CACHE ? 'deleteLastCache' : 'deleteDistinctCache', tableId, tableName, cacheName };
         break;
       }
