@@ -195,6 +195,7 @@ export class SluiceDatabase {
     const writer = new LineProtocolWriter(state.catalog, wal, { clock, workers: options.writeWorkers ?? 0 });
     writer.warmWorkers();
     const walListing = new WalFileListing(store, nodeId);
+    const gen1Ns = gen1DurationNs(wal.getConfig().gen1Duration);
     const query = new QueryEngine({
       catalog: state.catalog,
       buffer,
@@ -204,7 +205,7 @@ export class SluiceDatabase {
       cacheDir,
       clock,
       system: { walFiles: (signal) => walListing.list(signal), caches, nowMs: () => clock.nowMs() },
-      gen1DurationNs: gen1DurationNs(wal.getConfig().gen1Duration),
+      gen1DurationNs: gen1Ns,
       ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
     });
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');
@@ -222,7 +223,7 @@ export class SluiceDatabase {
         logger,
         checkFence: () => persister.checkFence(),
         nextSequenceNumber: (state.compactions.at(-1)?.compactionSequenceNumber ?? 0) + 1,
-        gen1DurationNs: gen1DurationNs(wal.getConfig().gen1Duration),
+        gen1DurationNs: gen1Ns,
         afterCommit: () => buffer.sweepFiles('deleted or past retention at compaction'),
         ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }),
         ...(options.compactionColdMarginMs === undefined ? {} : { coldMarginNs: BigInt(Math.round(options.compactionColdMarginMs)) * 1_000_000n }),

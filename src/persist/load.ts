@@ -129,14 +129,8 @@ export class PersistedFiles {
   applyCompaction(compaction: Pick<CompactionManifest, 'dbId' | 'tableId' | 'removed' | 'added'>): PersistedFile[] {
     const gone = new Set(compaction.removed);
     for (const key of gone) this.compactedAway.add(key);
-    const k = `${compaction.dbId}/${compaction.tableId}`;
-    const list = this.byTable.get(k) ?? [];
-    const kept = list.filter((f) => !gone.has(f.key));
-    const removed = list.filter((f) => gone.has(f.key));
-    kept.push(...compaction.added);
-    if (kept.length === 0) this.byTable.delete(k);
-    else this.byTable.set(k, kept);
-    this.fileCount += kept.length - list.length;
+    const removed = this.removeWhere((f) => f.dbId === compaction.dbId && f.tableId === compaction.tableId && gone.has(f.key));
+    for (const f of compaction.added) this.put(f);
     this.version++;
     return removed;
   }
