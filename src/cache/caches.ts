@@ -164,9 +164,7 @@ export class Caches {
   }
 
   private pushChunk(table: TableSchema, caches: TableCaches, chunk: TableChunk, arrivedMs: number, skip: ReadonlySet<LastCache | DistinctCache>): void {
-    if (caches.last.size > 0) {
-      for (const cache of caches.last.values()) if (!skip.has(cache)) cache.push(chunk, arrivedMs, coversSeries(table, cache.definition));
-    }
+    for (const cache of caches.last.values()) if (!skip.has(cache)) cache.push(chunk, arrivedMs, coversSeries(table, cache.definition));
     for (const cache of caches.distinct.values()) if (!skip.has(cache)) cache.push(chunk);
   }
 

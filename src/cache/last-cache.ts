@@ -110,7 +110,7 @@ export class LastCache {
     rows: for (let r = 0; r < n; r++) {
       let node: Level | LastStore = this.root;
       for (let k = 0; k < depth; k++) {
-        const value = keyValue(keyColumns[k]!, r);
+        const value = columnValue(keyColumns[k]!, r);
         if (value === undefined) {
           this.isComplete = false;
           continue rows;
@@ -209,16 +209,6 @@ export class LastCache {
     for (const { store } of this.stores()) n += store.entries.length;
     return n;
   }
-}
-
-/** A key column's value at `row`: tags and strings read straight from their dictionary. */
-function keyValue(column: ColumnData, row: number): CacheValue | undefined {
-  if (column.kind === FieldKind.Tag || column.kind === FieldKind.String) {
-    const validity = column.validity;
-    if (validity !== undefined && (validity[row >> 3]! & (1 << (row & 7))) === 0) return undefined;
-    return column.dictionary[column.indices[row]!];
-  }
-  return columnValue(column, row);
 }
 
 function removeExpiredFrom(node: Level | LastStore, arrivedBeforeMs: number): number {

@@ -469,7 +469,6 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
   if (raw.version !== version) return corrupt(`has version ${JSON.stringify(raw.version)} in a version ${version} document`);
   const hasV3 = version >= 3;
   const hasV4 = version >= 4;
-  const count = (v: unknown, what: string): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : corrupt(`is malformed: ${what} is not a non-negative integer`));
   const ids = (v: unknown, what: string): number[] => list(v, what).map((x, i) => id(x, `${what}[${i}]`));
   const nanos = (v: unknown, what: string): string => (typeof v === 'string' && /^(0|[1-9][0-9]{0,18})$/.test(v) ? v : corrupt(`is malformed: ${what} is not a non-negative decimal string`));
   const deleted = (v: unknown, what: string): SerializedDeleted[] =>
@@ -511,8 +510,8 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
                       name: name(c.name, `${w}.name`),
                       keyColumnIds: ids(c.keyColumnIds, `${w}.keyColumnIds`),
                       valueColumnIds: c.valueColumnIds === undefined ? undefined : ids(c.valueColumnIds, `${w}.valueColumnIds`),
-                      count: count(c.count, `${w}.count`),
-                      ttlSeconds: count(c.ttlSeconds, `${w}.ttlSeconds`),
+                      count: id(c.count, `${w}.count`),
+                      ttlSeconds: id(c.ttlSeconds, `${w}.ttlSeconds`),
                     };
                   }),
                   distinctCaches: (t.distinctCaches === undefined ? [] : list(t.distinctCaches, `${at}.distinctCaches`)).map((c, j): DistinctCacheDefinition => {
@@ -523,8 +522,8 @@ function readSerializedCatalog(raw: unknown, version: number, corrupt: (what: st
                       tableName: name(c.tableName, `${w}.tableName`),
                       name: name(c.name, `${w}.name`),
                       columnIds: ids(c.columnIds, `${w}.columnIds`),
-                      maxCardinality: count(c.maxCardinality, `${w}.maxCardinality`),
-                      maxAgeSeconds: count(c.maxAgeSeconds, `${w}.maxAgeSeconds`),
+                      maxCardinality: id(c.maxCardinality, `${w}.maxCardinality`),
+                      maxAgeSeconds: id(c.maxAgeSeconds, `${w}.maxAgeSeconds`),
                     };
                   }),
                 }

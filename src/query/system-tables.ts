@@ -351,7 +351,7 @@ const TABLES: readonly SystemTable[] = [
       const out: Value[][] = [];
       for (const t of byName(database.tables.values())) {
         const nameOf = (id: number) => t.columnsById.get(id)?.name ?? String(id);
-        for (const c of [...t.lastCaches.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        for (const c of byName(t.lastCaches.values())) {
           // InfluxDB 3 lists every non-key column's id for a cache taking them all: null here as there (the set grows).
           const values = c.valueColumnIds;
           out.push([t.name, c.name, c.keyColumnIds, c.keyColumnIds.map(nameOf), values ?? null, values?.map(nameOf) ?? null, BigInt(c.count), BigInt(c.ttlSeconds)]);
@@ -376,7 +376,7 @@ const TABLES: readonly SystemTable[] = [
       const out: Value[][] = [];
       for (const t of byName(database.tables.values())) {
         const nameOf = (id: number) => t.columnsById.get(id)?.name ?? String(id);
-        for (const c of [...t.distinctCaches.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        for (const c of byName(t.distinctCaches.values())) {
           out.push([t.name, c.name, c.columnIds, c.columnIds.map(nameOf), BigInt(c.maxCardinality), BigInt(c.maxAgeSeconds)]);
         }
       }

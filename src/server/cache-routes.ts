@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DistinctCacheDefinition, LastCacheDefinition } from '../wal/model.js';
 import type { TableSchema } from '../catalog/catalog.js';
-import { jsonBody, manage, stringField } from './configure-routes.js';
+import { jsonBody, manage, ok, stringField } from './configure-routes.js';
 import { HttpError, jsonError } from './http-error.js';
 import type { SluiceServer } from './http.js';
 import type { RequestTarget } from './target.js';
@@ -124,7 +124,3 @@ function created(res: ServerResponse, body: Record<string, unknown>): void {
   res.end(JSON.stringify(body));
 }
 
-function ok(res: ServerResponse): void {
-  res.writeHead(200);
-  res.end();
-}

@@ -128,7 +128,8 @@ function compactUtc(ns: bigint): string {
   return iso.slice(0, 19).replaceAll('-', '').replaceAll(':', '');
 }
 
-function ok(res: ServerResponse): void {
+/** An empty 200 answer. */
+export function ok(res: ServerResponse): void {
   res.writeHead(200);
   res.end();
 }
