@@ -415,8 +415,8 @@ export class Engine {
       let cardinality = 0;
       for (const p of parts) cardinality += p.rows.length;
       for (const cid of ids) {
-        const kind = kinds.get(cid)!.kind;
-        if (kinds.get(cid)!.dictionary === undefined) {
+        const { kind, dictionary: isDictionary } = kinds.get(cid)!;
+        if (isDictionary === undefined) {
           widths.push(BYTES_PER_VALUE[kind]!);
           for (const p of parts) p.remaps.push(undefined);
           info.addResultColumn(`c${cid}`, mirrorType(kind));
@@ -450,7 +450,7 @@ export class Engine {
           p.remaps.push(remap);
         }
         const e = ENUM(values.length === 0 ? [''] : values);
-        widths.push(e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4);
+        widths.push(enumWidth(e));
         info.addResultColumn(`c${cid}`, e);
       }
       const scan: RowSetScan = { parts, ids, widths };
@@ -596,9 +596,14 @@ function dictionaryEnum(dictionary: readonly string[], sorted: boolean): Diction
   const logicalType = e.toLogicalType();
   // The native type is made once; each bind copies it.
   const type = { toLogicalType: () => logicalType } as unknown as DuckDBType;
-  const made: DictionaryEnum = { length: dictionary.length, type, width: e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4, remap };
+  const made: DictionaryEnum = { length: dictionary.length, type, width: enumWidth(e), remap };
   cached[sorted ? 1 : 0] = made;
   return made;
+}
+
+/** Bytes per code of an ENUM (1, 2 or 4, by its number of values). */
+function enumWidth(e: ReturnType<typeof ENUM>): number {
+  return e.internalTypeId === DuckDBTypeId.UTINYINT ? 1 : e.internalTypeId === DuckDBTypeId.USMALLINT ? 2 : 4;
 }
 
 /** Runs a table function's bind, handing what it throws to the engine as the statement's error. */

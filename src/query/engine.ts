@@ -339,7 +339,6 @@ export class QueryEngine {
     const rowSets: number[] = [];
     const engine = this.options.mirrors.engine;
     let rowsSelected = 0;
-    let selectedChunks = 0;
     try {
       if (tags.length > 0) {
         const filter: RowFilter = { tags, ...(lo === undefined ? {} : { minTimeNs: lo }), ...(hi === undefined ? {} : { maxTimeNs: hi }) };
@@ -349,7 +348,6 @@ export class QueryEngine {
           if (rows === undefined) selected.push(c);
           else if (rows.length > 0) {
             rowsSelected += rows.length;
-            selectedChunks++;
             selected.push({ ...c, rows });
           }
         }
@@ -357,7 +355,7 @@ export class QueryEngine {
       }
       this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
       // Nothing left out: the database's own view is the same relation, no temporary one needed.
-      if (selectedChunks === 0 && files.length === table.files.length && chunks.length === table.chunks.length) return await unpruned();
+      if (rowsSelected === 0 && files.length === table.files.length && chunks.length === table.chunks.length) return await unpruned();
       const register = (parts: readonly RowSetPart[]) => {
         const id = engine.registerRowSet(parts);
         rowSets.push(id);
