@@ -451,6 +451,7 @@ class Validator implements LineSink {
 function appendField(column: ColumnBuilder, row: number, line: ParsedLine, f: number): void {
   switch (line.fieldKinds[f]) {
     case Kind.Float64:
+    case Kind.Boolean:
       column.appendNumber(row, line.fieldNumbers[f]!);
       return;
     case Kind.Int64:
@@ -460,9 +461,6 @@ function appendField(column: ColumnBuilder, row: number, line: ParsedLine, f: nu
       else column.appendBigInt(row, big as bigint);
       return;
     }
-    case Kind.Boolean:
-      column.appendNumber(row, line.fieldNumbers[f]!);
-      return;
     default:
       column.appendIndex(row, column.indexOf(line.fieldObjects[f] as string));
   }
