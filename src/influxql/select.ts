@@ -854,6 +854,38 @@ class SelectRun {
     return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, intervalNs: this.interval?.intervalNs ?? 1n, onWork: this.onWork });
   }
 
+  /**
+   * Rows `offset` to `offset + limit` of a series. 1.x limits each aggregate call's own points:
+   * with GROUP BY time and fill(none) a call has points only in the windows where it has a value,
+   * so two calls may keep different windows — the rows are then their union, each cell null where
+   * its call's window was left out (mean and median LIMIT 4 can answer 5 rows, as 1.6 does).
+   */
+  private limitRows(values: InfluxValue[][], offset: number, limit: number | undefined): InfluxValue[][] {
+    const end = limit === undefined ? undefined : offset + limit;
+    const perCall = this.interval !== undefined && this.stmt.fill?.mode === 'none' && !this.shape.hasTransform && this.columns.length > 1 && this.columns.every((c) => unparen(c.expr).kind === 'call');
+    if (!perCall) return values.slice(offset, end);
+    const kept = this.columns.map(() => new Set<number>());
+    const rows = new Set<number>();
+    kept.forEach((cells, c) => {
+      let seen = 0;
+      for (let r = 0; r < values.length; r++) {
+        if (values[r]![c + 1] === null) continue;
+        if (seen >= offset && (end === undefined || seen < end)) {
+          cells.add(r);
+          rows.add(r);
+        }
+        seen++;
+      }
+    });
+    const out: InfluxValue[][] = [];
+    for (let r = 0; r < values.length; r++) {
+      if (!rows.has(r)) continue;
+      const row = values[r]!;
+      out.push([row[0]!, ...kept.map((cells, c) => (cells.has(r) ? row[c + 1]! : null))]);
+    }
+    return out;
+  }
+
   /** Series of one measurement, ordered by tag values, each ordered and limited. */
   private toSeries(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; values: InfluxValue[][] }>): Series[] {
     const { stmt } = this;
@@ -870,7 +902,7 @@ class SelectRun {
       }
       const offset = stmt.offset ?? 0;
       const limit = this.effectiveLimit();
-      if (offset > 0 || limit !== undefined) values = values.slice(offset, limit === undefined ? undefined : offset + limit);
+      if (offset > 0 || limit !== undefined) values = this.limitRows(values, offset, limit);
       if (values.length === 0) continue;
       const s: Series = { name: m.name, columns: [this.timeColumnName, ...this.columns.map((c) => c.name)], values, timeColumn: true };
       if (groupTags.length > 0) s.tags = Object.fromEntries(groupTags.map((t, i) => [t, g.tags[i]!]));

@@ -388,6 +388,9 @@ export const STATEMENTS: StatementCase[] = [
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY host SLIMIT 2` },
   { q: `SELECT mean(usage_user) FROM cpu GROUP BY host SLIMIT 2 SOFFSET 1` },
   { q: `SELECT usage_user FROM cpu WHERE ${ALL} GROUP BY host LIMIT 1 SLIMIT 3 SOFFSET 2` },
+  // LIMIT per call under fill(none): each call keeps its own first points (SEED=3680979928)
+  { q: `SELECT mean("usage_user"), median("usage_system") FROM "cpu" WHERE time >= '2017-07-14T04:07:38.105Z' AND time < '2017-07-14T05:18:28Z' AND "region" != 'us-east' GROUP BY time(10m) fill(none) LIMIT 4` },
+  { q: `SELECT mean("usage_user"), median("usage_system") FROM "cpu" WHERE time >= '2017-07-14T04:07:38.105Z' AND time < '2017-07-14T05:18:28Z' AND "region" != 'us-east' GROUP BY time(10m) fill(none) LIMIT 2 OFFSET 1` },
   // lastpoint shapes (one row per group, bounded first by the groups' latest/earliest times)
   { q: `SELECT * FROM cpu GROUP BY host ORDER BY time DESC LIMIT 1` },
   { q: `SELECT * FROM cpu GROUP BY * ORDER BY time DESC LIMIT 1` },
