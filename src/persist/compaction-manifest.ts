@@ -15,11 +15,20 @@ export const COMPACTION_FORMAT_VERSION = 1;
 const COMPACTION_KIND = 'COMPACTION';
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
-/** 2: compacted within one hour; 3: within one day. */
-export type CompactionLevel = 2 | 3;
+/**
+ * 2: compacted within one hour; 3: within one day; 4: within six hours; 5: within ten minutes.
+ * Numbered in the order the levels were added (2 and 3 are on stores already), not by width:
+ * the width order is 1 (a gen1 window), 5, 2, 4, 3 — see `LEVEL_WINDOW_NS`.
+ */
+export type CompactionLevel = 2 | 3 | 4 | 5;
 
 /** The window (UTC-aligned) a level's files cover. */
-export const LEVEL_WINDOW_NS: Readonly<Record<CompactionLevel, bigint>> = { 2: 3_600_000_000_000n, 3: 86_400_000_000_000n };
+export const LEVEL_WINDOW_NS: Readonly<Record<CompactionLevel, bigint>> = { 2: 3_600_000_000_000n, 3: 86_400_000_000_000n, 4: 21_600_000_000_000n, 5: 600_000_000_000n };
+
+/** Whether `level` is a compaction level (what a manifest may name). */
+export function isCompactionLevel(level: number): level is CompactionLevel {
+  return level === 2 || level === 3 || level === 4 || level === 5;
+}
 
 export interface CompactionManifest {
   version: number;
@@ -59,7 +68,7 @@ export function compactedParquetKey(nodeId: string, dbId: number, tableId: numbe
 
 /** The compaction sequence number of a compacted file's key, or undefined for any other key. */
 export function compactionSequenceOfKey(key: string): number | undefined {
-  const m = /\/c[23]-(\d{11})\.parquet$/.exec(key);
+  const m = /\/c[2-5]-(\d{11})\.parquet$/.exec(key);
   return m === null ? undefined : Number(m[1]);
 }
 
@@ -86,7 +95,7 @@ export function decodeCompactionManifest(bytes: Uint8Array, key: string): Compac
   const o = documentObject(payload, version, bad);
   const c = fieldChecks(bad);
   const level = c.int(o.level, 'level');
-  if (level !== 2 && level !== 3) return bad(`level ${level} is not 2 or 3`);
+  if (!isCompactionLevel(level)) return bad(`level ${level} is not 2, 3, 4 or 5`);
   if (!Array.isArray(o.removed)) return bad('removed is not an array');
   if (!Array.isArray(o.added)) return bad('added is not an array');
   const added = (o.added as unknown[]).map((f, i) => decodeFileJson(f, `added[${i}]`, c));

@@ -34,8 +34,9 @@ export interface PersistedFile {
    */
   snapshotSequenceNumber: number;
   /**
-   * 1: a snapshot's file, one gen1 window; 2: compacted, within one hour; 3: compacted, within
-   * one day (see docs/compaction.md). Absent in manifests before compaction: 1.
+   * 1: a snapshot's file, one gen1 window; compacted: 5 within ten minutes, 2 within one hour,
+   * 4 within six hours, 3 within one day (see docs/compaction.md). Absent in manifests before
+   * compaction: 1.
    */
   level?: number;
   /**
@@ -154,7 +155,7 @@ export function decodeFileJson(f: unknown, where: string, c: FieldChecks, defaul
   };
   if (r.level !== undefined) {
     const level = c.int(r.level, `${where}.level`);
-    if (level < 1 || level > 3) return c.bad(`${where}.level ${level} is not 1, 2 or 3`);
+    if (level < 1 || level > 5) return c.bad(`${where}.level ${level} is not 1 to 5`);
     if (level > 1) file.level = level;
   }
   if (r.tagRanges !== undefined) {

@@ -77,3 +77,18 @@ test('snapshot manifests carry a file\'s level only above 1, and read it back (a
   assert.equal(decoded.files[0]!.level, undefined);
   assert.equal(decoded.files[1]!.level, 2);
 });
+
+test('levels 4 (six hours) and 5 (ten minutes) round-trip with their keys, beside the older levels 2 and 3; other levels are refused', () => {
+  for (const level of [2, 3, 4, 5] as const) {
+    const key = compactedParquetKey('node-1', 0, 2, SAMPLE.windowStartNs, level, 9);
+    assert.equal(key, `node-1/dbs/0/2/2023-11-14/c${level}-00000000009.parquet`);
+    assert.equal(compactionSequenceOfKey(key), 9);
+    const m: CompactionManifest = { ...SAMPLE, compactionSequenceNumber: 9, level, added: [{ ...SAMPLE.added[0]!, key, level }] };
+    assert.deepEqual(decodeCompactionManifest(encodeCompactionManifest(m), 'k'), m);
+  }
+  for (const level of [1, 6]) {
+    const bad = encodeCompactionManifest({ ...SAMPLE, level: level as never });
+    assert.throws(() => decodeCompactionManifest(bad, 'the-key'), (err: unknown) => err instanceof PersistError && err.code === 'CORRUPT_MANIFEST' && /level/.test(err.message));
+  }
+  assert.equal(compactionSequenceOfKey('n/dbs/3/4/2023-11-14/c6-00000000012.parquet'), undefined);
+});
