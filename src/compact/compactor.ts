@@ -1,10 +1,11 @@
 /**
- * The background compactor: merges the Parquet files of cold windows into one file per hour
- * (level 2) and per day (level 3), so a table keeps a few files a day instead of one per gen1
- * window and snapshot. One compaction at a time, never two at once; after each snapshot and at
+ * The background compactor: merges the Parquet files of a window into one file — ten minutes
+ * (level 5), an hour (level 2), six hours (level 4), a day (level 3) — so a table keeps a few
+ * files a day instead of one per gen1 window and snapshot. One compaction at a time, never two at once; after each snapshot and at
  * start. Each compaction:
  *
- * 1. takes every file of the table in the window (`plan.ts` says which windows and why all);
+ * 1. takes every file of the table in the window (`plan.ts` says which windows and why all, and
+ *    the one file it may leave out: a six-hour block's earlier output, older than every input);
  * 2. merges them as a query reads them — the same relations (`parquetRelationSql`, `dedupSql`)
  *    over the same groups of overlapping files (`overlappingSources`): a point keeps each
  *    field's last non-null value, the later snapshot winning — and writes one file with the
@@ -37,7 +38,7 @@ import type { PersistedFile } from '../persist/manifest.js';
 import { fileColumns, writeParquetFile, type ParquetSettings } from '../persist/parquet-writer.js';
 import { overlappingSources } from '../query/engine.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
-import { filesInWindow, newestTimeNs, planTable, type CompactionPlan } from './plan.js';
+import { currentInputs, newestTimeNs, planTable, type CompactionPlan } from './plan.js';
 
 /** Where a compaction stands, for tests that stop it at a chosen step (a simulated crash). */
 export type CompactionStep = 'output-written' | 'committed';
@@ -233,8 +234,8 @@ export class Compactor {
     const { store, nodeId, catalog, mirrors, persistedFiles, scratchDir } = this.options;
     const started = this.options.clock.monotonicMs();
     // Taken again now: the window's files as they are (a snapshot may have added one since the plan).
-    const inputs = filesInWindow(persistedFiles.filesOf(plan.dbId, plan.tableId), plan.level, plan.windowStartNs);
-    if (inputs.length < 2) return;
+    const inputs = currentInputs(persistedFiles.filesOf(plan.dbId, plan.tableId), plan);
+    if (inputs === undefined || inputs.length < 2) return;
     const table = catalog.databaseById(plan.dbId)?.tablesById.get(plan.tableId);
     if (table === undefined) return; // deleted: its files go with the sweep
     const seq = this.nextSequence;
