@@ -2,7 +2,8 @@
  * Every crash state of a compaction (goal R3 in docs/testing.md; docs/compaction.md): a real
  * SluiceDatabase on a LocalObjectStore over SimFs, its files persisted by several snapshots (a
  * point written again in a later one, so merged windows hold overlapping files), then —
- * recorded — the compactions that were due (each output put, manifest put, swap) and the
+ * recorded — the compactions that were due (a six-hour block, an hour and ten minutes of the warm
+ * hour: levels 4, 2 and 5; each output put, manifest put, swap) and the
  * removal of their inputs. Each prefix of those file-system calls is an instant of death; for
  * each, the disk keeps nothing pending, everything pending, or seeded subsets with tearing.
  * After each the database opens unaided and answers every point exactly once with its last
@@ -22,7 +23,11 @@ const SEEDED_PER_CUT = Number(process.env.POWER_LOSS_SUBSETS ?? 1);
 const CONCURRENCY = Number(process.env.POWER_LOSS_CONCURRENCY ?? 3);
 const H = 3600;
 
-/** Points: id → last value, written in three snapshots over hours 0–3 (gen1 = 1 m); ids 0 and 5 rewritten. */
+/**
+ * Points: id → last value, written in three snapshots (gen1 = 1 m) over hours 0–2 (ids 0 and 5
+ * rewritten), hour 6 and the first ten minutes of hour 7; the newest at 7:40. Due then: the cold
+ * six-hour block 0–6 (level 4), the cold hour 6 (level 2) and 7:00–7:10 of the warm hour 7 (level 5).
+ */
 function snapshotsToWrite(): { batches: string[][]; expected: string[] } {
   const last = new Map<string, { t: number; v: number }>();
   const batches: string[][] = [];
@@ -33,6 +38,12 @@ function snapshotsToWrite(): { batches: string[][]; expected: string[] } {
       const t = (i % 3) * H + b * 600 + i * 7; // hours 0–2, several gen1 windows each
       lines.push(`cpu,id=${id} v=${b * 100 + i}i ${t}`);
       last.set(id, { t, v: b * 100 + i });
+    }
+    if (b < 2) {
+      for (const [id, t] of [[`h6-${b}`, 6 * H + b * 900], [`h7-${b}`, 7 * H + 60 + b * 240]] as const) {
+        lines.push(`cpu,id=${id} v=${b}i ${t}`);
+        last.set(id, { t, v: b });
+      }
     }
     if (b > 0) {
       // A point of the first snapshot written again: the later value must win, before and after compaction.
@@ -45,8 +56,8 @@ function snapshotsToWrite(): { batches: string[][]; expected: string[] } {
     }
     batches.push(lines);
   }
-  batches[2]!.push(`cpu,id=newest v=1i ${3 * H + 40 * 60}`); // hours 0–2 are cold (30 min margin)
-  last.set('newest', { t: 3 * H + 40 * 60, v: 1 });
+  batches[2]!.push(`cpu,id=newest v=1i ${7 * H + 40 * 60}`); // block 0–6 and hour 6 are cold (30 min margin)
+  last.set('newest', { t: 7 * H + 40 * 60, v: 1 });
   return { batches, expected: [...last].map(([id, { v }]) => `id=${JSON.stringify(id)} v=${v}n`).sort() };
 }
 
@@ -81,8 +92,9 @@ test('every crash state of a compaction and its input removal opens unaided, ans
       images = sim.stopRecording();
       const trace = sim.trace;
       sim.trace = undefined;
-      assert.equal(committed, 3, 'hours 0, 1 and 2 compacted');
-      assert.ok(gen1 >= 10 && db.persistedFiles.fileCount === 4, `${gen1} files → ${db.persistedFiles.fileCount}`);
+      assert.equal(committed, 3, 'block 0–6, hour 6 and 7:00–7:10 compacted');
+      assert.ok(gen1 >= 14 && db.persistedFiles.fileCount === 4, `${gen1} files → ${db.persistedFiles.fileCount}`);
+      assert.deepEqual(db.persistedFiles.all().map((f) => f.level ?? 1).sort(), [1, 2, 4, 5], 'one file of each level the running day makes');
       assert.deepEqual(await rowsOf(db), expected);
       assert.ok(trace.some((t) => t.path.includes('/compactions/')), 'the episode commits compaction manifests');
       assert.ok(trace.some((t) => t.op === 'unlink' && t.path.endsWith('.parquet')), 'the episode removes inputs');
@@ -120,7 +132,7 @@ test('every crash state of a compaction and its input removal opens unaided, ans
         await db.compactNow();
         await db.remover.idle();
         assert.deepEqual(await rowsOf(db), expected, `${where}: after the restart's compactions`);
-        assert.equal(db.persistedFiles.fileCount, 4, `${where}: compacted to one file an hour`);
+        assert.equal(db.persistedFiles.fileCount, 4, `${where}: compacted to one file a window`);
         assert.deepEqual(await storedParquet(db, store), db.persistedFiles.all().map((f) => f.key).sort(), `${where}: the store holds exactly the indexed files`);
       } finally {
         await db.close();
