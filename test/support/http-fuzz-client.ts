@@ -162,7 +162,6 @@ export class FuzzConnection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.exchange !== undefined) this.armHangTimer();
     try {
       this.reader.push(chunk);
     } catch (err) {
@@ -171,6 +170,9 @@ export class FuzzConnection {
       else this.orphan ??= err;
       this.socket.destroy();
     }
+    // Re-armed after the chunk is read, so the bound is the one its answers leave (after the
+    // last answer of an open exchange, the longer one for the server's close).
+    if (this.exchange !== undefined && !this.isClosed) this.armHangTimer();
   }
 
   private onResponse(response: WireResponse): void {

@@ -472,6 +472,10 @@ function shuffle<T>(p: Pick, items: T[]): void {
 
 /** The method token of a raw request (what the server will take as its method). */
 export function methodOf(bytes: Buffer): string {
-  const space = bytes.indexOf(0x20);
-  return bytes.subarray(0, space < 0 ? Math.min(bytes.length, 16) : space).toString('latin1');
+  // Node's HTTP parser skips CR and LF bytes before a request line (RFC 9112 asks a server to
+  // ignore empty lines there): `\r\nHEAD /` is a HEAD, answered without a body.
+  let start = 0;
+  while (start < bytes.length && (bytes[start] === 0x0d || bytes[start] === 0x0a)) start++;
+  const space = bytes.indexOf(0x20, start);
+  return bytes.subarray(start, space < 0 ? Math.min(bytes.length, start + 16) : space).toString('latin1');
 }
