@@ -61,10 +61,12 @@ try {
   console.log('day         files written by snapshots  files after compaction (levels)');
   for (const [day, n] of written) {
     const levels = db.persistedFiles.all().filter((f) => new Date(Number(f.minTimeNs / 1_000_000n)).toISOString().startsWith(day)).map((f) => f.level ?? 1);
-    const byLevel = [1, 2, 3].map((l) => `${levels.filter((x) => x === l).length}×L${l}`).join(' ');
+    // By width: gen1, ten minutes, hour, six hours, day.
+    const byLevel = [1, 5, 2, 4, 3].map((l) => `${levels.filter((x) => x === l).length}×L${l}`).join(' ');
     console.log(`${day}  ${String(n).padStart(26)}  ${String(kept.get(day) ?? 0).padStart(22)} (${byLevel})`);
   }
-  console.log(`${stats.compactions} compactions, ${stats.filesIn} files in → ${stats.filesOut} out, ${(stats.bytesIn / 1e6).toFixed(1)} MB in → ${(stats.bytesOut / 1e6).toFixed(1)} MB out, ${stats.failures} failures; ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const bytesWritten = db.persistedFiles.snapshots.flatMap((m) => m.files).reduce((n, f) => n + f.sizeBytes, 0);
+  console.log(`${stats.compactions} compactions, ${stats.filesIn} files in → ${stats.filesOut} out, ${(stats.bytesIn / 1e6).toFixed(1)} MB in → ${(stats.bytesOut / 1e6).toFixed(1)} MB out (snapshots wrote ${(bytesWritten / 1e6).toFixed(1)} MB: compaction wrote ${(stats.bytesOut / bytesWritten).toFixed(2)}× that), ${stats.failures} failures; ${((performance.now() - started) / 1000).toFixed(1)} s`);
 } finally {
   await db.close();
   await store.close();

@@ -67,7 +67,7 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'wal-replay-concurrency-limit': { type: 'string', default: '', help: 'WAL files fetched at once during replay (default max(cores, 10))' },
   'retention-check-interval': { type: 'string', default: '1m', help: 'how often Parquet files past their database\'s retention period are removed (rows past it are invisible at once regardless)' },
   'force-snapshot-mem-threshold': { type: 'string', default: '', help: 'buffered bytes that force a snapshot (default 50% of RAM)' },
-  compaction: { type: 'string', default: 'on', help: 'merge cold windows\' Parquet files into one file per hour and per day, in the background: on | off' },
+  compaction: { type: 'string', default: 'on', help: 'merge Parquet files in the background into ten-minute (newest hour), hour, six-hour (running day) and day files: on | off' },
   'compaction-cold-margin': { type: 'string', default: '30m', help: 'how far behind the newest persisted row a window\'s end must be before it is compacted (ms, s, m)' },
   'compaction-warm-hour-files': { type: 'string', default: '0', help: 'files the newest (warm) hour of a table may hold before it is compacted anyway; 0: only cold hours are' },
   'max-http-request-size': { type: 'string', default: '10485760', help: 'largest request body in bytes, before and after gzip' },
