@@ -73,9 +73,11 @@ interface ValidatedSeries {
   fieldKeys: FieldKeyTemplate;
   fieldKinds: number[];
   fieldColumnIds: number[];
-  /** The chunk builder (its serial) that `tagIndices` are dictionary indices of. */
+  /** The chunk builder (its serial) that `tagIndices` and the builders are of, 0 for none: valid only while the body that set them is validated. */
   chunkSerial: number;
   tagIndices: number[];
+  /** That chunk's column builders, tags then fields (let go when the body ends: a kept series must not keep a body's columns alive). */
+  builders: Array<ColumnBuilder | undefined>;
 }
 
 /** Numbers catalogs (weakly): what a series resolved names its catalog by number, not by reference. */
@@ -137,6 +139,8 @@ class Validator implements LineSink {
   private lastTimestampNs = 0n;
   /** The time of lines without a timestamp, once worked out. */
   private defaultTimeNs: bigint | undefined = undefined;
+  /** The series whose builders this body set, to empty them when it ends. */
+  private readonly seriesWithBuilders: ValidatedSeries[] = [];
   /** The time of the previous line appended, its table and chunk: when a line repeats all three, its table's min and max stand. */
   private lastAppendNs: bigint | undefined = undefined;
   private readonly minTimeNs: bigint;
@@ -254,6 +258,7 @@ class Validator implements LineSink {
       fieldColumnIds,
       chunkSerial: 0,
       tagIndices: new Array<number>(line.tagCount).fill(0),
+      builders: new Array<ColumnBuilder | undefined>(line.tagCount + line.fieldCount).fill(undefined),
     };
     series.consumerState = validated;
   }
@@ -348,25 +353,46 @@ class Validator implements LineSink {
     this.tagCount += line.tagCount;
   }
 
-  /** Appends a line whose columns its series already resolved; its tags' dictionary indices are kept per chunk too. */
+  /** Appends a line whose columns its series already resolved; its tags' dictionary indices and its column builders are kept per chunk too. */
   private appendSeriesLine(line: ParsedLine, validated: ValidatedSeries, timeNs: bigint): void {
     const chunk = this.chunkOfRow(validated.tableId, timeNs);
     const row = chunk.beginRow(timeNs);
-    const tagColumnIds = validated.tagColumnIds;
-    const tagCount = tagColumnIds.length;
     const tagIndices = validated.tagIndices;
-    if (validated.chunkSerial !== chunk.serial) {
-      for (let t = 0; t < tagCount; t++) tagIndices[t] = chunk.column(tagColumnIds[t]!, Kind.Tag).indexOf(line.tagValues[t]!);
-      validated.chunkSerial = chunk.serial;
-    }
-    for (let t = 0; t < tagCount; t++) chunk.column(tagColumnIds[t]!, Kind.Tag).appendIndex(row, tagIndices[t]!);
-    const fieldColumnIds = validated.fieldColumnIds;
-    const fieldCount = fieldColumnIds.length;
-    for (let f = 0; f < fieldCount; f++) appendField(chunk.column(fieldColumnIds[f]!, line.fieldKinds[f]! as FieldKind), row, line, f);
+    const tagCount = tagIndices.length;
+    const fieldCount = validated.fieldColumnIds.length;
+    const builders = validated.builders;
+    if (validated.chunkSerial !== chunk.serial) this.resolveBuilders(line, validated, chunk);
+    for (let t = 0; t < tagCount; t++) builders[t]!.appendIndex(row, tagIndices[t]!);
+    for (let f = 0; f < fieldCount; f++) appendField(builders[tagCount + f]!, row, line, f);
     chunk.endRow(tagCount + fieldCount);
     this.lineCount++;
     this.fieldCount += fieldCount;
     this.tagCount += tagCount;
+  }
+
+  /** Looks up (creating them in row order: tags, then fields) the series' columns in `chunk` and its tags' dictionary indices. */
+  private resolveBuilders(line: ParsedLine, validated: ValidatedSeries, chunk: ChunkBuilder): void {
+    const tagColumnIds = validated.tagColumnIds;
+    const fieldColumnIds = validated.fieldColumnIds;
+    const builders = validated.builders;
+    if (validated.chunkSerial === 0) this.seriesWithBuilders.push(validated);
+    const tagCount = tagColumnIds.length;
+    for (let t = 0; t < tagCount; t++) {
+      const column = chunk.column(tagColumnIds[t]!, Kind.Tag);
+      validated.tagIndices[t] = column.indexOf(line.tagValues[t]!);
+      builders[t] = column;
+    }
+    for (let f = 0; f < fieldColumnIds.length; f++) builders[tagCount + f] = chunk.column(fieldColumnIds[f]!, validated.fieldKinds[f]! as FieldKind);
+    validated.chunkSerial = chunk.serial;
+  }
+
+  /** Lets go of the column builders the body's series hold (called once the body is parsed). */
+  releaseBuilders(): void {
+    for (const validated of this.seriesWithBuilders) {
+      validated.builders.fill(undefined);
+      validated.chunkSerial = 0;
+    }
+    this.seriesWithBuilders.length = 0;
   }
 
   private resolveTable(name: string): TableSchema | undefined {
@@ -498,10 +524,12 @@ export function validateLineProtocol(catalog: Catalog, parser: LineProtocolParse
   try {
     parser.parse(body, validator);
   } catch (err) {
+    validator.releaseBuilders();
     revert();
     if (err instanceof CatalogError) throw new WriteError('PARSE', err.message);
     throw err;
   }
+  validator.releaseBuilders();
   const ops = [...createdDb, ...validator.catalogOps];
   const catalogBatch: CatalogBatch | undefined = ops.length === 0 ? undefined : { databaseId: db.id, databaseName: db.name, timeNs: options.ingestTimeNs, ops };
   function revert(): void {
