@@ -36,12 +36,18 @@ export class SeriesKey {
 
 /** A line's field keys, in order and all different, with their bytes (none has an escape, so bytes and key are the same text). */
 export class FieldKeyTemplate {
+  /** `bytes` read 32 bits at a time. */
+  readonly view: DataView<ArrayBufferLike>;
+
   constructor(
     readonly keys: readonly string[],
+    /** Each key followed by its `=`. */
     readonly bytes: Buffer,
     /** Where key f's bytes start in `bytes`; one more entry for the end. */
     readonly starts: Int32Array,
-  ) {}
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
 }
 
 /**
@@ -57,8 +63,9 @@ export class ParsedLine {
   end = 0;
   measurement = '';
   tagCount = 0;
-  readonly tagKeys: string[] = [];
-  readonly tagValues: string[] = [];
+  /** The tag keys and values (the first {@link tagCount}): a cached series' own arrays, or the parser's. */
+  tagKeys: readonly string[] = [];
+  tagValues: readonly string[] = [];
   fieldCount = 0;
   readonly fieldKeys: string[] = [];
   readonly fieldKinds: FieldValueKind[] = [];
@@ -182,11 +189,16 @@ export class LineProtocolParser {
   private readonly maxStringBytes: number;
   private readonly maxLineBytes: number;
   private readonly scratch = new ParsedLine();
+  /** The tag keys and values of a line whose series is not cached. */
+  private readonly tagKeys: string[] = [];
+  private readonly tagValues: string[] = [];
+  /** Counts the lines parsed: tells {@link duplicates} which line it holds. */
+  private lineSerial = 0;
+  private readonly duplicates = new DuplicateKeys();
   /** Parsed series keys by their exact bytes. */
   private readonly series = new SeriesTable<SeriesKey>(MAX_CACHED_SERIES);
-  /** Where each field key of the current line starts and ends in the body, and whether one had escapes: for its series' template. */
-  private keyStarts = new Int32Array(16);
-  private keyEnds = new Int32Array(16);
+  /** Where each field key of the current line starts and ends in the body (field f at 2f and 2f + 1), and whether one had escapes: for its series' template. */
+  private keySpans = new Int32Array(32);
   private hasEscapedKey = false;
   /** Per field position, where the last unescaped key there sat (in this body) and its string. */
   private readonly fieldKeyTemplates: Array<{ buf: Buffer; start: number; length: number; key: string } | undefined> = [];
@@ -199,6 +211,8 @@ export class LineProtocolParser {
   private lastNameHadNul = false;
   private unescapeBuf = Buffer.allocUnsafe(1024);
   private buf: Buffer = Buffer.alloc(0);
+  /** The body, to compare its bytes 32 bits at a time (unaligned). */
+  private bodyView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private pos = 0;
   private end = 0;
   /** Newlines inside the current line (quoted strings, escaped newlines): for physical numbering. */
@@ -219,6 +233,7 @@ export class LineProtocolParser {
     const buf = body;
     const n = buf.length;
     this.buf = buf;
+    this.bodyView = new DataView(buf.buffer, buf.byteOffset, n);
     this.end = n;
     this.lastTimestampBuf = undefined; // a caller may reuse its buffer with other bytes
     this.fieldKeyTemplates.length = 0;
@@ -286,7 +301,7 @@ export class LineProtocolParser {
     line.timestamp = undefined;
     line.series = undefined;
     line.hasTemplateFields = false;
-    lineSerial++;
+    this.lineSerial++;
     const buf = this.buf;
     // The series key (measurement and tags) repeats line after line: look its bytes up whole.
     // It ends at the first space not escaped by an odd run of backslashes.
@@ -302,18 +317,17 @@ export class LineProtocolParser {
     const cached = isCacheable ? this.series.get(buf, seriesStart, seriesEnd) : undefined;
     if (cached !== undefined) {
       line.measurement = cached.measurement;
-      const count = cached.tagKeys.length;
-      for (let t = 0; t < count; t++) {
-        line.tagKeys[t] = cached.tagKeys[t]!;
-        line.tagValues[t] = cached.tagValues[t]!;
-      }
-      line.tagCount = count;
+      line.tagKeys = cached.tagKeys;
+      line.tagValues = cached.tagValues;
+      line.tagCount = cached.tagKeys.length;
       line.series = cached;
       this.newlinesInLine += cached.newlines;
       this.pos = seriesEnd;
     } else {
       const newlinesBefore = this.newlinesInLine;
       line.measurement = this.readName('measurement');
+      line.tagKeys = this.tagKeys;
+      line.tagValues = this.tagValues;
       line.tagCount = 0;
       if (buf[this.pos] === COMMA) {
         this.pos++;
@@ -343,7 +357,8 @@ export class LineProtocolParser {
         if (!this.isLineEnd(this.pos)) this.trailing();
       }
     }
-    if (line.series !== undefined && !line.hasTemplateFields && !this.hasEscapedKey) {
+    // A line with fewer fields than its series' template keeps the template: the next full line would only rebuild it.
+    if (line.series !== undefined && !line.hasTemplateFields && !this.hasEscapedKey && fieldsRead !== FEWER_FIELDS) {
       line.series.fieldKeys = this.templateOf(line);
       line.hasTemplateFields = true;
     }
@@ -352,31 +367,30 @@ export class LineProtocolParser {
   /** The current line's field keys as a template for the next lines of its series. */
   private templateOf(line: ParsedLine): FieldKeyTemplate {
     const count = line.fieldCount;
+    const spans = this.keySpans;
     const starts = new Int32Array(count + 1);
     let total = 0;
     for (let f = 0; f < count; f++) {
       starts[f] = total;
-      total += this.keyEnds[f]! - this.keyStarts[f]!;
+      total += spans[2 * f + 1]! - spans[2 * f]! + 1;
     }
     starts[count] = total;
     const bytes = Buffer.allocUnsafe(total);
-    for (let f = 0; f < count; f++) this.buf.copy(bytes, starts[f]!, this.keyStarts[f]!, this.keyEnds[f]!);
+    // each key with the `=` after it (every field read has one)
+    for (let f = 0; f < count; f++) this.buf.copy(bytes, starts[f]!, spans[2 * f]!, spans[2 * f + 1]! + 1);
     return new FieldKeyTemplate(line.fieldKeys.slice(0, count), bytes, starts);
   }
 
   /** Room for field `index` in the line's and the parser's per-field arrays. */
   private ensureFieldCapacity(line: ParsedLine, index: number): void {
-    if (index < line.fieldNumbers.length && index < this.keyStarts.length) return;
+    if (index < line.fieldNumbers.length) return;
     const size = Math.max(16, (index + 1) * 2);
     const numbers = new Float64Array(size);
-    numbers.set(line.fieldNumbers.subarray(0, Math.min(line.fieldNumbers.length, size)));
+    numbers.set(line.fieldNumbers);
     line.fieldNumbers = numbers;
-    const starts = new Int32Array(size);
-    starts.set(this.keyStarts.subarray(0, Math.min(this.keyStarts.length, size)));
-    this.keyStarts = starts;
-    const ends = new Int32Array(size);
-    ends.set(this.keyEnds.subarray(0, Math.min(this.keyEnds.length, size)));
-    this.keyEnds = ends;
+    const spans = new Int32Array(2 * size);
+    spans.set(this.keySpans);
+    this.keySpans = spans;
   }
 
   /**
@@ -388,21 +402,20 @@ export class LineProtocolParser {
   private readTemplateFields(line: ParsedLine, template: FieldKeyTemplate): number {
     const buf = this.buf;
     const end = this.end;
-    const bytes = template.bytes;
     const starts = template.starts;
     const count = template.keys.length;
-    if (count > line.fieldNumbers.length || count > this.keyStarts.length) this.ensureFieldCapacity(line, count);
+    if (count > line.fieldNumbers.length) this.ensureFieldCapacity(line, count);
+    const spans = this.keySpans;
     for (let f = 0; f < count; f++) {
       const pos = this.pos;
       const from = starts[f]!;
-      const length = starts[f + 1]! - from;
-      if (pos + length >= end || buf[pos + length] !== EQUALS) return MORE_FIELDS;
-      for (let k = 0; k < length; k++) if (buf[pos + k] !== bytes[from + k]) return MORE_FIELDS;
+      const length = starts[f + 1]! - from; // the key and its `=`
+      if (pos + length > end || !sameBytes(this.bodyView, pos, template.view, from, length)) return MORE_FIELDS;
       const key = template.keys[f]!;
       line.fieldKeys[f] = key;
-      this.keyStarts[f] = pos;
-      this.keyEnds[f] = pos + length;
-      this.pos = pos + length + 1;
+      spans[2 * f] = pos;
+      spans[2 * f + 1] = pos + length - 1;
+      this.pos = pos + length;
       if (!this.readSimpleNumber(line, f)) this.readFieldValue(line, f, key);
       line.fieldCount = f + 1;
       if (this.pos < end && buf[this.pos] === COMMA) {
@@ -560,9 +573,9 @@ export class LineProtocolParser {
       if (this.pos >= this.end || buf[this.pos] === SPACE || buf[this.pos] === COMMA) fail('tag', `tag \`${key}\` has an empty value`);
       const value = this.readName('tag value');
       if (this.lastNameHadNul) fail('tag', `tag value of \`${key}\` contains a NUL byte, which Sluice cannot store`);
-      if (hasDuplicate(line.tagKeys, line.tagCount, key)) fail('duplicate-tag', `duplicate tag key \`${key}\``);
-      line.tagKeys[line.tagCount] = key;
-      line.tagValues[line.tagCount] = value;
+      if (this.duplicates.has(this.lineSerial, this.tagKeys, line.tagCount, key)) fail('duplicate-tag', `duplicate tag key \`${key}\``);
+      this.tagKeys[line.tagCount] = key;
+      this.tagValues[line.tagCount] = value;
       line.tagCount++;
       if (buf[this.pos] === EQUALS) fail('tag', `tag value of \`${key}\` has an unescaped =`);
       if (buf[this.pos] === COMMA) {
@@ -579,7 +592,7 @@ export class LineProtocolParser {
     const templates = this.fieldKeyTemplates;
     for (;;) {
       const index = line.fieldCount;
-      if (index >= line.fieldNumbers.length || index >= this.keyStarts.length) this.ensureFieldCapacity(line, index);
+      if (index >= line.fieldNumbers.length) this.ensureFieldCapacity(line, index);
       // Lines usually repeat the previous line's field keys: compare bytes against it first.
       const start = this.pos;
       let key: string | undefined;
@@ -601,11 +614,11 @@ export class LineProtocolParser {
         if (!this.lastNameHadEscapes) templates[index] = { buf, start, length: this.pos - start, key };
         else this.hasEscapedKey = true;
       }
-      this.keyStarts[index] = start;
-      this.keyEnds[index] = this.pos;
+      this.keySpans[2 * index] = start;
+      this.keySpans[2 * index + 1] = this.pos;
       if (buf[this.pos] !== EQUALS) fail('field', `field key \`${key}\` has no value`);
       this.pos++;
-      if (hasDuplicate(line.fieldKeys, line.fieldCount, key)) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
+      if (this.duplicates.has(this.lineSerial, line.fieldKeys, line.fieldCount, key)) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
       line.fieldKeys[index] = key;
       if (!this.readSimpleNumber(line, index)) this.readFieldValue(line, index, key);
       line.fieldCount++;
@@ -810,12 +823,7 @@ export class LineProtocolParser {
     if (i === digitsStart || (!this.isLineEnd(i) && buf[i] !== SPACE)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
     this.pos = i;
     const length = i - start;
-    if (this.lastTimestampBuf === buf && length === this.lastTimestampLength) {
-      const prev = this.lastTimestampStart;
-      let k = 0;
-      while (k < length && buf[start + k] === buf[prev + k]) k++;
-      if (k === length) return this.lastTimestamp;
-    }
+    if (this.lastTimestampBuf === buf && length === this.lastTimestampLength && sameBytes(this.bodyView, start, this.bodyView, this.lastTimestampStart, length)) return this.lastTimestamp;
     const digits = i - digitsStart;
     let v: bigint;
     if (digits <= 15) {
@@ -858,34 +866,47 @@ const TEMPLATE_FIELDS = 0;
 const FEWER_FIELDS = 1;
 const MORE_FIELDS = 2;
 
-/** Counts the lines parsed (by every parser): tells hasDuplicate's set which line it holds. */
-let lineSerial = 0;
-const seenKeys = new Set<string>();
-let seenSerial = -1;
-let seenKeysOf: readonly string[] | undefined;
-let seenCount = 0;
-
 /**
- * Whether `key` is among the first `count` keys of a line, which are checked in order: a scan
- * for the usual few keys, a set kept across calls beyond 16, so no line is quadratic. The set is
- * filled again whenever it is not the one of these keys of this line up to `count` (the first
- * keys of a line may have been matched against a template, without this function).
+ * Finds a repeated key among a line's tag or field keys, which are checked in order: a scan for
+ * the usual few keys, a set kept across calls beyond 16, so no line is quadratic.
  */
-function hasDuplicate(keys: readonly string[], count: number, key: string): boolean {
-  if (count < 16) {
-    for (let i = 0; i < count; i++) if (keys[i] === key) return true;
+class DuplicateKeys {
+  private readonly seen = new Set<string>();
+  /** The line (its serial), key array and count of keys the set holds. */
+  private seenSerial = -1;
+  private seenKeysOf: readonly string[] | undefined;
+  private seenCount = 0;
+
+  /**
+   * Whether `key` is among the first `count` keys of line `lineSerial`. The set is filled again
+   * whenever it is not the one of these keys of this line up to `count` (the first keys of a line
+   * may have been matched against a template, without this function).
+   */
+  has(lineSerial: number, keys: readonly string[], count: number, key: string): boolean {
+    if (count < 16) {
+      for (let i = 0; i < count; i++) if (keys[i] === key) return true;
+      return false;
+    }
+    const seen = this.seen;
+    if (this.seenSerial !== lineSerial || this.seenKeysOf !== keys || this.seenCount !== count) {
+      seen.clear();
+      for (let i = 0; i < count; i++) seen.add(keys[i]!);
+      this.seenSerial = lineSerial;
+      this.seenKeysOf = keys;
+    }
+    this.seenCount = count + 1;
+    if (seen.has(key)) return true;
+    seen.add(key);
     return false;
   }
-  if (seenSerial !== lineSerial || seenKeysOf !== keys || seenCount !== count) {
-    seenKeys.clear();
-    for (let i = 0; i < count; i++) seenKeys.add(keys[i]!);
-    seenSerial = lineSerial;
-    seenKeysOf = keys;
-  }
-  seenCount = count + 1;
-  if (seenKeys.has(key)) return true;
-  seenKeys.add(key);
-  return false;
+}
+
+/** Whether `length` bytes of `a` at `aStart` and of `b` at `bStart` are the same (both ranges inside their views): 32 bits at a time. */
+function sameBytes(a: DataView, aStart: number, b: DataView, bStart: number, length: number): boolean {
+  let k = 0;
+  for (; k + 4 <= length; k += 4) if (a.getInt32(aStart + k, true) !== b.getInt32(bStart + k, true)) return false;
+  for (; k < length; k++) if (a.getUint8(aStart + k) !== b.getUint8(bStart + k)) return false;
+  return true;
 }
 
 function clip(s: string): string {
