@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { onClientError } from './client-error.js';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { FlightService, type FlightHost } from '../flight/service.js';
 import { KEEP_ALIVE_MS } from '../flight/writer.js';
@@ -131,6 +132,7 @@ export class SluiceServer {
       // The last line of the boundary: handle() catches everything; this catches handle()'s own bugs.
       this.handle(req, res).catch((err: unknown) => this.lastResort(res, err));
     });
+    this.server.on('clientError', onClientError);
     this.flight = new FlightService(this.flightHost());
     // One port: HTTP/1.1 here, gRPC (Flight) for connections that open with the HTTP/2 preface.
     this.dual = createDualListener(this.server, () => this.flight, 30_000);
