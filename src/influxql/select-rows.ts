@@ -7,6 +7,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Caches } from '../cache/caches.js';
 import type { Catalog, TableSchema } from '../catalog/catalog.js';
 import type { QueryEngine, QueryRunOptions } from '../query/engine.js';
+import type { NativeStatement } from '../query/native.js';
 import type { Expr } from './ast.js';
 import { lastpointFromCache } from './cache-answers.js';
 import { InfluxQLStatementError } from './executor.js';
@@ -14,7 +15,7 @@ import type { OnWork, Value } from './functions.js';
 import type { InfluxValue, Series } from './result.js';
 import { matches } from './select-eval.js';
 import { compileRegex, type FieldType, type SourceSchema } from './select-plan.js';
-import { conditionSql, timeRangeSql } from './select-sql.js';
+import { conditionSql, nativeFilters, timeRangeSql } from './select-sql.js';
 import { sqlIdent, sqlInteger, sqlTimestampNs } from './sql-values.js';
 import type { TimeRange } from './time.js';
 
@@ -97,7 +98,15 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   const groups = limit?.perGroup ?? [];
   const rows = limit === undefined ? '' : sqlInteger(BigInt(Math.min(limit.rows, Number.MAX_SAFE_INTEGER)));
   let sql: string;
-  if (limit === undefined) sql = `${select} FROM ${from} WHERE ${filter} ORDER BY ${order}`;
+  if (limit === undefined) {
+    sql = `${select} FROM ${from} WHERE ${filter} ORDER BY ${order}`;
+    // The same read described for the engine, which answers it itself over few clean buffered rows.
+    const filters = nativeFilters(read.condition, table);
+    if (filters !== undefined && options.planned !== undefined) {
+      const native: NativeStatement = { kind: 'rows', columns: names, fields, filters, orderTags: [...schema.tags].sort(), names: ['__t', ...names] };
+      options = { ...options, planned: { ...options.planned, native } };
+    }
+  }
   else if (groups.length === 0) sql = `${select} FROM ${from} WHERE ${filter} ORDER BY ${order} LIMIT ${rows}`;
   else {
     // Per group: the same order numbers the rows of each group, so each keeps what the statement
@@ -128,6 +137,14 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
   try {
     await read.engine.stream(read.database, sql, undefined, {
       start: () => undefined,
+      // A native answer holds at most the engine's few rows (far below MAX_ROWS).
+      native: (answer) => {
+        for (const row of answer.rows) {
+          times.push(row[0] as bigint);
+          for (let c = 0; c < targets.length; c++) targets[c]!.push(toValue(row[c + 1]!));
+        }
+        read.onRows(answer.rows.length);
+      },
       rows: async (chunk) => {
         if (times.length + chunk.rowCount > MAX_ROWS) {
           tooMany = true;

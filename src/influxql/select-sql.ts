@@ -8,6 +8,7 @@
  */
 import type { TableSchema } from '../catalog/catalog.js';
 import type { PlannedRead } from '../query/engine.js';
+import type { NativeFilter, NativeOp } from '../query/native.js';
 import type { ColumnType } from '../wal/model.js';
 import type { BinaryOp, Expr } from './ast.js';
 import { InfluxQLStatementError } from './executor.js';
@@ -181,6 +182,41 @@ function tagEquality(e: Extract<Expr, { kind: 'binary' }>, table: TableSchema): 
   const [l, r] = [unparen(e.left), unparen(e.right)];
   if (e.op !== '=' || l.kind !== 'ref' || r.kind !== 'string' || r.value === '' || !table.columns.has(l.name)) return undefined;
   return refOperand(table, l.name, l.cast).type === 'tag' ? { tag: l.name, value: r.value } : undefined;
+}
+
+/** Whether `condition` is only `tag = 'value'` comparisons joined by AND: exactly what {@link plannedRead}'s tags say. */
+export function isTagConjunction(condition: Expr, table: TableSchema): boolean {
+  const e = unparen(condition);
+  if (e.kind !== 'binary') return false;
+  if (e.op === 'AND') return isTagConjunction(e.left, table) && isTagConjunction(e.right, table);
+  return tagEquality(e, table) !== undefined;
+}
+
+const FLIPPED: Record<NativeOp, NativeOp> = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+
+/**
+ * `condition` as the filters of a native row read: tag equalities (which the planned read's tags
+ * say) and comparisons of a numeric field with a number, joined by AND — exactly what
+ * {@link conditionSql} writes for them; undefined when it holds anything else.
+ */
+export function nativeFilters(condition: Expr | undefined, table: TableSchema): NativeFilter[] | undefined {
+  const out: NativeFilter[] = [];
+  const visit = (expr: Expr): boolean => {
+    const e = unparen(expr);
+    if (e.kind !== 'binary') return false;
+    if (e.op === 'AND') return visit(e.left) && visit(e.right);
+    if (tagEquality(e, table) !== undefined) return true;
+    const op = SQL_OP[e.op] as NativeOp | undefined;
+    const [l, r] = [unparen(e.left), unparen(e.right)];
+    const [ref, constant, flipped] = l.kind === 'ref' ? [l, r, false] : [r, l, true];
+    if (op === undefined || ref.kind !== 'ref' || (constant.kind !== 'integer' && constant.kind !== 'number')) return false;
+    if (constant.kind === 'integer' && (constant.value < -(2n ** 63n) || constant.value >= 2n ** 64n)) return false;
+    const field = refOperand(table, ref.name, ref.cast);
+    if (!NUMERIC.has(field.type) || field.sql !== sqlIdent(ref.name)) return false;
+    out.push({ field: ref.name, op: flipped ? FLIPPED[op] : op, value: constant.value });
+    return true;
+  };
+  return condition === undefined || visit(condition) ? out : undefined;
 }
 
 /** The time range as SQL (nothing for an unbounded end). */

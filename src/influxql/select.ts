@@ -16,6 +16,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Dimension, Expr, Fill, SelectStatement, Source } from './ast.js';
 import { QueryError } from '../query/errors.js';
 import type { PlannedRead, QueryRunOptions } from '../query/engine.js';
+import { NATIVE_FUNCTIONS, type NativeFunction, type NativeStatement } from '../query/native.js';
 import { InfluxQLStatementError, type StatementContext } from './executor.js';
 import { integralByWindow, MATH, MULTI_ROW, reduceWindow, topBottom, transformSeries, type OnWork, type Point, type Reduced, type TimedValue, type Value } from './functions.js';
 import { fillValues, fillWindows, type WindowRow } from './select-fill.js';
@@ -23,7 +24,7 @@ import { castFits, castValue, groupRows, readSubqueryRows, readTableRows, toValu
 import type { InfluxValue, Series } from './result.js';
 import { evaluate, type EvalContext } from './select-eval.js';
 import { aggregateCalls, checkColumns, compileRegex, expandColumns, exprKey, transformCalls, unparen, type Column, type FieldType, type SelectShape, type SourceSchema } from './select-plan.js';
-import { columnKind, conditionSql, plannedRead, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
+import { columnKind, conditionSql, isTagConjunction, plannedRead, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
 import { sqlIdent } from './sql-values.js';
 import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from './time.js';
 
@@ -686,6 +687,9 @@ class SelectRun {
     });
     const keys: string[] = [];
     const pushed: Array<{ key: string; fn: string; isInteger: boolean } | undefined> = [];
+    const names = select.map((_s, i) => (i === 0 && this.interval !== undefined ? '__w' : `__g${i - (this.interval === undefined ? 0 : 1)}`));
+    const nativeCalls: Array<{ fn: NativeFunction; field: string }> = [];
+    let native = this.condition === undefined || isTagConjunction(this.condition, table);
     for (const call of this.calls) {
       const arg = unparen(call.args[0]!) as Extract<Expr, { kind: 'ref' }>;
       const type = arg.cast === 'tag' ? undefined : m.schema.fields.get(arg.name);
@@ -695,7 +699,10 @@ class SelectRun {
         pushed.push(undefined);
         continue;
       }
+      names.push(`__a${pushed.length}`);
       select.push(`${pushedAggregateSql(call.name, arg.name, type)!} AS "__a${pushed.length}"`);
+      if (NATIVE_FUNCTIONS.has(call.name)) nativeCalls.push({ fn: call.name as NativeFunction, field: arg.name });
+      else native = false;
       // A null stddev may come from one point (null) or none (missing): the count tells.
       if (call.name === 'stddev') select.push(`count(${sqlIdent(arg.name)})`);
       pushed.push({ key, fn: call.name, isInteger: type === 'integer' || type === 'unsigned' });
@@ -705,7 +712,9 @@ class SelectRun {
     const where = [...timeRangeSql(this.range)];
     if (this.condition !== undefined) where.push(conditionSql(this.condition, table));
     const sql = `SELECT ${select.join(', ')} FROM ${sqlIdent(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}${groupBy.length > 0 ? ` GROUP BY ${groupBy.join(', ')} ORDER BY ${[...groupBy.slice(this.interval === undefined ? 0 : 1), ...groupBy.slice(0, this.interval === undefined ? 0 : 1)].join(', ')}` : ''}`;
-    const result = await this.query(m, sql, plannedRead(table, this.range, this.condition));
+    // The same statement described for the engine, which computes it itself over few clean buffered rows.
+    const aggregate: NativeStatement | undefined = native ? { kind: 'aggregate', ...(this.interval === undefined ? {} : { window: { intervalNs: this.interval.intervalNs, offsetNs: this.interval.offsetNs } }), groupTags, calls: nativeCalls, names } : undefined;
+    const result = await this.query(m, sql, { ...plannedRead(table, this.range, this.condition), ...(aggregate === undefined ? {} : { native: aggregate }) });
     const base = this.interval === undefined ? 0 : 1;
     for (const row of result) {
       this.tick(1);

@@ -35,6 +35,7 @@ import { QueryLog, type QueryLogEntry } from './query-log.js';
 import { CheckedStatementCache } from './checked-cache.js';
 import { checkQuery, type CheckedQuery } from './sql-check.js';
 import { materializeSystemTables, type SystemSources } from './system-tables.js';
+import { compareUtf8, NATIVE_MAX_ROWS, nativeAnswer, type NativeAnswer, type NativePart, type NativeStatement } from './native.js';
 
 export { parseJsonKeepingBigInts, stringifyJsonKeepingBigInts } from './ast.js';
 export type { CheckedQuery } from './sql-check.js';
@@ -101,6 +102,12 @@ export interface PlannedRead {
   maxTimeNs?: bigint;
   /** Tag columns (by name) that must hold one of the values. */
   tags?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The statement described for the engine to compute itself, when its rows are few and need no
+   * deduplication and the sink takes a whole answer (see `./native.ts`); its WHERE must be these
+   * time bounds and tag values and the description's own filters, nothing else.
+   */
+  native?: NativeStatement;
 }
 
 /** Where {@link QueryEngine.stream} hands a result: its columns first, then its rows chunk by chunk. */
@@ -114,6 +121,11 @@ export interface ResultSink {
   start(columns: QueryColumn[]): void | Promise<void>;
   /** One chunk of rows; the next is fetched once this resolves. `signal` aborts on timeout or cancel. */
   rows(chunk: DuckDBDataChunk, signal: AbortSignal): Promise<void>;
+  /**
+   * A sink that can take a whole answer at once lets a planned statement with a native
+   * description be answered without the SQL engine (then neither `start` nor `rows` is called).
+   */
+  native?(answer: NativeAnswer): void | Promise<void>;
 }
 
 interface ChunkSource {
@@ -160,13 +172,17 @@ export class QueryEngine {
   /** Runs one read-only SQL statement against database `db` and returns every row (for small results). */
   async query(db: string, sql: string, params?: QueryParams, options: QueryRunOptions = {}): Promise<QueryResult> {
     let columns: QueryColumn[] = [];
-    const rows: DuckDBValue[][] = [];
+    let rows: DuckDBValue[][] = [];
     await this.stream(db, sql, params, {
       start: (c) => {
         columns = c;
       },
       rows: async (chunk) => {
         for (const row of chunk.getRows()) rows.push(row);
+      },
+      native: (answer) => {
+        columns = answer.columns;
+        rows = answer.rows;
       },
     }, options);
     return { columns, rows };
@@ -179,27 +195,37 @@ export class QueryEngine {
    * everything, the sink's waits included; on timeout or abort the engine is interrupted.
    */
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
-    await this.runStatement(db, sql, options, async (con, checked, signal, entry) => {
-      const result = await this.startStream(con, checked, params, sink, signal);
-      this.log.planned(entry);
-      for (;;) {
-        signal.throwIfAborted();
-        const chunk = await result.fetchChunk();
-        signal.throwIfAborted();
-        if (chunk === null || chunk.rowCount === 0) break;
-        if (entry !== undefined) entry.rows += BigInt(chunk.rowCount);
-        await sink.rows(chunk, signal);
-      }
-    });
+    const native = sink.native === undefined ? undefined : (answer: NativeAnswer) => sink.native!(answer);
+    await this.runStatement(db, sql, options, (con, checked, signal, entry) => this.streamBody(con, checked, params, sink, signal, entry), native);
+  }
+
+  private async streamBody(con: DuckDBConnection, checked: CheckedQuery, params: QueryParams | undefined, sink: ResultSink, signal: AbortSignal, entry: QueryLogEntry | undefined): Promise<void> {
+    const result = await this.startStream(con, checked, params, sink, signal);
+    this.log.planned(entry);
+    for (;;) {
+      signal.throwIfAborted();
+      const chunk = await result.fetchChunk();
+      signal.throwIfAborted();
+      if (chunk === null || chunk.rowCount === 0) break;
+      if (entry !== undefined) entry.rows += BigInt(chunk.rowCount);
+      await sink.rows(chunk, signal);
+    }
   }
 
   /**
    * The one way a user's statement runs: logged (`system.queries`), on a connection of its
    * database, under the timeout — which covers everything on the connection: checking the SQL,
    * bringing the views of the tables it reads up to date, `body` and a sink's waits — checked,
-   * its tables' views current and pruned.
+   * its tables' views current and pruned. A planned aggregate the engine computes itself goes to
+   * `answered` instead of `body`.
    */
-  private async runStatement(db: string, sql: string, options: QueryRunOptions, body: (con: DuckDBConnection, checked: CheckedQuery, signal: AbortSignal, entry: QueryLogEntry | undefined) => Promise<void>): Promise<void> {
+  private async runStatement(
+    db: string,
+    sql: string,
+    options: QueryRunOptions,
+    body: (con: DuckDBConnection, checked: CheckedQuery, signal: AbortSignal, entry: QueryLogEntry | undefined) => Promise<void>,
+    answered?: (answer: NativeAnswer) => void | Promise<void>,
+  ): Promise<void> {
     const database = this.database(db);
     const entry = this.logEntry(database, sql, options);
     await this.log.track(entry, () =>
@@ -207,12 +233,30 @@ export class QueryEngine {
         this.withTimeout(con, options, async (signal) => {
           const checked = options.planned === undefined ? await this.checkReadOnly(con, sql, signal) : plannedStatement(sql, options.planned);
           signal.throwIfAborted();
+          const native =
+            answered === undefined
+              ? undefined
+              : async (answer: NativeAnswer) => {
+                  this.log.planned(entry);
+                  if (entry !== undefined) {
+                    entry.parquetFiles = 0;
+                    entry.rows += BigInt(answer.rows.length);
+                  }
+                  await answered(answer);
+                };
           await withSources(checked.tables, (sources) =>
-            this.withPrunedView(con, checked, sources, options.planned, async (parquetFiles, pruned) => {
-              signal.throwIfAborted();
-              if (entry !== undefined) entry.parquetFiles = parquetFiles;
-              await body(con, pruned, signal, entry);
-            }),
+            this.withPrunedView(
+              con,
+              checked,
+              sources,
+              options.planned,
+              async (parquetFiles, pruned) => {
+                signal.throwIfAborted();
+                if (entry !== undefined) entry.parquetFiles = parquetFiles;
+                await body(con, pruned, signal, entry);
+              },
+              native,
+            ),
           );
         }),
       ),
@@ -315,6 +359,7 @@ export class QueryEngine {
     sources: Map<string, TableSources>,
     planned: PlannedRead | undefined,
     run: (parquetFiles: number, statement: CheckedQuery) => Promise<T>,
+    native?: (answer: NativeAnswer) => Promise<T>,
   ): Promise<T> {
     // A user's statement is pruned by what its WHERE clause says; a planned one by what its planner says.
     const parsed = planned === undefined ? predicatesOf(checked.ast) : undefined;
@@ -354,6 +399,15 @@ export class QueryEngine {
         chunks = selected;
       }
       this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
+      if (native !== undefined && planned?.native !== undefined && tags.length > 0 && files.length === 0 && rowsSelected <= NATIVE_MAX_ROWS) {
+        const parts = this.cleanParts(chunks);
+        const answer = parts === undefined ? undefined : nativeAnswer(table.table, parts, planned.native, table.cutoffNs);
+        if (answer !== undefined) {
+          this.lastPruning.native = true;
+          this.nativeAnswers++;
+          return native(answer);
+        }
+      }
       // Nothing left out: the database's own view is the same relation, no temporary one needed.
       if (rowsSelected === 0 && files.length === table.files.length && chunks.length === table.chunks.length) return await unpruned();
       const register = (parts: readonly RowSetPart[]) => {
@@ -375,6 +429,17 @@ export class QueryEngine {
     } finally {
       for (const id of rowSets) engine.unregisterRowSet(id);
     }
+  }
+
+  /** Selected rows of `chunks` when none needs deduplication (each alone in its span, without duplicate points); else undefined. */
+  private cleanParts(chunks: readonly ChunkSource[]): NativePart[] | undefined {
+    const parts: NativePart[] = [];
+    for (const group of overlappingSources([], chunks, this.options.gen1DurationNs ?? DEFAULT_GEN1_NS)) {
+      const only = group.chunks[0]!;
+      if (group.chunks.length !== 1 || only.rows === undefined || only.state.mayHaveDuplicates) return undefined;
+      parts.push({ source: only.chunk, rows: only.rows });
+    }
+    return parts;
   }
 
   /** The tightest constant bounds of `range`, in nanoseconds (evaluated by the engine when not literal). */
@@ -462,7 +527,9 @@ export class QueryEngine {
   private lastPreparedTables: ReadonlySet<TableSchema> = new Set();
 
   /** What the last pruned query read and skipped (for tests and metrics). */
-  lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number; rowsSelected?: number } | undefined;
+  lastPruning: { files: number; filesPruned: number; chunks: number; chunksPruned: number; rowsSelected?: number; native?: true } | undefined;
+  /** Planned statements answered without the SQL engine (see `./native.ts`). */
+  nativeAnswers = 0;
 
   /**
    * Runs `fn` under the query's deadline and the caller's abort signal: either interrupts the
@@ -733,11 +800,6 @@ export function tagsMayMatch(file: PersistedFile, tags: RowFilter['tags']): bool
     if (range !== undefined && !values.some((v) => compareUtf8(range.min, v) <= 0 && compareUtf8(v, range.max) <= 0)) return false;
   }
   return true;
-}
-
-/** Orders strings as the engine orders VARCHAR: by their UTF-8 bytes (not by UTF-16 code units). */
-function compareUtf8(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** A planned statement's tag predicates (by column name) on `table`'s tag columns, as a selection filter's. */

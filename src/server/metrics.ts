@@ -97,6 +97,7 @@ export class Metrics {
     metric('sluice_flight_calls_total', 'counter', 'Arrow Flight calls by method and gRPC status code (0 is OK).', [...this.flightCalls]);
     metric('sluice_flight_seconds_total', 'counter', 'Time spent in Arrow Flight calls.', [['', this.flightMs / 1000]]);
     metric('sluice_query_errors_total', 'counter', 'SQL queries that failed.', [['', this.queryErrors]]);
+    metric('sluice_query_native_answers_total', 'counter', 'Planned aggregates over few clean buffered rows answered without the SQL engine.', [['', db.query.nativeAnswers]]);
     metric('sluice_query_seconds_total', 'counter', 'Time spent answering SQL queries.', [['', this.queryMs / 1000]]);
     metric('sluice_wal_flushes_total', 'counter', 'WAL files written.', [['', wal.flushCount]]);
     metric('sluice_wal_flush_bytes_total', 'counter', 'Bytes of WAL files written.', [['', wal.flushBytes]]);

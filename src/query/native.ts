@@ -1,0 +1,320 @@
+/**
+ * Planned statements over a few buffered rows, answered here instead of by the SQL engine. A
+ * dashboard's one-series rollup (`max(usage_user)` per minute of one host over an hour) or
+ * threshold read (`usage_user > 90` of one host) selects a few hundred rows through the series
+ * index; the SQL engine then spends milliseconds preparing and binding a statement for work that
+ * takes microseconds. When every row a planned statement reads lies in buffered chunks that need
+ * no deduplication (no Parquet file, no duplicate points), and they are few, the engine answers
+ * it here: the same rows, in the same order and with the same value types as the statement's SQL
+ * gives (see `pushedAggregateSql` and `conditionSql` in `../influxql/select-sql.ts`).
+ */
+import type { DuckDBValue } from '@duckdb/node-api';
+import { isValidAt, readInt64 } from '../buffer/chunk.js';
+import type { TableSchema } from '../catalog/catalog.js';
+import type { ColumnarColumn, ColumnarSource } from '../engine/duckdb.js';
+import type { ColumnType } from '../wal/model.js';
+
+const NUMERIC: ReadonlySet<ColumnType> = new Set(['float64', 'int64', 'uint64']);
+
+/** Aggregates computed here (each over the non-null values of one field column). */
+export type NativeFunction = 'count' | 'sum' | 'mean' | 'min' | 'max' | 'spread';
+export const NATIVE_FUNCTIONS: ReadonlySet<string> = new Set<NativeFunction>(['count', 'sum', 'mean', 'min', 'max', 'spread']);
+
+/**
+ * An aggregate statement described for a native answer: its output is `[window?, ...groupTags,
+ * ...calls]`, one row per group and window holding a row, ordered by the tags then the window —
+ * exactly as the SQL statement it comes with.
+ */
+export interface NativeAggregate {
+  /** `GROUP BY time(interval, offset)`: each row's window start (ns) is the first column. */
+  window?: { intervalNs: bigint; offsetNs: bigint };
+  /** Tag columns grouped by (catalog names); a row without the tag is in group ''. */
+  groupTags: readonly string[];
+  /** One column per call. */
+  calls: ReadonlyArray<{ fn: NativeFunction; field: string }>;
+  /** The output columns' names, as the SQL statement names them. */
+  names: readonly string[];
+}
+
+/**
+ * A row read: `[epoch ns, ...names]` of the rows passing `filters` that hold one of `fields`,
+ * ordered by time then by `orderTags` (a missing tag last).
+ */
+export interface NativeRows {
+  /** Tag and field columns answered after the time (catalog names). */
+  columns: readonly string[];
+  /** A row is answered only when one of these fields holds a value. */
+  fields: readonly string[];
+  /** Comparisons of a numeric field with a constant each row must pass (a null never does). */
+  filters: readonly NativeFilter[];
+  /** Tags ordering the rows of one time, in this order. */
+  orderTags: readonly string[];
+  /** The output columns' names, as the SQL statement names them. */
+  names: readonly string[];
+}
+
+export type NativeOp = '=' | '<>' | '<' | '<=' | '>' | '>=';
+
+/** `field op value`, compared as the SQL engine compares them: exactly between integers, as doubles otherwise. */
+export interface NativeFilter {
+  field: string;
+  op: NativeOp;
+  value: number | bigint;
+}
+
+/** A planned statement the engine may answer itself. */
+export type NativeStatement = ({ kind: 'aggregate' } & NativeAggregate) | ({ kind: 'rows' } & NativeRows);
+
+/** Most rows answered natively: above it the SQL engine's vectorized scan is as quick. */
+export const NATIVE_MAX_ROWS = 50_000;
+
+/** Selected rows of one buffered chunk. */
+export interface NativePart {
+  source: ColumnarSource;
+  rows: Uint32Array;
+}
+
+export interface NativeAnswer {
+  columns: Array<{ name: string; type: string }>;
+  rows: DuckDBValue[][];
+}
+
+interface Accumulator {
+  count: number;
+  /** Sum: a number for floats, a bigint for integers. */
+  sum: number | bigint;
+  min: number | bigint | undefined;
+  max: number | bigint | undefined;
+}
+
+interface Cell {
+  windowNs: bigint;
+  acc: Accumulator[];
+}
+
+/** Orders strings as the engine orders VARCHAR: by their UTF-8 bytes (not by UTF-16 code units). */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** The start of the window holding `t`, as `windowSql` computes it. */
+function windowStart(t: bigint, intervalNs: bigint, offsetNs: bigint): bigint {
+  const off = ((offsetNs % intervalNs) + intervalNs) % intervalNs;
+  return t - ((((t - off) % intervalNs) + intervalNs) % intervalNs);
+}
+
+/**
+ * The statement's answer over `parts` (rows with time below `cutoffNs`, past the retention
+ * period, left out); undefined when a column is not of a kind computed here.
+ */
+export function nativeAggregate(table: TableSchema, parts: readonly NativePart[], spec: NativeAggregate, cutoffNs: bigint | undefined): NativeAnswer | undefined {
+  const fields = spec.calls.map((c) => table.columns.get(c.field));
+  const tags = spec.groupTags.map((t) => table.columns.get(t));
+  const kinds: ColumnType[] = [];
+  for (let k = 0; k < spec.calls.length; k++) {
+    const kind = fields[k]?.type;
+    if (kind === undefined || kind === 'tag' || kind === 'time') return undefined;
+    if (spec.calls[k]!.fn !== 'count' && !NUMERIC.has(kind)) return undefined;
+    kinds.push(kind);
+  }
+  const groups = new Map<string, { tags: string[]; cells: Map<bigint, Cell> }>();
+  for (const { source, rows } of parts) {
+    const fieldCols = fields.map((f) => source.columns.get(f!.id));
+    const tagCols = tags.map((t) => (t === undefined ? undefined : source.columns.get(t.id)));
+    // The group of each dictionary code combination is looked up once per distinct key string.
+    const groupOf = new Map<string, { tags: string[]; cells: Map<bigint, Cell> }>();
+    const segmentRows = source.segmentRows;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const seg = Math.floor(row / segmentRows);
+      const at = row - seg * segmentRows;
+      const t = source.timeSegments[seg]![at]!;
+      if (cutoffNs !== undefined && t < cutoffNs) continue;
+      const values = tagCols.map((c) => tagValue(c, seg, at));
+      const key = values.join('\u0000');
+      let group = groupOf.get(key);
+      if (group === undefined) {
+        group = groups.get(key);
+        if (group === undefined) groups.set(key, (group = { tags: values, cells: new Map() }));
+        groupOf.set(key, group);
+      }
+      const windowNs = spec.window === undefined ? 0n : windowStart(t, spec.window.intervalNs, spec.window.offsetNs);
+      let cell = group.cells.get(windowNs);
+      if (cell === undefined) group.cells.set(windowNs, (cell = { windowNs, acc: spec.calls.map(() => ({ count: 0, sum: 0, min: undefined, max: undefined })) }));
+      for (let k = 0; k < fieldCols.length; k++) {
+        const col = fieldCols[k];
+        if (col === undefined || !isValidAt(col.validity[seg], at)) continue;
+        accumulate(cell.acc[k]!, kinds[k]!, col, seg, at);
+      }
+    }
+  }
+  const out: DuckDBValue[][] = [];
+  const ordered = [...groups.values()].sort((a, b) => compareTags(a.tags, b.tags));
+  for (const group of ordered) {
+    const cells = [...group.cells.values()].sort((a, b) => (a.windowNs < b.windowNs ? -1 : a.windowNs > b.windowNs ? 1 : 0));
+    for (const cell of cells) {
+      const row: DuckDBValue[] = spec.window === undefined ? [] : [cell.windowNs];
+      row.push(...group.tags);
+      for (let k = 0; k < spec.calls.length; k++) row.push(result(spec.calls[k]!.fn, kinds[k]!, cell.acc[k]!));
+      out.push(row);
+    }
+  }
+  // An aggregate without GROUP BY answers one row, even over no rows (count 0, the others null).
+  if (out.length === 0 && spec.window === undefined && spec.groupTags.length === 0) out.push(spec.calls.map((c) => (c.fn === 'count' ? 0n : null)));
+  const types = [...(spec.window === undefined ? [] : ['BIGINT']), ...spec.groupTags.map(() => 'VARCHAR'), ...spec.calls.map((c, k) => resultType(c.fn, kinds[k]!))];
+  return { columns: spec.names.map((name, i) => ({ name, type: types[i]! })), rows: out };
+}
+
+function tagValue(column: ColumnarColumn | undefined, seg: number, at: number): string {
+  if (column === undefined || !isValidAt(column.validity[seg], at)) return '';
+  return column.dictionary![column.segments[seg]![at] as number]!;
+}
+
+function compareTags(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    return compareUtf8(a[i]!, b[i]!);
+  }
+  return 0;
+}
+
+function accumulate(acc: Accumulator, kind: ColumnType, column: ColumnarColumn, seg: number, at: number): void {
+  acc.count++;
+  if (kind === 'float64') {
+    const v = (column.segments[seg] as Float64Array)[at]!;
+    acc.sum = (acc.sum as number) + v;
+    if (acc.min === undefined || v < (acc.min as number)) acc.min = v;
+    if (acc.max === undefined || v > (acc.max as number)) acc.max = v;
+  } else if (kind === 'int64' || kind === 'uint64') {
+    const v = kind === 'int64' ? readInt64(column.segments[seg]!, at) : (column.segments[seg] as BigUint64Array)[at]!;
+    acc.sum = (typeof acc.sum === 'bigint' ? acc.sum : 0n) + v;
+    if (acc.min === undefined || v < acc.min) acc.min = v;
+    if (acc.max === undefined || v > acc.max) acc.max = v;
+  }
+}
+
+/** A call's value, typed as the SQL engine gives it (see `pushedAggregateSql`). */
+function result(fn: NativeFunction, kind: ColumnType, acc: Accumulator): DuckDBValue {
+  if (fn === 'count') return BigInt(acc.count);
+  if (acc.count === 0) return null;
+  switch (fn) {
+    case 'sum':
+      return kind === 'float64' ? acc.sum : BigInt(acc.sum);
+    case 'mean':
+      return kind === 'float64' ? (acc.sum as number) / acc.count : integerMean(acc.sum as bigint, acc.count);
+    case 'min':
+      return acc.min!;
+    case 'max':
+      return acc.max!;
+    case 'spread':
+      return kind === 'float64' ? (acc.max as number) - (acc.min as number) : (acc.max as bigint) - (acc.min as bigint);
+  }
+}
+
+/** An integer sum's mean as the engine divides it (exactly, then rounded once), not the rounded sum's. */
+function integerMean(sum: bigint, count: number): number {
+  const n = BigInt(count);
+  return Number(sum / n) + Number(sum % n) / count;
+}
+
+function resultType(fn: NativeFunction, kind: ColumnType): string {
+  if (fn === 'count') return 'BIGINT';
+  if (fn === 'mean' || kind === 'float64') return 'DOUBLE';
+  if (fn === 'sum' || fn === 'spread') return 'HUGEINT';
+  return kind === 'uint64' ? 'UBIGINT' : 'BIGINT';
+}
+
+/** The statement's answer over `parts`; undefined when it holds something not computed here. */
+export function nativeAnswer(table: TableSchema, parts: readonly NativePart[], statement: NativeStatement, cutoffNs: bigint | undefined): NativeAnswer | undefined {
+  return statement.kind === 'aggregate' ? nativeAggregate(table, parts, statement, cutoffNs) : nativeRows(table, parts, statement, cutoffNs);
+}
+
+/** A column's value as the SQL engine hands it: a number for floats, a bigint for integers, a string or boolean. */
+function valueAt(kind: ColumnType, column: ColumnarColumn, seg: number, at: number): DuckDBValue {
+  if (!isValidAt(column.validity[seg], at)) return null;
+  const segment = column.segments[seg]!;
+  switch (kind) {
+    case 'float64':
+      return (segment as Float64Array)[at]!;
+    case 'int64':
+      return readInt64(segment, at);
+    case 'uint64':
+      return (segment as BigUint64Array)[at]!;
+    case 'bool':
+      return segment[at] !== 0;
+    default:
+      return column.dictionary![segment[at] as number]!;
+  }
+}
+
+function compare(op: NativeOp, a: number | bigint, b: number | bigint): boolean {
+  switch (op) {
+    case '=':
+      return a === b;
+    case '<>':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+  }
+}
+
+/** Whether `v` passes the filter; integers compare exactly, anything with a float as doubles. */
+function passes(filter: NativeFilter, v: DuckDBValue): boolean {
+  if (v === null || (typeof v !== 'number' && typeof v !== 'bigint')) return false;
+  const bothInt = typeof v === 'bigint' && typeof filter.value === 'bigint';
+  return bothInt ? compare(filter.op, v, filter.value) : compare(filter.op, Number(v), Number(filter.value));
+}
+
+/** Compares two tag values as the engine orders them ascending: by UTF-8 bytes, a missing one last. */
+function compareTagValues(a: DuckDBValue, b: DuckDBValue): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return compareUtf8(a as string, b as string);
+}
+
+export function nativeRows(table: TableSchema, parts: readonly NativePart[], spec: NativeRows, cutoffNs: bigint | undefined): NativeAnswer | undefined {
+  const columnOf = (name: string) => table.columns.get(name);
+  const outs = spec.columns.map(columnOf);
+  const filterCols = spec.filters.map((f) => columnOf(f.field));
+  const fieldCols = spec.fields.map(columnOf);
+  const orderCols = spec.orderTags.map(columnOf);
+  if (outs.some((c) => c === undefined || c.type === 'time') || filterCols.some((c) => c === undefined || !NUMERIC.has(c.type)) || orderCols.some((c) => c?.type !== 'tag')) return undefined;
+  const rows: Array<{ t: bigint; values: DuckDBValue[]; order: DuckDBValue[] }> = [];
+  for (const { source, rows: selected } of parts) {
+    const read = (col: { id: number; type: ColumnType } | undefined, seg: number, at: number): DuckDBValue => {
+      const c = col === undefined ? undefined : source.columns.get(col.id);
+      return c === undefined ? null : valueAt(col!.type, c, seg, at);
+    };
+    const segmentRows = source.segmentRows;
+    for (let i = 0; i < selected.length; i++) {
+      const row = selected[i]!;
+      const seg = Math.floor(row / segmentRows);
+      const at = row - seg * segmentRows;
+      const t = source.timeSegments[seg]![at]!;
+      if (cutoffNs !== undefined && t < cutoffNs) continue;
+      let ok = true;
+      for (let k = 0; k < spec.filters.length && ok; k++) ok = passes(spec.filters[k]!, read(filterCols[k], seg, at));
+      if (!ok || !fieldCols.some((c) => read(c, seg, at) !== null)) continue;
+      rows.push({ t, values: outs.map((c) => read(c, seg, at)), order: orderCols.map((c) => read(c, seg, at)) });
+    }
+  }
+  rows.sort((a, b) => {
+    if (a.t !== b.t) return a.t < b.t ? -1 : 1;
+    for (let k = 0; k < a.order.length; k++) {
+      const c = compareTagValues(a.order[k]!, b.order[k]!);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+  const types = ['BIGINT', ...outs.map((c) => SQL_TYPE[c!.type])];
+  return { columns: spec.names.map((name, i) => ({ name, type: types[i]! })), rows: rows.map((r) => [r.t, ...r.values]) };
+}
+
+const SQL_TYPE: Record<ColumnType, string> = { tag: 'VARCHAR', time: 'TIMESTAMP_NS', int64: 'BIGINT', uint64: 'UBIGINT', float64: 'DOUBLE', string: 'VARCHAR', bool: 'BOOLEAN' };
