@@ -901,12 +901,19 @@ class DuplicateKeys {
   }
 }
 
-/** Whether `length` bytes of `a` at `aStart` and of `b` at `bStart` are the same (both ranges inside their views): 32 bits at a time. */
+/**
+ * Whether `length` bytes of `a` at `aStart` and of `b` at `bStart` are the same (both ranges
+ * inside their views): 32 bits at a time, the last word ending at the last byte (it may overlap
+ * the one before).
+ */
 function sameBytes(a: DataView, aStart: number, b: DataView, bStart: number, length: number): boolean {
-  let k = 0;
-  for (; k + 4 <= length; k += 4) if (a.getInt32(aStart + k, true) !== b.getInt32(bStart + k, true)) return false;
-  for (; k < length; k++) if (a.getUint8(aStart + k) !== b.getUint8(bStart + k)) return false;
-  return true;
+  if (length < 4) {
+    for (let k = 0; k < length; k++) if (a.getUint8(aStart + k) !== b.getUint8(bStart + k)) return false;
+    return true;
+  }
+  const last = length - 4;
+  for (let k = 0; k < last; k += 4) if (a.getInt32(aStart + k, true) !== b.getInt32(bStart + k, true)) return false;
+  return a.getInt32(aStart + last, true) === b.getInt32(bStart + last, true);
 }
 
 function clip(s: string): string {
