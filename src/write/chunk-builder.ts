@@ -61,42 +61,46 @@ export class ColumnBuilder {
     return index;
   }
 
-  /** Sets row `row`'s value (rows before it that have none become nulls) — a dictionary index of a tag or string column. */
-  appendIndex(row: number, index: number): void {
+  /** Makes room for a value at row `row`; rows before it that have none become nulls. */
+  private beginValue(row: number): void {
     if (this.length !== row) this.padTo(row);
     if (row >= this.values.length) this.grow(row + 1);
-    (this.values as Uint32Array)[row] = index;
+  }
+
+  /** Marks row `row`, the last one, as having its value. */
+  private endValue(row: number): void {
     if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
     this.length = row + 1;
+  }
+
+  /** Sets row `row`'s value (rows before it that have none become nulls) — a dictionary index of a tag or string column. */
+  appendIndex(row: number, index: number): void {
+    this.beginValue(row);
+    (this.values as Uint32Array)[row] = index;
+    this.endValue(row);
   }
 
   /** Sets row `row`'s value: a float, or a boolean as 1 or 0. */
   appendNumber(row: number, value: number): void {
-    if (this.length !== row) this.padTo(row);
-    if (row >= this.values.length) this.grow(row + 1);
+    this.beginValue(row);
     (this.values as Float64Array)[row] = value;
-    if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
-    this.length = row + 1;
+    this.endValue(row);
   }
 
   /** Sets row `row`'s value: an int64 or uint64 given as an exact integer number (below 2^53), no BigInt made. */
   appendInteger(row: number, value: number): void {
-    if (this.length !== row) this.padTo(row);
-    if (row >= this.values.length) this.grow(row + 1);
+    this.beginValue(row);
     const view = this.view!;
     view.setUint32(row * 8, value >>> 0, true);
     view.setInt32(row * 8 + 4, Math.floor(value / 4294967296), true);
-    if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
-    this.length = row + 1;
+    this.endValue(row);
   }
 
   /** Sets row `row`'s value: an int64 or uint64 as a bigint. */
   appendBigInt(row: number, value: bigint): void {
-    if (this.length !== row) this.padTo(row);
-    if (row >= this.values.length) this.grow(row + 1);
+    this.beginValue(row);
     (this.values as BigInt64Array)[row] = value;
-    if (this.validity !== undefined) this.validity[row >> 3]! |= 1 << (row & 7);
-    this.length = row + 1;
+    this.endValue(row);
   }
 
   finish(rowCount: number): ColumnData {
