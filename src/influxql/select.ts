@@ -677,17 +677,20 @@ class SelectRun {
     const table = m.table!;
     const select: string[] = [];
     const groupBy: string[] = [];
+    /** The output columns' names (for a native answer). */
+    const names: string[] = [];
     if (this.interval !== undefined) {
       select.push(`${windowSql(this.interval.intervalNs, this.interval.offsetNs)} AS "__w"`);
       groupBy.push('"__w"');
+      names.push('__w');
     }
     groupTags.forEach((t, i) => {
       select.push(`${refOperand(table, t, 'tag').sql} AS "__g${i}"`);
       groupBy.push(`"__g${i}"`);
+      names.push(`__g${i}`);
     });
     const keys: string[] = [];
     const pushed: Array<{ key: string; fn: string; isInteger: boolean } | undefined> = [];
-    const names = select.map((_s, i) => (i === 0 && this.interval !== undefined ? '__w' : `__g${i - (this.interval === undefined ? 0 : 1)}`));
     const nativeCalls: Array<{ fn: NativeFunction; field: string }> = [];
     let native = this.condition === undefined || isTagConjunction(this.condition, table);
     for (const call of this.calls) {

@@ -121,23 +121,11 @@ export function nativeAggregate(table: TableSchema, parts: readonly NativePart[]
   for (const { source, rows } of parts) {
     const fieldCols = fields.map((f) => source.columns.get(f!.id));
     const tagCols = tags.map((t) => (t === undefined ? undefined : source.columns.get(t.id)));
-    // The group of each dictionary code combination is looked up once per distinct key string.
-    const groupOf = new Map<string, { tags: string[]; cells: Map<bigint, Cell> }>();
-    const segmentRows = source.segmentRows;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const seg = Math.floor(row / segmentRows);
-      const at = row - seg * segmentRows;
-      const t = source.timeSegments[seg]![at]!;
-      if (cutoffNs !== undefined && t < cutoffNs) continue;
+    eachRow(source, rows, cutoffNs, (seg, at, t) => {
       const values = tagCols.map((c) => tagValue(c, seg, at));
       const key = values.join('\u0000');
-      let group = groupOf.get(key);
-      if (group === undefined) {
-        group = groups.get(key);
-        if (group === undefined) groups.set(key, (group = { tags: values, cells: new Map() }));
-        groupOf.set(key, group);
-      }
+      let group = groups.get(key);
+      if (group === undefined) groups.set(key, (group = { tags: values, cells: new Map() }));
       const windowNs = spec.window === undefined ? 0n : windowStart(t, spec.window.intervalNs, spec.window.offsetNs);
       let cell = group.cells.get(windowNs);
       if (cell === undefined) group.cells.set(windowNs, (cell = { windowNs, acc: spec.calls.map(() => ({ count: 0, sum: 0, min: undefined, max: undefined })) }));
@@ -146,7 +134,7 @@ export function nativeAggregate(table: TableSchema, parts: readonly NativePart[]
         if (col === undefined || !isValidAt(col.validity[seg], at)) continue;
         accumulate(cell.acc[k]!, kinds[k]!, col, seg, at);
       }
-    }
+    });
   }
   const out: DuckDBValue[][] = [];
   const ordered = [...groups.values()].sort((a, b) => compareTags(a.tags, b.tags));
@@ -224,6 +212,18 @@ function resultType(fn: NativeFunction, kind: ColumnType): string {
   return kind === 'uint64' ? 'UBIGINT' : 'BIGINT';
 }
 
+/** Calls `visit` with the segment, offset and time of each of `rows` of `source` at or after `cutoffNs`. */
+function eachRow(source: ColumnarSource, rows: Uint32Array, cutoffNs: bigint | undefined, visit: (seg: number, at: number, t: bigint) => void): void {
+  const segmentRows = source.segmentRows;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const seg = Math.floor(row / segmentRows);
+    const at = row - seg * segmentRows;
+    const t = source.timeSegments[seg]![at]!;
+    if (cutoffNs === undefined || t >= cutoffNs) visit(seg, at, t);
+  }
+}
+
 /** The statement's answer over `parts`; undefined when it holds something not computed here. */
 export function nativeAnswer(table: TableSchema, parts: readonly NativePart[], statement: NativeStatement, cutoffNs: bigint | undefined): NativeAnswer | undefined {
   return statement.kind === 'aggregate' ? nativeAggregate(table, parts, statement, cutoffNs) : nativeRows(table, parts, statement, cutoffNs);
@@ -292,18 +292,12 @@ export function nativeRows(table: TableSchema, parts: readonly NativePart[], spe
       const c = col === undefined ? undefined : source.columns.get(col.id);
       return c === undefined ? null : valueAt(col!.type, c, seg, at);
     };
-    const segmentRows = source.segmentRows;
-    for (let i = 0; i < selected.length; i++) {
-      const row = selected[i]!;
-      const seg = Math.floor(row / segmentRows);
-      const at = row - seg * segmentRows;
-      const t = source.timeSegments[seg]![at]!;
-      if (cutoffNs !== undefined && t < cutoffNs) continue;
+    eachRow(source, selected, cutoffNs, (seg, at, t) => {
       let ok = true;
       for (let k = 0; k < spec.filters.length && ok; k++) ok = passes(spec.filters[k]!, read(filterCols[k], seg, at));
-      if (!ok || !fieldCols.some((c) => read(c, seg, at) !== null)) continue;
+      if (!ok || !fieldCols.some((c) => read(c, seg, at) !== null)) return;
       rows.push({ t, values: outs.map((c) => read(c, seg, at)), order: orderCols.map((c) => read(c, seg, at)) });
-    }
+    });
   }
   rows.sort((a, b) => {
     if (a.t !== b.t) return a.t < b.t ? -1 : 1;
