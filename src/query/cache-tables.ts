@@ -8,14 +8,13 @@
  * retention period are left out, as from the table.
  */
 import { createHash } from 'node:crypto';
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBTimestampNanosecondsValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Caches } from '../cache/caches.js';
 import type { CacheValue } from '../cache/last-cache.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
-import { quoteIdent } from '../engine/duckdb.js';
 import type { ColumnType, DistinctCacheDefinition, LastCacheDefinition } from '../wal/model.js';
 import { QueryError } from './errors.js';
+import { fillTempTable, type TempColumnType } from './temp-tables.js';
 
 /** The two cache table functions. */
 export type CacheKind = 'last' | 'distinct';
@@ -55,7 +54,7 @@ export function isCacheKey(key: string): boolean {
   return key.startsWith(KEY_PREFIX);
 }
 
-type SqlType = 'VARCHAR' | 'BIGINT' | 'UBIGINT' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP_NS';
+type SqlType = Extract<TempColumnType, 'VARCHAR' | 'BIGINT' | 'UBIGINT' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP_NS'>;
 
 const SQL_TYPE: Record<ColumnType, SqlType> = { tag: 'VARCHAR', string: 'VARCHAR', int64: 'BIGINT', uint64: 'UBIGINT', float64: 'DOUBLE', bool: 'BOOLEAN', time: 'TIMESTAMP_NS' };
 
@@ -115,37 +114,6 @@ export async function materializeCacheTable(con: DuckDBConnection, key: string, 
     const nowNs = BigInt(Math.trunc(ctx.nowMs)) * 1_000_000n;
     if (cache !== undefined) for (const combination of cache.rows(nowNs, cutoffNs)) rows.push(combination);
   }
-  await fill(con, read.tempName, columns, rows);
+  await fillTempTable(con, read.tempName, columns, rows);
 }
 
-async function fill(con: DuckDBConnection, tempName: string, columns: ReadonlyArray<[string, SqlType, number]>, rows: ReadonlyArray<ReadonlyArray<CacheValue | undefined>>): Promise<void> {
-  await con.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(tempName)} (${columns.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`);
-  const appender = await con.createAppender(tempName, 'main', 'temp');
-  try {
-    for (const row of rows) {
-      columns.forEach(([, type], i) => append(appender, type, row[i]));
-      appender.endRow();
-    }
-    appender.flushSync();
-  } finally {
-    appender.closeSync();
-  }
-}
-
-function append(appender: DuckDBAppender, type: SqlType, v: CacheValue | undefined): void {
-  if (v === undefined) return appender.appendNull();
-  switch (type) {
-    case 'VARCHAR':
-      return appender.appendVarchar(String(v));
-    case 'BIGINT':
-      return appender.appendBigInt(BigInt(v));
-    case 'UBIGINT':
-      return appender.appendUBigInt(BigInt(v));
-    case 'DOUBLE':
-      return appender.appendDouble(Number(v));
-    case 'BOOLEAN':
-      return appender.appendBoolean(Boolean(v));
-    case 'TIMESTAMP_NS':
-      return appender.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(BigInt(v)));
-  }
-}

@@ -9,11 +9,9 @@
  * Each system table is scoped to the database the query was sent to, except `system.databases`
  * (every database's name, as the database list route answers too).
  */
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBTimestampNanosecondsValue, LIST, USMALLINT, VARCHAR } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema } from '../catalog/catalog.js';
-import { quoteIdent } from '../engine/duckdb.js';
 import type { PersistedFiles } from '../persist/load.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import type { WalFileInfo } from '../wal/listing.js';
@@ -21,6 +19,7 @@ import type { ColumnDefinition, ColumnType } from '../wal/model.js';
 import type { Caches } from '../cache/caches.js';
 import { isCacheKey, materializeCacheTable } from './cache-tables.js';
 import type { QueryLog } from './query-log.js';
+import { fillTempTable, type TempColumnType, type TempValue } from './temp-tables.js';
 
 /** What the database beside the engine tells the system tables. */
 export interface SystemSources {
@@ -43,8 +42,8 @@ export interface SystemContext {
   sources?: SystemSources;
 }
 
-type ColumnSqlType = 'VARCHAR' | 'BIGINT' | 'UBIGINT' | 'BOOLEAN' | 'TIMESTAMP_NS' | 'USMALLINT[]' | 'VARCHAR[]';
-type Value = string | number | bigint | boolean | null | undefined | readonly number[] | readonly string[];
+type ColumnSqlType = Exclude<TempColumnType, 'DOUBLE'>;
+type Value = TempValue;
 
 interface SystemTable {
   readonly schema: 'system' | 'information_schema';
@@ -469,36 +468,7 @@ export async function materializeSystemTables(con: DuckDBConnection, keys: Reado
     ctx.signal.throwIfAborted();
     const rows = await table.rows(ctx);
     ctx.signal.throwIfAborted();
-    await con.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} (${table.columns.map(([c, t]) => `${quoteIdent(c)} ${t}`).join(', ')})`);
-    const appender = await con.createAppender(name, 'main', 'temp');
-    try {
-      for (const row of rows) {
-        table.columns.forEach(([, type], i) => append(appender, type, row[i]));
-        appender.endRow();
-      }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
+    await fillTempTable(con, name, table.columns, rows);
   }
 }
 
-function append(appender: DuckDBAppender, type: ColumnSqlType, v: Value): void {
-  if (v === null || v === undefined) return appender.appendNull();
-  switch (type) {
-    case 'VARCHAR':
-      return appender.appendVarchar(String(v));
-    case 'BIGINT':
-      return appender.appendBigInt(BigInt(v as number | bigint));
-    case 'UBIGINT':
-      return appender.appendUBigInt(BigInt(v as number | bigint));
-    case 'BOOLEAN':
-      return appender.appendBoolean(Boolean(v));
-    case 'TIMESTAMP_NS':
-      return appender.appendTimestampNanoseconds(new DuckDBTimestampNanosecondsValue(BigInt(v as number | bigint)));
-    case 'USMALLINT[]':
-      return appender.appendList(v as readonly number[], LIST(USMALLINT));
-    case 'VARCHAR[]':
-      return appender.appendList(v as readonly string[], LIST(VARCHAR));
-  }
-}
