@@ -110,8 +110,9 @@ test('parse time grows linearly with input size, also for pathological lines', (
     ['many tags', (n) => Buffer.from(`m,${Array.from({ length: n / 10 }, (_, i) => `t${i}=v`).join(',')} f=1`)],
   ];
   for (const [label, make] of shapes) {
-    const small = time(make(4000));
-    const large = time(make(32000));
+    // Inputs large enough that the small one takes milliseconds: below that, noise is the ratio.
+    const small = time(make(16000));
+    const large = time(make(128000));
     // 8× the input may take at most ~8× the time (slack ×3 and 10 ms for caches and noise); a
     // quadratic parser would take 64×.
     assert.ok(large < small * 8 * 3 + 10, `${label}: ${small.toFixed(2)} ms → ${large.toFixed(2)} ms for 8× the input`);
