@@ -22,6 +22,8 @@ export type FieldValueKind = typeof FieldKind.String | typeof FieldKind.Int64 | 
 export class SeriesKey {
   /** The field keys of the last line of this series whose keys had no escapes: lines of a series nearly always repeat them. */
   fieldKeys: FieldKeyTemplate | undefined = undefined;
+  /** Lines in a row that had only the first keys of {@link fieldKeys}. */
+  fewerFieldLines = 0;
   /** The line consumer's own data for this series (the validator keeps the columns it resolved here). */
   consumerState: unknown = undefined;
 
@@ -357,9 +359,14 @@ export class LineProtocolParser {
         if (!this.isLineEnd(this.pos)) this.trailing();
       }
     }
-    // A line with fewer fields than its series' template keeps the template: the next full line would only rebuild it.
-    if (line.series !== undefined && !line.hasTemplateFields && !this.hasEscapedKey && fieldsRead !== FEWER_FIELDS) {
-      line.series.fieldKeys = this.templateOf(line);
+    const series = line.series;
+    if (series === undefined) return;
+    if (line.hasTemplateFields) series.fewerFieldLines = 0;
+    // A line with fewer fields than its series' template keeps the template (when full lines come
+    // between, each would rebuild it again), unless the lines before it had fewer too.
+    else if (!this.hasEscapedKey && (fieldsRead !== FEWER_FIELDS || ++series.fewerFieldLines >= FEWER_FIELD_LINES_TO_REBUILD)) {
+      series.fieldKeys = this.templateOf(line);
+      series.fewerFieldLines = 0;
       line.hasTemplateFields = true;
     }
   }
@@ -864,6 +871,8 @@ const MAX_CACHED_SERIES = 100_000;
 /** What readTemplateFields found (see there). */
 const TEMPLATE_FIELDS = 0;
 const FEWER_FIELDS = 1;
+/** Lines in a row with fewer fields than their series' template after which the template is theirs. */
+const FEWER_FIELD_LINES_TO_REBUILD = 2;
 const MORE_FIELDS = 2;
 
 /**
