@@ -3,9 +3,9 @@
  * or chunk; headers too large; a request not in by the headers timeout). Node's default answers
  * it and destroys the connection at once — also when the connection is still streaming the
  * answer to an earlier, complete request pipelined before it, which the client then gets cut off
- * in the middle. Here an answer already under way is let finish first (within a bound): a client
- * that pipelined a query and then garbage gets its query's whole answer, then the close. With
- * nothing under way the refusal is answered as Node answers it.
+ * in the middle. Here the answer to a request received whole is let finish first (within a
+ * bound): a client that pipelined a query and then garbage gets its query's whole answer, then
+ * the close. A request still waiting for its body, or nothing under way: refused as Node does.
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -26,7 +26,9 @@ export function onClientError(err: NodeJS.ErrnoException, socket: Socket): void 
   if (closing.has(socket)) return;
   closing.add(socket);
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (inFlight != null && !inFlight.writableFinished && !socket.destroyed) {
+  // Only the answer to a request received whole: one still waiting for its body never gets the
+  // rest (the parser has stopped), so it goes with the connection at once, its resources with it.
+  if (inFlight != null && inFlight.req.complete && !inFlight.writableFinished && !socket.destroyed) {
     const timer = setTimeout(() => socket.destroy(), FINISH_BOUND_MS);
     socket.once('close', () => clearTimeout(timer));
     // Its last bytes are flushed before the FIN; a client that stops reading meets the bound.

@@ -198,7 +198,7 @@ test('queries: admission by count, 503 beyond the line; the timeout covers the a
     assert.equal(streamed.headers['transfer-encoding'], 'chunked');
     await assert.rejects(q('SELECT range AS i FROM range(1000000)', '&format=jsonl'), /socket hang up|aborted|ECONNRESET/);
     // One runs, one waits, the third is refused at once; the waiter times out in line.
-    const slow = "SELECT count(*) FROM range(10000000000) a";
+    const slow = "SELECT count(*) FROM range(10000000000) a, range(1000) b";
     const running = q(slow);
     await waitFor('a running query', () => s.server.queryAdmission.bytesInFlight === 1);
     const waiting = q('SELECT 1');
@@ -290,6 +290,17 @@ test('a malformed request pipelined behind a query does not cut the query\'s ans
       assert.match(reply, /\[\{"n":300000000\}\]/, reply.slice(0, 400));
       assert.equal((reply.match(/HTTP\/1\.1 /g) ?? []).length, 1, `one answer: ${reply}`);
     }
+    // A request whose own body the parser refuses never gets the rest: it goes at once, with
+    // its write admission (not after the bound an answer under way has).
+    const socket = connect(s.port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.resume(); // read on, so the server's close is seen
+    const started = performance.now();
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write('POST /write?db=q HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nm v=1\r\nzz\r\n');
+    await closed;
+    assert.ok(performance.now() - started < 5_000, `closed after ${(performance.now() - started).toFixed(0)} ms`);
+    assert.equal(s.server.admission.bytesInFlight, 0);
     assert.equal((await send(s.port, 'GET', '/health')).status, 200);
   } finally {
     await s.stop();
