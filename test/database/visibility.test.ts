@@ -34,7 +34,8 @@ test('no query gap: counts never drop while snapshots release buffered chunks un
     assert.deepEqual(violations, []);
     assert.ok(queries >= 5, `the reader ran ${queries} queries`);
     assert.deepEqual(await queryRows(db, 'db1', 'SELECT count(*) AS n FROM m'), ['n=1201n']);
-    assert.ok(db.persistedFiles.fileCount >= 6);
+    // Files the snapshots wrote (the background compactor may since have merged them).
+    assert.ok(db.persister.stats.files >= 6, `snapshots wrote ${db.persister.stats.files} files`);
     // Chunks that left the buffer are no longer registered with the engine once queries are done.
     await db['mirrors'].idle();
     assert.equal(db['engine'].registeredCount(), db.buffer.getStats().chunks);
