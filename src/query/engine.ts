@@ -435,8 +435,8 @@ export class QueryEngine {
   private cleanParts(chunks: readonly ChunkSource[]): NativePart[] | undefined {
     const parts: NativePart[] = [];
     for (const group of overlappingSources([], chunks, this.options.gen1DurationNs ?? DEFAULT_GEN1_NS)) {
-      const only = group.chunks[0]!;
-      if (group.chunks.length !== 1 || only.rows === undefined || only.state.mayHaveDuplicates) return undefined;
+      const only = cleanChunkOf(group);
+      if (only === undefined) return undefined;
       parts.push({ source: only.chunk, rows: only.rows });
     }
     return parts;
@@ -661,13 +661,14 @@ export class QueryEngine {
         list.push(f);
         continue;
       }
+      const cleanChunk = cleanChunkOf(group);
+      if (cleanChunk !== undefined) {
+        clean.push({ serial: cleanChunk.state.serial, rows: cleanChunk.rows });
+        for (const id of cleanChunk.state.columns.keys()) cleanColumns.add(id);
+        continue;
+      }
       if (group.files.length === 0 && group.chunks.length === 1) {
         const only = group.chunks[0]!;
-        if (only.rows !== undefined && !only.state.mayHaveDuplicates) {
-          clean.push({ serial: only.state.serial, rows: only.rows });
-          for (const id of only.state.columns.keys()) cleanColumns.add(id);
-          continue;
-        }
         // One buffered chunk alone in its window: deduplicate it on its integer keys.
         const rowSet = rowSetOf(only);
         parts.push(mirrorDedupSql(only.state, columns, rowSet === undefined ? {} : { rowSet }));
@@ -800,6 +801,13 @@ export function tagsMayMatch(file: PersistedFile, tags: RowFilter['tags']): bool
     if (range !== undefined && !values.some((v) => compareUtf8(range.min, v) <= 0 && compareUtf8(v, range.max) <= 0)) return false;
   }
   return true;
+}
+
+/** The one buffered chunk of a span, when it is alone there, read through a selection and without duplicate points: read as it is, no deduplication. */
+function cleanChunkOf(group: { files: readonly unknown[]; chunks: readonly ChunkSource[] }): (ChunkSource & { rows: Uint32Array }) | undefined {
+  const only = group.chunks[0];
+  if (group.files.length !== 0 || group.chunks.length !== 1 || only!.rows === undefined || only!.state.mayHaveDuplicates) return undefined;
+  return only as ChunkSource & { rows: Uint32Array };
 }
 
 /** A planned statement's tag predicates (by column name) on `table`'s tag columns, as a selection filter's. */
