@@ -184,14 +184,6 @@ function tagEquality(e: Extract<Expr, { kind: 'binary' }>, table: TableSchema): 
   return refOperand(table, l.name, l.cast).type === 'tag' ? { tag: l.name, value: r.value } : undefined;
 }
 
-/** Whether `condition` is only `tag = 'value'` comparisons joined by AND: exactly what {@link plannedRead}'s tags say. */
-export function isTagConjunction(condition: Expr, table: TableSchema): boolean {
-  const e = unparen(condition);
-  if (e.kind !== 'binary') return false;
-  if (e.op === 'AND') return isTagConjunction(e.left, table) && isTagConjunction(e.right, table);
-  return tagEquality(e, table) !== undefined;
-}
-
 const FLIPPED: Record<NativeOp, NativeOp> = { '=': '=', '<>': '<>', '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
 
 /**

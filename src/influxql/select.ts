@@ -24,7 +24,7 @@ import { castFits, castValue, groupRows, readSubqueryRows, readTableRows, toValu
 import type { InfluxValue, Series } from './result.js';
 import { evaluate, type EvalContext } from './select-eval.js';
 import { aggregateCalls, checkColumns, compileRegex, expandColumns, exprKey, transformCalls, unparen, type Column, type FieldType, type SelectShape, type SourceSchema } from './select-plan.js';
-import { columnKind, conditionSql, isTagConjunction, plannedRead, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
+import { columnKind, conditionSql, nativeFilters, plannedRead, pushedAggregateSql, refOperand, timeRangeSql, windowSql } from './select-sql.js';
 import { sqlIdent } from './sql-values.js';
 import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from './time.js';
 
@@ -692,7 +692,8 @@ class SelectRun {
     const keys: string[] = [];
     const pushed: Array<{ key: string; fn: string; isInteger: boolean } | undefined> = [];
     const nativeCalls: Array<{ fn: NativeFunction; field: string }> = [];
-    let native = this.condition === undefined || isTagConjunction(this.condition, table);
+    // Only tag equalities: what the planned read's tags say, nothing left to filter by.
+    let native = nativeFilters(this.condition, table)?.length === 0;
     for (const call of this.calls) {
       const arg = unparen(call.args[0]!) as Extract<Expr, { kind: 'ref' }>;
       const type = arg.cast === 'tag' ? undefined : m.schema.fields.get(arg.name);
