@@ -524,12 +524,12 @@ export function validateLineProtocol(catalog: Catalog, parser: LineProtocolParse
   try {
     parser.parse(body, validator);
   } catch (err) {
-    validator.releaseBuilders();
     revert();
     if (err instanceof CatalogError) throw new WriteError('PARSE', err.message);
     throw err;
+  } finally {
+    validator.releaseBuilders();
   }
-  validator.releaseBuilders();
   const ops = [...createdDb, ...validator.catalogOps];
   const catalogBatch: CatalogBatch | undefined = ops.length === 0 ? undefined : { databaseId: db.id, databaseName: db.name, timeNs: options.ingestTimeNs, ops };
   function revert(): void {
