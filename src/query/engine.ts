@@ -195,29 +195,32 @@ export class QueryEngine {
    * everything, the sink's waits included; on timeout or abort the engine is interrupted.
    */
   async stream(db: string, sql: string, params: QueryParams | undefined, sink: ResultSink, options: QueryRunOptions = {}): Promise<void> {
-    const native = sink.native === undefined ? undefined : (answer: NativeAnswer) => sink.native!(answer);
-    await this.runStatement(db, sql, options, (con, checked, signal, entry) => this.streamBody(con, checked, params, sink, signal, entry), native);
-  }
-
-  private async streamBody(con: DuckDBConnection, checked: CheckedQuery, params: QueryParams | undefined, sink: ResultSink, signal: AbortSignal, entry: QueryLogEntry | undefined): Promise<void> {
-    const result = await this.startStream(con, checked, params, sink, signal);
-    this.log.planned(entry);
-    for (;;) {
-      signal.throwIfAborted();
-      const chunk = await result.fetchChunk();
-      signal.throwIfAborted();
-      if (chunk === null || chunk.rowCount === 0) break;
-      if (entry !== undefined) entry.rows += BigInt(chunk.rowCount);
-      await sink.rows(chunk, signal);
-    }
+    await this.runStatement(
+      db,
+      sql,
+      options,
+      async (con, checked, signal, entry) => {
+        const result = await this.startStream(con, checked, params, sink, signal);
+        this.log.planned(entry);
+        for (;;) {
+          signal.throwIfAborted();
+          const chunk = await result.fetchChunk();
+          signal.throwIfAborted();
+          if (chunk === null || chunk.rowCount === 0) break;
+          if (entry !== undefined) entry.rows += BigInt(chunk.rowCount);
+          await sink.rows(chunk, signal);
+        }
+      },
+      sink.native?.bind(sink),
+    );
   }
 
   /**
    * The one way a user's statement runs: logged (`system.queries`), on a connection of its
    * database, under the timeout — which covers everything on the connection: checking the SQL,
    * bringing the views of the tables it reads up to date, `body` and a sink's waits — checked,
-   * its tables' views current and pruned. A planned aggregate the engine computes itself goes to
-   * `answered` instead of `body`.
+   * its tables' views current and pruned. A planned statement the engine answers itself (see
+   * `PlannedRead.native`) goes to `answered` instead of `body`.
    */
   private async runStatement(
     db: string,
