@@ -278,7 +278,14 @@ export class QueryableBuffer implements WalFileNotifier {
     // the files become visible and the chunks leave together.
     let gone: PersistedFile[] = [];
     await this.options.mirrors.exclusive(async () => {
-      this.options.persistedFiles.add(manifest);
+      const { persistedFiles } = this.options;
+      persistedFiles.add(manifest);
+      const fileOf = new Map(manifest.files.map((f) => [`${f.dbId}/${f.tableId}/${f.chunkTimeNs}`, f]));
+      for (const chunk of claimed) {
+        // A claimed chunk no longer changes: its arrays may stand for its file's rows.
+        const file = fileOf.get(`${chunk.dbId}/${chunk.tableId}/${chunk.chunkTimeNs}`);
+        if (file !== undefined) persistedFiles.memCache?.keep(file, chunk);
+      }
       // Files of a table deleted while the snapshot ran, or already past retention.
       gone = this.takeGoneFiles();
       for (const chunk of claimed) {

@@ -10,7 +10,7 @@ import './threadpool.js';
 import assert from 'node:assert/strict';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SluiceDatabase, listSnapshots } from '../database/database.js';
@@ -67,6 +67,8 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'wal-replay-concurrency-limit': { type: 'string', default: '', help: 'WAL files fetched at once during replay (default max(cores, 10))' },
   'retention-check-interval': { type: 'string', default: '1m', help: 'how often Parquet files past their database\'s retention period are removed (rows past it are invisible at once regardless)' },
   'force-snapshot-mem-threshold': { type: 'string', default: '', help: 'buffered bytes that force a snapshot (default 50% of RAM)' },
+  'parquet-mem-cache-size': { type: 'string', default: '20%', help: 'memory the rows of recently persisted Parquet files may keep for reads: bytes, or a percentage of RAM' },
+  'disable-parquet-mem-cache': { type: 'boolean', help: 'keep no persisted rows in memory: every read of persisted data scans Parquet' },
   compaction: { type: 'string', default: 'on', help: 'merge Parquet files in the background into ten-minute (newest hour), hour, six-hour (running day) and day files: on | off' },
   'compaction-cold-margin': { type: 'string', default: '30m', help: 'how far behind the newest persisted row a window\'s end must be before it is compacted (ms, s, m)' },
   'compaction-warm-hour-files': { type: 'string', default: '0', help: 'files the newest (warm) hour of a table may hold before it is compacted anyway; 0: only cold hours are' },
@@ -187,6 +189,15 @@ function int(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER
     throw new UsageError(`--${flag}: expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+/** `N` bytes or `P%` of the machine's memory (0 to 100). */
+function bytesOrPercentOfRam(value: string, flag: string): number {
+  const percent = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value);
+  if (percent === null) return int(value, flag);
+  const p = Number(percent[1]);
+  if (p > 100) throw new UsageError(`--${flag}: a percentage of RAM is at most 100%, got ${JSON.stringify(value)}`);
+  return Math.floor((totalmem() * p) / 100);
 }
 
 function oneOf(value: string, flag: string, allowed: readonly string[]): string {
@@ -320,6 +331,7 @@ async function serve(argv: string[]): Promise<void> {
   const compactionColdMarginMs = durationMs(String(values['compaction-cold-margin']), 'compaction-cold-margin');
   const compactionWarmHourMaxFiles = int(String(values['compaction-warm-hour-files']), 'compaction-warm-hour-files');
   const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
+  const parquetMemCacheBytes = values['disable-parquet-mem-cache'] === true ? 0 : bytesOrPercentOfRam(String(values['parquet-mem-cache-size']), 'parquet-mem-cache-size');
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
   const logger = createLogger(logFormat, logLevel);
@@ -383,6 +395,7 @@ async function serve(argv: string[]): Promise<void> {
       compactionWarmHourMaxFiles,
       ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
       ...(forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes }),
+      parquetMemCacheBytes,
       onReplayProgress: (p) => {
         startingServer.setStartupProgress(replayProgressText(p));
         // One line a second at most: replay reports every file.

@@ -4,7 +4,7 @@
  * server and the CLI are faces over this.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QueryableBuffer } from '../buffer/queryable-buffer.js';
 import type { Catalog, CatalogLimits } from '../catalog/catalog.js';
@@ -16,6 +16,7 @@ import { Engine } from '../engine/duckdb.js';
 import { Mirrors } from '../engine/mirrors.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { loadPersistedState, PersistedFiles, type PersistedState } from '../persist/load.js';
+import { ParquetMemCache } from '../persist/mem-cache.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister } from '../persist/persister.js';
 import { FileRemover } from '../persist/file-remover.js';
@@ -38,6 +39,11 @@ export interface OpenDatabaseOptions {
   logger?: WalLogger;
   /** Buffered bytes above which a snapshot is forced (default 50 % of the machine's memory). */
   forceSnapshotBytes?: number;
+  /**
+   * Bytes the rows of recently persisted Parquet files may keep in memory for reads (default
+   * 20 % of the machine's memory; 0 keeps none). See `../persist/mem-cache.ts`.
+   */
+  parquetMemCacheBytes?: number;
   /** DuckDB memory limit (default DuckDB's: 80 % of the machine's memory). */
   queryMemoryLimit?: string;
   /** Default query timeout in milliseconds (default 30 000). */
@@ -143,6 +149,8 @@ export class SluiceDatabase {
       });
       const mirrors = new Mirrors(engine);
       const persistedFiles = PersistedFiles.load(state.manifests, state.compactions);
+      const memCacheBytes = options.parquetMemCacheBytes ?? Math.floor(totalmem() / 5);
+      if (memCacheBytes > 0) persistedFiles.memCache = new ParquetMemCache(memCacheBytes);
       const persister = new Persister({ store, nodeId, mirrors, scratchDir, clock, logger, ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }) });
       persister.setFenceCheck(() => fenceCheck());
       const buffer = new QueryableBuffer({

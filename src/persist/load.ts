@@ -8,6 +8,7 @@ import { listAll, type ObjectStore } from '../objectstore/types.js';
 import { PersistError } from './errors.js';
 import { compactionPrefix, decodeCompactionManifest, type CompactionManifest } from './compaction-manifest.js';
 import { decodeManifest, snapshotPrefix, type PersistedFile, type SnapshotManifest } from './manifest.js';
+import type { ParquetMemCache } from './mem-cache.js';
 
 export interface PersistedState {
   /** Manifests, newest first. */
@@ -83,6 +84,8 @@ export class PersistedFiles {
   readonly compactedAway = new Set<string>();
   /** Called after a snapshot's files were added (the compactor's cue). */
   onSnapshotAdded: (() => void) | undefined;
+  /** The rows of recently persisted files held in memory: files leaving the index leave it too. */
+  memCache: ParquetMemCache | undefined;
 
   /**
    * The start's index: `manifests` (any order) less what `compactions` (oldest first) removed,
@@ -129,8 +132,9 @@ export class PersistedFiles {
   applyCompaction(compaction: Pick<CompactionManifest, 'dbId' | 'tableId' | 'removed' | 'added'>): PersistedFile[] {
     const gone = new Set(compaction.removed);
     for (const key of gone) this.compactedAway.add(key);
-    const removed = this.removeWhere((f) => f.dbId === compaction.dbId && f.tableId === compaction.tableId && gone.has(f.key));
+    const removed = this.takeWhere((f) => f.dbId === compaction.dbId && f.tableId === compaction.tableId && gone.has(f.key));
     for (const f of compaction.added) this.put(f);
+    this.memCache?.carry(removed, compaction.added);
     this.version++;
     return removed;
   }
@@ -141,6 +145,12 @@ export class PersistedFiles {
    * caller's to remove.
    */
   removeWhere(isGone: (file: PersistedFile) => boolean): PersistedFile[] {
+    const removed = this.takeWhere(isGone);
+    this.memCache?.forget(removed.map((f) => f.key));
+    return removed;
+  }
+
+  private takeWhere(isGone: (file: PersistedFile) => boolean): PersistedFile[] {
     const removed: PersistedFile[] = [];
     for (const [k, list] of this.byTable) {
       const kept = list.filter((f) => !isGone(f));

@@ -387,9 +387,9 @@ export class QueryEngine {
     const rowSets: number[] = [];
     const engine = this.options.mirrors.engine;
     let rowsSelected = 0;
+    const filter: RowFilter = { tags, ...(lo === undefined ? {} : { minTimeNs: lo }), ...(hi === undefined ? {} : { maxTimeNs: hi }) };
     try {
       if (tags.length > 0) {
-        const filter: RowFilter = { tags, ...(lo === undefined ? {} : { minTimeNs: lo }), ...(hi === undefined ? {} : { maxTimeNs: hi }) };
         const selected: ChunkSource[] = [];
         for (const c of chunks) {
           const rows = selectRows(c.chunk, filter, c.state.rows);
@@ -402,11 +402,12 @@ export class QueryEngine {
         chunks = selected;
       }
       this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
-      if (native !== undefined && planned?.native !== undefined && tags.length > 0 && files.length === 0 && rowsSelected <= NATIVE_MAX_ROWS) {
-        const parts = this.cleanParts(chunks);
+      if (native !== undefined && planned?.native !== undefined && tags.length > 0 && rowsSelected <= NATIVE_MAX_ROWS) {
+        const parts = this.cleanParts(chunks, files, filter, NATIVE_MAX_ROWS - rowsSelected);
         const answer = parts === undefined ? undefined : nativeAnswer(table.table, parts, planned.native, table.cutoffNs);
         if (answer !== undefined) {
           this.lastPruning.native = true;
+          if (files.length > 0) this.options.persistedFiles.memCache?.hit();
           this.nativeAnswers++;
           return native(answer);
         }
@@ -434,10 +435,31 @@ export class QueryEngine {
     }
   }
 
-  /** Selected rows of `chunks` when none needs deduplication (each alone in its span, without duplicate points); else undefined. */
-  private cleanParts(chunks: readonly ChunkSource[]): NativePart[] | undefined {
+  /**
+   * The rows `filter` selects from `chunks` (selected already) and `files`, when none needs
+   * deduplication — each source alone in its span, a chunk without duplicate points, a file
+   * whose rows are held in memory (see `../persist/mem-cache.ts`) — and the files' add up to at
+   * most `maxFileRows`; else undefined.
+   */
+  private cleanParts(chunks: readonly ChunkSource[], files: readonly PersistedFile[], filter: RowFilter, maxFileRows: number): NativePart[] | undefined {
     const parts: NativePart[] = [];
-    for (const group of overlappingSources([], chunks, this.options.gen1DurationNs ?? DEFAULT_GEN1_NS)) {
+    const memCache = this.options.persistedFiles.memCache;
+    let fileRows = 0;
+    for (const group of overlappingSources(files, chunks, this.options.gen1DurationNs ?? DEFAULT_GEN1_NS)) {
+      if (group.chunks.length === 0 && group.files.length === 1) {
+        const held = memCache?.partsOf(group.files[0]!);
+        if (held === undefined) return undefined;
+        for (const source of held) {
+          if (filter.maxTimeNs !== undefined && source.minTimeNs > filter.maxTimeNs) continue;
+          if (filter.minTimeNs !== undefined && source.maxTimeNs < filter.minTimeNs) continue;
+          const rows = selectRows(source, filter, source.rowCount);
+          if (rows === undefined) return undefined;
+          fileRows += rows.length;
+          if (fileRows > maxFileRows) return undefined;
+          if (rows.length > 0) parts.push({ source, rows });
+        }
+        continue;
+      }
       const only = cleanChunkOf(group);
       if (only === undefined) return undefined;
       parts.push({ source: only.chunk, rows: only.rows });
