@@ -1,6 +1,6 @@
 // `npm run bench:query [-- flags]`: the seven TSBS devops query types (bench/tsbs-queries.ts)
 // against a real `sluice serve`, first with the TSBS cpu-only dataset in its buffer, then with all
-// of it in Parquet, and — with --peers — against InfluxDB 1.6 (the same InfluxQL) and
+// of it in Parquet (the newest rows held in memory, then cold after a restart), and — with --peers — against InfluxDB 1.6 (the same InfluxQL) and
 // VictoriaMetrics (TSBS's MetricsQL, where TSBS has one). One request at a time, each system alone
 // on the machine; p50 and p95 per query type and system as a Markdown table; every answer
 // compared: Sluice's buffer with its Parquet, Sluice with InfluxDB value by value, and
@@ -55,7 +55,7 @@ const TICKS = LINES / HOSTS;
 const RANGE: TsbsTimeRange = { hosts: HOSTS, startNs: BigInt(START_S) * 1_000_000_000n, endNs: BigInt(START_S + TICKS * INTERVAL_S) * 1_000_000_000n };
 
 /** The systems of the table, in its column order. */
-const SYSTEMS = ['Sluice, buffer', 'Sluice, Parquet', 'InfluxDB', 'VictoriaMetrics'] as const;
+const SYSTEMS = ['Sluice, buffer', 'Sluice, Parquet', 'Sluice, Parquet cold', 'InfluxDB', 'VictoriaMetrics'] as const;
 type SystemName = (typeof SYSTEMS)[number];
 
 /** One answer as it came: the status and the body. */
@@ -198,10 +198,12 @@ async function settledParquetFiles(server: SluiceServe): Promise<{ count: number
 }
 
 /**
- * Sluice twice: with the dataset in the buffer, then — restarted with a buffer threshold of one
- * byte and sent one line to another database, so the server forces a snapshot of everything
- * buffered, as it does under memory pressure — with all of it in Parquet. `system.tables` must
- * show every row where it is meant to be before the queries run.
+ * Sluice three times: with the dataset in the buffer; then — restarted with a buffer threshold of
+ * one byte and sent one line to another database, so the server forces a snapshot of everything
+ * buffered, as it does under memory pressure — with all of it in Parquet, the newest files' rows
+ * still held in memory (`--parquet-mem-cache-size`), as they are after snapshots; then restarted
+ * again, nothing held: every read scans Parquet ("cold"). `system.tables` must show every row
+ * where it is meant to be before the queries run.
  */
 async function runSluice(bodies: Buffer[], queries: Map<TsbsQueryType, TsbsQuery[]>): Promise<Map<TsbsQueryType, Runs>[]> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-bench-query-'));
@@ -234,7 +236,15 @@ async function runSluice(bodies: Buffer[], queries: Map<TsbsQueryType, TsbsQuery
     const files = await settledParquetFiles(server);
     say(`Sluice: ${files.count} Parquet files of cpu once compaction settled (${files.compactions} compactions, ${((performance.now() - compacting) / 1000).toFixed(1)} s)`);
     const persisted = await measure('Sluice, Parquet', queries, ask);
-    return [buffered, persisted];
+
+    await server.stop();
+    cleanups.delete(server.stop);
+    server = await startSluiceServe(dir, []);
+    cleanups.add(server.stop);
+    const restarted = await sluiceRows(server);
+    if (restarted.buffered !== 0 || restarted.persisted !== LINES) throw new Error(`sluice: expected ${LINES} rows in Parquet after the restart, found ${JSON.stringify(restarted)}`);
+    const cold = await measure('Sluice, Parquet cold', queries, ask);
+    return [buffered, persisted, cold];
   } finally {
     await server.stop();
     cleanups.delete(server.stop);
@@ -395,10 +405,12 @@ const results = new Map<SystemName, Map<TsbsQueryType, Runs>>();
 const versions: Partial<Record<SystemName, string>> = {};
 const agreements: Agreement[] = [];
 try {
-  const [buffered, persisted] = await runSluice(bodies, queries);
+  const [buffered, persisted, cold] = await runSluice(bodies, queries);
   results.set('Sluice, buffer', buffered!);
   results.set('Sluice, Parquet', persisted!);
+  results.set('Sluice, Parquet cold', cold!);
   agreements.push(compareInfluxQL('Sluice, buffer', buffered!, 'Sluice, Parquet', persisted!, queries));
+  agreements.push(compareInfluxQL('Sluice, buffer', buffered!, 'Sluice, Parquet cold', cold!, queries));
   if (values.peers) {
     const influx = await runInfluxDB(bodies, queries);
     results.set('InfluxDB', influx.runs);

@@ -81,14 +81,17 @@ export interface NativeAnswer {
 
 interface Accumulator {
   count: number;
-  /** Sum: a number for floats, a bigint for integers. */
-  sum: number | bigint;
+  /** The sum of floats, or of the integers read as numbers (exact: see `MAX_AGGREGATED_ROWS`). */
+  sum: number;
+  /** The sum of the integers read as bigints (64-bit segments). */
+  wide: bigint;
   min: number | bigint | undefined;
   max: number | bigint | undefined;
 }
 
 interface Cell {
-  windowNs: bigint;
+  /** The window's number, counted from the first window's (see {@link TimeFrame}). */
+  window: number;
   acc: Accumulator[];
 }
 
@@ -104,8 +107,53 @@ function windowStart(t: bigint, intervalNs: bigint, offsetNs: bigint): bigint {
 }
 
 /**
+ * Integers narrower than 64 bits are summed as numbers: at most this many rows of 32-bit values
+ * keep every partial sum below 2^53, so exact.
+ */
+const MAX_AGGREGATED_ROWS = 2 ** 21;
+
+/** A time's words as {@link TimeFrame} reads them: low word first. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Times within ±2^52 ns (52 days) of the base are exact as doubles: farther ones are not answered here. */
+const MAX_HIGH_WORD_DELTA = 2 ** 20;
+
+/**
+ * Row times as doubles: nanoseconds after `base` (the start of the window of the first row
+ * read), computed from the time's two 32-bit words — no bigint per row — and exact within ±2^52.
+ */
+class TimeFrame {
+  private readonly baseHigh: number;
+  private readonly baseLow: number;
+  /** Rows before it (past retention) are left out: `cutoffNs − base`, clamped (beyond ±2^53 it orders the same). */
+  readonly cutoff: number;
+  /** Whether a row read was too far from the base to be exact (the answer is then left to SQL). */
+  outOfRange = false;
+
+  constructor(
+    readonly base: bigint,
+    cutoffNs: bigint | undefined,
+  ) {
+    const word = BigInt.asUintN(64, base);
+    this.baseHigh = Number(BigInt.asIntN(32, word >> 32n));
+    this.baseLow = Number(word & 0xffffffffn);
+    const limit = 2n ** 53n;
+    const c = cutoffNs === undefined ? -limit : cutoffNs - base;
+    this.cutoff = Number(c < -limit ? -limit : c > limit ? limit : c);
+  }
+
+  /** The time of row `at` of a segment given as its low words (unsigned) and high words (signed). */
+  offset(low: Uint32Array, high: Int32Array, at: number): number {
+    const dh = high[2 * at + 1]! - this.baseHigh;
+    if (dh >= MAX_HIGH_WORD_DELTA || dh <= -MAX_HIGH_WORD_DELTA) this.outOfRange = true;
+    return dh * 4294967296 + (low[2 * at]! - this.baseLow);
+  }
+}
+
+/**
  * The statement's answer over `parts` (rows with time below `cutoffNs`, past the retention
- * period, left out); undefined when a column is not of a kind computed here.
+ * period, left out); undefined when a column is not of a kind computed here, or the rows are
+ * too many or too far apart in time to be computed here exactly.
  */
 export function nativeAggregate(table: TableSchema, parts: readonly NativePart[], spec: NativeAggregate, cutoffNs: bigint | undefined): NativeAnswer | undefined {
   const fields = spec.calls.map((c) => table.columns.get(c.field));
@@ -117,31 +165,57 @@ export function nativeAggregate(table: TableSchema, parts: readonly NativePart[]
     if (spec.calls[k]!.fn !== 'count' && !NUMERIC.has(kind)) return undefined;
     kinds.push(kind);
   }
-  const groups = new Map<string, { tags: string[]; cells: Map<bigint, Cell> }>();
+  let total = 0;
+  for (const p of parts) total += p.rows.length;
+  if (total > MAX_AGGREGATED_ROWS) return undefined;
+  const interval = spec.window === undefined ? undefined : Number(spec.window.intervalNs);
+  if ((interval !== undefined && !Number.isSafeInteger(interval)) || !LITTLE_ENDIAN) return undefined;
+  const first = parts.find((p) => p.rows.length > 0);
+  const t0 = first === undefined ? 0n : first.source.timeSegments[Math.floor(first.rows[0]! / first.source.segmentRows)]![first.rows[0]! % first.source.segmentRows]!;
+  const frame = new TimeFrame(spec.window === undefined ? t0 : windowStart(t0, spec.window.intervalNs, spec.window.offsetNs), cutoffNs);
+  const groups = new Map<string, { tags: string[]; cells: Map<number, Cell> }>();
+  const newCell = (window: number): Cell => ({ window, acc: spec.calls.map(() => ({ count: 0, sum: 0, wide: 0n, min: undefined, max: undefined })) });
   for (const { source, rows } of parts) {
     const fieldCols = fields.map((f) => source.columns.get(f!.id));
     const tagCols = tags.map((t) => (t === undefined ? undefined : source.columns.get(t.id)));
-    eachRow(source, rows, cutoffNs, (seg, at, t) => {
-      const values = tagCols.map((c) => tagValue(c, seg, at));
-      const key = values.join('\u0000');
+    const segmentRows = source.segmentRows;
+    let seg = -1;
+    let low: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+    let high: Int32Array<ArrayBufferLike> = new Int32Array(0);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const at = row % segmentRows;
+      if (Math.floor(row / segmentRows) !== seg) {
+        seg = Math.floor(row / segmentRows);
+        const times = source.timeSegments[seg]!;
+        low = new Uint32Array(times.buffer, times.byteOffset, times.length * 2);
+        high = new Int32Array(times.buffer, times.byteOffset, times.length * 2);
+      }
+      const offset = frame.offset(low, high, at);
+      if (offset < frame.cutoff) continue;
+      let key = '';
+      let values: string[] | undefined;
+      if (tagCols.length === 1) key = tagValue(tagCols[0], seg, at);
+      else if (tagCols.length > 1) key = (values = tagCols.map((c) => tagValue(c, seg, at))).join('\u0000');
       let group = groups.get(key);
-      if (group === undefined) groups.set(key, (group = { tags: values, cells: new Map() }));
-      const windowNs = spec.window === undefined ? 0n : windowStart(t, spec.window.intervalNs, spec.window.offsetNs);
-      let cell = group.cells.get(windowNs);
-      if (cell === undefined) group.cells.set(windowNs, (cell = { windowNs, acc: spec.calls.map(() => ({ count: 0, sum: 0, min: undefined, max: undefined })) }));
+      if (group === undefined) groups.set(key, (group = { tags: values ?? (tagCols.length === 1 ? [key] : []), cells: new Map() }));
+      const window = interval === undefined ? 0 : Math.floor(offset / interval);
+      let cell = group.cells.get(window);
+      if (cell === undefined) group.cells.set(window, (cell = newCell(window)));
       for (let k = 0; k < fieldCols.length; k++) {
         const col = fieldCols[k];
         if (col === undefined || !isValidAt(col.validity[seg], at)) continue;
-        accumulate(cell.acc[k]!, kinds[k]!, col, seg, at);
+        accumulate(cell.acc[k]!, col.segments[seg]![at]!);
       }
-    });
+    }
   }
+  if (frame.outOfRange) return undefined;
   const out: DuckDBValue[][] = [];
   const ordered = [...groups.values()].sort((a, b) => compareTags(a.tags, b.tags));
   for (const group of ordered) {
-    const cells = [...group.cells.values()].sort((a, b) => (a.windowNs < b.windowNs ? -1 : a.windowNs > b.windowNs ? 1 : 0));
+    const cells = [...group.cells.values()].sort((a, b) => a.window - b.window);
     for (const cell of cells) {
-      const row: DuckDBValue[] = spec.window === undefined ? [] : [cell.windowNs];
+      const row: DuckDBValue[] = spec.window === undefined ? [] : [frame.base + BigInt(cell.window) * spec.window.intervalNs];
       row.push(...group.tags);
       for (let k = 0; k < spec.calls.length; k++) row.push(result(spec.calls[k]!.fn, kinds[k]!, cell.acc[k]!));
       out.push(row);
@@ -166,36 +240,33 @@ function compareTags(a: readonly string[], b: readonly string[]): number {
   return 0;
 }
 
-function accumulate(acc: Accumulator, kind: ColumnType, column: ColumnarColumn, seg: number, at: number): void {
+/** Adds one value: a float, an integer of a narrow segment (a number), or of a 64-bit one (a bigint). */
+function accumulate(acc: Accumulator, v: number | bigint): void {
   acc.count++;
-  if (kind === 'float64') {
-    const v = (column.segments[seg] as Float64Array)[at]!;
-    acc.sum = (acc.sum as number) + v;
-    if (acc.min === undefined || v < (acc.min as number)) acc.min = v;
-    if (acc.max === undefined || v > (acc.max as number)) acc.max = v;
-  } else if (kind === 'int64' || kind === 'uint64') {
-    const v = kind === 'int64' ? readInt64(column.segments[seg]!, at) : (column.segments[seg] as BigUint64Array)[at]!;
-    acc.sum = (typeof acc.sum === 'bigint' ? acc.sum : 0n) + v;
-    if (acc.min === undefined || v < acc.min) acc.min = v;
-    if (acc.max === undefined || v > acc.max) acc.max = v;
-  }
+  if (typeof v === 'number') acc.sum += v;
+  else acc.wide += v;
+  // Numbers and bigints compare exactly with each other.
+  if (acc.min === undefined || v < acc.min) acc.min = v;
+  if (acc.max === undefined || v > acc.max) acc.max = v;
 }
 
 /** A call's value, typed as the SQL engine gives it (see `pushedAggregateSql`). */
 function result(fn: NativeFunction, kind: ColumnType, acc: Accumulator): DuckDBValue {
   if (fn === 'count') return BigInt(acc.count);
   if (acc.count === 0) return null;
+  const float = kind === 'float64';
+  const integer = (v: number | bigint) => (typeof v === 'bigint' ? v : BigInt(v));
   switch (fn) {
     case 'sum':
-      return kind === 'float64' ? acc.sum : BigInt(acc.sum);
+      return float ? acc.sum : BigInt(acc.sum) + acc.wide;
     case 'mean':
-      return kind === 'float64' ? (acc.sum as number) / acc.count : integerMean(acc.sum as bigint, acc.count);
+      return float ? acc.sum / acc.count : integerMean(BigInt(acc.sum) + acc.wide, acc.count);
     case 'min':
-      return acc.min!;
+      return float ? acc.min! : integer(acc.min!);
     case 'max':
-      return acc.max!;
+      return float ? acc.max! : integer(acc.max!);
     case 'spread':
-      return kind === 'float64' ? (acc.max as number) - (acc.min as number) : (acc.max as bigint) - (acc.min as bigint);
+      return float ? (acc.max as number) - (acc.min as number) : integer(acc.max!) - integer(acc.min!);
   }
 }
 

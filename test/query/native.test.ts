@@ -146,3 +146,33 @@ test('duplicate points and Parquet files send a planned aggregate to the SQL eng
     await cleanup();
   }
 });
+
+test('rows farther apart in time than doubles hold exactly, and retention cutoffs, are answered right', { timeout: 60_000 }, async () => {
+  const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '10m', snapshotSize: 1_000_000 } });
+  try {
+    const env = databaseEnvironment(db);
+    const DAY = 86_400n * SECOND;
+    const write = (body: string) => db.writer.writeLp('n', Buffer.from(body), { precision: 'ns', acceptPartial: false });
+    // 40 days apart: within ±2^52 ns of the first row's window, answered natively.
+    await write(`m,host=a v=1i ${T0}\nm,host=a v=2i ${T0 + 40n * DAY}\nm,host=a v=4i ${T0 + 40n * DAY + 1n}`);
+    const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+    let before = db.query.nativeAnswers;
+    const near = json(await answer(env, `SELECT sum(v), max(v) FROM m WHERE host = 'a' AND time >= '2023-11-01T00:00:00Z' AND time < '2024-01-01T00:00:00Z' GROUP BY time(1d) fill(none)`));
+    assert.equal(db.query.nativeAnswers, before + 1);
+    assert.match(near, /\["1699920000000000000n","1n","1n"\],\["1703376000000000000n","6n","4n"\]/);
+    // 200 days apart: past ±2^52 ns (52 days), so the SQL engine answers, the same way.
+    await write(`m,host=a v=8i ${T0 + 200n * DAY}`);
+    before = db.query.nativeAnswers;
+    const far = json(await answer(env, `SELECT sum(v) FROM m WHERE host = 'a' AND time >= '2023-11-01T00:00:00Z' AND time < '2024-12-01T00:00:00Z' GROUP BY time(100d) fill(none)`));
+    assert.equal(db.query.nativeAnswers, before, 'too far apart: left to the SQL engine');
+    assert.match(far, /\["1693440000000000000n","1n"\],\["1702080000000000000n","6n"\],\["1710720000000000000n","8n"\]/);
+    // A retention period whose cutoff falls 20 days after the first row: that row is past it.
+    await db.manage.setRetentionPeriod('n', BigInt(Date.now()) * 1_000_000n - (T0 + 20n * DAY));
+    before = db.query.nativeAnswers;
+    const kept = json(await answer(env, `SELECT sum(v), count(v) FROM m WHERE host = 'a' AND time >= '2023-11-01T00:00:00Z' AND time < '2024-01-01T00:00:00Z'`));
+    assert.equal(db.query.nativeAnswers, before + 1);
+    assert.match(kept, /\["1698796800000000000n","6n","2n"\]/, 'the row past the retention cutoff is left out');
+  } finally {
+    await cleanup();
+  }
+});
