@@ -261,11 +261,15 @@ const TABLES: readonly SystemTable[] = [
       ['chunk_time', 'BIGINT'],
       ['snapshot_sequence_number', 'UBIGINT'],
       ['level', 'UBIGINT'],
+      ['rows_in_memory', 'BOOLEAN'],
     ],
     rows: ({ database, persistedFiles }) => {
       const out: Value[][] = [];
       for (const t of byName(database.tables.values())) {
-        for (const f of persistedFiles.filesOf(database.id, t.id)) out.push([t.name, f.key, BigInt(f.sizeBytes), BigInt(f.rowCount), f.minTimeNs, f.maxTimeNs, f.chunkTimeNs, BigInt(f.snapshotSequenceNumber), BigInt(f.level ?? 1)]);
+        for (const f of persistedFiles.filesOf(database.id, t.id)) {
+          const held = persistedFiles.memCache?.partsOf(f) !== undefined;
+          out.push([t.name, f.key, BigInt(f.sizeBytes), BigInt(f.rowCount), f.minTimeNs, f.maxTimeNs, f.chunkTimeNs, BigInt(f.snapshotSequenceNumber), BigInt(f.level ?? 1), held]);
+        }
       }
       return out;
     },

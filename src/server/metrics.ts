@@ -97,7 +97,7 @@ export class Metrics {
     metric('sluice_flight_calls_total', 'counter', 'Arrow Flight calls by method and gRPC status code (0 is OK).', [...this.flightCalls]);
     metric('sluice_flight_seconds_total', 'counter', 'Time spent in Arrow Flight calls.', [['', this.flightMs / 1000]]);
     metric('sluice_query_errors_total', 'counter', 'SQL queries that failed.', [['', this.queryErrors]]);
-    metric('sluice_query_native_answers_total', 'counter', 'Planned aggregates over few clean buffered rows answered without the SQL engine.', [['', db.query.nativeAnswers]]);
+    metric('sluice_query_native_answers_total', 'counter', 'Planned statements over few clean rows (buffered, or of Parquet files held in memory) answered without the SQL engine.', [['', db.query.nativeAnswers]]);
     metric('sluice_query_seconds_total', 'counter', 'Time spent answering SQL queries.', [['', this.queryMs / 1000]]);
     metric('sluice_wal_flushes_total', 'counter', 'WAL files written.', [['', wal.flushCount]]);
     metric('sluice_wal_flush_bytes_total', 'counter', 'Bytes of WAL files written.', [['', wal.flushBytes]]);
@@ -120,6 +120,11 @@ export class Metrics {
     metric('sluice_snapshot_failures_total', 'counter', 'Snapshots that failed (persisted again before the next one).', [['', persister.failedSnapshots]]);
     metric('sluice_snapshot_put_failures_in_a_row', 'gauge', 'Failed snapshot puts since the last one that succeeded.', [['', persister.consecutivePutFailures]]);
     metric('sluice_parquet_files', 'gauge', 'Parquet files queryable.', [['', db.persistedFiles.fileCount]]);
+    const memCache = db.persistedFiles.memCache?.stats;
+    metric('sluice_parquet_mem_cache_files', 'gauge', 'Parquet files whose rows are held in memory for reads.', [['', memCache?.files ?? 0]]);
+    metric('sluice_parquet_mem_cache_bytes', 'gauge', 'Bytes of the Parquet rows held in memory.', [['', memCache?.bytes ?? 0]]);
+    metric('sluice_parquet_mem_cache_evictions_total', 'counter', 'Held Parquet files let go to stay within --parquet-mem-cache-size.', [['', memCache?.evicted ?? 0]]);
+    metric('sluice_parquet_mem_cache_hits_total', 'counter', 'Reads of persisted rows answered from memory.', [['', memCache?.hits ?? 0]]);
     const compaction = db.compactor?.stats;
     if (compaction !== undefined) {
       metric('sluice_compactions_total', 'counter', 'Compactions committed.', [['', compaction.compactions]]);

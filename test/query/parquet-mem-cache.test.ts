@@ -72,6 +72,8 @@ test('statements over held Parquet rows answer exactly as the Parquet scan: afte
     const memCache = db.persistedFiles.memCache!;
     assert.equal(db.buffer.getStats().rows, 0, 'everything persisted');
     assert.equal(memCache.stats.files, db.persistedFiles.fileCount, 'every clean chunk is held as its file');
+    const shown = await db.query.query('n', 'SELECT count(*) FILTER (WHERE rows_in_memory) AS held, count(*) AS files FROM system.parquet_files');
+    assert.deepEqual(shown.rows[0], [BigInt(memCache.stats.files), BigInt(db.persistedFiles.fileCount)], 'system.parquet_files shows the held files');
 
     const time = (s: number) => `'${new Date(Number((T0 + BigInt(s) * SECOND) / 1_000_000n)).toISOString()}'`;
     const aggregates = ['count(v)', 'sum(v)', 'mean(v)', 'min(v)', 'max(v)', 'spread(v)', 'count(f)', 'sum(f)', 'mean(f)', 'max(f)', 'count(s)'];
