@@ -36,18 +36,31 @@ export class SeriesKey {
   ) {}
 }
 
-/** A line's field keys, in order and all different, with their bytes (none has an escape, so bytes and key are the same text). */
+/**
+ * A line's field keys, in order and all different, with their bytes (none has an escape, so bytes
+ * and key are the same text), and the kinds their values usually have.
+ */
 export class FieldKeyTemplate {
   /** `bytes` read 32 bits at a time. */
   readonly view: DataView<ArrayBufferLike>;
+  /**
+   * The kind each field's value usually has. Never changed in place: when lines of the series
+   * change kinds, a new array replaces it, so a consumer may keep the array and compare identity
+   * (a line whose {@link ParsedLine.fieldKinds} is this array has exactly these kinds).
+   */
+  kinds: readonly FieldValueKind[];
+  /** Lines in a row with these keys whose kinds differed from {@link kinds}. */
+  otherKindLines = 0;
 
   constructor(
     readonly keys: readonly string[],
+    kinds: readonly FieldValueKind[],
     /** Each key followed by its `=`. */
     readonly bytes: Buffer,
     /** Where key f's bytes start in `bytes`; one more entry for the end. */
     readonly starts: Int32Array,
   ) {
+    this.kinds = kinds;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 }
@@ -69,8 +82,9 @@ export class ParsedLine {
   tagKeys: readonly string[] = [];
   tagValues: readonly string[] = [];
   fieldCount = 0;
-  readonly fieldKeys: string[] = [];
-  readonly fieldKinds: FieldValueKind[] = [];
+  /** The field keys and kinds (the first {@link fieldCount}): a field template's own arrays (see {@link FieldKeyTemplate.kinds}), or the parser's. */
+  fieldKeys: readonly string[] = [];
+  fieldKinds: readonly FieldValueKind[] = [];
   /**
    * Numeric values by field: floats, int64 and uint64 up to 15 digits (exact as numbers), booleans
    * as 1 or 0. Grown as lines need (read it after the line arrives, not before).
@@ -194,6 +208,11 @@ export class LineProtocolParser {
   /** The tag keys and values of a line whose series is not cached. */
   private readonly tagKeys: string[] = [];
   private readonly tagValues: string[] = [];
+  /** The field keys and kinds of a line that are not exactly a template's. */
+  private readonly fieldKeys: string[] = [];
+  private readonly fieldKinds: FieldValueKind[] = [];
+  /** How many of the current line's first fields its series' template matched (their key bytes are the template's). */
+  private templateFieldsRead = 0;
   /** Counts the lines parsed: tells {@link duplicates} which line it holds. */
   private lineSerial = 0;
   private readonly duplicates = new DuplicateKeys();
@@ -346,9 +365,14 @@ export class LineProtocolParser {
     this.skipSpaces();
     if (this.isLineEnd(this.pos)) fail('field', 'No fields were provided');
     this.hasEscapedKey = false;
+    this.templateFieldsRead = 0;
     const template = line.series?.fieldKeys;
     const fieldsRead = template === undefined ? MORE_FIELDS : this.readTemplateFields(line, template);
-    if (fieldsRead === MORE_FIELDS) this.readFields(line);
+    if (fieldsRead === MORE_FIELDS) {
+      line.fieldKeys = this.fieldKeys;
+      line.fieldKinds = this.fieldKinds;
+      this.readFields(line);
+    }
     else line.hasTemplateFields = fieldsRead === TEMPLATE_FIELDS;
     if (!this.isLineEnd(this.pos)) {
       if (buf[this.pos] !== SPACE) this.trailing();
@@ -365,27 +389,36 @@ export class LineProtocolParser {
     // A line with fewer fields than its series' template keeps the template (when full lines come
     // between, each would rebuild it again), unless the lines before it had fewer too.
     else if (!this.hasEscapedKey && (fieldsRead !== FEWER_FIELDS || ++series.fewerFieldLines >= FEWER_FIELD_LINES_TO_REBUILD)) {
-      series.fieldKeys = this.templateOf(line);
+      const rebuilt = this.templateOf(line, template);
+      series.fieldKeys = rebuilt;
       series.fewerFieldLines = 0;
       line.hasTemplateFields = true;
+      line.fieldKeys = rebuilt.keys;
+      line.fieldKinds = rebuilt.kinds;
     }
   }
 
-  /** The current line's field keys as a template for the next lines of its series. */
-  private templateOf(line: ParsedLine): FieldKeyTemplate {
+  /**
+   * The current line's field keys as a template for the next lines of its series: the first
+   * {@link templateFieldsRead} keys are the old template's (their bytes too), the rest were read
+   * by readFields (their places in {@link keySpans}).
+   */
+  private templateOf(line: ParsedLine, old: FieldKeyTemplate | undefined): FieldKeyTemplate {
     const count = line.fieldCount;
+    const fromOld = old === undefined ? 0 : Math.min(this.templateFieldsRead, count);
     const spans = this.keySpans;
     const starts = new Int32Array(count + 1);
     let total = 0;
     for (let f = 0; f < count; f++) {
       starts[f] = total;
-      total += spans[2 * f + 1]! - spans[2 * f]! + 1;
+      total += f < fromOld ? old!.starts[f + 1]! - old!.starts[f]! : spans[2 * f + 1]! - spans[2 * f]! + 1;
     }
     starts[count] = total;
     const bytes = Buffer.allocUnsafe(total);
     // each key with the `=` after it (every field read has one)
-    for (let f = 0; f < count; f++) this.buf.copy(bytes, starts[f]!, spans[2 * f]!, spans[2 * f + 1]! + 1);
-    return new FieldKeyTemplate(line.fieldKeys.slice(0, count), bytes, starts);
+    if (fromOld > 0) old!.bytes.copy(bytes, 0, 0, old!.starts[fromOld]!);
+    for (let f = fromOld; f < count; f++) this.buf.copy(bytes, starts[f]!, spans[2 * f]!, spans[2 * f + 1]! + 1);
+    return new FieldKeyTemplate(line.fieldKeys.slice(0, count), line.fieldKinds.slice(0, count), bytes, starts);
   }
 
   /** Room for field `index` in the line's and the parser's per-field arrays. */
@@ -404,34 +437,100 @@ export class LineProtocolParser {
    * Reads the fields while their keys are the template's, byte for byte: no key hashing, and no
    * duplicate check (the template's keys are all different). Returns whether the line's keys were
    * exactly the template's (TEMPLATE_FIELDS), ended before its last key (FEWER_FIELDS), or go on
-   * with a key the template does not have there (MORE_FIELDS: readFields reads the rest).
+   * with a key the template does not have there (MORE_FIELDS: readFields reads the rest, into the
+   * parser's arrays). While the values also have the template's kinds, the line's keys and kinds
+   * are the template's own arrays (nothing is copied, and a consumer can tell the kinds by the
+   * array); from the first value of another kind on they are the parser's.
    */
   private readTemplateFields(line: ParsedLine, template: FieldKeyTemplate): number {
     const buf = this.buf;
     const end = this.end;
     const starts = template.starts;
-    const count = template.keys.length;
+    const keys = template.keys;
+    const kinds = template.kinds;
+    const count = keys.length;
     if (count > line.fieldNumbers.length) this.ensureFieldCapacity(line, count);
-    const spans = this.keySpans;
+    line.fieldKeys = keys;
+    line.fieldKinds = kinds;
+    let hasOtherKinds = false;
     for (let f = 0; f < count; f++) {
       const pos = this.pos;
       const from = starts[f]!;
       const length = starts[f + 1]! - from; // the key and its `=`
-      if (pos + length > end || !sameBytes(this.bodyView, pos, template.view, from, length)) return MORE_FIELDS;
-      const key = template.keys[f]!;
-      line.fieldKeys[f] = key;
-      spans[2 * f] = pos;
-      spans[2 * f + 1] = pos + length - 1;
+      if (pos + length > end || !sameBytes(this.bodyView, pos, template.view, from, length)) {
+        this.ownFields(line, template, f, hasOtherKinds);
+        return MORE_FIELDS;
+      }
       this.pos = pos + length;
-      if (!this.readSimpleNumber(line, f)) this.readFieldValue(line, f, key);
+      this.templateFieldsRead = f + 1;
+      const kind = kinds[f]!;
+      if (kind !== FieldKind.Int64 || !this.readTemplateInteger(line, f)) {
+        if (!this.readSimpleNumber(line, f)) this.readFieldValue(line, f, keys[f]!);
+        if (!hasOtherKinds && this.fieldKinds[f] !== kind) {
+          this.ownFields(line, template, f, false);
+          hasOtherKinds = true;
+        }
+      } else if (hasOtherKinds) this.fieldKinds[f] = kind;
+      if (hasOtherKinds) this.fieldKeys[f] = keys[f]!;
       line.fieldCount = f + 1;
       if (this.pos < end && buf[this.pos] === COMMA) {
         this.pos++;
         continue;
       }
-      return f + 1 === count ? TEMPLATE_FIELDS : FEWER_FIELDS;
+      if (f + 1 !== count) return FEWER_FIELDS;
+      if (!hasOtherKinds) {
+        if (template.otherKindLines !== 0) template.otherKindLines = 0;
+      } else if (++template.otherKindLines >= OTHER_KIND_LINES_TO_ADOPT) {
+        // the series now writes these kinds: they become the template's
+        template.kinds = this.fieldKinds.slice(0, count);
+        template.otherKindLines = 0;
+        line.fieldKinds = template.kinds;
+      }
+      return TEMPLATE_FIELDS;
     }
+    this.ownFields(line, template, count, hasOtherKinds);
     return MORE_FIELDS;
+  }
+
+  /** Moves the line's first `count` field keys and kinds (the template's) into the parser's arrays, for the line to go on in them. */
+  private ownFields(line: ParsedLine, template: FieldKeyTemplate, count: number, hasKinds: boolean): void {
+    const keys = this.fieldKeys;
+    const kinds = this.fieldKinds;
+    for (let f = 0; f < count; f++) keys[f] = template.keys[f]!;
+    if (!hasKinds) for (let f = 0; f < count; f++) kinds[f] = template.kinds[f]!;
+    line.fieldKeys = keys;
+    line.fieldKinds = kinds;
+  }
+
+  /**
+   * An int64 field as its template expects it: `-?\d{1,15}i`, then a `,`, a space or the line's
+   * end; the same value readSimpleNumber gives. Anything else returns false with nothing changed.
+   */
+  private readTemplateInteger(line: ParsedLine, index: number): boolean {
+    const buf = this.buf;
+    const end = this.end;
+    let i = this.pos;
+    const isNegative = i < end && buf[i] === MINUS;
+    if (isNegative) i++;
+    const digitsStart = i;
+    let mantissa = 0;
+    while (i < end) {
+      const b = buf[i]!;
+      if (b < ZERO || b > NINE) break;
+      mantissa = mantissa * 10 + (b - ZERO);
+      i++;
+    }
+    const digits = i - digitsStart;
+    if (digits === 0 || digits > 15 || i >= end || buf[i] !== 0x69 /* i */) return false;
+    i++;
+    if (i < end) {
+      const b = buf[i]!;
+      if (b !== COMMA && b !== SPACE && b !== NEWLINE && !(b === CR && (i + 1 >= end || buf[i + 1] === NEWLINE))) return false;
+    }
+    line.fieldNumbers[index] = isNegative ? -mantissa : mantissa;
+    line.fieldObjects[index] = undefined;
+    this.pos = i;
+    return true;
   }
 
   /**
@@ -486,7 +585,7 @@ export class LineProtocolParser {
       const b = buf[i]!;
       if (b !== COMMA && b !== SPACE && b !== NEWLINE && !(b === CR && (i + 1 >= end || buf[i + 1] === NEWLINE))) return false;
     }
-    line.fieldKinds[index] = kind;
+    this.fieldKinds[index] = kind;
     line.fieldNumbers[index] = value;
     line.fieldObjects[index] = undefined;
     this.pos = i;
@@ -625,8 +724,8 @@ export class LineProtocolParser {
       this.keySpans[2 * index + 1] = this.pos;
       if (buf[this.pos] !== EQUALS) fail('field', `field key \`${key}\` has no value`);
       this.pos++;
-      if (this.duplicates.has(this.lineSerial, line.fieldKeys, line.fieldCount, key)) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
-      line.fieldKeys[index] = key;
+      if (this.duplicates.has(this.lineSerial, this.fieldKeys, line.fieldCount, key)) fail('duplicate-field', `invalid line protocol - multiple instances of '${key}' field found`);
+      this.fieldKeys[index] = key;
       if (!this.readSimpleNumber(line, index)) this.readFieldValue(line, index, key);
       line.fieldCount++;
       if (this.pos < this.end && buf[this.pos] === COMMA) {
@@ -651,7 +750,7 @@ export class LineProtocolParser {
     if (start >= this.end) fail('field-value', `field \`${key}\` has no value`);
     const first = buf[start]!;
     if (first === QUOTE) {
-      line.fieldKinds[index] = FieldKind.String;
+      this.fieldKinds[index] = FieldKind.String;
       line.fieldObjects[index] = this.readStringValue(key);
       return;
     }
@@ -662,7 +761,7 @@ export class LineProtocolParser {
     if (isDigit(first) || first === MINUS || first === 0x2e /* . */) {
       if (last === 0x69 /* i */ || last === 0x75 /* u */) {
         const value = this.parseInteger(start, end - 1, last === 0x69, key);
-        line.fieldKinds[index] = last === 0x69 ? FieldKind.Int64 : FieldKind.UInt64;
+        this.fieldKinds[index] = last === 0x69 ? FieldKind.Int64 : FieldKind.UInt64;
         if (typeof value === 'number') {
           line.fieldNumbers[index] = value;
           line.fieldObjects[index] = undefined;
@@ -671,7 +770,7 @@ export class LineProtocolParser {
         }
         return;
       }
-      line.fieldKinds[index] = FieldKind.Float64;
+      this.fieldKinds[index] = FieldKind.Float64;
       line.fieldNumbers[index] = this.parseFloat(start, end, key);
       return;
     }
@@ -686,7 +785,7 @@ export class LineProtocolParser {
       else if (word === 'false' || word === 'False' || word === 'FALSE') value = false;
     }
     if (value === undefined) fail('field-value', `invalid field value \`${clip(buf.toString('utf8', start, end))}\` for field \`${key}\``);
-    line.fieldKinds[index] = FieldKind.Boolean;
+    this.fieldKinds[index] = FieldKind.Boolean;
     line.fieldNumbers[index] = value ? 1 : 0;
   }
 
@@ -873,6 +972,8 @@ const TEMPLATE_FIELDS = 0;
 const FEWER_FIELDS = 1;
 /** Lines in a row with fewer fields than their series' template after which the template is theirs. */
 const FEWER_FIELD_LINES_TO_REBUILD = 2;
+/** Lines in a row with a template's keys but other kinds after which those kinds are the template's. */
+const OTHER_KIND_LINES_TO_ADOPT = 2;
 const MORE_FIELDS = 2;
 
 /**

@@ -4,11 +4,20 @@ import { FieldKind as Kind, allocateColumnValues } from '../wal/model.js';
 type Values = ColumnValues;
 const allocValues = allocateColumnValues;
 
+/** Where the low and high 32 bits of a 64-bit integer sit among its two 32-bit words, in the platform's byte order (which BigInt64Array reads). */
+const LOW_WORD = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HIGH_WORD = 1 - LOW_WORD;
+
+/** Numbers every column builder: a cache kept across bodies can tell whether it was made for this one. */
+let columnSerial = 0;
+
 /** One column of a chunk being built: a typed array grown by doubling, a validity bitmap once a row lacks a value. */
 export class ColumnBuilder {
+  /** This builder's number, different from every other builder's in the process. */
+  readonly serial = ++columnSerial;
   values: Values;
-  /** A view of 64-bit integer values, to write them from numbers. */
-  view: DataView | undefined;
+  /** The 64-bit integer values as 32-bit halves, to write them from numbers. */
+  words: Int32Array | undefined;
   length = 0;
   validity: Uint8Array | undefined;
   readonly dictionary: string[] | undefined;
@@ -19,7 +28,7 @@ export class ColumnBuilder {
     capacity: number,
   ) {
     this.values = allocValues(kind, capacity);
-    if (kind === Kind.Int64 || kind === Kind.UInt64) this.view = new DataView(this.values.buffer);
+    if (kind === Kind.Int64 || kind === Kind.UInt64) this.words = new Int32Array(this.values.buffer);
     if (kind === Kind.Tag || kind === Kind.String) {
       this.dictionary = [];
       this.indexByValue = new Map();
@@ -30,7 +39,7 @@ export class ColumnBuilder {
     const next = allocValues(this.kind, Math.max(min, this.values.length * 2));
     (next as Uint8Array).set(this.values as Uint8Array);
     this.values = next;
-    if (this.view !== undefined) this.view = new DataView(next.buffer);
+    if (this.words !== undefined) this.words = new Int32Array(next.buffer);
     if (this.validity !== undefined) {
       const v = new Uint8Array((next.length + 7) >> 3);
       v.set(this.validity);
@@ -90,9 +99,9 @@ export class ColumnBuilder {
   /** Sets row `row`'s value: an int64 or uint64 given as an exact integer number (below 2^53), no BigInt made. */
   appendInteger(row: number, value: number): void {
     this.beginValue(row);
-    const view = this.view!;
-    view.setUint32(row * 8, value >>> 0, true);
-    view.setInt32(row * 8 + 4, Math.floor(value / 4294967296), true);
+    const words = this.words!;
+    words[row * 2 + LOW_WORD] = value | 0; // the low 32 bits (value is an integer of 53 bits or fewer)
+    words[row * 2 + HIGH_WORD] = Math.floor(value / 4294967296);
     this.endValue(row);
   }
 

@@ -69,15 +69,32 @@ interface ValidatedSeries {
   removalVersion: number;
   tableId: number;
   tagColumnIds: number[];
-  /** The field keys (the series' template object) and kinds the field columns are for. */
+  /** The series' tag values with their last dictionary index, one per tag column (shared with other series of the body that have the value there). */
+  tagValueIndices: TagValueIndex[];
+  /**
+   * The field keys (the series' template object) and kinds the field columns are for: the
+   * template's kinds array itself, so a line whose kinds are that same array has these kinds (see
+   * FieldKeyTemplate.kinds); else a copy no line has.
+   */
   fieldKeys: FieldKeyTemplate;
-  fieldKinds: number[];
+  fieldKinds: readonly number[];
   fieldColumnIds: number[];
   /** The chunk builder (its serial) that `tagIndices` and the builders are of, 0 for none: valid only while the body that set them is validated. */
   chunkSerial: number;
   tagIndices: number[];
   /** That chunk's column builders, tags then fields (let go when the body ends: a kept series must not keep a body's columns alive). */
   builders: Array<ColumnBuilder | undefined>;
+}
+
+/**
+ * A tag value's dictionary index in one column builder (by the builder's serial): every series of
+ * a table with this value in this column shares one, so a series meeting a new chunk finds most
+ * of its tags' indices here instead of in the dictionary's map.
+ */
+interface TagValueIndex {
+  readonly value: string;
+  builderSerial: number;
+  index: number;
 }
 
 /** Numbers catalogs (weakly): what a series resolved names its catalog by number, not by reference. */
@@ -139,6 +156,8 @@ class Validator implements LineSink {
   private lastTimestampNs = 0n;
   /** The time of lines without a timestamp, once worked out. */
   private defaultTimeNs: bigint | undefined = undefined;
+  /** Per table and tag column (`tableId:columnId`), the {@link TagValueIndex} of each value, for the series this body remembers. */
+  private tagValueIndices: Map<string, Map<string, TagValueIndex>> | undefined = undefined;
   /** The series whose builders this body set, to empty them when it ends. */
   private readonly seriesWithBuilders: ValidatedSeries[] = [];
   /** The time of the previous line appended, its table and chunk: when a line repeats all three, its table's min and max stand. */
@@ -229,38 +248,61 @@ class Validator implements LineSink {
 
   /** Whether what was resolved for the line's series holds for this line (see {@link ValidatedSeries}). */
   private holds(validated: ValidatedSeries, series: SeriesKey, line: ParsedLine): boolean {
-    if (validated.dbId !== this.db.id || validated.catalogSerial !== this.catalogSerial || validated.removalVersion !== this.catalog.removalVersion || validated.fieldKeys !== series.fieldKeys) return false;
-    const kinds = validated.fieldKinds;
-    for (let f = 0; f < kinds.length; f++) if (kinds[f] !== line.fieldKinds[f]) return false;
-    return true;
+    return (
+      validated.fieldKinds === line.fieldKinds &&
+      validated.fieldKeys === series.fieldKeys &&
+      validated.dbId === this.db.id &&
+      validated.catalogSerial === this.catalogSerial &&
+      validated.removalVersion === this.catalog.removalVersion
+    );
   }
 
   /** Keeps the columns just resolved for a valid line on its series, for the next lines of the series. */
   private rememberSeries(line: ParsedLine, table: TableSchema): void {
     const series = line.series;
     if (series === undefined || !line.hasTemplateFields) return;
+    const template = series.fieldKeys!;
     const tagColumnIds: number[] = [];
-    for (let t = 0; t < line.tagCount; t++) tagColumnIds.push(this.tagColumns[t]!.id);
-    const fieldColumnIds: number[] = [];
-    const fieldKinds: number[] = [];
-    for (let f = 0; f < line.fieldCount; f++) {
-      fieldColumnIds.push(this.fieldColumns[f]!.id);
-      fieldKinds.push(line.fieldKinds[f]!);
+    const tagValueIndices: TagValueIndex[] = [];
+    for (let t = 0; t < line.tagCount; t++) {
+      const columnId = this.tagColumns[t]!.id;
+      tagColumnIds.push(columnId);
+      tagValueIndices.push(this.tagValueIndexOf(table.id, columnId, line.tagValues[t]!));
     }
+    const fieldColumnIds: number[] = [];
+    for (let f = 0; f < line.fieldCount; f++) fieldColumnIds.push(this.fieldColumns[f]!.id);
     const validated: ValidatedSeries = {
       catalogSerial: this.catalogSerial,
       dbId: this.db.id,
       removalVersion: this.catalog.removalVersion,
       tableId: table.id,
       tagColumnIds,
-      fieldKeys: series.fieldKeys!,
-      fieldKinds,
+      tagValueIndices,
+      fieldKeys: template,
+      fieldKinds: line.fieldKinds === template.kinds ? template.kinds : line.fieldKinds.slice(0, line.fieldCount),
       fieldColumnIds,
       chunkSerial: 0,
       tagIndices: new Array<number>(line.tagCount).fill(0),
       builders: new Array<ColumnBuilder | undefined>(line.tagCount + line.fieldCount).fill(undefined),
     };
     series.consumerState = validated;
+  }
+
+  /** The shared {@link TagValueIndex} of `value` in tag column `columnId` of table `tableId`. */
+  private tagValueIndexOf(tableId: number, columnId: number, value: string): TagValueIndex {
+    this.tagValueIndices ??= new Map();
+    const column = `${tableId}:${columnId}`;
+    let byValue = this.tagValueIndices.get(column);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.tagValueIndices.set(column, byValue);
+    }
+    let entry = byValue.get(value);
+    if (entry === undefined) {
+      entry = { value, builderSerial: 0, index: 0 };
+      byValue.set(value, entry);
+    }
+    return entry;
   }
 
   /** The column `name` of type `type` for the line being validated: the table's, one the line already added, or a new one. */
@@ -361,7 +403,7 @@ class Validator implements LineSink {
     const tagCount = tagIndices.length;
     const fieldCount = validated.fieldColumnIds.length;
     const builders = validated.builders;
-    if (validated.chunkSerial !== chunk.serial) this.resolveBuilders(line, validated, chunk);
+    if (validated.chunkSerial !== chunk.serial) this.resolveBuilders(validated, chunk);
     for (let t = 0; t < tagCount; t++) builders[t]!.appendIndex(row, tagIndices[t]!);
     for (let f = 0; f < fieldCount; f++) appendField(builders[tagCount + f]!, row, line, f);
     chunk.endRow(tagCount + fieldCount);
@@ -371,15 +413,22 @@ class Validator implements LineSink {
   }
 
   /** Looks up (creating them in row order: tags, then fields) the series' columns in `chunk` and its tags' dictionary indices. */
-  private resolveBuilders(line: ParsedLine, validated: ValidatedSeries, chunk: ChunkBuilder): void {
+  private resolveBuilders(validated: ValidatedSeries, chunk: ChunkBuilder): void {
     const tagColumnIds = validated.tagColumnIds;
+    const tagValueIndices = validated.tagValueIndices;
     const fieldColumnIds = validated.fieldColumnIds;
     const builders = validated.builders;
     if (validated.chunkSerial === 0) this.seriesWithBuilders.push(validated);
     const tagCount = tagColumnIds.length;
     for (let t = 0; t < tagCount; t++) {
       const column = chunk.column(tagColumnIds[t]!, Kind.Tag);
-      validated.tagIndices[t] = column.indexOf(line.tagValues[t]!);
+      // the line's tag values are the series' (tagValueIndices holds them)
+      const known = tagValueIndices[t]!;
+      if (known.builderSerial !== column.serial) {
+        known.index = column.indexOf(known.value);
+        known.builderSerial = column.serial;
+      }
+      validated.tagIndices[t] = known.index;
       builders[t] = column;
     }
     for (let f = 0; f < fieldColumnIds.length; f++) builders[tagCount + f] = chunk.column(fieldColumnIds[f]!, validated.fieldKinds[f]! as FieldKind);
