@@ -5,14 +5,17 @@
  * fresh parser per body gives against a copy of the catalog — catalog ops, errors and every
  * column's values and validity. Lines drop, add, reorder and retype fields, escape keys, cross
  * gen1 windows, and some are damaged; bodies sit at odd offsets of their memory and some are
- * undone. Prints its seed; `SEED=…` replays.
+ * undone. A second test holds the long-lived parser against no fast path at all — each line
+ * validated alone by a fresh parser — row by row, while series change their fields' kinds for
+ * runs of lines (the field templates' kinds and the validator's shared tag indices). Prints its
+ * seed; `SEED=…` replays.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { SeededRng, testSeed, type Rng } from '../../src/effects/rng.js';
 import { LineProtocolParser } from '../../src/lineprotocol/parser.js';
-import type { CatalogOp } from '../../src/wal/model.js';
+import { columnValue, type CatalogOp } from '../../src/wal/model.js';
 import { validateLineProtocol, type ValidatedWrite, type ValidateOptions } from '../../src/write/validator.js';
 import { mutate, validLine } from '../lineprotocol/fuzz-bodies.js';
 
@@ -109,4 +112,75 @@ test('bodies of repeating series validated by a long-lived parser match a fresh 
     assert.equal(summary(cached), summary(fresh), `body ${i} ${JSON.stringify(b.toString('latin1'))} differs; replay with SEED=${seed}`);
     if (rng.nextInt(10) === 0) cached.undo();
   }
+});
+
+/**
+ * The rows as plain data, per table and chunk, in row order: `time col=value …` with nulls left
+ * out and dictionary values decoded (so two batches with other dictionary orders still compare).
+ */
+function rowsOf(v: ValidatedWrite, into: Map<string, string[]>): void {
+  for (const [tableId, table] of v.writeBatch?.tableChunks ?? []) {
+    for (const [time, chunk] of table.chunkTimeToChunk) {
+      const key = `${tableId}@${time}`;
+      const rows = into.get(key) ?? [];
+      into.set(key, rows);
+      const ids = [...chunk.columns.keys()].sort((a, b) => a - b);
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const cells = ids.map((id) => [id, columnValue(chunk.columns.get(id)!, r)] as const).filter(([, value]) => value !== undefined);
+        rows.push(`${chunk.timeNs[r]} ${cells.map(([id, value]) => `${id}=${typeof value}:${String(value)}`).join(' ')}`);
+      }
+    }
+  }
+}
+
+test('a long-lived parser and validator give, row by row, what each line validated alone gives, while series change their kinds', () => {
+  const rng = new SeededRng(seed ^ 0x5eed);
+  const catalog = new Catalog({ ...new Catalog().limits, maxColumnsPerTable: 24 });
+  const reference = Catalog.deserialize(catalog.serialize(), catalog.limits);
+  const parser = new LineProtocolParser();
+  const options: ValidateOptions = { precision: 'ns', acceptPartial: true, ingestTimeNs: T, gen1DurationNs: GEN1_NS };
+  // Per series, a run of lines in which one of its keys has another kind (then back to the usual one).
+  const runs = new Map<number, { key: string; kind: number; left: number }>();
+  const kindValue = (kind: number): string => {
+    const sign = rng.nextInt(3) === 0 ? '-' : '';
+    return [`${sign}${rng.nextInt(1000)}i`, `${sign}${rng.nextInt(100)}.${rng.nextInt(100)}`, `${rng.nextInt(1000)}u`, '"s"', 't'][kind]!;
+  };
+  let rowsCompared = 0;
+  for (let i = 0; i < 600; i++) {
+    const lines: string[] = [];
+    for (let n = 1 + rng.nextInt(60); n > 0; n--) {
+      const s = rng.nextInt(SERIES.length);
+      const keys = TEMPLATES[s]!;
+      let run = runs.get(s);
+      if (run === undefined && rng.nextInt(25) === 0) runs.set(s, (run = { key: pick(rng, keys), kind: rng.nextInt(5), left: 1 + rng.nextInt(6) }));
+      const fewer = rng.nextInt(15) === 0 ? 1 + rng.nextInt(keys.length) : keys.length;
+      const fields = keys.slice(0, fewer).map((k) => `${k}=${run !== undefined && k === run.key ? kindValue(run.kind) : rng.nextInt(30) === 0 ? kindValue(rng.nextInt(5)) : kindValue(k.length % 5)}`);
+      if (run !== undefined && --run.left === 0) runs.delete(s);
+      lines.push(`${SERIES[s]} ${fields.join(',')} ${T + BigInt(rng.nextInt(2)) * GEN1_NS + BigInt(rng.nextInt(3))}`);
+    }
+    const offset = rng.nextInt(4);
+    const text = lines.join('\n');
+    const memory = Buffer.alloc(offset + Buffer.byteLength(text));
+    memory.write(text, offset);
+    const b = memory.subarray(offset); // at an odd offset of its memory
+    const cached = validateLineProtocol(catalog, parser, 'db', b, options);
+    const rows = new Map<string, string[]>();
+    rowsOf(cached, rows);
+    const expected = new Map<string, string[]>();
+    const errors: string[] = [];
+    lines.forEach((text, l) => {
+      const alone = validateLineProtocol(reference, new LineProtocolParser(), 'db', Buffer.from(text), options);
+      for (const e of alone.errors) errors.push(`${l + 1}: ${e.errorMessage}`);
+      rowsOf(alone, expected);
+    });
+    const sorted = (m: Map<string, string[]>): Array<[string, string[]]> => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    assert.deepEqual(
+      cached.errors.map((e) => `${e.lineNumber}: ${e.errorMessage}`),
+      errors,
+      `body ${i}: errors differ; replay with SEED=${seed}`,
+    );
+    assert.deepEqual(sorted(rows), sorted(expected), `body ${i} ${JSON.stringify(lines.join('\n'))}: rows differ; replay with SEED=${seed}`);
+    for (const r of rows.values()) rowsCompared += r.length;
+  }
+  assert.ok(rowsCompared > 10_000, `only ${rowsCompared} rows compared`);
 });
