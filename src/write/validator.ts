@@ -63,12 +63,12 @@ interface LineShape {
  * catalog since (a delete or a reverted batch), so every column it names is still there, the same.
  */
 interface ValidatedSeries {
-  /** The catalog ({@link catalogSerial}), database and table by number: a series kept in the parser's cache must not keep an old catalog alive. */
+  /** The catalog ({@link catalogSerial}) and database by number: a series kept in the parser's cache must not keep an old catalog alive. */
   catalogSerial: number;
   dbId: number;
   removalVersion: number;
-  tableId: number;
-  tagColumnIds: number[];
+  /** The table and columns its lines fill (shared with the other series that fill the same). */
+  columns: SeriesColumns;
   /** The series' tag values with their last dictionary index, one per tag column (shared with other series of the body that have the value there). */
   tagValueIndices: TagValueIndex[];
   /**
@@ -78,12 +78,28 @@ interface ValidatedSeries {
    */
   fieldKeys: FieldKeyTemplate;
   fieldKinds: readonly number[];
-  fieldColumnIds: number[];
-  /** The chunk builder (its serial) that `tagIndices` and the builders are of, 0 for none: valid only while the body that set them is validated. */
+  /** The chunk builder (its serial) that `tagIndices` are of, 0 for none. */
   chunkSerial: number;
+  /** The tags' dictionary indices in that chunk's tag columns. */
   tagIndices: number[];
+}
+
+/**
+ * A table's columns as a line of a series fills them — tag columns, then field columns of their
+ * kinds — and their builders in the chunk being filled. Series that fill the same columns share
+ * one, so a series' line finds the builders already looked up by another series' line.
+ */
+interface SeriesColumns {
+  tableId: number;
+  tagColumnIds: number[];
+  fieldColumnIds: number[];
+  fieldKinds: number[];
+  /** The chunk builder (its serial) that `builders` are of, 0 for none: valid only while the body that set them is validated. */
+  chunkSerial: number;
   /** That chunk's column builders, tags then fields (let go when the body ends: a kept series must not keep a body's columns alive). */
   builders: Array<ColumnBuilder | undefined>;
+  /** The builders of other chunks of the body, by chunk serial (when its lines go to several gen1 windows). */
+  otherChunks: Map<number, Array<ColumnBuilder | undefined>> | undefined;
 }
 
 /**
@@ -158,8 +174,10 @@ class Validator implements LineSink {
   private defaultTimeNs: bigint | undefined = undefined;
   /** Per table and tag column (`tableId:columnId`), the {@link TagValueIndex} of each value, for the series this body remembers. */
   private tagValueIndices: Map<string, Map<string, TagValueIndex>> | undefined = undefined;
-  /** The series whose builders this body set, to empty them when it ends. */
-  private readonly seriesWithBuilders: ValidatedSeries[] = [];
+  /** The series columns whose builders this body set, to let them go when it ends. */
+  private readonly columnsWithBuilders: SeriesColumns[] = [];
+  /** The series columns this body made, by table and column ids and kinds: series remembered in one body share them. */
+  private seriesColumns: Map<string, SeriesColumns> | undefined = undefined;
   /** The time of the previous line appended, its table and chunk: when a line repeats all three, its table's min and max stand. */
   private lastAppendNs: bigint | undefined = undefined;
   private readonly minTimeNs: bigint;
@@ -270,22 +288,35 @@ class Validator implements LineSink {
       tagValueIndices.push(this.tagValueIndexOf(table.id, columnId, line.tagValues[t]!));
     }
     const fieldColumnIds: number[] = [];
-    for (let f = 0; f < line.fieldCount; f++) fieldColumnIds.push(this.fieldColumns[f]!.id);
+    const fieldKinds: number[] = [];
+    for (let f = 0; f < line.fieldCount; f++) {
+      fieldColumnIds.push(this.fieldColumns[f]!.id);
+      fieldKinds.push(line.fieldKinds[f]!);
+    }
     const validated: ValidatedSeries = {
       catalogSerial: this.catalogSerial,
       dbId: this.db.id,
       removalVersion: this.catalog.removalVersion,
-      tableId: table.id,
-      tagColumnIds,
+      columns: this.seriesColumnsOf(table.id, tagColumnIds, fieldColumnIds, fieldKinds),
       tagValueIndices,
       fieldKeys: template,
-      fieldKinds: line.fieldKinds === template.kinds ? template.kinds : line.fieldKinds.slice(0, line.fieldCount),
-      fieldColumnIds,
+      fieldKinds: line.fieldKinds === template.kinds ? template.kinds : fieldKinds,
       chunkSerial: 0,
       tagIndices: new Array<number>(line.tagCount).fill(0),
-      builders: new Array<ColumnBuilder | undefined>(line.tagCount + line.fieldCount).fill(undefined),
     };
     series.consumerState = validated;
+  }
+
+  /** The shared {@link SeriesColumns} of these columns of table `tableId`. */
+  private seriesColumnsOf(tableId: number, tagColumnIds: number[], fieldColumnIds: number[], fieldKinds: number[]): SeriesColumns {
+    this.seriesColumns ??= new Map();
+    const key = `${tableId} ${tagColumnIds.join(',')} ${fieldColumnIds.join(',')} ${fieldKinds.join(',')}`;
+    let columns = this.seriesColumns.get(key);
+    if (columns === undefined) {
+      columns = { tableId, tagColumnIds, fieldColumnIds, fieldKinds, chunkSerial: 0, builders: [], otherChunks: undefined };
+      this.seriesColumns.set(key, columns);
+    }
+    return columns;
   }
 
   /** The shared {@link TagValueIndex} of `value` in tag column `columnId` of table `tableId`. */
@@ -395,15 +426,17 @@ class Validator implements LineSink {
     this.tagCount += line.tagCount;
   }
 
-  /** Appends a line whose columns its series already resolved; its tags' dictionary indices and its column builders are kept per chunk too. */
+  /** Appends a line whose columns its series already resolved; the columns' builders and its tags' dictionary indices are kept per chunk too. */
   private appendSeriesLine(line: ParsedLine, validated: ValidatedSeries, timeNs: bigint): void {
-    const chunk = this.chunkOfRow(validated.tableId, timeNs);
+    const columns = validated.columns;
+    const chunk = this.chunkOfRow(columns.tableId, timeNs);
     const row = chunk.beginRow(timeNs);
+    if (columns.chunkSerial !== chunk.serial) this.resolveBuilders(columns, chunk);
+    const builders = columns.builders;
+    if (validated.chunkSerial !== chunk.serial) resolveTagIndices(validated, builders, chunk.serial);
     const tagIndices = validated.tagIndices;
     const tagCount = tagIndices.length;
-    const fieldCount = validated.fieldColumnIds.length;
-    const builders = validated.builders;
-    if (validated.chunkSerial !== chunk.serial) this.resolveBuilders(validated, chunk);
+    const fieldCount = columns.fieldColumnIds.length;
     for (let t = 0; t < tagCount; t++) builders[t]!.appendIndex(row, tagIndices[t]!);
     for (let f = 0; f < fieldCount; f++) appendField(builders[tagCount + f]!, row, line, f);
     chunk.endRow(tagCount + fieldCount);
@@ -412,36 +445,35 @@ class Validator implements LineSink {
     this.tagCount += tagCount;
   }
 
-  /** Looks up (creating them in row order: tags, then fields) the series' columns in `chunk` and its tags' dictionary indices. */
-  private resolveBuilders(validated: ValidatedSeries, chunk: ChunkBuilder): void {
-    const tagColumnIds = validated.tagColumnIds;
-    const tagValueIndices = validated.tagValueIndices;
-    const fieldColumnIds = validated.fieldColumnIds;
-    const builders = validated.builders;
-    if (validated.chunkSerial === 0) this.seriesWithBuilders.push(validated);
-    const tagCount = tagColumnIds.length;
-    for (let t = 0; t < tagCount; t++) {
-      const column = chunk.column(tagColumnIds[t]!, Kind.Tag);
-      // the line's tag values are the series' (tagValueIndices holds them)
-      const known = tagValueIndices[t]!;
-      if (known.builderSerial !== column.serial) {
-        known.index = column.indexOf(known.value);
-        known.builderSerial = column.serial;
-      }
-      validated.tagIndices[t] = known.index;
-      builders[t] = column;
+  /** Makes `columns.builders` the builders of its columns in `chunk`: kept from before in this body, or looked up (created in row order: tags, then fields). */
+  private resolveBuilders(columns: SeriesColumns, chunk: ChunkBuilder): void {
+    if (columns.chunkSerial === 0) this.columnsWithBuilders.push(columns);
+    else {
+      columns.otherChunks ??= new Map();
+      columns.otherChunks.set(columns.chunkSerial, columns.builders);
     }
-    for (let f = 0; f < fieldColumnIds.length; f++) builders[tagCount + f] = chunk.column(fieldColumnIds[f]!, validated.fieldKinds[f]! as FieldKind);
-    validated.chunkSerial = chunk.serial;
+    columns.chunkSerial = chunk.serial;
+    const kept = columns.otherChunks?.get(chunk.serial);
+    if (kept !== undefined) {
+      columns.builders = kept;
+      return;
+    }
+    const tagColumnIds = columns.tagColumnIds;
+    const fieldColumnIds = columns.fieldColumnIds;
+    const builders: ColumnBuilder[] = [];
+    for (let t = 0; t < tagColumnIds.length; t++) builders.push(chunk.column(tagColumnIds[t]!, Kind.Tag));
+    for (let f = 0; f < fieldColumnIds.length; f++) builders.push(chunk.column(fieldColumnIds[f]!, columns.fieldKinds[f]! as FieldKind));
+    columns.builders = builders;
   }
 
-  /** Lets go of the column builders the body's series hold (called once the body is parsed). */
+  /** Lets go of the column builders the body's series columns hold (called once the body is parsed). */
   releaseBuilders(): void {
-    for (const validated of this.seriesWithBuilders) {
-      validated.builders.fill(undefined);
-      validated.chunkSerial = 0;
+    for (const columns of this.columnsWithBuilders) {
+      columns.builders = [];
+      columns.otherChunks = undefined;
+      columns.chunkSerial = 0;
     }
-    this.seriesWithBuilders.length = 0;
+    this.columnsWithBuilders.length = 0;
   }
 
   private resolveTable(name: string): TableSchema | undefined {
@@ -520,6 +552,23 @@ class Validator implements LineSink {
     }
     return { databaseId: this.db.id, databaseName: this.db.name, tableChunks, minTimeNs, maxTimeNs };
   }
+}
+
+/** Sets the series' tags' dictionary indices in the chunk (serial `chunkSerial`) whose tag columns lead `builders`. */
+function resolveTagIndices(validated: ValidatedSeries, builders: ReadonlyArray<ColumnBuilder | undefined>, chunkSerial: number): void {
+  const tagValueIndices = validated.tagValueIndices;
+  const tagIndices = validated.tagIndices;
+  for (let t = 0; t < tagIndices.length; t++) {
+    const column = builders[t]!;
+    // the line's tag values are the series' (tagValueIndices holds them)
+    const known = tagValueIndices[t]!;
+    if (known.builderSerial !== column.serial) {
+      known.index = column.indexOf(known.value);
+      known.builderSerial = column.serial;
+    }
+    tagIndices[t] = known.index;
+  }
+  validated.chunkSerial = chunkSerial;
 }
 
 /** Appends field f of the line to row `row` of its column. */

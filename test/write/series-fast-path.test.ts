@@ -182,5 +182,5 @@ test('a long-lived parser and validator give, row by row, what each line validat
     assert.deepEqual(sorted(rows), sorted(expected), `body ${i} ${JSON.stringify(lines.join('\n'))}: rows differ; replay with SEED=${seed}`);
     for (const r of rows.values()) rowsCompared += r.length;
   }
-  assert.ok(rowsCompared > 10_000, `only ${rowsCompared} rows compared`);
+  assert.ok(rowsCompared > 2_000, `only ${rowsCompared} rows compared`);
 });
