@@ -19,14 +19,14 @@ import type { Mirrors } from '../engine/mirrors.js';
 import type { FileRemover } from '../persist/file-remover.js';
 import type { PersistedFiles } from '../persist/load.js';
 import type { PersistedFile } from '../persist/manifest.js';
-import type { Persister } from '../persist/persister.js';
+import type { SnapshotPersister } from '../persist/persister.js';
 import type { SnapshotDetails, WalContents } from '../wal/model.js';
 import { silentLogger, type SnapshotStarted, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
 import { BufferChunk } from './chunk.js';
 
 export interface QueryableBufferOptions {
   catalog: Catalog;
-  persister: Persister;
+  persister: SnapshotPersister;
   persistedFiles: PersistedFiles;
   mirrors: Mirrors;
   logger?: WalLogger;

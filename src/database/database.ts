@@ -18,7 +18,9 @@ import type { ObjectStore } from '../objectstore/types.js';
 import { loadPersistedState, PersistedFiles, type PersistedState } from '../persist/load.js';
 import { ParquetMemCache } from '../persist/mem-cache.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
-import { Persister } from '../persist/persister.js';
+import { Persister, type SnapshotPersister } from '../persist/persister.js';
+import { Follower, ManifestFollower } from '../cluster/follower.js';
+import { ReplicaWal } from '../cluster/replica-wal.js';
 import { FileRemover } from '../persist/file-remover.js';
 import { Compactor, type CompactorOptions } from '../compact/compactor.js';
 import { QueryEngine } from '../query/engine.js';
@@ -26,6 +28,8 @@ import { gen1DurationNs, type WalConfig } from '../wal/config.js';
 import { silentLogger, type WalFileNotifier, type WalLogger } from '../wal/notifier.js';
 import { WalFileListing } from '../wal/listing.js';
 import { openWal, type ObjectStoreWal } from '../wal/object-store-wal.js';
+import { resolveWalConfig } from '../wal/config.js';
+import type { Wal } from '../wal/wal.js';
 import type { ReplayProgress } from '../wal/replay.js';
 import { CatalogManager } from '../write/manage.js';
 import { LineProtocolWriter } from '../write/write-lp.js';
@@ -74,13 +78,21 @@ export interface OpenDatabaseOptions {
   onCompactionStep?: CompactorOptions['onStep'];
 }
 
+/** A query node's database: it follows an ingest node's files on the store and takes no writes. */
+export interface OpenReplicaOptions extends Omit<OpenDatabaseOptions, 'compaction' | 'compactionInBackground' | 'compactionColdMarginMs' | 'compactionWarmHourMaxFiles' | 'onCompactionStep' | 'forceSnapshotBytes' | 'writeWorkers' | 'startBackgroundFlush' | 'skipStoreProbe'> {
+  /** The ingest node whose WAL files, snapshots and compactions this node follows. */
+  followNodeId: string;
+  /** How often the store is polled for the next WAL file and new compactions (default 250 ms). */
+  replicationIntervalMs?: number;
+}
+
 /** What the database builds from the persisted state once the WAL claimed its epoch. */
 interface Built {
   state: PersistedState;
   engine: Engine;
   mirrors: Mirrors;
   persistedFiles: PersistedFiles;
-  persister: Persister;
+  persister: SnapshotPersister;
   buffer: QueryableBuffer;
   caches: Caches;
   notifier: WalFileNotifier;
@@ -91,6 +103,8 @@ export class SluiceDatabase {
   private retentionTimer: NodeJS.Timeout | undefined;
   /** Merges cold windows' Parquet files in the background (undefined when compaction is off). */
   compactor: Compactor | undefined;
+  /** A replica's replication of the ingest node it follows (undefined on a writing node). */
+  follower: Follower | undefined;
   /** Creates and deletes databases and tables (through the WAL). */
   readonly manage: CatalogManager;
 
@@ -98,11 +112,11 @@ export class SluiceDatabase {
     readonly nodeId: string,
     readonly store: ObjectStore,
     readonly catalog: Catalog,
-    readonly wal: ObjectStoreWal,
+    readonly wal: Wal,
     readonly buffer: QueryableBuffer,
     readonly writer: LineProtocolWriter,
     readonly query: QueryEngine,
-    readonly persister: Persister,
+    readonly persister: SnapshotPersister,
     readonly persistedFiles: PersistedFiles,
     readonly manifests: SnapshotManifest[],
     private readonly engine: Engine,
@@ -137,36 +151,12 @@ export class SluiceDatabase {
       notify: (contents) => built!.notifier.notify(contents),
       notifyAndSnapshot: (contents, details) => built!.notifier.notifyAndSnapshot(contents, details),
     };
-    const build = async (): Promise<Built> => {
-      const state = await loadPersistedState(store, nodeId, options.catalogLimits === undefined ? {} : { limits: options.catalogLimits });
-      const allowed = [scratchDir];
-      const localFiles = store.localPath?.(`${nodeId}/dbs/x`);
-      if (localFiles !== undefined) allowed.push(dirname(localFiles));
-      const engine = await Engine.open({
-        allowedDirectories: allowed,
-        ...(options.queryMemoryLimit === undefined ? {} : { memoryLimit: options.queryMemoryLimit }),
-        ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
+    const build = (): Promise<Built> =>
+      buildCore(options, scratchDir, remover, (state, mirrors) => {
+        const persister = new Persister({ store, nodeId, mirrors, scratchDir, clock, logger, ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }) });
+        persister.setFenceCheck(() => fenceCheck());
+        return persister;
       });
-      const mirrors = new Mirrors(engine);
-      const persistedFiles = PersistedFiles.load(state.manifests, state.compactions);
-      const memCacheBytes = options.parquetMemCacheBytes ?? Math.floor(totalmem() / 5);
-      if (memCacheBytes > 0) persistedFiles.memCache = new ParquetMemCache(memCacheBytes);
-      const persister = new Persister({ store, nodeId, mirrors, scratchDir, clock, logger, ...(options.parquetCompression === undefined ? {} : { compression: options.parquetCompression }) });
-      persister.setFenceCheck(() => fenceCheck());
-      const buffer = new QueryableBuffer({
-        catalog: state.catalog,
-        persister,
-        persistedFiles,
-        mirrors,
-        logger,
-        remover,
-        clock,
-        ...(options.forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes: options.forceSnapshotBytes }),
-      });
-      const caches = new Caches(state.catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => persistedFiles.filesOf(dbId, tableId).length > 0 }, logger);
-      caches.loadFromCatalog();
-      return { state, engine, mirrors, persistedFiles, persister, buffer, caches, notifier: new CatalogApplier(state.catalog, new CacheFiller(caches, buffer)) };
-    };
     let wal: ObjectStoreWal;
     try {
       wal = await openWal({
@@ -202,20 +192,8 @@ export class SluiceDatabase {
     await buffer.sweepFiles('deleted or past retention before this start');
     const writer = new LineProtocolWriter(state.catalog, wal, { clock, workers: options.writeWorkers ?? 0 });
     writer.warmWorkers();
-    const walListing = new WalFileListing(store, nodeId);
     const gen1Ns = gen1DurationNs(wal.getConfig().gen1Duration);
-    const query = new QueryEngine({
-      catalog: state.catalog,
-      buffer,
-      persistedFiles,
-      mirrors,
-      store,
-      cacheDir,
-      clock,
-      system: { walFiles: (signal) => walListing.list(signal), caches, nowMs: () => clock.nowMs() },
-      gen1DurationNs: gen1Ns,
-      ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
-    });
+    const query = newQueryEngine(options, built!, cacheDir, new WalFileListing(store, nodeId), gen1Ns);
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');
     const db = new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock, caches);
     if (options.compaction ?? true) {
@@ -229,7 +207,7 @@ export class SluiceDatabase {
         scratchDir,
         clock,
         logger,
-        checkFence: () => persister.checkFence(),
+        checkFence: () => fenceCheck(),
         nextSequenceNumber: (state.compactions.at(-1)?.compactionSequenceNumber ?? 0) + 1,
         gen1DurationNs: gen1Ns,
         afterCommit: () => buffer.sweepFiles('deleted or past retention at compaction'),
@@ -245,14 +223,75 @@ export class SluiceDatabase {
         compactor.kick();
       }
     }
-    const everyMs = options.retentionCheckIntervalMs ?? 60_000;
-    if (everyMs > 0) {
-      db.retentionTimer = setInterval(() => {
-        db.enforceRetention().catch((err: unknown) => logger.error({ err }, 'enforcing retention periods failed'));
-      }, everyMs);
-      db.retentionTimer.unref();
-    }
+    db.startRetentionChecks(options.retentionCheckIntervalMs ?? 60_000, logger);
     return db;
+  }
+
+  /**
+   * Opens a replica of ingest node `followNodeId` (a query node): loads its snapshots, applies
+   * its WAL files above the last one, and follows new ones every replication interval (see
+   * `../cluster/follower.ts`). Writes and schema changes are refused (`ReadOnlyWalError`);
+   * nothing is written or deleted under the followed node's prefix.
+   */
+  static async openReplica(options: OpenReplicaOptions): Promise<SluiceDatabase> {
+    const { store, followNodeId } = options;
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const logger = options.logger ?? silentLogger;
+    const started = clock.monotonicMs();
+    const intervalMs = options.replicationIntervalMs ?? 250;
+    const scratchDir = await mkdtemp(join(tmpdir(), 'sluice-replica-'));
+    // Never started: a replica removes nothing (the followed node removes its own files).
+    const remover = new FileRemover({ store, clock, logger });
+    remover.close();
+    let manifests: ManifestFollower | undefined;
+    let built: Built;
+    try {
+      built = await buildCore({ ...options, nodeId: followNodeId }, scratchDir, undefined, (state) => {
+        manifests = new ManifestFollower({ store, nodeId: followNodeId, clock, intervalMs, logger }, state.lastSnapshot?.snapshotSequenceNumber ?? 0);
+        return manifests;
+      });
+    } catch (err) {
+      await rm(scratchDir, { recursive: true, force: true });
+      throw err;
+    }
+    const { state, engine, mirrors, persistedFiles, buffer, caches } = built;
+    const follower = new Follower({
+      store,
+      nodeId: followNodeId,
+      notifier: built.notifier,
+      persistedFiles,
+      mirrors,
+      manifests: manifests!,
+      clock,
+      logger,
+      intervalMs,
+      lastWalSequenceNumber: state.lastSnapshot?.lastWalSequenceNumber ?? 0,
+      lastCompactionSequenceNumber: state.compactions.at(-1)?.compactionSequenceNumber ?? 0,
+    });
+    const walConfig = resolveWalConfig(options.wal);
+    const wal = new ReplicaWal(follower, followNodeId, walConfig);
+    const writer = new LineProtocolWriter(state.catalog, wal, { clock });
+    const query = newQueryEngine(options, built, join(scratchDir, 'cache'), new WalFileListing(store, followNodeId), gen1DurationNs(walConfig.gen1Duration));
+    const db = new SluiceDatabase(options.nodeId, store, state.catalog, wal, buffer, writer, query, built.persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock, caches);
+    db.follower = follower;
+    try {
+      await follower.start();
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    logger.info({ nodeId: options.nodeId, following: followNodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'replica open');
+    db.startRetentionChecks(options.retentionCheckIntervalMs ?? 60_000, logger);
+    return db;
+  }
+
+  /** Enforces retention periods every `everyMs` (0: never). */
+  private startRetentionChecks(everyMs: number, logger: WalLogger): void {
+    if (everyMs <= 0) return;
+    this.retentionTimer = setInterval(() => {
+      this.enforceRetention().catch((err: unknown) => logger.error({ err }, 'enforcing retention periods failed'));
+    }, everyMs);
+    this.retentionTimer.unref();
   }
 
   /**
@@ -332,6 +371,65 @@ export class SluiceDatabase {
       await rm(this.scratchDir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Loads what `options.nodeId` persisted and builds the engine, the index of its files, the
+ * buffer (made durable by `persister`), the caches, and the notifier WAL files are applied
+ * through — the same for a writing node and a replica.
+ */
+async function buildCore(
+  options: Pick<OpenDatabaseOptions, 'store' | 'nodeId' | 'catalogLimits' | 'queryMemoryLimit' | 'queryThreads' | 'parquetMemCacheBytes' | 'forceSnapshotBytes' | 'clock' | 'logger'>,
+  scratchDir: string,
+  remover: FileRemover | undefined,
+  makePersister: (state: PersistedState, mirrors: Mirrors) => SnapshotPersister,
+): Promise<Built> {
+  const { store, nodeId } = options;
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  const logger = options.logger ?? silentLogger;
+  const state = await loadPersistedState(store, nodeId, options.catalogLimits === undefined ? {} : { limits: options.catalogLimits });
+  const allowed = [scratchDir];
+  const localFiles = store.localPath?.(`${nodeId}/dbs/x`);
+  if (localFiles !== undefined) allowed.push(dirname(localFiles));
+  const engine = await Engine.open({
+    allowedDirectories: allowed,
+    ...(options.queryMemoryLimit === undefined ? {} : { memoryLimit: options.queryMemoryLimit }),
+    ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
+  });
+  const mirrors = new Mirrors(engine);
+  const persistedFiles = PersistedFiles.load(state.manifests, state.compactions);
+  const memCacheBytes = options.parquetMemCacheBytes ?? Math.floor(totalmem() / 5);
+  if (memCacheBytes > 0) persistedFiles.memCache = new ParquetMemCache(memCacheBytes);
+  const persister = makePersister(state, mirrors);
+  const buffer = new QueryableBuffer({
+    catalog: state.catalog,
+    persister,
+    persistedFiles,
+    mirrors,
+    logger,
+    clock,
+    ...(remover === undefined ? {} : { remover }),
+    ...(options.forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes: options.forceSnapshotBytes }),
+  });
+  const caches = new Caches(state.catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => persistedFiles.filesOf(dbId, tableId).length > 0 }, logger);
+  caches.loadFromCatalog();
+  return { state, engine, mirrors, persistedFiles, persister, buffer, caches, notifier: new CatalogApplier(state.catalog, new CacheFiller(caches, buffer)) };
+}
+
+function newQueryEngine(options: Pick<OpenDatabaseOptions, 'store' | 'clock' | 'queryTimeoutMs'>, built: Built, cacheDir: string, walListing: WalFileListing, gen1Ns: bigint): QueryEngine {
+  const clock = options.clock ?? SYSTEM_CLOCK;
+  return new QueryEngine({
+    catalog: built.state.catalog,
+    buffer: built.buffer,
+    persistedFiles: built.persistedFiles,
+    mirrors: built.mirrors,
+    store: options.store,
+    cacheDir,
+    clock,
+    system: { walFiles: (signal) => walListing.list(signal), caches: built.caches, nowMs: () => clock.nowMs() },
+    gen1DurationNs: gen1Ns,
+    ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
+  });
 }
 
 /** Every snapshot manifest of a node, newest first, with its files: `wal inspect` for snapshots. */

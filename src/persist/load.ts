@@ -112,7 +112,8 @@ export class PersistedFiles {
 
   add(manifest: SnapshotManifest): void {
     this.snapshots.push(manifest);
-    for (const file of manifest.files) this.put(file);
+    // A replica may learn of a snapshot after a compaction replaced some of its files.
+    for (const file of manifest.files) if (!this.compactedAway.has(file.key)) this.put(file);
     this.version++;
     this.onSnapshotAdded?.();
   }

@@ -61,7 +61,16 @@ export interface SnapshotStats {
   permanentPutError: string | undefined;
 }
 
-export class Persister {
+/** What the queryable buffer asks of whoever makes its snapshots durable. */
+export interface SnapshotPersister {
+  readonly stats: SnapshotStats;
+  /** Resolves with the snapshot's committed manifest, once its files are readable. */
+  persistSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest>;
+  /** Stops: a snapshot under way fails. */
+  close(): void;
+}
+
+export class Persister implements SnapshotPersister {
   readonly stats: SnapshotStats = {
     snapshots: 0,
     files: 0,

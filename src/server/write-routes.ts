@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isUtf8 } from 'node:buffer';
 import { CatalogError } from '../catalog/errors.js';
-import { BufferFullError, WalShutdownError, WalStoppedError } from '../wal/errors.js';
+import { BufferFullError, ReadOnlyWalError, WalShutdownError, WalStoppedError } from '../wal/errors.js';
 import { WriteError, type WriteLineError } from '../write/errors.js';
 import type { Precision } from '../write/precision.js';
 import { parsePrecision } from '../write/precision.js';
@@ -158,10 +158,12 @@ function writeError(err: unknown, api: Api): HttpError {
   return new HttpError(500, `write buffer error: ${(err as Error).message ?? String(err)}`);
 }
 
-/** The answer to a WAL that cannot take a write now (buffer full, stopped, shutting down), or undefined for any other error. */
+/** The answer to a WAL that cannot take a write (buffer full, stopped, shutting down, a query node's), or undefined for any other error. */
 export function walRefusal(err: unknown): HttpError | undefined {
   if (err instanceof BufferFullError) return new HttpError(503, `write buffer full, retry later: ${err.message}`, 'text/plain; charset=utf-8', { 'Retry-After': '1' });
   if (err instanceof WalStoppedError || err instanceof WalShutdownError) return new HttpError(503, `write buffer error: error from wal: ${err.message}`);
+  // Not worth retrying here: the client must send it to another node.
+  if (err instanceof ReadOnlyWalError) return new HttpError(403, err.message);
   return undefined;
 }
 

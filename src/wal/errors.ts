@@ -28,6 +28,13 @@ export class BufferFullError extends WalError {
   }
 }
 
+/** A query node's log: it follows an ingest node's WAL and takes no writes of its own. */
+export class ReadOnlyWalError extends WalError {
+  constructor(readonly followedNodeId: string) {
+    super('READ_ONLY', `this node serves queries only (--mode query, following node ${JSON.stringify(followedNodeId)}): write through an ingest node`);
+  }
+}
+
 /** The WAL is shutting down or shut down and accepts no writes. */
 export class WalShutdownError extends WalError {
   constructor() {

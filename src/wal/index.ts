@@ -18,3 +18,4 @@ export {
   type WalHealth,
   type WalStats,
 } from './object-store-wal.js';
+export { type Wal } from './wal.js';

@@ -1,3 +1,4 @@
+import type { Wal } from './wal.js';
 import assert from 'node:assert/strict';
 import type { Clock, TimerHandle } from '../effects/clock.js';
 import { SystemClock } from '../effects/clock.js';
@@ -146,7 +147,7 @@ export function validateNodeId(nodeId: string): void {
  * All flushes — interval, size-triggered, explicit and forced — run one at a time through a
  * single queue, so files are written and notified strictly in sequence order.
  */
-export class ObjectStoreWal {
+export class ObjectStoreWal implements Wal {
   private readonly store: ObjectStore;
   private readonly nodeId: string;
   private readonly config: WalConfig;

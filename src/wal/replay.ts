@@ -80,13 +80,18 @@ async function fetchBytes(args: ReplayArgs, seq: number): Promise<Fetched> {
 
 /** Decodes and checks one file; throws CorruptWalFileError naming it. */
 function decodeChecked(args: ReplayArgs, seq: number, bytes: Uint8Array): WalContents {
-  const key = walFileKey(args.nodeId, seq);
+  return decodeWalFileOf(args.nodeId, seq, bytes);
+}
+
+/** Decodes WAL file `seq` of `nodeId` and checks it is that file; throws CorruptWalFileError naming it. */
+export function decodeWalFileOf(nodeId: string, seq: number, bytes: Uint8Array): WalContents {
+  const key = walFileKey(nodeId, seq);
   const { header, contents } = decodeWalFile(bytes, key);
   if (header.walFileSequenceNumber !== seq) {
     throw new CorruptWalFileError(key, `header says WAL file ${header.walFileSequenceNumber}, its name says ${seq}`);
   }
-  if (header.nodeId !== args.nodeId) {
-    throw new CorruptWalFileError(key, `written by node ${JSON.stringify(header.nodeId)}, not ${JSON.stringify(args.nodeId)}`);
+  if (header.nodeId !== nodeId) {
+    throw new CorruptWalFileError(key, `written by node ${JSON.stringify(header.nodeId)}, not ${JSON.stringify(nodeId)}`);
   }
   if (contents.minTimestampNs > contents.maxTimestampNs) throw new CorruptWalFileError(key, 'minimum timestamp above maximum');
   return contents;

@@ -12,7 +12,7 @@ import { validateDatabaseName, validateObjectName, type Catalog, type DatabaseSc
 import { CatalogError, tooManyColumnsMessage, tooManyDatabasesMessage, tooManyTablesMessage } from '../catalog/errors.js';
 import type { Clock } from '../effects/clock.js';
 import type { CatalogBatch, CatalogOp, ColumnDefinition, ColumnType, DistinctCacheDefinition, LastCacheDefinition } from '../wal/model.js';
-import type { ObjectStoreWal } from '../wal/object-store-wal.js';
+import type { Wal } from '../wal/wal.js';
 
 /** What kind of refusal; a server maps NOT_FOUND to 404, ALREADY_EXISTS to 409, LIMIT to 422, INVALID to 400. */
 export type ManageErrorCode = 'NOT_FOUND' | 'ALREADY_EXISTS' | 'LIMIT' | 'INVALID';
@@ -72,7 +72,7 @@ export const CACHE_DEFAULTS = { lastCacheCount: 1, lastCacheMaxCount: 10, lastCa
 export class CatalogManager {
   constructor(
     private readonly catalog: Catalog,
-    private readonly wal: ObjectStoreWal,
+    private readonly wal: Wal,
     private readonly clock: Clock,
   ) {}
 

@@ -4,7 +4,7 @@ import { SystemClock } from '../effects/clock.js';
 import { LineProtocolParser, type ParseOptions } from '../lineprotocol/parser.js';
 import { gen1DurationNs } from '../wal/config.js';
 import type { CatalogBatch, WalOp } from '../wal/model.js';
-import type { ObjectStoreWal } from '../wal/object-store-wal.js';
+import type { Wal } from '../wal/wal.js';
 import { WriteError, type WriteLineError } from './errors.js';
 import type { Precision } from './precision.js';
 import { ValidatePool, WriteWorkerLostError, type ValidateDone } from './validate-pool.js';
@@ -64,7 +64,7 @@ export class LineProtocolWriter {
 
   constructor(
     private readonly catalog: Catalog,
-    private readonly wal: ObjectStoreWal,
+    private readonly wal: Wal,
     options: WriterOptions = {},
   ) {
     this.parser = new LineProtocolParser(options.parse);

@@ -9,6 +9,7 @@ import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { LocalObjectStore } from '../../src/objectstore/local.js';
 import { MemoryObjectStore } from '../../src/objectstore/memory.js';
 import { WriteError } from '../../src/write/errors.js';
+import type { ObjectStoreWal } from '../../src/wal/object-store-wal.js';
 import { runChildUntilKilled } from '../support/kill-harness.js';
 import { tempDatabase } from '../support/db-helpers.js';
 
@@ -19,7 +20,7 @@ test('a database created by createDatabase is there after the process dies witho
   // First life: the WAL is flushed by hand, only for the CREATE DATABASE, then the node dies.
   const first = await open(false);
   const created = first.createDatabase('made');
-  await first.wal.forceFlushBuffer();
+  await (first.wal as ObjectStoreWal).forceFlushBuffer();
   await created;
   assert.ok(first.catalog.database('made') !== undefined, 'visible at once');
   await first.kill();
@@ -64,7 +65,7 @@ test('CREATE DATABASE of a database another request is still making durable answ
     const afterWrite = db.createDatabase('y').then(() => settled.push('after write'));
     for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(settled, [], 'nothing is answered before the WAL file is on the store');
-    await db.wal.forceFlushBuffer();
+    await (db.wal as ObjectStoreWal).forceFlushBuffer();
     await Promise.all([first, second, write, afterWrite]);
     assert.deepEqual(settled.sort(), ['after write', 'first', 'second', 'write']);
     assert.deepEqual(db.catalog.listDatabases().map((d) => d.name), ['x', 'y']);

@@ -1,0 +1,125 @@
+/**
+ * A query node following an ingest node through the store alone (src/cluster/follower.ts):
+ * every acknowledged write becomes readable on the replica, value by value, through snapshots,
+ * compactions, table deletes and a restart of the writer; writes to the replica are refused
+ * without touching its catalog; a WAL file gone before the replica read it makes the replica
+ * say it is behind, and a replica opened after a snapshot covers the gap has every row.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SluiceDatabase } from '../../src/database/database.js';
+import { SeededRng, testSeed } from '../../src/effects/rng.js';
+import { ReadOnlyWalError } from '../../src/wal/errors.js';
+import { walFileKey } from '../../src/wal/paths.js';
+import { queryRows, tempDatabase } from '../support/db-helpers.js';
+
+const WAL = { flushIntervalMs: 5, gen1Duration: '1m', snapshotSize: 4, snapshottedWalFilesToKeep: 2 } as const;
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const ALL = 'SELECT host, time, v, f FROM m ORDER BY host, time';
+
+test('a replica reads every acknowledged write, value by value, through snapshots, compactions, deletes and a writer restart', { timeout: 120_000 }, async () => {
+  const seed = testSeed();
+  console.log(`# replica seed=${seed} (replay with SEED=${seed})`);
+  const rng = new SeededRng(seed);
+  const { db, store, open, cleanup } = await tempDatabase({ wal: WAL, compactionInBackground: false, compactionColdMarginMs: 0 });
+  let writer = db;
+  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeId: 'node1', replicationIntervalMs: 20, wal: WAL });
+  const others: SluiceDatabase[] = [];
+  try {
+    const readable: number[] = [];
+    let rows = 0;
+    const writeBatch = async (batch: number) => {
+      const lines = Array.from({ length: 20 }, (_, j) => {
+        const t = batch * 400 + j * 10 + rng.nextInt(3) * 60; // several gen1 windows and hours, some points written again
+        return `m,host=h${rng.nextInt(4)} v=${rng.nextInt(1000)}i,f=${rng.nextInt(100) / 4} ${t}`;
+      });
+      await writer.writer.writeLp('db1', Buffer.from(lines.join('\n')), { precision: 's' });
+      const acked = performance.now();
+      const target = writer.wal.lastWalSequenceNumber();
+      // Applied is readable: the rows are in the replica's buffer before the next statement runs.
+      await until(`WAL file ${target} on the replica`, 10_000, async () => replica.follower!.status().appliedWalFile >= target);
+      readable.push(performance.now() - acked);
+      const want = await queryRows(writer, 'db1', ALL);
+      assert.deepEqual(await queryRows(replica, 'db1', ALL), want, `batch ${batch}: the replica answers as the writer`);
+      rows = want.length;
+    };
+    for (let batch = 0; batch < 30; batch++) {
+      await writeBatch(batch);
+      if (batch === 10) await writer.snapshotNow();
+      if (batch === 20) {
+        assert.ok((await writer.compactNow()) > 0, 'the writer compacted');
+        await replica.follower!.pollNow();
+      }
+    }
+    readable.sort((a, b) => a - b);
+    console.log(`# replica: 30 batches (${rows} rows) applied (readable) on the replica after p50 ${readable[15]!.toFixed(0)} ms, max ${readable[29]!.toFixed(0)} ms (flush 5 ms, poll 20 ms)`);
+    assert.ok(replica.persistedFiles.fileCount > 0, 'the replica reads the snapshots\' files');
+    await until('the same files', 5_000, async () => replica.persistedFiles.all().map((f) => f.key).sort().join() === writer.persistedFiles.all().map((f) => f.key).sort().join());
+    assert.ok(replica.follower!.status().appliedCompaction > 0, 'the replica applied the compaction');
+
+    // Writes and schema changes to the replica are refused, and leave its catalog as it was.
+    const before = Buffer.from(replica.catalog.serialize()).toString('hex');
+    await assert.rejects(replica.writer.writeLp('db1', Buffer.from('m,host=x v=1i 1\nnew_table v=1i 1'), { precision: 's' }), ReadOnlyWalError);
+    await assert.rejects(replica.writer.writeLp('new_db', Buffer.from('m v=1i 1'), { precision: 's' }), ReadOnlyWalError);
+    await assert.rejects(replica.manage.createDatabase('made_here'), ReadOnlyWalError);
+    assert.equal(Buffer.from(replica.catalog.serialize()).toString('hex'), before, 'the catalog is as it was');
+    assert.equal(replica.catalog.database('new_db'), undefined);
+
+    // The writer stops and starts again (a new writer epoch, replay, new WAL files): the replica follows.
+    await writer.close();
+    writer = await open();
+    others.push(writer);
+    for (let batch = 30; batch < 35; batch++) await writeBatch(batch);
+
+    // A table deleted on the writer leaves the replica within a poll.
+    await writer.writer.writeLp('db1', Buffer.from('gone v=1i 1'), { precision: 's' });
+    await until('table gone on the replica', 5_000, async () => replica.catalog.database('db1')?.tables.has('gone') === true);
+    await writer.manage.deleteTable('db1', 'gone');
+    await until('the delete on the replica', 5_000, async () => replica.catalog.database('db1')?.tables.has('gone') !== true);
+    assert.equal(replica.wal.health().state, 'ok');
+  } finally {
+    await replica.close();
+    await cleanup(...others);
+  }
+});
+
+test('a WAL file cleaned up before the replica read it: the replica says it is behind; one opened after the covering snapshot has every row', { timeout: 60_000 }, async () => {
+  const { db, store, cleanup } = await tempDatabase({ wal: { ...WAL, snapshotSize: 1000 }, compaction: false });
+  // Polls only when asked: the test decides what the replica sees.
+  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeId: 'node1', replicationIntervalMs: 3_600_000, wal: WAL });
+  const others: SluiceDatabase[] = [];
+  try {
+    await db.writer.writeLp('db1', Buffer.from('m,host=a v=1i 1'), { precision: 's' });
+    await replica.follower!.pollNow();
+    assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM m'), ['v=1n']);
+    await db.writer.writeLp('db1', Buffer.from('m,host=a v=2i 2'), { precision: 's' });
+    await db.writer.writeLp('db1', Buffer.from('m,host=a v=3i 3'), { precision: 's' });
+    // The next file the replica needs goes (as cleanup would take it).
+    const next = replica.follower!.status().appliedWalFile + 1;
+    await store.delete(walFileKey('node1', next));
+    await replica.follower!.pollNow().catch(() => undefined);
+    const status = replica.follower!.status();
+    assert.equal(status.state, 'behind');
+    assert.match(status.lastError ?? '', new RegExp(`WAL file ${next} of node node1 is gone`));
+    assert.equal(replica.wal.health().state, 'stopped');
+    assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM m'), ['v=1n'], 'what it had stays readable');
+    // Opening past the gap fails the same way until a snapshot covers it.
+    await assert.rejects(SluiceDatabase.openReplica({ store, nodeId: 'query2', followNodeId: 'node1', wal: WAL }), /is gone/);
+    await db.snapshotNow();
+    const fresh = await SluiceDatabase.openReplica({ store, nodeId: 'query2', followNodeId: 'node1', wal: WAL });
+    others.push(fresh);
+    assert.deepEqual(await queryRows(fresh, 'db1', 'SELECT v FROM m ORDER BY time'), ['v=1n', 'v=2n', 'v=3n']);
+  } finally {
+    await replica.close();
+    for (const o of others) await o.close();
+    await cleanup();
+  }
+});
