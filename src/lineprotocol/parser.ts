@@ -33,6 +33,8 @@ export class SeriesKey {
     readonly tagValues: readonly string[],
     /** Escaped newlines inside the key (for physical line numbers). */
     readonly newlines: number,
+    /** The key's length in bytes, as written. */
+    readonly byteLength: number,
   ) {}
 }
 
@@ -91,7 +93,7 @@ export class ParsedLine {
    */
   fieldNumbers = new Float64Array(16);
   /** By field: the string of a string field, the bigint of an int64 or uint64 of more than 15 digits, else undefined. */
-  readonly fieldObjects: Array<string | bigint | undefined> = [];
+  readonly fieldObjects: Array<string | bigint | undefined> = new Array<string | bigint | undefined>(16).fill(undefined);
   /** The timestamp as written (unscaled), or undefined when the line has none. */
   timestamp: bigint | undefined = undefined;
   /** The line's series key, or undefined when the parser does not cache it (too long, or escapes it does not keep). */
@@ -213,6 +215,8 @@ export class LineProtocolParser {
   private readonly fieldKinds: FieldValueKind[] = [];
   /** How many of the current line's first fields its series' template matched (their key bytes are the template's). */
   private templateFieldsRead = 0;
+  /** The scratch line's first fields among which one may still hold an object (a string or bigint) from the line before: cleared when the next line starts, so number fields need not clear theirs. */
+  private objectFields = 0;
   /** Counts the lines parsed: tells {@link duplicates} which line it holds. */
   private lineSerial = 0;
   private readonly duplicates = new DuplicateKeys();
@@ -318,6 +322,10 @@ export class LineProtocolParser {
   }
 
   private parseLine(line: ParsedLine): void {
+    if (this.objectFields !== 0) {
+      for (let f = 0; f < this.objectFields; f++) line.fieldObjects[f] = undefined;
+      this.objectFields = 0;
+    }
     line.fieldCount = 0;
     line.timestamp = undefined;
     line.series = undefined;
@@ -327,15 +335,23 @@ export class LineProtocolParser {
     // The series key (measurement and tags) repeats line after line: look its bytes up whole.
     // It ends at the first space not escaped by an odd run of backslashes.
     const seriesStart = this.pos;
-    let seriesEnd = buf.indexOf(SPACE, seriesStart);
-    while (seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY) {
-      let slashes = 0;
-      for (let k = seriesEnd - 1; k >= seriesStart && buf[k] === BACKSLASH; k--) slashes++;
-      if ((slashes & 1) === 0) break;
-      seriesEnd = buf.indexOf(SPACE, seriesEnd + 1);
+    // Usually the series that followed the previous line's last time, and a space after its bytes:
+    // then the key ends there (the same bytes end at the same unescaped space).
+    let cached = this.series.getNext(buf, seriesStart, SPACE);
+    let seriesEnd: number;
+    let isCacheable = true;
+    if (cached !== undefined) seriesEnd = seriesStart + cached.byteLength;
+    else {
+      seriesEnd = buf.indexOf(SPACE, seriesStart);
+      while (seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY) {
+        let slashes = 0;
+        for (let k = seriesEnd - 1; k >= seriesStart && buf[k] === BACKSLASH; k--) slashes++;
+        if ((slashes & 1) === 0) break;
+        seriesEnd = buf.indexOf(SPACE, seriesEnd + 1);
+      }
+      isCacheable = seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY;
+      cached = isCacheable ? this.series.get(buf, seriesStart, seriesEnd) : undefined;
     }
-    const isCacheable = seriesEnd > seriesStart && seriesEnd - seriesStart <= MAX_CACHED_SERIES_KEY;
-    const cached = isCacheable ? this.series.get(buf, seriesStart, seriesEnd) : undefined;
     if (cached !== undefined) {
       line.measurement = cached.measurement;
       line.tagKeys = cached.tagKeys;
@@ -355,7 +371,7 @@ export class LineProtocolParser {
         this.readTags(line);
       }
       if (isCacheable && this.pos === seriesEnd) {
-        const entry = new SeriesKey(line.measurement, line.tagKeys.slice(0, line.tagCount), line.tagValues.slice(0, line.tagCount), this.newlinesInLine - newlinesBefore);
+        const entry = new SeriesKey(line.measurement, line.tagKeys.slice(0, line.tagCount), line.tagValues.slice(0, line.tagCount), this.newlinesInLine - newlinesBefore, seriesEnd - seriesStart);
         this.series.set(buf, seriesStart, seriesEnd, entry);
         line.series = entry;
       }
@@ -431,6 +447,7 @@ export class LineProtocolParser {
     const spans = new Int32Array(2 * size);
     spans.set(this.keySpans);
     this.keySpans = spans;
+    while (line.fieldObjects.length < size) line.fieldObjects.push(undefined);
   }
 
   /**
@@ -445,6 +462,7 @@ export class LineProtocolParser {
   private readTemplateFields(line: ParsedLine, template: FieldKeyTemplate): number {
     const buf = this.buf;
     const end = this.end;
+    const bodyView = this.bodyView;
     const starts = template.starts;
     const keys = template.keys;
     const kinds = template.kinds;
@@ -453,30 +471,40 @@ export class LineProtocolParser {
     line.fieldKeys = keys;
     line.fieldKinds = kinds;
     let hasOtherKinds = false;
+    let pos = this.pos;
     for (let f = 0; f < count; f++) {
-      const pos = this.pos;
       const from = starts[f]!;
       const length = starts[f + 1]! - from; // the key and its `=`
-      if (pos + length > end || !sameBytes(this.bodyView, pos, template.view, from, length)) {
+      if (pos + length > end || !sameBytes(bodyView, pos, template.view, from, length)) {
+        this.pos = pos;
+        line.fieldCount = f;
+        this.templateFieldsRead = f;
         this.ownFields(line, template, f, hasOtherKinds);
         return MORE_FIELDS;
       }
-      this.pos = pos + length;
-      this.templateFieldsRead = f + 1;
+      pos += length;
       const kind = kinds[f]!;
-      if (kind !== FieldKind.Int64 || !this.readTemplateInteger(line, f)) {
+      const valueEnd = kind === FieldKind.Int64 ? this.readTemplateInteger(line, f, pos) : -1;
+      if (valueEnd !== -1) {
+        pos = valueEnd;
+        if (hasOtherKinds) this.fieldKinds[f] = kind;
+      } else {
+        this.pos = pos;
         if (!this.readSimpleNumber(line, f)) this.readFieldValue(line, f, keys[f]!);
+        pos = this.pos;
         if (!hasOtherKinds && this.fieldKinds[f] !== kind) {
           this.ownFields(line, template, f, false);
           hasOtherKinds = true;
         }
-      } else if (hasOtherKinds) this.fieldKinds[f] = kind;
+      }
       if (hasOtherKinds) this.fieldKeys[f] = keys[f]!;
-      line.fieldCount = f + 1;
-      if (this.pos < end && buf[this.pos] === COMMA) {
-        this.pos++;
+      if (pos < end && buf[pos] === COMMA) {
+        pos++;
         continue;
       }
+      this.pos = pos;
+      line.fieldCount = f + 1;
+      this.templateFieldsRead = f + 1;
       if (f + 1 !== count) return FEWER_FIELDS;
       if (!hasOtherKinds) {
         if (template.otherKindLines !== 0) template.otherKindLines = 0;
@@ -488,6 +516,9 @@ export class LineProtocolParser {
       }
       return TEMPLATE_FIELDS;
     }
+    this.pos = pos;
+    line.fieldCount = count;
+    this.templateFieldsRead = count;
     this.ownFields(line, template, count, hasOtherKinds);
     return MORE_FIELDS;
   }
@@ -503,13 +534,14 @@ export class LineProtocolParser {
   }
 
   /**
-   * An int64 field as its template expects it: `-?\d{1,15}i`, then a `,`, a space or the line's
-   * end; the same value readSimpleNumber gives. Anything else returns false with nothing changed.
+   * An int64 field as its template expects it at `pos`: `-?\d{1,15}i`, then a `,`, a space or the
+   * line's end; the same value readSimpleNumber gives. Returns where the value ends, or -1 (with
+   * nothing changed) for anything else.
    */
-  private readTemplateInteger(line: ParsedLine, index: number): boolean {
+  private readTemplateInteger(line: ParsedLine, index: number, pos: number): number {
     const buf = this.buf;
     const end = this.end;
-    let i = this.pos;
+    let i = pos;
     const isNegative = i < end && buf[i] === MINUS;
     if (isNegative) i++;
     const digitsStart = i;
@@ -521,16 +553,14 @@ export class LineProtocolParser {
       i++;
     }
     const digits = i - digitsStart;
-    if (digits === 0 || digits > 15 || i >= end || buf[i] !== 0x69 /* i */) return false;
+    if (digits === 0 || digits > 15 || i >= end || buf[i] !== 0x69 /* i */) return -1;
     i++;
     if (i < end) {
       const b = buf[i]!;
-      if (b !== COMMA && b !== SPACE && b !== NEWLINE && !(b === CR && (i + 1 >= end || buf[i + 1] === NEWLINE))) return false;
+      if (b !== COMMA && b !== SPACE && b !== NEWLINE && !(b === CR && (i + 1 >= end || buf[i + 1] === NEWLINE))) return -1;
     }
     line.fieldNumbers[index] = isNegative ? -mantissa : mantissa;
-    line.fieldObjects[index] = undefined;
-    this.pos = i;
-    return true;
+    return i;
   }
 
   /**
@@ -587,7 +617,6 @@ export class LineProtocolParser {
     }
     this.fieldKinds[index] = kind;
     line.fieldNumbers[index] = value;
-    line.fieldObjects[index] = undefined;
     this.pos = i;
     return true;
   }
@@ -752,6 +781,7 @@ export class LineProtocolParser {
     if (first === QUOTE) {
       this.fieldKinds[index] = FieldKind.String;
       line.fieldObjects[index] = this.readStringValue(key);
+      if (index >= this.objectFields) this.objectFields = index + 1;
       return;
     }
     const end = this.valueEnd();
@@ -767,6 +797,7 @@ export class LineProtocolParser {
           line.fieldObjects[index] = undefined;
         } else {
           line.fieldObjects[index] = value;
+          if (index >= this.objectFields) this.objectFields = index + 1;
         }
         return;
       }
@@ -921,15 +952,24 @@ export class LineProtocolParser {
   private readTimestamp(): bigint {
     const buf = this.buf;
     const start = this.pos;
+    // The bytes of the last timestamp again, then the line's end or a space: the same timestamp.
+    const lastLength = this.lastTimestampLength;
+    if (
+      this.lastTimestampBuf === buf &&
+      start + lastLength <= this.end &&
+      sameBytes(this.bodyView, start, this.bodyView, this.lastTimestampStart, lastLength) &&
+      (buf[start + lastLength] === SPACE || this.isLineEnd(start + lastLength))
+    ) {
+      this.pos = start + lastLength;
+      return this.lastTimestamp;
+    }
     let i = start;
     if (buf[i] === MINUS) i++;
     const digitsStart = i;
     while (i < this.end && isDigit(buf[i])) i++;
-    const text = (): string => clip(buf.toString('utf8', start, this.valueEndFrom(start)));
-    if (i === digitsStart || (!this.isLineEnd(i) && buf[i] !== SPACE)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
+    if (i === digitsStart || (!this.isLineEnd(i) && buf[i] !== SPACE)) this.badTimestamp(start);
     this.pos = i;
     const length = i - start;
-    if (this.lastTimestampBuf === buf && length === this.lastTimestampLength && sameBytes(this.bodyView, start, this.bodyView, this.lastTimestampStart, length)) return this.lastTimestamp;
     const digits = i - digitsStart;
     let v: bigint;
     if (digits <= 15) {
@@ -944,15 +984,19 @@ export class LineProtocolParser {
       for (let k = i - 9; k < i; k++) low = low * 10 + (buf[k]! - ZERO);
       v = digits - 9 <= 15 ? BigInt(high) * 1_000_000_000n + BigInt(low) : BigInt(buf.toString('latin1', digitsStart, i));
       if (start !== digitsStart) v = -v;
-      if (v > I64_MAX || v < -(1n << 63n)) fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
+      if (v > I64_MAX || v < -(1n << 63n)) this.badTimestamp(start);
     } else {
-      fail('timestamp', `Unable to parse timestamp value \`${text()}\``);
+      this.badTimestamp(start);
     }
     this.lastTimestampBuf = buf;
     this.lastTimestampStart = start;
     this.lastTimestampLength = length;
     this.lastTimestamp = v;
     return v;
+  }
+
+  private badTimestamp(start: number): never {
+    fail('timestamp', `Unable to parse timestamp value \`${clip(this.buf.toString('utf8', start, this.valueEndFrom(start)))}\``);
   }
 
   private valueEndFrom(start: number): number {

@@ -103,6 +103,23 @@ export class SeriesTable<V> {
     }
   }
 
+  /**
+   * The value of the key that followed the previous one last time, if the current body holds that
+   * key's bytes at `start` with `terminator` right after them; else undefined (nothing changed).
+   * Lets a caller skip finding where its key ends when it is the expected one.
+   */
+  getNext(buf: Buffer, start: number, terminator: number): V | undefined {
+    if (this.lastEntry === -1) return undefined;
+    const predicted = this.entryNext[this.lastEntry]!;
+    if (predicted === -1) return undefined;
+    const length = this.entryLengths[predicted]!;
+    if (start + length >= buf.length || buf[start + length] !== terminator) return undefined;
+    const offset = this.entryOffsets[predicted * 4 + ((this.bodyOffset + start) & 3)]!;
+    if (offset === -1 || !this.sameWords(buf, start, length, offset)) return undefined;
+    this.lastEntry = predicted;
+    return this.values[predicted];
+  }
+
   /** Stores `value` for bytes [start, end) of the current body, a key {@link get} did not find. */
   set(buf: Buffer, start: number, end: number, value: V): void {
     const length = end - start;
