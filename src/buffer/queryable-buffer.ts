@@ -66,13 +66,25 @@ export interface BufferStats {
   forcedSnapshots: number;
 }
 
+/** What readers of buffered rows need (the query engine, system tables, the server). */
+export interface BufferedRows {
+  /** A table's chunks (claimed and active), or none. */
+  chunksOf(dbId: number, tableId: number): BufferChunk[];
+  allChunks(): BufferChunk[];
+  getStats(): BufferStats;
+  /** Takes the files of deleted tables and past retention out of the query index; returns how many. */
+  sweepFiles(reason: string): Promise<number>;
+  /** Waits until no forced snapshot is running. */
+  idle(): Promise<void>;
+}
+
 /** A snapshot whose chunks are claimed and not yet persisted. */
 interface ClaimedSnapshot {
   details: SnapshotDetails;
   claimed: BufferChunk[];
 }
 
-export class QueryableBuffer implements WalFileNotifier {
+export class QueryableBuffer implements WalFileNotifier, BufferedRows {
   private readonly tables = new Map<number, Map<number, TableBuffer>>();
   /** Bumped when chunks appear or leave (not on appends), so query views know to rebuild. */
   version = 0;

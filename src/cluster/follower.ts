@@ -71,7 +71,7 @@ export class ManifestFollower implements SnapshotPersister {
   private closed = false;
 
   constructor(
-    private readonly options: { store: ObjectStore; nodeId: string; clock: Clock; intervalMs: number; logger: WalLogger },
+    private readonly options: { store: ObjectStore; nodeId: string; clock: Clock; intervalMs: number; logger: WalLogger; translate?: (m: SnapshotManifest) => SnapshotManifest },
     lastLoaded: number,
   ) {
     this.lastAdded = lastLoaded;
@@ -88,7 +88,8 @@ export class ManifestFollower implements SnapshotPersister {
     for (;;) {
       if (this.closed) throw new ReplicationError('CLOSED', `the replica closed while waiting for snapshot ${details.snapshotSequenceNumber} of node ${nodeId}`);
       try {
-        const manifest = decodeManifest(await store.get(key), key);
+        const read = decodeManifest(await store.get(key), key);
+        const manifest = this.options.translate?.(read) ?? read;
         this.stats.snapshots++;
         this.stats.files += manifest.files.length;
         for (const f of manifest.files) {
@@ -113,7 +114,7 @@ export class ManifestFollower implements SnapshotPersister {
 export interface FollowerOptions {
   store: ObjectStore;
   /** The ingest node followed. */
-  nodeId: string;
+  readonly nodeId: string;
   /** Applies WAL files: the catalog, the caches and the buffer, as on the ingest node. */
   notifier: WalFileNotifier;
   persistedFiles: PersistedFiles;
@@ -127,6 +128,8 @@ export interface FollowerOptions {
   lastWalSequenceNumber: number;
   /** The last compaction the loaded state applied. */
   lastCompactionSequenceNumber: number;
+  /** A compaction as the file index holds it (merged ids on a query node). */
+  translateCompaction?: (c: CompactionManifest) => CompactionManifest;
 }
 
 export interface FollowerStatus {
@@ -158,10 +161,13 @@ export class Follower {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
-  /** Called with the WAL file's write time (ms) as each file becomes readable. */
-  onApplied: ((writtenAtMs: number) => void) | undefined;
+  /** Called with the time (ms) the ingest node flushed each WAL file, as the file becomes readable. */
+  onApplied: ((flushedAtMs: number) => void) | undefined;
+
+  readonly nodeId: string;
 
   constructor(private readonly options: FollowerOptions) {
+    this.nodeId = options.nodeId;
     this.applied = options.lastWalSequenceNumber;
     this.newest = options.lastWalSequenceNumber;
     this.appliedCompaction = options.lastCompactionSequenceNumber;
@@ -264,7 +270,7 @@ export class Follower {
         }
         this.applied = seq;
         this.filesApplied++;
-        this.onApplied?.(meta.lastModifiedMs);
+        this.onApplied?.(contents.persistTimestampMs);
       }
       if (page.nextStartAfter === undefined) return;
       startAfter = page.nextStartAfter;
@@ -285,8 +291,9 @@ export class Follower {
     if (newestSnapshot > this.options.manifests.lastAdded) return; // the buffer adds it first
     for (const compaction of pending.sort((a, b) => a.compactionSequenceNumber - b.compactionSequenceNumber)) {
       if (compaction.compactionSequenceNumber !== this.appliedCompaction + 1) return; // a gap: its manifest is still being written
+      const translated = this.options.translateCompaction?.(compaction) ?? compaction;
       await mirrors.exclusive(async () => {
-        persistedFiles.applyCompaction(compaction);
+        persistedFiles.applyCompaction(translated);
       });
       this.appliedCompaction = compaction.compactionSequenceNumber;
     }

@@ -24,11 +24,14 @@ export class ReplicaWal implements Wal {
   };
   private stopped = false;
 
+  private readonly followedNodeId: string;
+
   constructor(
-    private readonly follower: Follower,
-    private readonly followedNodeId: string,
+    private readonly followers: readonly Follower[],
     private readonly config: Readonly<WalConfig>,
-  ) {}
+  ) {
+    this.followedNodeId = followers.map((f) => f.nodeId).join(', ');
+  }
 
   enqueueOps(_ops: readonly WalOp[]): Promise<void> {
     throw new ReadOnlyWalError(this.followedNodeId);
@@ -46,16 +49,22 @@ export class ReplicaWal implements Wal {
     return Promise.reject(new ReadOnlyWalError(this.followedNodeId));
   }
 
+  /** The last WAL file applied of the first node followed. */
   lastWalSequenceNumber(): number {
-    return this.follower.status().appliedWalFile;
+    return this.followers[0]?.status().appliedWalFile ?? 0;
   }
 
+  /** The worst of the followers': stopped when one is behind, degraded while one's polls fail. */
   health(): WalHealth {
     if (this.stopped) return { state: 'shutdown', consecutivePutFailures: 0 };
-    const status = this.follower.status();
-    if (status.state === 'behind') return { state: 'stopped', consecutivePutFailures: status.pollFailures, lastError: status.lastError ?? 'behind' };
-    if (status.lastError !== undefined) return { state: 'degraded', consecutivePutFailures: status.pollFailures, lastError: status.lastError };
-    return { state: 'ok', consecutivePutFailures: 0 };
+    let health: WalHealth = { state: 'ok', consecutivePutFailures: 0 };
+    for (const f of this.followers) {
+      const status = f.status();
+      const error = `node ${JSON.stringify(f.nodeId)}: ${status.lastError ?? 'behind'}`;
+      if (status.state === 'behind') return { state: 'stopped', consecutivePutFailures: status.pollFailures, lastError: error };
+      if (status.lastError !== undefined && health.state === 'ok') health = { state: 'degraded', consecutivePutFailures: status.pollFailures, lastError: error };
+    }
+    return health;
   }
 
   getStats(): Readonly<WalStats> {
@@ -68,11 +77,11 @@ export class ReplicaWal implements Wal {
 
   async shutdown(): Promise<void> {
     this.stopped = true;
-    await this.follower.close();
+    for (const f of this.followers) await f.close();
   }
 
   abandon(): void {
     this.stopped = true;
-    void this.follower.close();
+    for (const f of this.followers) void f.close();
   }
 }

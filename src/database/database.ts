@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { QueryableBuffer } from '../buffer/queryable-buffer.js';
+import { QueryableBuffer, type BufferedRows } from '../buffer/queryable-buffer.js';
 import type { Catalog, CatalogLimits } from '../catalog/catalog.js';
 import { CacheFiller, Caches } from '../cache/caches.js';
 import { CatalogApplier } from '../catalog/notifier.js';
@@ -15,11 +15,13 @@ import type { Rng } from '../effects/rng.js';
 import { Engine } from '../engine/duckdb.js';
 import { Mirrors } from '../engine/mirrors.js';
 import type { ObjectStore } from '../objectstore/types.js';
-import { loadPersistedState, PersistedFiles, type PersistedState } from '../persist/load.js';
+import { loadPersistedState, PersistedFiles, type IndexedFiles, type PersistedState } from '../persist/load.js';
 import { ParquetMemCache } from '../persist/mem-cache.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
-import { Persister, type SnapshotPersister } from '../persist/persister.js';
-import { Follower, ManifestFollower } from '../cluster/follower.js';
+import { Persister, type PersisterView, type SnapshotPersister } from '../persist/persister.js';
+import type { Follower } from '../cluster/follower.js';
+import { CatalogMerger } from '../cluster/catalog-merge.js';
+import { loadReplicaSource, MergedBuffers, MergedFiles, MergedPersisters, type ReplicaSource } from '../cluster/replica.js';
 import { ReplicaWal } from '../cluster/replica-wal.js';
 import { FileRemover } from '../persist/file-remover.js';
 import { Compactor, type CompactorOptions } from '../compact/compactor.js';
@@ -80,8 +82,8 @@ export interface OpenDatabaseOptions {
 
 /** A query node's database: it follows an ingest node's files on the store and takes no writes. */
 export interface OpenReplicaOptions extends Omit<OpenDatabaseOptions, 'compaction' | 'compactionInBackground' | 'compactionColdMarginMs' | 'compactionWarmHourMaxFiles' | 'onCompactionStep' | 'forceSnapshotBytes' | 'writeWorkers' | 'startBackgroundFlush' | 'skipStoreProbe'> {
-  /** The ingest node whose WAL files, snapshots and compactions this node follows. */
-  followNodeId: string;
+  /** The ingest nodes whose WAL files, snapshots and compactions this node follows (their union is what it serves). */
+  followNodeIds: readonly string[];
   /** How often the store is polled for the next WAL file and new compactions (default 250 ms). */
   replicationIntervalMs?: number;
 }
@@ -103,8 +105,8 @@ export class SluiceDatabase {
   private retentionTimer: NodeJS.Timeout | undefined;
   /** Merges cold windows' Parquet files in the background (undefined when compaction is off). */
   compactor: Compactor | undefined;
-  /** A replica's replication of the ingest node it follows (undefined on a writing node). */
-  follower: Follower | undefined;
+  /** A replica's replication of each ingest node it follows (none on a writing node). */
+  followers: Follower[] = [];
   /** Creates and deletes databases and tables (through the WAL). */
   readonly manage: CatalogManager;
 
@@ -113,11 +115,11 @@ export class SluiceDatabase {
     readonly store: ObjectStore,
     readonly catalog: Catalog,
     readonly wal: Wal,
-    readonly buffer: QueryableBuffer,
+    readonly buffer: BufferedRows,
     readonly writer: LineProtocolWriter,
     readonly query: QueryEngine,
-    readonly persister: SnapshotPersister,
-    readonly persistedFiles: PersistedFiles,
+    readonly persister: PersisterView,
+    readonly persistedFiles: IndexedFiles,
     readonly manifests: SnapshotManifest[],
     private readonly engine: Engine,
     private readonly mirrors: Mirrors,
@@ -234,59 +236,69 @@ export class SluiceDatabase {
    * nothing is written or deleted under the followed node's prefix.
    */
   static async openReplica(options: OpenReplicaOptions): Promise<SluiceDatabase> {
-    const { store, followNodeId } = options;
+    const { store, followNodeIds } = options;
+    if (followNodeIds.length === 0) throw new Error('a replica follows at least one ingest node');
     const clock = options.clock ?? SYSTEM_CLOCK;
     const logger = options.logger ?? silentLogger;
     const started = clock.monotonicMs();
     const intervalMs = options.replicationIntervalMs ?? 250;
     const scratchDir = await mkdtemp(join(tmpdir(), 'sluice-replica-'));
-    // Never started: a replica removes nothing (the followed node removes its own files).
+    // Never started: a replica removes nothing (each ingest node removes its own files).
     const remover = new FileRemover({ store, clock, logger });
     remover.close();
-    let manifests: ManifestFollower | undefined;
-    let built: Built;
+    let engine: Engine | undefined;
     try {
-      built = await buildCore({ ...options, nodeId: followNodeId }, scratchDir, undefined, (state) => {
-        manifests = new ManifestFollower({ store, nodeId: followNodeId, clock, intervalMs, logger }, state.lastSnapshot?.snapshotSequenceNumber ?? 0);
-        return manifests;
+      engine = await openEngine(options, scratchDir, followNodeIds);
+      const mirrors = new Mirrors(engine);
+      const merger = new CatalogMerger(options.catalogLimits);
+      const memCacheBytes = options.parquetMemCacheBytes ?? Math.floor(totalmem() / 5);
+      const memCache = memCacheBytes > 0 ? new ParquetMemCache(memCacheBytes) : undefined;
+      let caches: Caches | undefined;
+      const sources: ReplicaSource[] = [];
+      for (const nodeId of followNodeIds) sources.push(await loadReplicaSource({ store, nodeId, merger, mirrors, memCache, clock, logger, intervalMs, caches: () => caches! }));
+      const buffer = new MergedBuffers(sources.map((s) => s.buffer));
+      const files = new MergedFiles(sources.map((s) => s.files), memCache);
+      const catalog = merger.merged;
+      caches = new Caches(catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => files.filesOf(dbId, tableId).length > 0 }, logger);
+      caches.loadFromCatalog();
+      const followers = sources.map((s) => s.follower);
+      const walConfig = resolveWalConfig(options.wal);
+      const wal = new ReplicaWal(followers, walConfig);
+      const writer = new LineProtocolWriter(catalog, wal, { clock });
+      const query = new QueryEngine({
+        catalog,
+        buffer,
+        persistedFiles: files,
+        mirrors,
+        store,
+        cacheDir: join(scratchDir, 'cache'),
+        clock,
+        system: { walFiles: (signal) => new WalFileListing(store, followNodeIds[0]!).list(signal), caches, nowMs: () => clock.nowMs() },
+        gen1DurationNs: gen1DurationNs(walConfig.gen1Duration),
+        conflictOf: (dbId, table) => merger.conflictOf(dbId, table),
+        ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
       });
+      const persisters = new MergedPersisters(sources.map((s) => s.manifests));
+      const db = new SluiceDatabase(options.nodeId, store, catalog, wal, buffer, writer, query, persisters, files, [...files.snapshots], engine, mirrors, scratchDir, remover, clock, caches);
+      db.followers = followers;
+      try {
+        for (const f of followers) await f.start();
+      } catch (err) {
+        await db.close();
+        throw err;
+      }
+      logger.info({ nodeId: options.nodeId, following: followNodeIds, parquetFiles: files.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'replica open');
+      db.startRetentionChecks(options.retentionCheckIntervalMs ?? 60_000, logger);
+      return db;
     } catch (err) {
+      engine?.close();
       await rm(scratchDir, { recursive: true, force: true });
       throw err;
     }
-    const { state, engine, mirrors, persistedFiles, buffer, caches } = built;
-    const follower = new Follower({
-      store,
-      nodeId: followNodeId,
-      notifier: built.notifier,
-      persistedFiles,
-      mirrors,
-      manifests: manifests!,
-      clock,
-      logger,
-      intervalMs,
-      lastWalSequenceNumber: state.lastSnapshot?.lastWalSequenceNumber ?? 0,
-      lastCompactionSequenceNumber: state.compactions.at(-1)?.compactionSequenceNumber ?? 0,
-    });
-    const walConfig = resolveWalConfig(options.wal);
-    const wal = new ReplicaWal(follower, followNodeId, walConfig);
-    const writer = new LineProtocolWriter(state.catalog, wal, { clock });
-    const query = newQueryEngine(options, built, join(scratchDir, 'cache'), new WalFileListing(store, followNodeId), gen1DurationNs(walConfig.gen1Duration));
-    const db = new SluiceDatabase(options.nodeId, store, state.catalog, wal, buffer, writer, query, built.persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock, caches);
-    db.follower = follower;
-    try {
-      await follower.start();
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
-    logger.info({ nodeId: options.nodeId, following: followNodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'replica open');
-    db.startRetentionChecks(options.retentionCheckIntervalMs ?? 60_000, logger);
-    return db;
   }
 
   /** Enforces retention periods every `everyMs` (0: never). */
-  private startRetentionChecks(everyMs: number, logger: WalLogger): void {
+  startRetentionChecks(everyMs: number, logger: WalLogger): void {
     if (everyMs <= 0) return;
     this.retentionTimer = setInterval(() => {
       this.enforceRetention().catch((err: unknown) => logger.error({ err }, 'enforcing retention periods failed'));
@@ -373,6 +385,20 @@ export class SluiceDatabase {
   }
 }
 
+/** The SQL engine, allowed to read the scratch directory and, on a local store, the files of `nodeIds`. */
+function openEngine(options: Pick<OpenDatabaseOptions, 'store' | 'queryMemoryLimit' | 'queryThreads'>, scratchDir: string, nodeIds: readonly string[]): Promise<Engine> {
+  const allowed = [scratchDir];
+  for (const nodeId of nodeIds) {
+    const localFiles = options.store.localPath?.(`${nodeId}/dbs/x`);
+    if (localFiles !== undefined) allowed.push(dirname(localFiles));
+  }
+  return Engine.open({
+    allowedDirectories: allowed,
+    ...(options.queryMemoryLimit === undefined ? {} : { memoryLimit: options.queryMemoryLimit }),
+    ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
+  });
+}
+
 /**
  * Loads what `options.nodeId` persisted and builds the engine, the index of its files, the
  * buffer (made durable by `persister`), the caches, and the notifier WAL files are applied
@@ -388,14 +414,7 @@ async function buildCore(
   const clock = options.clock ?? SYSTEM_CLOCK;
   const logger = options.logger ?? silentLogger;
   const state = await loadPersistedState(store, nodeId, options.catalogLimits === undefined ? {} : { limits: options.catalogLimits });
-  const allowed = [scratchDir];
-  const localFiles = store.localPath?.(`${nodeId}/dbs/x`);
-  if (localFiles !== undefined) allowed.push(dirname(localFiles));
-  const engine = await Engine.open({
-    allowedDirectories: allowed,
-    ...(options.queryMemoryLimit === undefined ? {} : { memoryLimit: options.queryMemoryLimit }),
-    ...(options.queryThreads === undefined ? {} : { threads: options.queryThreads }),
-  });
+  const engine = await openEngine(options, scratchDir, [nodeId]);
   const mirrors = new Mirrors(engine);
   const persistedFiles = PersistedFiles.load(state.manifests, state.compactions);
   const memCacheBytes = options.parquetMemCacheBytes ?? Math.floor(totalmem() / 5);

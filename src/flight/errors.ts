@@ -40,6 +40,8 @@ export function statusOf(code: QueryError['code']): status {
     case 'RESOURCES_EXHAUSTED':
     case 'RESULT_TOO_LARGE':
       return status.RESOURCE_EXHAUSTED;
+    case 'SCHEMA_CONFLICT':
+      return status.FAILED_PRECONDITION;
     case 'INTERNAL':
       return status.INTERNAL;
   }

@@ -68,12 +68,23 @@ export function decodeCatalogFile(bytes: Uint8Array, key: string, limits?: Catal
   }
 }
 
+/** What readers of the file index need (the query engine, system tables, the server). */
+export interface IndexedFiles {
+  filesOf(dbId: number, tableId: number): readonly PersistedFile[];
+  all(): PersistedFile[];
+  readonly fileCount: number;
+  /** The rows of recently persisted files held in memory, if any. */
+  readonly memCache: ParquetMemCache | undefined;
+  /** Every snapshot added, in the order added. */
+  readonly snapshots: readonly SnapshotManifest[];
+}
+
 /**
  * The Parquet files queries read, by database and table: what every committed snapshot added,
  * less what committed compactions replaced, plus what they added. Changed only under the engine's
  * lock (Mirrors.exclusive), so a query prepares its views from one picture.
  */
-export class PersistedFiles {
+export class PersistedFiles implements IndexedFiles {
   private readonly byTable = new Map<string, PersistedFile[]>();
   /** Bumped on every change, so the query engine knows when to rebuild its views. */
   version = 0;

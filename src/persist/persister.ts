@@ -61,13 +61,17 @@ export interface SnapshotStats {
   permanentPutError: string | undefined;
 }
 
-/** What the queryable buffer asks of whoever makes its snapshots durable. */
-export interface SnapshotPersister {
+/** A persister's counters, and its stop (what the database and the server hold of it). */
+export interface PersisterView {
   readonly stats: SnapshotStats;
-  /** Resolves with the snapshot's committed manifest, once its files are readable. */
-  persistSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest>;
   /** Stops: a snapshot under way fails. */
   close(): void;
+}
+
+/** What the queryable buffer asks of whoever makes its snapshots durable. */
+export interface SnapshotPersister extends PersisterView {
+  /** Resolves with the snapshot's committed manifest, once its files are readable. */
+  persistSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest>;
 }
 
 export class Persister implements SnapshotPersister {

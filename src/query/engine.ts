@@ -14,7 +14,7 @@
 import { mkdir, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBResult, DuckDBValue } from '@duckdb/node-api';
-import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
+import type { BufferedRows } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema, TableSchema } from '../catalog/catalog.js';
 import { SYSTEM_CLOCK, type Clock } from '../effects/clock.js';
 import type { ColumnType } from '../wal/model.js';
@@ -24,7 +24,7 @@ import type { Mirrors } from '../engine/mirrors.js';
 import { nameOfSql, sqlName } from '../engine/names.js';
 import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, rowSetRelationSql, tableColumns } from '../engine/relations.js';
 import type { ObjectStore } from '../objectstore/types.js';
-import type { PersistedFiles } from '../persist/load.js';
+import type { IndexedFiles } from '../persist/load.js';
 import type { PersistedFile } from '../persist/manifest.js';
 import { renameParquetFileColumns } from '../persist/parquet-names.js';
 import { astInteger, stringifyJsonKeepingBigInts, walk, type AstNode } from './ast.js';
@@ -42,8 +42,8 @@ export type { CheckedQuery } from './sql-check.js';
 
 export interface QueryEngineOptions {
   catalog: Catalog;
-  buffer: QueryableBuffer;
-  persistedFiles: PersistedFiles;
+  buffer: BufferedRows;
+  persistedFiles: IndexedFiles;
   mirrors: Mirrors;
   store: ObjectStore;
   /** Where Parquet files of stores without local paths are cached (must be an allowed directory). */
@@ -56,6 +56,11 @@ export interface QueryEngineOptions {
   system?: SystemSources;
   /** The node's gen1 window, the span a buffered chunk's rows may take (default the widest, 10 minutes). */
   gen1DurationNs?: bigint;
+  /**
+   * Why a table may not be read (a query node's ingest nodes disagree on a column's type), or
+   * undefined: a statement reading it fails with SCHEMA_CONFLICT.
+   */
+  conflictOf?: (dbId: number, table: TableSchema) => string | undefined;
 }
 
 export interface QueryColumn {
@@ -610,7 +615,13 @@ export class QueryEngine {
 
   /** Syncs the buffered chunks of `read` (tables of `database`) into the engine and (re)creates their views that changed. */
   private async prepareViews(database: DatabaseSchema, read: ReadonlySet<TableSchema>): Promise<Map<string, TableSources>> {
-    const { buffer, mirrors } = this.options;
+    const { buffer, mirrors, conflictOf } = this.options;
+    if (conflictOf !== undefined) {
+      for (const table of read) {
+        const conflict = conflictOf(database.id, table);
+        if (conflict !== undefined) throw new QueryError('SCHEMA_CONFLICT', conflict);
+      }
+    }
     const tables = [...read];
     // Chunks and files are taken together, before any await (releases also run under this lock).
     // Past the retention period (now − period), rows are invisible at once: sources wholly older

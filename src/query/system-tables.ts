@@ -10,9 +10,9 @@
  * (every database's name, as the database list route answers too).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { QueryableBuffer } from '../buffer/queryable-buffer.js';
+import type { BufferedRows } from '../buffer/queryable-buffer.js';
 import type { Catalog, DatabaseSchema } from '../catalog/catalog.js';
-import type { PersistedFiles } from '../persist/load.js';
+import type { IndexedFiles } from '../persist/load.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import type { WalFileInfo } from '../wal/listing.js';
 import type { ColumnDefinition, ColumnType } from '../wal/model.js';
@@ -34,8 +34,8 @@ export interface SystemSources {
 export interface SystemContext {
   database: DatabaseSchema;
   catalog: Catalog;
-  buffer: QueryableBuffer;
-  persistedFiles: PersistedFiles;
+  buffer: BufferedRows;
+  persistedFiles: IndexedFiles;
   log: QueryLog;
   /** The statement's: aborted on its timeout or when its client leaves. */
   signal: AbortSignal;

@@ -333,6 +333,9 @@ export function queryError(err: QueryError): HttpError {
       return jsonError(413, err.message);
     case 'RESOURCES_EXHAUSTED':
       return jsonError(503, err.message, { 'Retry-After': '5' });
+    case 'SCHEMA_CONFLICT':
+      // Ingest nodes disagree on a column's type: no answer would be right until they agree.
+      return jsonError(409, err.message);
     case 'CANCELLED':
       // Nobody is listening; the status is for the logs and metrics.
       return jsonError(499, err.message);

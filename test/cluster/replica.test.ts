@@ -31,7 +31,7 @@ test('a replica reads every acknowledged write, value by value, through snapshot
   const rng = new SeededRng(seed);
   const { db, store, open, cleanup } = await tempDatabase({ wal: WAL, compactionInBackground: false, compactionColdMarginMs: 0 });
   let writer = db;
-  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeId: 'node1', replicationIntervalMs: 20, wal: WAL });
+  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeIds: ['node1'], replicationIntervalMs: 20, wal: WAL });
   const others: SluiceDatabase[] = [];
   try {
     const readable: number[] = [];
@@ -45,7 +45,7 @@ test('a replica reads every acknowledged write, value by value, through snapshot
       const acked = performance.now();
       const target = writer.wal.lastWalSequenceNumber();
       // Applied is readable: the rows are in the replica's buffer before the next statement runs.
-      await until(`WAL file ${target} on the replica`, 10_000, async () => replica.follower!.status().appliedWalFile >= target);
+      await until(`WAL file ${target} on the replica`, 10_000, async () => replica.followers[0]!.status().appliedWalFile >= target);
       readable.push(performance.now() - acked);
       const want = await queryRows(writer, 'db1', ALL);
       assert.deepEqual(await queryRows(replica, 'db1', ALL), want, `batch ${batch}: the replica answers as the writer`);
@@ -56,14 +56,14 @@ test('a replica reads every acknowledged write, value by value, through snapshot
       if (batch === 10) await writer.snapshotNow();
       if (batch === 20) {
         assert.ok((await writer.compactNow()) > 0, 'the writer compacted');
-        await replica.follower!.pollNow();
+        await replica.followers[0]!.pollNow();
       }
     }
     readable.sort((a, b) => a - b);
     console.log(`# replica: 30 batches (${rows} rows) applied (readable) on the replica after p50 ${readable[15]!.toFixed(0)} ms, max ${readable[29]!.toFixed(0)} ms (flush 5 ms, poll 20 ms)`);
     assert.ok(replica.persistedFiles.fileCount > 0, 'the replica reads the snapshots\' files');
     await until('the same files', 5_000, async () => replica.persistedFiles.all().map((f) => f.key).sort().join() === writer.persistedFiles.all().map((f) => f.key).sort().join());
-    assert.ok(replica.follower!.status().appliedCompaction > 0, 'the replica applied the compaction');
+    assert.ok(replica.followers[0]!.status().appliedCompaction > 0, 'the replica applied the compaction');
 
     // Writes and schema changes to the replica are refused, and leave its catalog as it was.
     const before = Buffer.from(replica.catalog.serialize()).toString('hex');
@@ -94,32 +94,92 @@ test('a replica reads every acknowledged write, value by value, through snapshot
 test('a WAL file cleaned up before the replica read it: the replica says it is behind; one opened after the covering snapshot has every row', { timeout: 60_000 }, async () => {
   const { db, store, cleanup } = await tempDatabase({ wal: { ...WAL, snapshotSize: 1000 }, compaction: false });
   // Polls only when asked: the test decides what the replica sees.
-  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeId: 'node1', replicationIntervalMs: 3_600_000, wal: WAL });
+  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeIds: ['node1'], replicationIntervalMs: 3_600_000, wal: WAL });
   const others: SluiceDatabase[] = [];
   try {
     await db.writer.writeLp('db1', Buffer.from('m,host=a v=1i 1'), { precision: 's' });
-    await replica.follower!.pollNow();
+    await replica.followers[0]!.pollNow();
     assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM m'), ['v=1n']);
     await db.writer.writeLp('db1', Buffer.from('m,host=a v=2i 2'), { precision: 's' });
     await db.writer.writeLp('db1', Buffer.from('m,host=a v=3i 3'), { precision: 's' });
     // The next file the replica needs goes (as cleanup would take it).
-    const next = replica.follower!.status().appliedWalFile + 1;
+    const next = replica.followers[0]!.status().appliedWalFile + 1;
     await store.delete(walFileKey('node1', next));
-    await replica.follower!.pollNow().catch(() => undefined);
-    const status = replica.follower!.status();
+    await replica.followers[0]!.pollNow().catch(() => undefined);
+    const status = replica.followers[0]!.status();
     assert.equal(status.state, 'behind');
     assert.match(status.lastError ?? '', new RegExp(`WAL file ${next} of node node1 is gone`));
     assert.equal(replica.wal.health().state, 'stopped');
     assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM m'), ['v=1n'], 'what it had stays readable');
     // Opening past the gap fails the same way until a snapshot covers it.
-    await assert.rejects(SluiceDatabase.openReplica({ store, nodeId: 'query2', followNodeId: 'node1', wal: WAL }), /is gone/);
+    await assert.rejects(SluiceDatabase.openReplica({ store, nodeId: 'query2', followNodeIds: ['node1'], wal: WAL }), /is gone/);
     await db.snapshotNow();
-    const fresh = await SluiceDatabase.openReplica({ store, nodeId: 'query2', followNodeId: 'node1', wal: WAL });
+    const fresh = await SluiceDatabase.openReplica({ store, nodeId: 'query2', followNodeIds: ['node1'], wal: WAL });
     others.push(fresh);
     assert.deepEqual(await queryRows(fresh, 'db1', 'SELECT v FROM m ORDER BY time'), ['v=1n', 'v=2n', 'v=3n']);
   } finally {
     await replica.close();
     for (const o of others) await o.close();
     await cleanup();
+  }
+});
+
+test('a replica of three ingest nodes answers over their union: one table by name, a type conflict named, a delete on one node takes only its rows', { timeout: 120_000 }, async () => {
+  const seed = testSeed();
+  console.log(`# replica union seed=${seed} (replay with SEED=${seed})`);
+  const rng = new SeededRng(seed);
+  const first = await tempDatabase({ wal: WAL, compaction: false });
+  const { store } = first;
+  const nodes = ['ingest-a', 'ingest-b', 'ingest-c'];
+  const writers: SluiceDatabase[] = [];
+  for (const nodeId of nodes) writers.push(await SluiceDatabase.open({ store, nodeId, wal: WAL, compaction: false }));
+  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeIds: nodes, replicationIntervalMs: 20, wal: WAL });
+  try {
+    const caughtUp = async () => {
+      for (const [i, w] of writers.entries()) {
+        const target = w.wal.lastWalSequenceNumber();
+        await until(`${nodes[i]} on the replica`, 10_000, async () => replica.followers[i]!.status().appliedWalFile >= target);
+      }
+    };
+    const union = async (sql: string) => (await Promise.all(writers.map((w) => queryRows(w, 'db1', sql).catch(() => [])))).flat().sort();
+    // Each node its own hosts and its own tables created in its own order (ids differ per node).
+    for (let round = 0; round < 12; round++) {
+      for (const [i, w] of writers.entries()) {
+        const lines = Array.from({ length: 10 }, (_, j) => `m,host=${nodes[i]}-${rng.nextInt(3)} v=${rng.nextInt(1000)}i,f${i}=${rng.nextInt(9)}.5 ${round * 100 + j * 7 + i}`);
+        if (i === 1 && round === 0) lines.unshift(`only_b,host=x v=1i 5`);
+        if (round === 6) lines.push(`shared,host=${nodes[i]} v=${i}i ${round}`);
+        await w.writer.writeLp('db1', Buffer.from(lines.join('\n')), { precision: 's' });
+      }
+      if (round === 4) await writers[rng.nextInt(3)]!.snapshotNow();
+    }
+    await caughtUp();
+    const ALLM = 'SELECT host, time, v FROM m';
+    assert.deepEqual((await queryRows(replica, 'db1', ALLM)).sort(), await union(ALLM), 'the union, value by value');
+    assert.deepEqual((await queryRows(replica, 'db1', 'SELECT host, f0, f1, f2 FROM m WHERE f1 IS NOT NULL')).length, (await queryRows(writers[1]!, 'db1', 'SELECT host FROM m WHERE f1 IS NOT NULL')).length, 'each node\'s own columns');
+    assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM only_b'), ['v=1n']);
+
+    // A column two nodes type differently: every query of the table fails, naming both.
+    await writers[0]!.writer.writeLp('db1', Buffer.from('clash,host=a x=1i 1'), { precision: 's' });
+    await writers[2]!.writer.writeLp('db1', Buffer.from('clash,host=c x="text" 1'), { precision: 's' });
+    await caughtUp();
+    await assert.rejects(queryRows(replica, 'db1', 'SELECT * FROM clash'), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'SCHEMA_CONFLICT');
+      assert.match(err.message, /"x" is int64 on node "ingest-a" and string on node "ingest-c"/);
+      return true;
+    });
+    assert.ok((await queryRows(replica, 'db1', 'SELECT count(*) FROM m')).length === 1, 'other tables still answer');
+
+    // A table deleted on one node: that node's rows go; the others' stay.
+    await writers[0]!.manage.deleteTable('db1', 'shared');
+    await caughtUp();
+    assert.deepEqual((await queryRows(replica, 'db1', 'SELECT host, v FROM shared')).sort(), ['host="ingest-b" v=1n', 'host="ingest-c" v=2n']);
+    await writers[1]!.manage.deleteTable('db1', 'shared');
+    await writers[2]!.manage.deleteTable('db1', 'shared');
+    await caughtUp();
+    assert.equal(replica.catalog.database('db1')!.tables.has('shared'), false, 'gone once no node has it');
+  } finally {
+    await replica.close();
+    for (const w of writers) await w.close();
+    await first.cleanup();
   }
 });
