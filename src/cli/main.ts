@@ -14,6 +14,8 @@ import { availableParallelism, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SluiceDatabase, listSnapshots } from '../database/database.js';
+import { NodeHeartbeat, validateClusterId, type NodeMode } from '../cluster/registry.js';
+import { SYSTEM_CLOCK } from '../effects/clock.js';
 import { LocalObjectStore } from '../objectstore/local.js';
 import { MemoryObjectStore } from '../objectstore/memory.js';
 import { ObjectStoreError, UnsafeStoreError } from '../objectstore/errors.js';
@@ -42,6 +44,11 @@ interface FlagSpec {
 
 const STORE_FLAGS: Record<string, FlagSpec> = {
   'node-id': { type: 'string', default: 'sluice-node', help: 'identifies this writer; the prefix of every object it writes' },
+  mode: { type: 'string', default: 'all', help: 'ingest | query | all: a query node takes no writes and serves the data of ingest nodes (--read-from-node-ids, or the cluster registry)' },
+  'cluster-id': { type: 'string', default: '', help: 'registers this node in the cluster registry on the store; query nodes follow the ingest nodes it lists' },
+  'read-from-node-ids': { type: 'string', default: '', help: 'query mode: the ingest nodes to follow, comma-separated (default: the cluster registry\'s, as they appear)' },
+  'replication-interval': { type: 'string', default: '250ms', help: 'query mode: how often each ingest node\'s next WAL file is looked for (ms, s)' },
+  'registry-interval': { type: 'string', default: '1s', help: 'how often the cluster registry is polled for new ingest nodes; ingest nodes refresh their entry every 10 of these' },
   'object-store': { type: 'string', default: 'file', help: 'where WAL, Parquet and catalog go: file | memory | s3' },
   'data-dir': { type: 'string', default: './data', help: 'the directory of the file object store' },
   bucket: { type: 'string', default: '', help: 'the S3 bucket (with --object-store s3)', env: ['INFLUXDB3_BUCKET'] },
@@ -332,6 +339,21 @@ async function serve(argv: string[]): Promise<void> {
   const compactionWarmHourMaxFiles = int(String(values['compaction-warm-hour-files']), 'compaction-warm-hour-files');
   const forceSnapshotBytes = values['force-snapshot-mem-threshold'] === '' ? undefined : int(String(values['force-snapshot-mem-threshold']), 'force-snapshot-mem-threshold', 1);
   const parquetMemCacheBytes = values['disable-parquet-mem-cache'] === true ? 0 : bytesOrPercentOfRam(String(values['parquet-mem-cache-size']), 'parquet-mem-cache-size');
+  const mode = oneOf(String(values.mode), 'mode', ['ingest', 'query', 'all']) as NodeMode;
+  const clusterId = String(values['cluster-id']);
+  if (clusterId !== '') {
+    try {
+      validateClusterId(clusterId);
+    } catch (err) {
+      throw new UsageError(`--cluster-id: ${(err as Error).message}`);
+    }
+  }
+  const readFromNodeIds = String(values['read-from-node-ids']).split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (mode !== 'query' && readFromNodeIds.length > 0) throw new UsageError('--read-from-node-ids is for --mode query');
+  if (mode === 'query' && readFromNodeIds.length === 0 && clusterId === '') throw new UsageError('--mode query follows ingest nodes: pass --read-from-node-ids or --cluster-id');
+  for (const id of readFromNodeIds) if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new UsageError(`--read-from-node-ids: ${JSON.stringify(id)} is not a node id`);
+  const replicationIntervalMs = durationMs(String(values['replication-interval']), 'replication-interval', 1);
+  const registryIntervalMs = durationMs(String(values['registry-interval']), 'registry-interval', 1);
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
   const logger = createLogger(logFormat, logLevel);
@@ -339,6 +361,7 @@ async function serve(argv: string[]): Promise<void> {
   const store = await openStore(values);
   let server: SluiceServer | undefined;
   let db: SluiceDatabase | undefined;
+  let heartbeat: NodeHeartbeat | undefined;
   try {
     if (skipStoreProbe) {
       logger.warn({ objectStore: store.description }, 'UNSAFE: --unsafe-skip-store-probe: the store is not checked for create-only puts; if it ignores them, a second writer can overwrite acknowledged WAL files');
@@ -380,32 +403,55 @@ async function serve(argv: string[]): Promise<void> {
     let loggedAtMs = 0;
     const startingServer = server;
     startingServer.setStartupProgress('loading the catalog and snapshots');
-    db = await SluiceDatabase.open({
-      store,
-      nodeId,
-      wal,
-      logger,
-      queryTimeoutMs,
-      queryThreads,
-      skipStoreProbe: true, // probed above, before anything else touched the store
-      writeWorkers,
-      retentionCheckIntervalMs,
-      compaction: compactionFlag === 'on',
-      compactionColdMarginMs,
-      compactionWarmHourMaxFiles,
-      ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
-      ...(forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes }),
-      parquetMemCacheBytes,
-      onReplayProgress: (p) => {
-        startingServer.setStartupProgress(replayProgressText(p));
-        // One line a second at most: replay reports every file.
-        const nowMs = performance.now();
-        if (nowMs - loggedAtMs >= 1000 || p.filesDone === p.filesTotal) {
-          loggedAtMs = nowMs;
-          logger.info({ ...p }, 'replaying WAL');
-        }
-      },
-    });
+    if (mode === 'query') {
+      db = await SluiceDatabase.openReplica({
+        store,
+        nodeId,
+        followNodeIds: readFromNodeIds,
+        ...(clusterId === '' ? {} : { clusterId }),
+        replicationIntervalMs,
+        registryIntervalMs,
+        wal,
+        logger,
+        queryTimeoutMs,
+        queryThreads,
+        retentionCheckIntervalMs,
+        ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
+        parquetMemCacheBytes,
+      });
+    } else {
+      db = await SluiceDatabase.open({
+        store,
+        nodeId,
+        wal,
+        logger,
+        queryTimeoutMs,
+        queryThreads,
+        skipStoreProbe: true, // probed above, before anything else touched the store
+        writeWorkers,
+        retentionCheckIntervalMs,
+        compaction: compactionFlag === 'on',
+        compactionColdMarginMs,
+        compactionWarmHourMaxFiles,
+        ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),
+        ...(forceSnapshotBytes === undefined ? {} : { forceSnapshotBytes }),
+        parquetMemCacheBytes,
+        onReplayProgress: (p) => {
+          startingServer.setStartupProgress(replayProgressText(p));
+          // One line a second at most: replay reports every file.
+          const nowMs = performance.now();
+          if (nowMs - loggedAtMs >= 1000 || p.filesDone === p.filesTotal) {
+            loggedAtMs = nowMs;
+            logger.info({ ...p }, 'replaying WAL');
+          }
+        },
+      });
+    }
+    if (clusterId !== '') {
+      const registered = db;
+      heartbeat = new NodeHeartbeat({ store, clusterId, nodeId, mode, version: SLUICE_VERSION, clock: SYSTEM_CLOCK, intervalMs: registryIntervalMs * 10, logger, checkFence: () => registered.checkFence() });
+      await heartbeat.start();
+    }
     if (store instanceof LocalObjectStore && store.lastLockTakeover !== undefined) logger.warn({ lock: store.lastLockTakeover }, 'took over the lock of a writer that is gone');
     server.attach(db);
     logger.info({ address: where, auth: withoutAuth ? 'off (--without-auth)' : tokens.count > 0 ? 'on' : 'on once a token exists', startupMs: Math.round(performance.now() - startedMs) }, 'listening');
@@ -413,6 +459,7 @@ async function serve(argv: string[]): Promise<void> {
     // Nothing was acknowledged yet: release the port, the database and the lock, then report
     // the error that stopped the start (a failure to clean up would only hide it).
     await server?.close(0).catch(() => undefined);
+    await heartbeat?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
@@ -429,6 +476,7 @@ async function serve(argv: string[]): Promise<void> {
       const serverClosed = running.server.close();
       await running.db.wal.flushBuffer().catch(() => undefined);
       await serverClosed;
+      await heartbeat?.stop();
       await running.db.close();
       await store.close();
       logger.info({}, 'stopped');

@@ -41,6 +41,12 @@ export class ReplicationError extends Error {
   }
 }
 
+/** WAL files read ahead of the one being applied. */
+const READ_AHEAD = 10;
+
+/** Compactions are looked for every this many polls (they only change how rows are stored). */
+const COMPACTION_EVERY = 4;
+
 /** Manifest keys hold `MAX_SAFE_INTEGER − sequence`, 16 digits, so a listing is newest first. */
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
@@ -158,6 +164,7 @@ export class Follower {
   private lastError: string | undefined;
   private filesApplied = 0;
   private pollFailures = 0;
+  private rounds = 0;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
@@ -229,7 +236,7 @@ export class Follower {
     if (this.closed || this.state === 'behind') return;
     try {
       await this.applyWalFiles();
-      await this.applyCompactions();
+      if (this.rounds++ % COMPACTION_EVERY === 0) await this.applyCompactions();
       this.lastError = undefined;
     } catch (err) {
       if (this.closed) return;
@@ -251,6 +258,7 @@ export class Follower {
     let startAfter = this.applied > 0 ? walFileKey(nodeId, this.applied) : undefined;
     for (;;) {
       const page = await store.list(startAfter === undefined ? { prefix } : { prefix, startAfter });
+      const files: Array<{ seq: number; key: string }> = [];
       for (const meta of page.objects) {
         const seq = parseWalFileKey(meta.key, nodeId);
         if (seq === undefined || seq <= this.applied) continue;
@@ -258,11 +266,24 @@ export class Follower {
           this.newest = seq;
           this.newestWrittenMs = meta.lastModifiedMs;
         }
+        files.push({ seq, key: meta.key });
+      }
+      // Read ahead in parallel (a replica catching up has many files to read); apply in order.
+      const reads: Array<Promise<Uint8Array> | undefined> = files.map(() => undefined);
+      const readAt = (i: number) => {
+        const read = store.get(files[i]!.key);
+        read.catch(() => undefined); // observed when its turn comes
+        reads[i] = read;
+      };
+      for (let i = 0; i < Math.min(READ_AHEAD, files.length); i++) readAt(i);
+      for (const [i, { seq }] of files.entries()) {
+        if (i + READ_AHEAD < files.length) readAt(i + READ_AHEAD);
         if (seq !== this.applied + 1) {
           throw new ReplicationError('BEHIND', `WAL file ${this.applied + 1} of node ${nodeId} is gone (the next on the store is ${seq}): it was cleaned up before this replica read it`);
         }
         if (this.closed) return;
-        const contents = decodeWalFileOf(nodeId, seq, await store.get(meta.key));
+        const contents = decodeWalFileOf(nodeId, seq, await reads[i]!);
+        reads[i] = undefined;
         if (contents.snapshot === undefined) await this.options.notifier.notify(contents);
         else {
           const started = await this.options.notifier.notifyAndSnapshot(contents, contents.snapshot);

@@ -14,7 +14,7 @@ import { CacheFiller, type Caches } from '../cache/caches.js';
 import type { Clock } from '../effects/clock.js';
 import type { Mirrors } from '../engine/mirrors.js';
 import type { ObjectStore } from '../objectstore/types.js';
-import { loadPersistedState, PersistedFiles, type IndexedFiles } from '../persist/load.js';
+import { loadPersistedState, PersistedFiles, type IndexedFiles, type PersistedState } from '../persist/load.js';
 import type { PersistedFile, SnapshotManifest } from '../persist/manifest.js';
 import type { ParquetMemCache } from '../persist/mem-cache.js';
 import type { PersisterView, SnapshotStats } from '../persist/persister.js';
@@ -43,6 +43,8 @@ export interface ReplicaSourceOptions {
   intervalMs: number;
   /** Set once the caches exist (they read every source's buffer). */
   caches: () => Caches;
+  /** The node's persisted state, when already loaded. */
+  state?: PersistedState;
 }
 
 /**
@@ -51,7 +53,7 @@ export interface ReplicaSourceOptions {
  */
 export async function loadReplicaSource(options: ReplicaSourceOptions): Promise<ReplicaSource> {
   const { store, nodeId, merger, mirrors, clock, logger, intervalMs } = options;
-  const state = await loadPersistedState(store, nodeId);
+  const state = options.state ?? (await loadPersistedState(store, nodeId));
   merger.addSource(nodeId, state.catalog);
   const files = PersistedFiles.load(
     state.manifests.map((m) => merger.translateManifest(nodeId, m)),

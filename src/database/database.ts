@@ -19,7 +19,8 @@ import { loadPersistedState, PersistedFiles, type IndexedFiles, type PersistedSt
 import { ParquetMemCache } from '../persist/mem-cache.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister, type PersisterView, type SnapshotPersister } from '../persist/persister.js';
-import type { Follower } from '../cluster/follower.js';
+import type { Follower, ManifestFollower } from '../cluster/follower.js';
+import { ingestNodesOf, listRegisteredNodes, NodeDiscovery } from '../cluster/registry.js';
 import { CatalogMerger } from '../cluster/catalog-merge.js';
 import { loadReplicaSource, MergedBuffers, MergedFiles, MergedPersisters, type ReplicaSource } from '../cluster/replica.js';
 import { ReplicaWal } from '../cluster/replica-wal.js';
@@ -86,6 +87,10 @@ export interface OpenReplicaOptions extends Omit<OpenDatabaseOptions, 'compactio
   followNodeIds: readonly string[];
   /** How often the store is polled for the next WAL file and new compactions (default 250 ms). */
   replicationIntervalMs?: number;
+  /** With no `followNodeIds`: follow the ingest nodes this cluster's registry lists, now and as they appear. */
+  clusterId?: string;
+  /** How often the registry is polled for new ingest nodes (default 1 000 ms). */
+  registryIntervalMs?: number;
 }
 
 /** What the database builds from the persisted state once the WAL claimed its epoch. */
@@ -107,6 +112,10 @@ export class SluiceDatabase {
   compactor: Compactor | undefined;
   /** A replica's replication of each ingest node it follows (none on a writing node). */
   followers: Follower[] = [];
+  /** A replica's watch on the cluster registry for new ingest nodes. */
+  discovery: NodeDiscovery | undefined;
+  /** Throws when a newer writer took this node id (a replica is never fenced). */
+  checkFence: () => Promise<void> = async () => undefined;
   /** Creates and deletes databases and tables (through the WAL). */
   readonly manage: CatalogManager;
 
@@ -198,6 +207,7 @@ export class SluiceDatabase {
     const query = newQueryEngine(options, built!, cacheDir, new WalFileListing(store, nodeId), gen1Ns);
     logger.info({ nodeId, snapshots: state.manifests.length, parquetFiles: persistedFiles.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'database open');
     const db = new SluiceDatabase(nodeId, store, state.catalog, wal, buffer, writer, query, persister, persistedFiles, state.manifests, engine, mirrors, scratchDir, remover, clock, caches);
+    db.checkFence = () => fenceCheck();
     if (options.compaction ?? true) {
       const compactor = new Compactor({
         store,
@@ -237,7 +247,7 @@ export class SluiceDatabase {
    */
   static async openReplica(options: OpenReplicaOptions): Promise<SluiceDatabase> {
     const { store, followNodeIds } = options;
-    if (followNodeIds.length === 0) throw new Error('a replica follows at least one ingest node');
+    if (followNodeIds.length === 0 && options.clusterId === undefined) throw new Error('a replica follows ingest nodes: name them, or a cluster whose registry lists them');
     const clock = options.clock ?? SYSTEM_CLOCK;
     const logger = options.logger ?? silentLogger;
     const started = clock.monotonicMs();
@@ -248,20 +258,36 @@ export class SluiceDatabase {
     remover.close();
     let engine: Engine | undefined;
     try {
-      engine = await openEngine(options, scratchDir, followNodeIds);
+      // On a local store the whole root: ingest nodes found later write under it too.
+      engine = await openEngine(options, scratchDir, []);
       const mirrors = new Mirrors(engine);
       const merger = new CatalogMerger(options.catalogLimits);
       const memCacheBytes = options.parquetMemCacheBytes ?? Math.floor(totalmem() / 5);
       const memCache = memCacheBytes > 0 ? new ParquetMemCache(memCacheBytes) : undefined;
       let caches: Caches | undefined;
-      const sources: ReplicaSource[] = [];
-      for (const nodeId of followNodeIds) sources.push(await loadReplicaSource({ store, nodeId, merger, mirrors, memCache, clock, logger, intervalMs, caches: () => caches! }));
-      const buffer = new MergedBuffers(sources.map((s) => s.buffer));
-      const files = new MergedFiles(sources.map((s) => s.files), memCache);
+      // Shared with the merged views, which read them at each query: a node found later joins them.
+      const buffers: QueryableBuffer[] = [];
+      const indexes: PersistedFiles[] = [];
+      const manifests: ManifestFollower[] = [];
+      const followers: Follower[] = [];
+      const load = async (nodeId: string, state?: PersistedState): Promise<ReplicaSource> => {
+        const source = await loadReplicaSource({ store, nodeId, merger, mirrors, memCache, clock, logger, intervalMs, caches: () => caches!, ...(state === undefined ? {} : { state }) });
+        buffers.push(source.buffer);
+        indexes.push(source.files);
+        manifests.push(source.manifests);
+        followers.push(source.follower);
+        return source;
+      };
+      let initial = [...followNodeIds];
+      if (initial.length === 0 && options.clusterId !== undefined) initial = ingestNodesOf(await listRegisteredNodes(store, options.clusterId, logger));
+      // Read in parallel, merged in the order given (the merged ids follow it).
+      const states = await Promise.all(initial.map((nodeId) => loadPersistedState(store, nodeId)));
+      for (const [i, nodeId] of initial.entries()) await load(nodeId, states[i]);
+      const buffer = new MergedBuffers(buffers);
+      const files = new MergedFiles(indexes, memCache);
       const catalog = merger.merged;
       caches = new Caches(catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => files.filesOf(dbId, tableId).length > 0 }, logger);
       caches.loadFromCatalog();
-      const followers = sources.map((s) => s.follower);
       const walConfig = resolveWalConfig(options.wal);
       const wal = new ReplicaWal(followers, walConfig);
       const writer = new LineProtocolWriter(catalog, wal, { clock });
@@ -273,21 +299,35 @@ export class SluiceDatabase {
         store,
         cacheDir: join(scratchDir, 'cache'),
         clock,
-        system: { walFiles: (signal) => new WalFileListing(store, followNodeIds[0]!).list(signal), caches, nowMs: () => clock.nowMs() },
+        system: { walFiles: (signal) => new WalFileListing(store, followers[0]?.nodeId ?? options.nodeId).list(signal), caches, nowMs: () => clock.nowMs() },
         gen1DurationNs: gen1DurationNs(walConfig.gen1Duration),
         conflictOf: (dbId, table) => merger.conflictOf(dbId, table),
         ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
       });
-      const persisters = new MergedPersisters(sources.map((s) => s.manifests));
-      const db = new SluiceDatabase(options.nodeId, store, catalog, wal, buffer, writer, query, persisters, files, [...files.snapshots], engine, mirrors, scratchDir, remover, clock, caches);
+      const db = new SluiceDatabase(options.nodeId, store, catalog, wal, buffer, writer, query, new MergedPersisters(manifests), files, [...files.snapshots], engine, mirrors, scratchDir, remover, clock, caches);
       db.followers = followers;
       try {
-        for (const f of followers) await f.start();
+        await Promise.all(followers.map((f) => f.start()));
       } catch (err) {
         await db.close();
         throw err;
       }
-      logger.info({ nodeId: options.nodeId, following: followNodeIds, parquetFiles: files.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'replica open');
+      if (options.clusterId !== undefined && followNodeIds.length === 0) {
+        // Ingest nodes that register later are followed from the next registry poll on.
+        db.discovery = new NodeDiscovery({
+          list: () => listRegisteredNodes(store, options.clusterId!, logger),
+          known: () => followers.map((f) => f.nodeId),
+          follow: async (nodeId) => {
+            const source = await load(nodeId);
+            await source.follower.start();
+            logger.info({ nodeId }, 'following a new ingest node');
+          },
+          intervalMs: options.registryIntervalMs ?? 1000,
+          logger,
+        });
+        db.discovery.start();
+      }
+      logger.info({ nodeId: options.nodeId, following: followers.map((f) => f.nodeId), parquetFiles: files.fileCount, bufferedRows: buffer.getStats().rows, startupMs: clock.monotonicMs() - started }, 'replica open');
       db.startRetentionChecks(options.retentionCheckIntervalMs ?? 60_000, logger);
       return db;
     } catch (err) {
@@ -341,6 +381,7 @@ export class SluiceDatabase {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.retentionTimer);
+    void this.discovery?.stop();
     this.compactor?.close();
     this.remover.close();
     this.wal.abandon();
@@ -367,6 +408,7 @@ export class SluiceDatabase {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.retentionTimer);
+    await this.discovery?.stop();
     this.compactor?.close();
     this.remover.close();
     try {
@@ -385,13 +427,15 @@ export class SluiceDatabase {
   }
 }
 
-/** The SQL engine, allowed to read the scratch directory and, on a local store, the files of `nodeIds`. */
+/** The SQL engine, allowed to read the scratch directory and, on a local store, the files of `nodeIds` (none: of the whole store). */
 function openEngine(options: Pick<OpenDatabaseOptions, 'store' | 'queryMemoryLimit' | 'queryThreads'>, scratchDir: string, nodeIds: readonly string[]): Promise<Engine> {
   const allowed = [scratchDir];
   for (const nodeId of nodeIds) {
     const localFiles = options.store.localPath?.(`${nodeId}/dbs/x`);
     if (localFiles !== undefined) allowed.push(dirname(localFiles));
   }
+  const root = nodeIds.length === 0 ? options.store.localPath?.('x') : undefined;
+  if (root !== undefined) allowed.push(dirname(root));
   return Engine.open({
     allowedDirectories: allowed,
     ...(options.queryMemoryLimit === undefined ? {} : { memoryLimit: options.queryMemoryLimit }),
