@@ -154,6 +154,26 @@ export interface FollowerStatus {
   pollFailures: number;
 }
 
+/** Upper bounds (seconds) of the time-to-readable histogram's buckets. */
+export const READABLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+
+/** Ack → readable on this replica: the time from the ingest node's flush to the file's apply. */
+export class ReadableHistogram {
+  /** Per bucket of {@link READABLE_BUCKETS}, then +Inf: observations at or below it (cumulative when rendered). */
+  readonly counts = new Array<number>(READABLE_BUCKETS.length + 1).fill(0);
+  sum = 0;
+  count = 0;
+
+  observe(seconds: number): void {
+    const s = Math.max(0, seconds);
+    let i = READABLE_BUCKETS.findIndex((b) => s <= b);
+    if (i < 0) i = READABLE_BUCKETS.length;
+    this.counts[i]!++;
+    this.sum += s;
+    this.count++;
+  }
+}
+
 /** Follows one ingest node's WAL files and compactions (see the file comment). */
 export class Follower {
   private applied: number;
@@ -168,8 +188,8 @@ export class Follower {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private closed = false;
-  /** Called with the time (ms) the ingest node flushed each WAL file, as the file becomes readable. */
-  onApplied: ((flushedAtMs: number) => void) | undefined;
+  /** Flush on the ingest node → applied here, for each WAL file applied while following. */
+  readonly readable = new ReadableHistogram();
 
   readonly nodeId: string;
 
@@ -291,7 +311,9 @@ export class Follower {
         }
         this.applied = seq;
         this.filesApplied++;
-        this.onApplied?.(contents.persistTimestampMs);
+        // The start's catch-up says how stale the store was, not how fast replication is.
+        if (this.state === 'following') this.readable.observe((this.options.clock.nowMs() - contents.persistTimestampMs) / 1000);
+        this.reportProgress();
       }
       if (page.nextStartAfter === undefined) return;
       startAfter = page.nextStartAfter;
@@ -302,6 +324,17 @@ export class Follower {
    * Applies new compactions in sequence, but only once every snapshot manifest listed after
    * them has been added: a compaction only ever replaces files of snapshots committed before it.
    */
+  private lastProgressMs = 0;
+
+  /** While far behind (catching up), logs progress once a second. */
+  private reportProgress(): void {
+    if (this.newest - this.applied < 100) return;
+    const now = this.options.clock.monotonicMs();
+    if (now - this.lastProgressMs < 1000) return;
+    this.lastProgressMs = now;
+    this.options.logger.info({ nodeId: this.options.nodeId, appliedWalFile: this.applied, newestWalFile: this.newest }, 'replica catching up');
+  }
+
   private async applyCompactions(): Promise<void> {
     const { store, nodeId, persistedFiles, mirrors } = this.options;
     const pending = await this.newDocuments(compactionPrefix(nodeId), this.appliedCompaction, decodeCompactionManifest);

@@ -24,8 +24,14 @@ export function health(server: SluiceServer, _req: IncomingMessage, res: ServerR
   if (wal.state === 'degraded') notes.push(`${wal.consecutivePutFailures} failed WAL puts in a row, retrying`);
   if (snapshots.permanentPutError !== undefined) notes.push(`snapshots refused by the object store: ${snapshots.permanentPutError} (the WAL keeps every write; fix the store's permissions and restart)`);
   else if (snapshots.consecutivePutFailures > 0) notes.push(`${snapshots.consecutivePutFailures} failed snapshot puts in a row, retrying${snapshots.lastPutError === undefined ? '' : ` (${snapshots.lastPutError})`}`);
+  // A query node: where it is in each ingest node's WAL.
+  const followed = server.db.followers.map((f) => {
+    const s = f.status();
+    return `${f.nodeId} at WAL file ${s.appliedWalFile} of ${s.newestWalFile}, lag ${s.lagSeconds.toFixed(1)} s`;
+  });
+  const replication = followed.length > 0 ? ` (replica of ${followed.join('; ')})` : '';
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(notes.length > 0 ? `OK (degraded: ${notes.join('; ')})` : 'OK');
+  res.end(notes.length > 0 ? `OK (degraded: ${notes.join('; ')})${replication}` : `OK${replication}`);
 }
 
 export function ping(_server: SluiceServer, _req: IncomingMessage, res: ServerResponse): void {

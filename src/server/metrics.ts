@@ -1,5 +1,6 @@
 /** Prometheus text exposition of the server's and the database's counters. */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { READABLE_BUCKETS } from '../cluster/follower.js';
 import type { SluiceDatabase } from '../database/database.js';
 import type { Admission } from './admission.js';
 import { routeLabel } from './routes.js';
@@ -69,7 +70,10 @@ export class Metrics {
     metric('sluice_query_slots_reclaimed_total', 'counter', 'Query slots given back while their query still ran well past its timeout (a bug guard: each is logged).', [['', this.queryAdmission.stats.reclaimed]]);
     metric('sluice_query_admission_refusals_total', 'counter', 'Queries refused with 503: line full or waited past --query-queue-timeout.', [['', this.queryAdmission.stats.refused + this.queryAdmission.stats.timedOut]]);
     const db = this.database();
-    if (db !== undefined) this.renderDatabase(db, metric);
+    if (db !== undefined) {
+      this.renderDatabase(db, metric);
+      if (db.followers.length > 0) this.renderReplication(db, metric, (line) => lines.push(line));
+    }
     // Process memory, with the names Prometheus' Node.js client uses (heap figures: main thread).
     const memory = process.memoryUsage();
     metric('process_resident_memory_bytes', 'gauge', 'Resident memory of the whole process (every thread, DuckDB).', [['', memory.rss]]);
@@ -82,6 +86,29 @@ export class Metrics {
     delay.reset();
     lines.push('# EOF', '');
     return lines.join('\n');
+  }
+
+  /** A query node's: per ingest node followed, its lag and how fast its files become readable. */
+  private renderReplication(db: SluiceDatabase, metric: (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => void, line: (text: string) => void): void {
+    const label = (nodeId: string) => `node="${nodeId}"`;
+    const statuses = db.followers.map((f) => ({ f, s: f.status() }));
+    metric('sluice_replica_lag_seconds', 'gauge', 'Seconds since the oldest WAL file this replica has not applied was flushed (0 when caught up).', statuses.map(({ f, s }) => [label(f.nodeId), s.lagSeconds]));
+    metric('sluice_replica_wal_files_behind', 'gauge', 'WAL files on the store this replica has not applied yet.', statuses.map(({ f, s }) => [label(f.nodeId), Math.max(0, s.newestWalFile - s.appliedWalFile)]));
+    metric('sluice_replica_behind', 'gauge', '1 when a WAL file was cleaned up before this replica read it (restart it to catch up from the snapshot).', statuses.map(({ f, s }) => [label(f.nodeId), s.state === 'behind' ? 1 : 0]));
+    metric('sluice_replica_wal_files_applied_total', 'counter', 'WAL files applied since start.', statuses.map(({ f, s }) => [label(f.nodeId), s.filesApplied]));
+    metric('sluice_replica_poll_failures_total', 'counter', 'Replication polls that failed (tried again at the next).', statuses.map(({ f, s }) => [label(f.nodeId), s.pollFailures]));
+    line('# HELP sluice_replica_time_to_readable_seconds From the ingest node\'s WAL flush (its writers\' ack) to the file being readable here.');
+    line('# TYPE sluice_replica_time_to_readable_seconds histogram');
+    for (const f of db.followers) {
+      const h = f.readable;
+      let cumulative = 0;
+      for (let i = 0; i <= READABLE_BUCKETS.length; i++) {
+        cumulative += h.counts[i]!;
+        line(`sluice_replica_time_to_readable_seconds_bucket{${label(f.nodeId)},le="${i < READABLE_BUCKETS.length ? READABLE_BUCKETS[i] : '+Inf'}"} ${cumulative}`);
+      }
+      line(`sluice_replica_time_to_readable_seconds_sum{${label(f.nodeId)}} ${h.sum}`);
+      line(`sluice_replica_time_to_readable_seconds_count{${label(f.nodeId)}} ${h.count}`);
+    }
   }
 
   private renderDatabase(db: SluiceDatabase, metric: (name: string, type: 'counter' | 'gauge', help: string, samples: Array<[string, number]>) => void): void {

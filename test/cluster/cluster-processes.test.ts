@@ -125,6 +125,17 @@ test('three ingest and two query processes on one radosgw bucket: acknowledged l
     readable.sort((a, b) => a - b);
     console.log(`# cluster time to readable on both query nodes (flush 50 ms, replication 100 ms): p50 ${percentile(readable, 50).toFixed(0)} ms, p99 ${percentile(readable, 99).toFixed(0)} ms, max ${readable.at(-1)!.toFixed(0)} ms over ${readable.length} requests`);
 
+    // The query nodes say where they are, and how fast files become readable.
+    for (const q of queries()) {
+      const health = await (await fetch(`${q.server.url}/health`)).text();
+      for (const id of INGEST) assert.match(health, new RegExp(`${id} at WAL file \\d+ of \\d+, lag`), `${q.name} /health: ${health}`);
+      const metrics = await (await fetch(`${q.server.url}/metrics`)).text();
+      const counted = [...metrics.matchAll(/^sluice_replica_time_to_readable_seconds_count\{node="([^"]+)"\} (\d+)$/gm)];
+      assert.equal(counted.length, 3, `${q.name}: a histogram per ingest node`);
+      assert.ok(counted.every((m) => Number(m[2]) > 0), `${q.name}: files observed`);
+      assert.match(metrics, /^sluice_replica_lag_seconds\{node="ingest-0"\} /m);
+    }
+
     // Kill cycles while three writers write through their ingest nodes.
     let writing = true;
     const writers = [0, 1, 2].map(async (i) => {
