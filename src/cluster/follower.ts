@@ -24,7 +24,7 @@ import type { ObjectStore } from '../objectstore/types.js';
 import { compactionPrefix, decodeCompactionManifest, type CompactionManifest } from '../persist/compaction-manifest.js';
 import type { PersistedFiles } from '../persist/load.js';
 import { decodeManifest, manifestKey, snapshotPrefix, type SnapshotManifest } from '../persist/manifest.js';
-import type { SnapshotPersister, SnapshotStats } from '../persist/persister.js';
+import { emptySnapshotStats, type SnapshotPersister, type SnapshotStats } from '../persist/persister.js';
 import type { SnapshotDetails } from '../wal/model.js';
 import type { WalFileNotifier, WalLogger } from '../wal/notifier.js';
 import { parseWalFileKey, walFileKey, walFilePrefix } from '../wal/paths.js';
@@ -60,18 +60,7 @@ function sequenceOfManifestKey(key: string, prefix: string): number | undefined 
  * node; this waits for its manifest (polling) and returns it.
  */
 export class ManifestFollower implements SnapshotPersister {
-  readonly stats: SnapshotStats = {
-    snapshots: 0,
-    files: 0,
-    rows: 0,
-    bytes: 0,
-    lastDurationMs: 0,
-    putRetries: 0,
-    consecutivePutFailures: 0,
-    lastPutError: undefined,
-    failedSnapshots: 0,
-    permanentPutError: undefined,
-  };
+  readonly stats: SnapshotStats = emptySnapshotStats();
   /** The highest snapshot whose manifest was added (at start: the newest loaded). */
   lastAdded: number;
   private closed = false;

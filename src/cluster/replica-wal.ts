@@ -6,22 +6,12 @@
 import type { WalConfig } from '../wal/config.js';
 import { ReadOnlyWalError } from '../wal/errors.js';
 import type { WalOp } from '../wal/model.js';
-import type { FlushResult, WalHealth, WalStats } from '../wal/object-store-wal.js';
+import { emptyWalStats, type FlushResult, type WalHealth, type WalStats } from '../wal/object-store-wal.js';
 import type { Wal } from '../wal/wal.js';
 import type { Follower } from './follower.js';
 
 export class ReplicaWal implements Wal {
-  private readonly stats: WalStats = {
-    flushCount: 0,
-    flushBytes: 0,
-    lastFlushLatencyMs: 0,
-    putRetryCount: 0,
-    bufferedOps: 0,
-    bufferedBytes: 0,
-    snapshotsStarted: 0,
-    walFilesDeleted: 0,
-    replay: undefined,
-  };
+  private readonly stats: WalStats = emptyWalStats();
   private stopped = false;
 
   private readonly followedNodeId: string;

@@ -17,7 +17,7 @@ import type { ObjectStore } from '../objectstore/types.js';
 import { loadPersistedState, PersistedFiles, type IndexedFiles, type PersistedState } from '../persist/load.js';
 import type { PersistedFile, SnapshotManifest } from '../persist/manifest.js';
 import type { ParquetMemCache } from '../persist/mem-cache.js';
-import type { PersisterView, SnapshotStats } from '../persist/persister.js';
+import { emptySnapshotStats, type PersisterView, type SnapshotStats } from '../persist/persister.js';
 import type { SnapshotDetails, WalContents } from '../wal/model.js';
 import type { SnapshotStarted, WalFileNotifier, WalLogger } from '../wal/notifier.js';
 import type { CatalogMerger, DroppedTable } from './catalog-merge.js';
@@ -182,7 +182,7 @@ export class MergedPersisters implements PersisterView {
   constructor(private readonly followers: readonly ManifestFollower[]) {}
 
   get stats(): SnapshotStats {
-    const total: SnapshotStats = { snapshots: 0, files: 0, rows: 0, bytes: 0, lastDurationMs: 0, putRetries: 0, consecutivePutFailures: 0, lastPutError: undefined, failedSnapshots: 0, permanentPutError: undefined };
+    const total = emptySnapshotStats();
     for (const { stats } of this.followers) {
       total.snapshots += stats.snapshots;
       total.files += stats.files;

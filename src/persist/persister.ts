@@ -74,19 +74,13 @@ export interface SnapshotPersister extends PersisterView {
   persistSnapshot(details: SnapshotDetails, chunks: readonly SnapshotChunk[], catalog: Catalog): Promise<SnapshotManifest>;
 }
 
+/** Counters before anything happened. */
+export function emptySnapshotStats(): SnapshotStats {
+  return { snapshots: 0, files: 0, rows: 0, bytes: 0, lastDurationMs: 0, putRetries: 0, consecutivePutFailures: 0, lastPutError: undefined, failedSnapshots: 0, permanentPutError: undefined };
+}
+
 export class Persister implements SnapshotPersister {
-  readonly stats: SnapshotStats = {
-    snapshots: 0,
-    files: 0,
-    rows: 0,
-    bytes: 0,
-    lastDurationMs: 0,
-    putRetries: 0,
-    consecutivePutFailures: 0,
-    lastPutError: undefined,
-    failedSnapshots: 0,
-    permanentPutError: undefined,
-  };
+  readonly stats: SnapshotStats = emptySnapshotStats();
   private closed = false;
   private readonly logger: WalLogger;
   private fenceCheck: () => Promise<void> = async () => undefined;

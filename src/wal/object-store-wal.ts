@@ -94,6 +94,11 @@ export interface WalHealth {
   lastError?: string;
 }
 
+/** Counters before anything happened. */
+export function emptyWalStats(): WalStats {
+  return { flushCount: 0, flushBytes: 0, lastFlushLatencyMs: 0, putRetryCount: 0, bufferedOps: 0, bufferedBytes: 0, snapshotsStarted: 0, walFilesDeleted: 0, replay: undefined };
+}
+
 /** Counters a server exports as metrics. */
 export interface WalStats {
   flushCount: number;
@@ -178,17 +183,7 @@ export class ObjectStoreWal implements Wal {
   private writerLock: { release(): Promise<void> } | undefined;
   private consecutivePutFailures = 0;
   private lastPutError: string | undefined;
-  private readonly stats: WalStats = {
-    flushCount: 0,
-    flushBytes: 0,
-    lastFlushLatencyMs: 0,
-    putRetryCount: 0,
-    bufferedOps: 0,
-    bufferedBytes: 0,
-    snapshotsStarted: 0,
-    walFilesDeleted: 0,
-    replay: undefined,
-  };
+  private readonly stats: WalStats = emptyWalStats();
 
   /** Use {@link openWal}, which replays before the WAL accepts writes. */
   constructor(options: OpenWalOptions & { nextWalSequenceNumber: number; oldestWalFile: number }) {

@@ -11,7 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRng, testSeed } from '../../src/effects/rng.js';
-import { databaseEnvironment, runInfluxQL, type InfluxQLEnvironment } from '../../src/influxql/executor.js';
+import { databaseEnvironment, type InfluxQLEnvironment } from '../../src/influxql/executor.js';
+import { answerOf, assertClose } from '../support/influxql-answers.js';
 import type { SluiceDatabase } from '../../src/database/database.js';
 import { tempDatabase } from '../support/db-helpers.js';
 
@@ -19,30 +20,7 @@ const T0 = 1_700_000_000_000_000_000n;
 const SECOND = 1_000_000_000n;
 const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
 
-async function answer(env: InfluxQLEnvironment, q: string): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for await (const r of runInfluxQL(env, q, { database: 'n' })) out.push(r);
-  return out;
-}
-
-/** Equal as JSON, but numbers that are not both safe integers compare to 1e-12 relative (sums in another order). */
-function assertClose(actual: unknown, expected: unknown, path: string): void {
-  if (typeof actual === 'number' && typeof expected === 'number' && !(Number.isSafeInteger(actual) && Number.isSafeInteger(expected))) {
-    assert.ok(Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), `${path}: ${actual} ≠ ${expected}`);
-    return;
-  }
-  if (Array.isArray(actual) && Array.isArray(expected)) {
-    assert.equal(actual.length, expected.length, `${path}: length`);
-    actual.forEach((a, i) => assertClose(a, expected[i], `${path}[${i}]`));
-    return;
-  }
-  if (actual !== null && expected !== null && typeof actual === 'object' && typeof expected === 'object') {
-    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${path}: keys`);
-    for (const k of Object.keys(actual)) assertClose((actual as Record<string, unknown>)[k], (expected as Record<string, unknown>)[k], `${path}.${k}`);
-    return;
-  }
-  assert.deepEqual(actual, expected, path);
-}
+const answer = (env: InfluxQLEnvironment, q: string) => answerOf(env, q, 'n');
 
 test('statements over held Parquet rows answer exactly as the Parquet scan: after the snapshot, after compaction, after a restart', { timeout: 180_000 }, async () => {
   const seed = testSeed();
