@@ -71,7 +71,7 @@ test('three ingest and two query processes on one radosgw bucket: acknowledged l
   const bucket = await s3.newBucket();
   const store = ['--object-store', 's3', '--bucket', bucket, '--aws-endpoint', s3.endpoint, '--aws-allow-http', '--aws-default-region', 'us-east-1', '--aws-access-key-id', s3.accessKeyId, '--aws-secret-access-key', s3.secretAccessKey];
   const common = [...store, '--cluster-id', 'c1', '--wal-flush-interval', '50ms', '--gen1-duration', '1m', '--registry-interval', '200ms'];
-  const ingestArgs = (id: string) => [...common, '--mode', 'ingest', '--node-id', id, '--wal-snapshot-size', '10', '--snapshotted-wal-files-to-keep', '100', '--compaction', 'off'];
+  const ingestArgs = (id: string) => [...common, '--mode', 'ingest', '--node-id', id, '--wal-snapshot-size', '10', '--snapshotted-wal-files-to-keep', '1000', '--compaction', 'off'];
   const queryArgs = (id: string, named: boolean) => [...common, '--mode', 'query', '--node-id', id, '--replication-interval', '100ms', ...(named ? ['--read-from-node-ids', INGEST.join(',')] : [])];
   const nodes: Node[] = [];
   try {
