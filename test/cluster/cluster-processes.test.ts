@@ -146,6 +146,7 @@ test('three ingest and two query processes on one radosgw bucket: acknowledged l
     });
     const restartMs: number[] = [];
     let ingestKills = 0;
+    let midSnapshot = 0;
     let queryKills = 0;
     // Cycles overlap: up to two nodes are down or starting at once, the others serve on.
     const restarting = new Map<number, Promise<void>>();
@@ -155,6 +156,7 @@ test('three ingest and two query processes on one radosgw bucket: acknowledged l
       let victim = rng.nextInt(5) < 3 ? rng.nextInt(3) : 3 + rng.nextInt(2);
       while (restarting.has(victim)) victim = (victim + 1) % 5;
       const node = nodes[victim]!;
+      if (victim < 3 && node.server.isSnapshotInProgress) midSnapshot++;
       await kill(node);
       if (victim < 3) ingestKills++;
       else queryKills++;
@@ -170,7 +172,7 @@ test('three ingest and two query processes on one radosgw bucket: acknowledged l
     writing = false;
     await Promise.all(writers);
     restartMs.sort((x, y) => x - y);
-    console.log(`# cluster kill cycles: ${CYCLES} (${ingestKills} ingest, ${queryKills} query), ${checker.attemptedCount} requests, ${checker.ackedCount} acknowledged; restarts p50 ${percentile(restartMs, 50).toFixed(0)} ms, max ${restartMs.at(-1)!.toFixed(0)} ms`);
+    console.log(`# cluster kill cycles: ${CYCLES} (${ingestKills} ingest, ${midSnapshot} of them mid-snapshot; ${queryKills} query), ${checker.attemptedCount} requests, ${checker.ackedCount} acknowledged; restarts p50 ${percentile(restartMs, 50).toFixed(0)} ms, max ${restartMs.at(-1)!.toFixed(0)} ms`);
 
     // Every query node catches up: every acknowledged line, once; none invented.
     for (const q of queries()) {
