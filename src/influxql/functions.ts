@@ -130,20 +130,25 @@ export function reduceWindow(fn: string, points: readonly Point[], args: Readonl
         for (const p of points) if (p.value === true) trues++;
         return [{ value: trues * 2 >= points.length }];
       }
-      // As InfluxDB answers: the most frequent value; among equally frequent ones, the one seen
-      // first in time — except that a value seen once never beats the smallest (InfluxDB's loop
-      // counts a run from its second point), so all-distinct values give the smallest.
+      // As InfluxDB 1.x answers (its ModeReduceSlice): the points sorted by value, walked run by
+      // run; the first run is the answer so far; a later run takes over when it is more frequent,
+      // or as frequent and its earliest point is no later than the answer's latest one. A run of
+      // one point never takes over (1.x counts a later run from its second point). Within a run
+      // the points are in time order, as 1.x's sort leaves them for up to 12 points (beyond that
+      // its sort is not stable, and its ties are not reproducible).
       const sorted = [...points].sort((a, b) => (onWork(1), compareValues(a.value, b.value) || (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0)));
       let best = sorted[0]!;
-      let bestCount = 1;
+      let bestCount = 0;
+      let bestLatest = sorted[0]!.timeNs;
       for (let i = 0; i < sorted.length; ) {
         let j = i;
         while (j < sorted.length && compareValues(sorted[j]!.value, sorted[i]!.value) === 0) j++;
         const count = j - i;
-        // sorted[i] is the run's earliest point.
-        if (count >= 2 && (count > bestCount || (count === bestCount && sorted[i]!.timeNs < best.timeNs))) {
+        // sorted[i] is the run's earliest point, sorted[j - 1] its latest.
+        if ((i === 0 || count >= 2) && (count > bestCount || (count === bestCount && sorted[i]!.timeNs <= bestLatest))) {
           best = sorted[i]!;
           bestCount = count;
+          bestLatest = sorted[j - 1]!.timeNs;
         }
         i = j;
       }
