@@ -223,13 +223,16 @@ export class Follower {
     await this.polling?.catch(() => undefined);
   }
 
-  private schedule(): void {
+  /** Polls every interval from the start of the last round (a round's own time is not added to the wait). */
+  private schedule(lastStartMs = this.options.clock.monotonicMs()): void {
     if (this.closed) return;
+    const waitMs = Math.max(0, this.options.intervalMs - (this.options.clock.monotonicMs() - lastStartMs));
     this.timer = setTimeout(() => {
+      const started = this.options.clock.monotonicMs();
       this.poll()
         .catch(() => undefined)
-        .finally(() => this.schedule());
-    }, this.options.intervalMs);
+        .finally(() => this.schedule(started));
+    }, waitMs);
     this.timer.unref();
   }
 

@@ -185,39 +185,3 @@ test('a replica of three ingest nodes answers over their union: one table by nam
   }
 });
 
-test('a replica far behind (1 500 WAL files, 30 snapshots) catches up reading ahead, its buffer bounded by the snapshots, and reports progress', { timeout: 120_000 }, async () => {
-  const { db, store, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 1, gen1Duration: '1m', snapshotSize: 50, snapshottedWalFilesToKeep: 100_000 }, compaction: false });
-  const logged: string[] = [];
-  const logger = { debug: () => undefined, info: (_o: object, msg: string) => logged.push(msg), warn: () => undefined, error: () => undefined };
-  const replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeIds: ['node1'], replicationIntervalMs: 3_600_000, wal: WAL, logger });
-  try {
-    const FILES = 1500;
-    let lines = 0;
-    for (let i = 0; db.wal.lastWalSequenceNumber() < FILES; i++) {
-      // Time moves a minute every 50 writes, so each snapshot persists the minutes before.
-      const t = Math.floor(i / 50) * 60 + (i % 50);
-      await db.writer.writeLp('db1', Buffer.from(`m,host=h${i % 7} v=${i}i ${t}\nm,host=x v=${i}i ${t}`), { precision: 's', acceptPartial: false });
-      lines += 2;
-    }
-    const behind = db.wal.lastWalSequenceNumber();
-    assert.ok(behind >= FILES, `${behind} WAL files on the store`);
-    let peakRows = 0;
-    const sampler = setInterval(() => {
-      peakRows = Math.max(peakRows, replica.buffer.getStats().rows);
-    }, 1);
-    const started = performance.now();
-    await replica.followers[0]!.pollNow();
-    clearInterval(sampler);
-    const status = replica.followers[0]!.status();
-    assert.equal(status.appliedWalFile, behind);
-    console.log(`# replica catch-up: ${status.filesApplied} WAL files in ${(performance.now() - started).toFixed(0)} ms, ${replica.persistedFiles.fileCount} Parquet files, buffer peak ${peakRows} rows of ${lines}`);
-    assert.ok(logged.includes('replica catching up'), 'progress is reported');
-    // Snapshots release what they cover as the replica goes: it never holds more than a few snapshots' rows.
-    assert.ok(peakRows <= 8 * 50 * 2, `buffer peak ${peakRows} rows`);
-    await until('the last snapshot', 10_000, async () => replica.persistedFiles.fileCount === db.persistedFiles.fileCount);
-    assert.deepEqual(await queryRows(replica, 'db1', ALL), await queryRows(db, 'db1', ALL));
-  } finally {
-    await replica.close();
-    await cleanup();
-  }
-});
