@@ -51,6 +51,11 @@ export interface OpenDatabaseOptions {
    * 20 % of the machine's memory; 0 keeps none). See `../persist/mem-cache.ts`.
    */
   parquetMemCacheBytes?: number;
+  /**
+   * Whether files one-series queries read from Parquet are read back into that memory, for the
+   * next such query (default true).
+   */
+  parquetMemCacheFill?: boolean;
   /** DuckDB memory limit (default DuckDB's: 80 % of the machine's memory). */
   queryMemoryLimit?: string;
   /** Default query timeout in milliseconds (default 30 000). */
@@ -303,6 +308,7 @@ export class SluiceDatabase {
         gen1DurationNs: gen1DurationNs(walConfig.gen1Duration),
         conflictOf: (dbId, table) => merger.conflictOf(dbId, table),
         ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
+        ...(options.parquetMemCacheFill === undefined ? {} : { fillMemCache: options.parquetMemCacheFill }),
       });
       const db = new SluiceDatabase(options.nodeId, store, catalog, wal, buffer, writer, query, new MergedPersisters(manifests), files, [...files.snapshots], engine, mirrors, scratchDir, remover, clock, caches);
       db.followers = followers;
@@ -416,6 +422,7 @@ export class SluiceDatabase {
       await this.writer.close();
       await this.buffer.idle();
       await this.compactor?.idle();
+      await this.query.memFiller?.idle();
       await this.mirrors.idle();
     } finally {
       this.persister.close();
@@ -479,7 +486,7 @@ async function buildCore(
   return { state, engine, mirrors, persistedFiles, persister, buffer, caches, notifier: new CatalogApplier(state.catalog, new CacheFiller(caches, buffer)) };
 }
 
-function newQueryEngine(options: Pick<OpenDatabaseOptions, 'store' | 'clock' | 'queryTimeoutMs'>, built: Built, cacheDir: string, walListing: WalFileListing, gen1Ns: bigint): QueryEngine {
+function newQueryEngine(options: Pick<OpenDatabaseOptions, 'store' | 'clock' | 'queryTimeoutMs' | 'parquetMemCacheFill'>, built: Built, cacheDir: string, walListing: WalFileListing, gen1Ns: bigint): QueryEngine {
   const clock = options.clock ?? SYSTEM_CLOCK;
   return new QueryEngine({
     catalog: built.state.catalog,
@@ -492,6 +499,7 @@ function newQueryEngine(options: Pick<OpenDatabaseOptions, 'store' | 'clock' | '
     system: { walFiles: (signal) => walListing.list(signal), caches: built.caches, nowMs: () => clock.nowMs() },
     gen1DurationNs: gen1Ns,
     ...(options.queryTimeoutMs === undefined ? {} : { timeoutMs: options.queryTimeoutMs }),
+    ...(options.parquetMemCacheFill === undefined ? {} : { fillMemCache: options.parquetMemCacheFill }),
   });
 }
 

@@ -11,7 +11,8 @@
  * Entries hold immutable chunks: nothing here can change a file's rows. The cache is bounded in
  * bytes; over the bound it lets go of the files with the oldest rows first. A file leaving the
  * query index (compacted away, its table deleted, past retention) leaves the cache with it.
- * Nothing is read back from the store into it: after a restart it fills with new snapshots.
+ * After a restart, and for files it let go or never wrote (a query node's), it also takes the
+ * rows of files queries read, read back from the files (`../query/mem-fill.ts`).
  */
 import type { ColumnarSource } from '../engine/duckdb.js';
 import type { PersistedFile } from './manifest.js';
@@ -27,9 +28,10 @@ export interface ParquetMemCacheStats {
   /** Files whose rows are held, and the bytes of their arrays. */
   files: number;
   bytes: number;
-  /** Files taken in from snapshots, and carried to compaction outputs. */
+  /** Files taken in from snapshots, carried to compaction outputs, and read back from files. */
   kept: number;
   carried: number;
+  filled: number;
   /** Files let go to stay within the bound. */
   evicted: number;
   /** Reads answered from held rows. */
@@ -44,7 +46,7 @@ interface Entry {
 
 export class ParquetMemCache {
   private readonly entries = new Map<string, Entry>();
-  readonly stats: ParquetMemCacheStats = { files: 0, bytes: 0, kept: 0, carried: 0, evicted: 0, hits: 0 };
+  readonly stats: ParquetMemCacheStats = { files: 0, bytes: 0, kept: 0, carried: 0, filled: 0, evicted: 0, hits: 0 };
 
   /** `maxBytes`: the most the held arrays may take (0 holds nothing). */
   constructor(readonly maxBytes: number) {}
@@ -53,6 +55,25 @@ export class ParquetMemCache {
   keep(file: PersistedFile, chunk: CachedPart): void {
     if (chunk.rowCount !== file.rowCount || chunk.rowCount === 0) return;
     if (this.put(file.key, [chunk])) this.stats.kept++;
+  }
+
+  /** Holds `chunk`, read back from `file`, as its rows when it holds exactly as many; whether it is held. */
+  fill(file: PersistedFile, chunk: CachedPart): boolean {
+    if (chunk.rowCount !== file.rowCount || chunk.rowCount === 0 || this.entries.has(file.key)) return false;
+    const held = this.put(file.key, [chunk]);
+    if (held) this.stats.filled++;
+    return held;
+  }
+
+  /**
+   * Whether reading `file` back could be worth it: there is room, or its rows are newer than
+   * the oldest held (which it would push out).
+   */
+  wouldKeep(file: PersistedFile): boolean {
+    if (this.maxBytes <= 0 || file.sizeBytes > this.maxBytes) return false;
+    if (this.stats.bytes < this.maxBytes) return true;
+    for (const entry of this.entries.values()) if (entry.maxTimeNs < file.maxTimeNs) return true;
+    return false;
   }
 
   /**

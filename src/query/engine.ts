@@ -22,6 +22,7 @@ import { quoteIdent, quoteString, sqlType, type ColumnarSource, type MirrorState
 import { selectRows, type RowFilter } from '../engine/selection.js';
 import type { Mirrors } from '../engine/mirrors.js';
 import { nameOfSql, sqlName } from '../engine/names.js';
+import { ParquetMemFiller } from './mem-fill.js';
 import { columnSql, dedupSql, emptyRelationSql, mirrorDedupSql, mirrorRelationSql, parquetRelationSql, rowSetRelationSql, tableColumns } from '../engine/relations.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import type { IndexedFiles } from '../persist/load.js';
@@ -61,6 +62,11 @@ export interface QueryEngineOptions {
    * undefined: a statement reading it fails with SCHEMA_CONFLICT.
    */
   conflictOf?: (dbId: number, table: TableSchema) => string | undefined;
+  /**
+   * Whether files a one-series query read from Parquet are read back into the Parquet memory
+   * cache in the background, for the next such query (default true, when there is a cache).
+   */
+  fillMemCache?: boolean;
 }
 
 export interface QueryColumn {
@@ -170,8 +176,22 @@ export class QueryEngine {
   /** The recent queries (`system.queries`). */
   readonly log = new QueryLog();
 
+  /** Reads back into the Parquet memory cache the files one-series queries found not held. */
+  readonly memFiller: ParquetMemFiller | undefined;
+
   constructor(private readonly options: QueryEngineOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    const cache = options.persistedFiles.memCache;
+    if (cache !== undefined && options.fillMemCache !== false) {
+      const files = options.persistedFiles;
+      this.memFiller = new ParquetMemFiller({
+        cache,
+        engine: options.mirrors.engine,
+        pathOf: (file) => this.pathOf(file),
+        exclusive: (fn) => options.mirrors.exclusive(fn),
+        isIndexed: (file) => files.filesOf(file.dbId, file.tableId).some((f) => f.key === file.key),
+      });
+    }
   }
 
   /** Runs one read-only SQL statement against database `db` and returns every row (for small results). */
@@ -408,7 +428,9 @@ export class QueryEngine {
       }
       this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
       if (native !== undefined && planned?.native !== undefined && tags.length > 0 && rowsSelected <= NATIVE_MAX_ROWS) {
-        const parts = this.cleanParts(chunks, files, filter, NATIVE_MAX_ROWS - rowsSelected);
+        const unheld: PersistedFile[] = [];
+        const parts = this.cleanParts(chunks, files, filter, NATIVE_MAX_ROWS - rowsSelected, unheld);
+        if (unheld.length > 0) this.memFiller?.request(unheld, tableColumns(table.table.columnsById.values()));
         const answer = parts === undefined ? undefined : nativeAnswer(table.table, parts, planned.native, table.cutoffNs);
         if (answer !== undefined) {
           this.lastPruning.native = true;
@@ -444,16 +466,23 @@ export class QueryEngine {
    * The rows `filter` selects from `chunks` (selected already) and `files`, when none needs
    * deduplication — each source alone in its span, a chunk without duplicate points, a file
    * whose rows are held in memory (see `../persist/mem-cache.ts`) — and the files' add up to at
-   * most `maxFileRows`; else undefined.
+   * most `maxFileRows`; else undefined. Files alone in their span but not held go to `unheld`
+   * (then the answer is undefined).
    */
-  private cleanParts(chunks: readonly ChunkSource[], files: readonly PersistedFile[], filter: RowFilter, maxFileRows: number): NativePart[] | undefined {
+  private cleanParts(chunks: readonly ChunkSource[], files: readonly PersistedFile[], filter: RowFilter, maxFileRows: number, unheld: PersistedFile[]): NativePart[] | undefined {
     const parts: NativePart[] = [];
     const memCache = this.options.persistedFiles.memCache;
     let fileRows = 0;
+    let answerable = true;
     for (const group of overlappingSources(files, chunks, this.options.gen1DurationNs ?? DEFAULT_GEN1_NS)) {
       if (group.chunks.length === 0 && group.files.length === 1) {
         const held = memCache?.partsOf(group.files[0]!);
-        if (held === undefined) return undefined;
+        if (held === undefined) {
+          unheld.push(group.files[0]!);
+          answerable = false;
+          continue;
+        }
+        if (!answerable) continue;
         for (const source of held) {
           if (filter.maxTimeNs !== undefined && source.minTimeNs > filter.maxTimeNs) continue;
           if (filter.minTimeNs !== undefined && source.maxTimeNs < filter.minTimeNs) continue;
@@ -465,11 +494,12 @@ export class QueryEngine {
         }
         continue;
       }
+      if (!answerable) continue;
       const only = cleanChunkOf(group);
       if (only === undefined) return undefined;
       parts.push({ source: only.chunk, rows: only.rows });
     }
-    return parts;
+    return answerable ? parts : undefined;
   }
 
   /** The tightest constant bounds of `range`, in nanoseconds (evaluated by the engine when not literal). */

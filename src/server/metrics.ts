@@ -152,6 +152,8 @@ export class Metrics {
     metric('sluice_parquet_mem_cache_bytes', 'gauge', 'Bytes of the Parquet rows held in memory.', [['', memCache?.bytes ?? 0]]);
     metric('sluice_parquet_mem_cache_evictions_total', 'counter', 'Held Parquet files let go to stay within --parquet-mem-cache-size.', [['', memCache?.evicted ?? 0]]);
     metric('sluice_parquet_mem_cache_hits_total', 'counter', 'Reads of persisted rows answered from memory.', [['', memCache?.hits ?? 0]]);
+    metric('sluice_parquet_mem_cache_filled_total', 'counter', 'Parquet files read back into memory after one-series queries read them from the files.', [['', memCache?.filled ?? 0]]);
+    metric('sluice_parquet_mem_cache_fill_failures_total', 'counter', 'Parquet files that could not be read back into memory.', [['', db.query.memFiller?.stats.failed ?? 0]]);
     const compaction = db.compactor?.stats;
     if (compaction !== undefined) {
       metric('sluice_compactions_total', 'counter', 'Compactions committed.', [['', compaction.compactions]]);

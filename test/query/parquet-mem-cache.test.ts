@@ -5,7 +5,8 @@
  * (src/query/native.ts). Checked differentially on seeded random data (SEED=… replays): each
  * statement asked as written, answered from memory, must equal the same statement with its tag
  * equality doubled into an OR (which the engine answers by scanning the Parquet files) — after
- * the snapshot, after compaction, and after a restart (nothing held). Files whose rows merged a
+ * the snapshot, after compaction, and after a restart (nothing held, until the files statements
+ * read are read back into memory: src/query/mem-fill.ts). Files whose rows merged a
  * duplicate point are never held; the bound and deleted tables let rows go.
  */
 import { test } from 'node:test';
@@ -22,7 +23,7 @@ const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x ===
 
 const answer = (env: InfluxQLEnvironment, q: string) => answerOf(env, q, 'n');
 
-test('statements over held Parquet rows answer exactly as the Parquet scan: after the snapshot, after compaction, after a restart', { timeout: 180_000 }, async () => {
+test('statements over held Parquet rows answer exactly as the Parquet scan: after the snapshot, after compaction, after a restart and the files read back', { timeout: 180_000 }, async () => {
   const seed = testSeed();
   console.log(`# parquet-mem-cache seed=${seed} (replay with SEED=${seed})`);
   const rng = new SeededRng(seed);
@@ -102,15 +103,28 @@ test('statements over held Parquet rows answer exactly as the Parquet scan: afte
 
     await db.close();
     reopened = await open();
-    assert.equal(reopened.persistedFiles.memCache!.stats.files, 0, 'nothing is read back from the store');
-    assert.equal(await ask(reopened, 'after a restart', 20), 0, 'no held rows: every statement scans Parquet');
+    const refilled = reopened.persistedFiles.memCache!;
+    assert.equal(refilled.stats.files, 0, 'nothing is held at the start');
+    // The first one-series statements scan Parquet and ask for their files to be read back.
+    await ask(reopened, 'after a restart', 20);
+    await reopened.query.memFiller!.idle();
+    assert.ok(refilled.stats.filled > 0 && refilled.stats.files > 0, `files read back into memory (${refilled.stats.filled})`);
+    assert.equal(reopened.query.memFiller!.stats.failed, 0);
+    for (let round = 0; round < 3; round++) {
+      await ask(reopened, `after a restart, round ${round}`, 30);
+      await reopened.query.memFiller!.idle();
+    }
+    assert.ok((await ask(reopened, 'after a restart, files read back', 60)) >= 40, 'most statements are answered from rows read back');
+    const held = await reopened.query.query('n', 'SELECT count(*) FILTER (WHERE rows_in_memory) AS held FROM system.parquet_files');
+    assert.equal(held.rows[0]![0], BigInt(refilled.stats.files), 'system.parquet_files shows the files read back');
   } finally {
     await cleanup(...(reopened === undefined ? [] : [reopened]));
   }
 });
 
 test('a file whose rows merged a duplicate point is not held, nor a compaction that merged one; a deleted table and the bound let rows go', { timeout: 60_000 }, async () => {
-  const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m', snapshotSize: 1_000_000 }, compactionInBackground: false, compactionColdMarginMs: 0 });
+  // Nothing read back from files here: what snapshots and compactions keep is the subject.
+  const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m', snapshotSize: 1_000_000 }, compactionInBackground: false, compactionColdMarginMs: 0, parquetMemCacheFill: false });
   try {
     const env = databaseEnvironment(db);
     const memCache = db.persistedFiles.memCache!;
@@ -184,5 +198,55 @@ test('a file whose rows merged a duplicate point is not held, nor a compaction t
     for (const [i, f] of newest.entries()) assert.equal(memCache.partsOf(f) !== undefined, i < memCache.stats.files, `file ${i} by age: the newest are held`);
   } finally {
     await bounded.cleanup();
+  }
+});
+
+test('a file read back holds exactly its rows: one whose snapshot merged a duplicate point, and only while it is in the index', { timeout: 60_000 }, async () => {
+  const { db, cleanup } = await tempDatabase({ wal: { flushIntervalMs: 5, gen1Duration: '1m', snapshotSize: 1_000_000 }, compactionInBackground: false, compactionColdMarginMs: 0 });
+  try {
+    const env = databaseEnvironment(db);
+    const memCache = db.persistedFiles.memCache!;
+    const filler = db.query.memFiller!;
+    const write = (body: string) => db.writer.writeLp('n', Buffer.from(body), { precision: 'ns', acceptPartial: false });
+    const q = `SELECT sum(v), count(v), count(s) FROM m WHERE host = 'a' AND time >= '2023-11-14T22:13:00Z' AND time < '2023-11-14T22:20:00Z' GROUP BY time(1m)`;
+    await write(`m,host=a v=1i,s="x" ${T0}\nm,host=a v=2i ${T0 + SECOND}\nm,host=b v=5i ${T0}`);
+    await write(`m,host=a v=10i ${T0}`);
+    await db.snapshotNow();
+    assert.equal(memCache.stats.files, 0, 'the snapshot did not keep the chunk that merged a point');
+    let native = db.query.nativeAnswers;
+    const fromParquet = json(await answer(env, q));
+    assert.match(fromParquet, /\["1699999980000000000n","12n","2n","1n"\]/);
+    assert.equal(db.query.nativeAnswers, native, 'read from Parquet');
+    await filler.idle();
+    assert.equal(memCache.stats.filled, 1, 'the file was read back');
+    native = db.query.nativeAnswers;
+    assert.equal(json(await answer(env, q)), fromParquet, 'the same answer from the rows read back');
+    assert.equal(db.query.nativeAnswers, native + 1, 'answered from memory');
+    const shown = await db.query.query('n', 'SELECT row_count, rows_in_memory FROM system.parquet_files');
+    assert.deepEqual(shown.rows, [[3n, true]]);
+
+    // A file that left the index while it was read is not held: the filler asks the index
+    // again, under the engine's lock, before it holds the rows (here the index says it left).
+    const before = new Set(db.persistedFiles.all().map((f) => f.key));
+    await write(`m2,host=a v=1i ${T0}`);
+    await db.snapshotNow();
+    const m2Files = db.persistedFiles.all().filter((f) => !before.has(f.key));
+    assert.equal(m2Files.length, 1);
+    memCache.forget(m2Files.map((f) => f.key));
+    const options = (filler as unknown as { options: { isIndexed: (f: unknown) => boolean } }).options;
+    const isIndexed = options.isIndexed;
+    options.isIndexed = () => false;
+    try {
+      const q2 = `SELECT sum(v) FROM m2 WHERE host = 'a' AND time >= '2023-11-14T22:13:00Z' AND time < '2023-11-14T22:20:00Z'`;
+      assert.match(json(await answer(env, q2)), /"1n"/);
+      await filler.idle();
+    } finally {
+      options.isIndexed = isIndexed;
+    }
+    assert.equal(filler.stats.dropped, 1, 'read, then not held');
+    assert.equal(memCache.partsOf(m2Files[0]!), undefined);
+    assert.equal(filler.stats.failed, 0);
+  } finally {
+    await cleanup();
   }
 });

@@ -1,0 +1,203 @@
+/**
+ * Filling the Parquet memory cache (`../persist/mem-cache.ts`) from the files queries read.
+ *
+ * Snapshots put their newest files in the cache as they write them, but after a restart (or on a
+ * query node following files it never wrote, or once a file was let go) a dashboard's one-series
+ * queries read Parquet again and again. When such a query finds a file it could have answered
+ * from memory not held, the engine asks for it here: one file at a time, in the background, the
+ * file's rows are read through the engine (DuckDB, from the local file or its cached download)
+ * into a chunk of typed arrays, and held under the file's key — if the file is still in the
+ * query index then and holds exactly those rows. A Parquet file never changes, so its rows in
+ * memory are its rows; a query running meanwhile reads the file itself, as before.
+ *
+ * Bounded: at most {@link MAX_QUEUED} files wait; a file the cache would let go at once (older
+ * than everything held, with no room) is not read; a file whose read failed is not asked for
+ * again until it leaves the index and comes back (it never does: keys are unique).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { BufferChunk } from '../buffer/chunk.js';
+import type { Engine } from '../engine/duckdb.js';
+import { columnSql, parquetRelationSql } from '../engine/relations.js';
+import type { ParquetMemCache } from '../persist/mem-cache.js';
+import type { PersistedFile } from '../persist/manifest.js';
+import { FieldKind, type ColumnData, type ColumnDefinition, type ColumnId, type ColumnType, type TableChunk } from '../wal/model.js';
+
+/** Files waiting to be read, at most. */
+export const MAX_QUEUED = 256;
+
+export interface MemFillerOptions {
+  cache: ParquetMemCache;
+  engine: Engine;
+  /** A local path of the file (the store's own, or a cached download). */
+  pathOf: (file: PersistedFile) => Promise<string>;
+  /** Runs `fn` under the engine's lock (the query index does not change meanwhile). */
+  exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Whether `file` is still in the query index (called under the lock). */
+  isIndexed: (file: PersistedFile) => boolean;
+  /** Called when a file could not be read (it stays unheld). */
+  onError?: (file: PersistedFile, err: unknown) => void;
+}
+
+export interface MemFillerStats {
+  /** Files read and held. */
+  filled: number;
+  /** Files read but not held (left the index meanwhile, or too large). */
+  dropped: number;
+  /** Files whose read failed. */
+  failed: number;
+}
+
+interface Request {
+  file: PersistedFile;
+  columns: readonly ColumnDefinition[];
+}
+
+const KIND_OF: Record<Exclude<ColumnType, 'time'>, FieldKind> = {
+  tag: FieldKind.Tag,
+  string: FieldKind.String,
+  int64: FieldKind.Int64,
+  uint64: FieldKind.UInt64,
+  float64: FieldKind.Float64,
+  bool: FieldKind.Boolean,
+};
+
+export class ParquetMemFiller {
+  readonly stats: MemFillerStats = { filled: 0, dropped: 0, failed: 0 };
+  private readonly queue: Request[] = [];
+  /** Keys queued or being read, and keys whose read failed. */
+  private readonly pending = new Set<string>();
+  private readonly failed = new Set<string>();
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: MemFillerOptions) {}
+
+  /** Asks for `files` of a table with `columns` to be held; returns at once. */
+  request(files: readonly PersistedFile[], columns: readonly ColumnDefinition[]): void {
+    const { cache } = this.options;
+    for (const file of files) {
+      if (this.queue.length >= MAX_QUEUED) break;
+      if (file.rowCount === 0 || this.pending.has(file.key) || this.failed.has(file.key) || cache.partsOf(file) !== undefined) continue;
+      if (!cache.wouldKeep(file)) continue;
+      this.pending.add(file.key);
+      this.queue.push({ file, columns });
+    }
+    if (this.running === undefined && this.queue.length > 0) {
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+      });
+    }
+  }
+
+  /** Resolves once nothing is queued or being read (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running !== undefined) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
+      const { file, columns } = next;
+      try {
+        const chunk = await this.read(file, columns);
+        const held = await this.options.exclusive(async () => this.options.isIndexed(file) && this.options.cache.fill(file, chunk));
+        if (held) this.stats.filled++;
+        else this.stats.dropped++;
+      } catch (err) {
+        this.stats.failed++;
+        this.failed.add(file.key);
+        this.options.onError?.(file, err);
+      } finally {
+        this.pending.delete(file.key);
+      }
+      // Queries first: the next file waits for the event loop to have run what is ready.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** The rows of `file` as one immutable chunk. */
+  private async read(file: PersistedFile, columns: readonly ColumnDefinition[]): Promise<BufferChunk> {
+    const path = await this.options.pathOf(file);
+    const present = new Set(file.columnIds);
+    const stored = columns.filter((c) => c.type === 'time' || present.has(c.id));
+    const select = stored.map((c) => (c.type === 'time' ? `epoch_ns(${columnSql(c)})` : columnSql(c)));
+    const sql = `SELECT ${select.join(', ')} FROM (${parquetRelationSql([path], present, columns, undefined)})`;
+    const values = await this.options.engine.withConnection(async (con: DuckDBConnection) => (await con.runAndReadAll(sql)).getColumns());
+    const n = values[0]?.length ?? 0;
+    const timeNs = new BigInt64Array(n);
+    const data = new Map<ColumnId, ColumnData>();
+    stored.forEach((c, i) => {
+      const column = values[i]!;
+      if (c.type === 'time') {
+        for (let r = 0; r < n; r++) timeNs[r] = column[r] as bigint;
+        return;
+      }
+      data.set(c.id, columnData(KIND_OF[c.type], column, n));
+    });
+    const tableChunk: TableChunk = { rowCount: n, timeNs, columns: data };
+    const chunk = new BufferChunk(file.dbId, file.tableId, file.chunkTimeNs, n);
+    chunk.append(tableChunk);
+    chunk.sealed = true;
+    return chunk;
+  }
+}
+
+/** One column of DuckDB values (null where the row has none) as WAL column data. */
+function columnData(kind: FieldKind, column: readonly unknown[], n: number): ColumnData {
+  const data = columnValues(kind, column, n);
+  // Without a missing value the column needs no bitmap (the chunk then allocates none).
+  let dense = true;
+  for (let r = 0; r < n && dense; r++) dense = column[r] !== null && column[r] !== undefined;
+  if (dense) delete data.validity;
+  return data;
+}
+
+function columnValues(kind: FieldKind, column: readonly unknown[], n: number): ColumnData {
+  const validity = new Uint8Array((n + 7) >> 3);
+  const mark = (r: number) => (validity[r >> 3]! |= 1 << (r & 7));
+  if (kind === FieldKind.Tag || kind === FieldKind.String) {
+    const indices = new Uint32Array(n);
+    const dictionary: string[] = [];
+    const indexOf = new Map<string, number>();
+    for (let r = 0; r < n; r++) {
+      const v = column[r];
+      if (v === null || v === undefined) continue;
+      const s = String(v);
+      let i = indexOf.get(s);
+      if (i === undefined) {
+        i = dictionary.length;
+        dictionary.push(s);
+        indexOf.set(s, i);
+      }
+      indices[r] = i;
+      mark(r);
+    }
+    return { kind, indices, dictionary, validity };
+  }
+  if (kind === FieldKind.Int64 || kind === FieldKind.UInt64) {
+    const values = kind === FieldKind.Int64 ? new BigInt64Array(n) : new BigUint64Array(n);
+    for (let r = 0; r < n; r++) {
+      const v = column[r];
+      if (v === null || v === undefined) continue;
+      values[r] = v as bigint;
+      mark(r);
+    }
+    return kind === FieldKind.Int64 ? { kind, values: values as BigInt64Array, validity } : { kind, values: values as BigUint64Array, validity };
+  }
+  if (kind === FieldKind.Float64) {
+    const values = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const v = column[r];
+      if (v === null || v === undefined) continue;
+      values[r] = v as number;
+      mark(r);
+    }
+    return { kind, values, validity };
+  }
+  const values = new Uint8Array(n);
+  for (let r = 0; r < n; r++) {
+    const v = column[r];
+    if (v === null || v === undefined) continue;
+    values[r] = v === true ? 1 : 0;
+    mark(r);
+  }
+  return { kind: FieldKind.Boolean, values, validity };
+}
