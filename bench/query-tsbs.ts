@@ -9,7 +9,8 @@
 //
 // Flags: --lines 1000000 (env BENCH_QUERY_LINES; 1 000 hosts × lines/1 000 timestamps, 10 s apart)
 //        --hosts 1000 (fewer hosts make a longer time range of the same size)
-//        --runs 50 (queries of each type per system, after --warm-up 20 of them unmeasured, at most 5 s)
+//        --runs 50 (queries of each type per system, measured after --warm-up 1000 others of the type,
+//          unmeasured, from another seed; at most --warm-up-seconds 10 of them per type)
 //        --max-seconds-per-type 120 (a system stops asking a type after this long, once it has
 //          answered 5 of its queries; 0: no limit — a Sluice lastpoint over 1 M rows takes ~25 s)
 //        --peers --seed 1 --fields int|float (TSBS writes its cpu fields as integers)
@@ -31,7 +32,8 @@ const { values } = parseArgs({
   options: {
     lines: { type: 'string', default: process.env.BENCH_QUERY_LINES ?? '1000000' },
     runs: { type: 'string', default: '50' },
-    'warm-up': { type: 'string', default: '20' },
+    'warm-up': { type: 'string', default: '1000' },
+    'warm-up-seconds': { type: 'string', default: '10' },
     'max-seconds-per-type': { type: 'string', default: '120' },
     peers: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
@@ -42,7 +44,7 @@ const { values } = parseArgs({
 const LINES = Number(values.lines);
 const RUNS = Number(values.runs);
 const WARM_UP = Number(values['warm-up']);
-const WARM_UP_MS = 5_000;
+const WARM_UP_MS = Number(values['warm-up-seconds']) * 1000;
 const MAX_MS_PER_TYPE = Number(values['max-seconds-per-type']) * 1000 || Number.POSITIVE_INFINITY;
 const MIN_RUNS = 5;
 const SEED = Number(values.seed);
@@ -132,23 +134,26 @@ async function waitUntil(what: string, timeoutMs: number, check: () => Promise<b
 
 /**
  * Runs every query of every type that `ask` answers (undefined: the system has no such query),
- * one at a time: first up to --warm-up unmeasured queries of the type (the list's first), then the list — or its first
+ * one at a time: first up to --warm-up unmeasured queries of the type (`warmUps`, other hosts and windows than the measured ones), then the list — or its first
  * part, once the type has taken its time budget and at least {@link MIN_RUNS} queries ran. A
  * latency is from sending the request to having read the whole answer, as TSBS's runners
  * measure it.
  */
-async function measure(system: SystemName, queries: Map<TsbsQueryType, TsbsQuery[]>, ask: (q: TsbsQuery) => Promise<Answer> | undefined): Promise<Map<TsbsQueryType, Runs>> {
+async function measure(system: SystemName, queries: Map<TsbsQueryType, TsbsQuery[]>, ask: (q: TsbsQuery) => Promise<Answer> | undefined, warmUps: Map<TsbsQueryType, TsbsQuery[]> = WARM_UPS): Promise<Map<TsbsQueryType, Runs>> {
   const out = new Map<TsbsQueryType, Runs>();
   for (const type of TSBS_QUERY_TYPES) {
     const list = queries.get(type)!;
-    const warmUp = ask(list[0]!);
+    const warming = warmUps.get(type)!;
+    const warmUp = ask(warming[0]!);
     if (warmUp === undefined) continue; // the system has no query of this type
     await warmUp;
-    // More unmeasured queries, as a dashboard's first minutes would be: a JIT-compiled server's
-    // first few hundred queries run slower while V8 compiles the query path (Go and C++ peers
-    // have no such phase). The same queries for every system, at most WARM_UP_MS per type.
-    const warming = performance.now();
-    for (let i = 1; i < Math.min(WARM_UP, list.length) && performance.now() - warming < WARM_UP_MS; i++) await ask(list[i]!);
+    // Unmeasured queries first, as a server that has answered dashboards for a while has: a
+    // JIT-compiled server's first thousand or so queries run slower while V8 compiles and
+    // re-optimises the query path (Go and C++ peers have no such phase). The same queries for
+    // every system, other hosts and windows than the measured ones (nothing they read is warmer
+    // for the measured queries than for any other), at most WARM_UP_MS per type.
+    const warmStart = performance.now();
+    for (let i = 1; i < warming.length && performance.now() - warmStart < WARM_UP_MS; i++) await ask(warming[i]!);
     const runs: Runs = { ms: [], answers: [] };
     const typeStarted = performance.now();
     for (const q of list) {
@@ -405,6 +410,8 @@ const body = tsbsCpuLines(LINES, HOSTS, FIELDS);
 const bodies = splitLines(body, BATCH_LINES);
 say(`dataset: TSBS cpu-only, ${LINES.toLocaleString('en-US')} lines (${HOSTS} hosts × ${TICKS} timestamps ${INTERVAL_S} s apart from 2025-01-01T00:00:00Z, ${FIELDS} fields), ${(body.length / 1e6).toFixed(0)} MB, ${bodies.length} bodies of ${BATCH_LINES} lines, ${WRITES_IN_FLIGHT} in flight; generated in ${((performance.now() - generated) / 1000).toFixed(1)} s`);
 const queries = tsbsQueries(new SeededRng(SEED), RANGE, RUNS);
+/** The warm-up queries: the same types, from another seed. */
+const WARM_UPS = tsbsQueries(new SeededRng(SEED + 1_000_003), RANGE, Math.max(1, WARM_UP));
 const longWindows = TSBS_QUERY_TYPES.filter((t) => queries.get(t)!.some((q) => q.isWindowLongerThanData));
 const budget = Number.isFinite(MAX_MS_PER_TYPE) ? `; fewer, but at least ${MIN_RUNS}, past ${MAX_MS_PER_TYPE / 1000} s per type and system` : '';
 say(`queries: ${RUNS} per type (seed ${SEED}${budget}), one at a time after up to ${WARM_UP} unmeasured warm-up queries; ${longWindows.length > 0 ? `windows longer than the data, placed at random to cover all of it: ${longWindows.join(', ')}` : 'every window within the data'}`);
