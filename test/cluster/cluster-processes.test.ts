@@ -123,7 +123,11 @@ test('three ingest and two query processes on one radosgw bucket: acknowledged l
       readable.push(performance.now() - acked);
     }
     readable.sort((a, b) => a - b);
-    console.log(`# cluster time to readable on both query nodes (flush 50 ms, replication 100 ms): p50 ${percentile(readable, 50).toFixed(0)} ms, p99 ${percentile(readable, 99).toFixed(0)} ms, max ${readable.at(-1)!.toFixed(0)} ms over ${readable.length} requests`);
+    // The bound the design gives: flush interval + 2 × replication interval (printed, not
+    // asserted: six processes share the machine's cores here, so the tail measures the machine).
+    const bound = 50 + 2 * 100;
+    const within = readable.filter((ms) => ms <= bound).length;
+    console.log(`# cluster time to readable on both query nodes (flush 50 ms, replication 100 ms): p50 ${percentile(readable, 50).toFixed(0)} ms, p99 ${percentile(readable, 99).toFixed(0)} ms, max ${readable.at(-1)!.toFixed(0)} ms over ${readable.length} requests; ${within} of them within flush + 2 × replication = ${bound} ms`);
 
     // The query nodes say where they are, and how fast files become readable.
     for (const q of queries()) {
