@@ -48,6 +48,7 @@ const STORE_FLAGS: Record<string, FlagSpec> = {
   'cluster-id': { type: 'string', default: '', help: 'registers this node in the cluster registry on the store; query nodes follow the ingest nodes it lists' },
   'read-from-node-ids': { type: 'string', default: '', help: 'query mode: the ingest nodes to follow, comma-separated (default: the cluster registry\'s, as they appear)' },
   'replication-interval': { type: 'string', default: '250ms', help: 'query mode: how often each ingest node\'s next WAL file is looked for (ms, s)' },
+  'file-delete-delay': { type: 'string', default: '', help: 'how long Parquet files replaced by a compaction, or of deleted tables, stay on the object store before they are deleted, so that query nodes\' running queries can still read them (ms, s, m; default 1m in --mode ingest, 0 otherwise)' },
   'registry-interval': { type: 'string', default: '1s', help: 'how often the cluster registry is polled for new ingest nodes; ingest nodes refresh their entry every 10 of these' },
   'object-store': { type: 'string', default: 'file', help: 'where WAL, Parquet and catalog go: file | memory | s3' },
   'data-dir': { type: 'string', default: './data', help: 'the directory of the file object store' },
@@ -354,6 +355,7 @@ async function serve(argv: string[]): Promise<void> {
   for (const id of readFromNodeIds) if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new UsageError(`--read-from-node-ids: ${JSON.stringify(id)} is not a node id`);
   const replicationIntervalMs = durationMs(String(values['replication-interval']), 'replication-interval', 1);
   const registryIntervalMs = durationMs(String(values['registry-interval']), 'registry-interval', 1);
+  const fileDeleteDelayMs = values['file-delete-delay'] === '' ? (mode === 'ingest' ? 60_000 : 0) : durationMs(String(values['file-delete-delay']), 'file-delete-delay', 0);
   const withoutAuth = values['without-auth'] === true;
   const skipStoreProbe = values['unsafe-skip-store-probe'] === true;
   const logger = createLogger(logFormat, logLevel);
@@ -431,6 +433,7 @@ async function serve(argv: string[]): Promise<void> {
         writeWorkers,
         retentionCheckIntervalMs,
         compaction: compactionFlag === 'on',
+        fileDeleteDelayMs,
         compactionColdMarginMs,
         compactionWarmHourMaxFiles,
         ...(queryMemoryLimit === '' ? {} : { queryMemoryLimit }),

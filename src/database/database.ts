@@ -74,6 +74,12 @@ export interface OpenDatabaseOptions {
   retentionCheckIntervalMs?: number;
   /** First retry delay of a failed background file removal (default 1 000 ms). */
   removeRetryDelayMs?: number;
+  /**
+   * How long Parquet files that left the query index (replaced by a compaction, of a deleted
+   * table, past retention) stay on the store before they are deleted (default 0): query nodes
+   * following this node may still read them for a while.
+   */
+  fileDeleteDelayMs?: number;
   /** Background compaction of cold windows' Parquet files (default true; docs/compaction.md). */
   compaction?: boolean;
   /** How far behind the newest persisted row a window's end must be to be compacted (default 30 minutes). */
@@ -153,7 +159,7 @@ export class SluiceDatabase {
     const logger = options.logger ?? silentLogger;
     const started = clock.monotonicMs();
     const scratchDir = await mkdtemp(join(tmpdir(), 'sluice-'));
-    const remover = new FileRemover({ store, clock, logger, ...(options.removeRetryDelayMs === undefined ? {} : { retryDelayMs: options.removeRetryDelayMs }) });
+    const remover = new FileRemover({ store, clock, logger, ...(options.removeRetryDelayMs === undefined ? {} : { retryDelayMs: options.removeRetryDelayMs }), ...(options.fileDeleteDelayMs === undefined ? {} : { graceMs: options.fileDeleteDelayMs }) });
     const cacheDir = join(scratchDir, 'cache');
 
     // What was persisted is read only after the WAL claimed its writer epoch: read before, a

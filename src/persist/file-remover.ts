@@ -9,7 +9,7 @@
  * retention cutoff and the compaction manifests) and hands them here again: a crash halfway through a removal finishes it at
  * the next start, and deleting an absent object succeeds.
  */
-import type { Clock } from '../effects/clock.js';
+import type { Clock, TimerHandle } from '../effects/clock.js';
 import type { ObjectStore } from '../objectstore/types.js';
 import { silentLogger, type WalLogger } from '../wal/notifier.js';
 
@@ -21,6 +21,12 @@ export interface FileRemoverOptions {
   retryDelayMs?: number;
   /** Largest retry delay (default 60 000 ms). */
   maxRetryDelayMs?: number;
+  /**
+   * How long a file stays after it left the query index, at least (default 0). Other processes
+   * may read it meanwhile: query nodes following this node learn of a compaction or a delete
+   * within a poll, and their queries running then still read the files it replaced.
+   */
+  graceMs?: number;
 }
 
 /** Counts since the remover started. */
@@ -36,7 +42,9 @@ export interface FileRemoverStats {
 /** Deletes objects in the background, one at a time, retrying each until it is gone. */
 export class FileRemover {
   readonly stats: FileRemoverStats = { removed: 0, failedAttempts: 0, pending: 0 };
-  private readonly queue: Array<{ key: string; reason: string; after: Promise<void> }> = [];
+  private readonly queue: Array<{ key: string; reason: string; after: Promise<void>; dueMs: number }> = [];
+  /** The grace being waited out, if one is: close() ends it. */
+  private waiting: { timer: TimerHandle; wake: () => void } | undefined;
   private readonly queued = new Set<string>();
   private running: Promise<void> | undefined;
   private closed = false;
@@ -53,10 +61,11 @@ export class FileRemover {
    */
   remove(keys: readonly string[], reason: string, after: Promise<void> = Promise.resolve()): void {
     if (this.closed) return;
+    const dueMs = this.options.clock.monotonicMs() + (this.options.graceMs ?? 0);
     for (const key of keys) {
       if (this.queued.has(key)) continue;
       this.queued.add(key);
-      this.queue.push({ key, reason, after });
+      this.queue.push({ key, reason, after, dueMs });
     }
     this.stats.pending = this.queued.size;
     if (keys.length > 0) this.logger.info({ files: keys.length, reason }, 'removing Parquet files in the background');
@@ -73,11 +82,27 @@ export class FileRemover {
   /** Stops: what is still queued is removed at the next start (the manifests still name it). */
   close(): void {
     this.closed = true;
+    this.waiting?.timer.cancel();
+    this.waiting?.wake();
+  }
+
+  /** Resolves at `dueMs` (monotonic), or at once when closed. */
+  private graceOver(dueMs: number): Promise<void> {
+    const ms = dueMs - this.options.clock.monotonicMs();
+    if (ms <= 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        this.waiting = undefined;
+        resolve();
+      };
+      this.waiting = { timer: this.options.clock.setTimer(ms, wake), wake };
+    });
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.closed) {
-      const { key, reason, after } = this.queue[0]!;
+      const { key, reason, after, dueMs } = this.queue[0]!;
+      await this.graceOver(dueMs);
       await after;
       for (let attempt = 1; !this.closed; attempt++) {
         try {

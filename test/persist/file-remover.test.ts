@@ -77,3 +77,29 @@ test('a Parquet file of a deleted table is removed only once the queries that we
     await cleanup();
   }
 });
+
+test('with a grace, a file stays on the store for that long after it left the index (query nodes may still read it); close ends the wait and keeps it', async () => {
+  const clock = new SimClock();
+  const memory = new MemoryObjectStore();
+  for (const k of ['n/a.parquet', 'n/b.parquet', 'n/c.parquet']) await memory.put(k, new Uint8Array(1), 'create');
+  const logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never;
+  const remover = new FileRemover({ store: memory, clock, logger, graceMs: 60_000 });
+  const keys = async () => (await memory.list({ prefix: 'n/' })).objects.map((o) => o.key);
+  remover.remove(['n/a.parquet'], 'compacted');
+  await clock.advance(30_000);
+  remover.remove(['n/b.parquet'], 'compacted');
+  await clock.advance(29_999);
+  assert.deepEqual(await keys(), ['n/a.parquet', 'n/b.parquet', 'n/c.parquet'], 'nothing before its grace is over');
+  await clock.advance(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(await keys(), ['n/b.parquet', 'n/c.parquet'], 'a.parquet 60 s after it left');
+  await clock.advance(30_000);
+  await remover.idle();
+  assert.deepEqual(await keys(), ['n/c.parquet'], 'b.parquet 60 s after it left');
+  remover.remove(['n/c.parquet'], 'table deleted');
+  await clock.advance(1_000);
+  remover.close(); // a stopping server does not wait out the grace: the next start removes it
+  await remover.idle();
+  assert.deepEqual(await keys(), ['n/c.parquet']);
+  assert.equal(remover.stats.removed, 2);
+});
