@@ -55,7 +55,11 @@ test(`influxql fuzz: ${STATEMENTS} generated and mutated statements end to end g
   const seed = testSeed();
   console.log(`# influxql fuzz seed=${seed} (replay with SEED=${seed})`);
   const rng = new SeededRng(seed);
-  const { db, cleanup } = await tempDatabase({ queryTimeoutMs: TIMEOUT_MS });
+  // One engine thread (as `sluice serve` picks on two cores with queries running at once): each
+  // statement is small (a few hundred rows), so a second DuckDB thread only adds wake-ups and
+  // hand-offs (a tenth more CPU for the same statements), and the CONCURRENCY statements in
+  // flight keep both cores busy already.
+  const { db, cleanup } = await tempDatabase({ queryTimeoutMs: TIMEOUT_MS, queryThreads: 1 });
   try {
     await db.writer.writeLp('fuzz', Buffer.from(dataset()), { precision: 'ns', acceptPartial: false });
     const env: InfluxQLEnvironment = { catalog: db.catalog, query: db.query, createDatabase: (n) => db.createDatabase(n), nowNs: () => NOW_NS };
