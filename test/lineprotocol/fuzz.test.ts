@@ -122,7 +122,9 @@ test('end to end: bodies through writeLp of a SluiceDatabase reject exactly the 
   const rng = new SeededRng(seed ^ 0x5eed);
   const clock = new SteppedClock(Date.UTC(2025, 0, 1));
   const store = new MemoryObjectStore();
-  const db = await SluiceDatabase.open({ store, nodeId: 'fuzz', clock, wal: { flushIntervalMs: 2 } });
+  // One engine thread (as `sluice serve` picks on two cores): the read-back queries are small, and a
+  // second DuckDB thread costs more in hand-offs than it saves (a sixth of this test's CPU).
+  const db = await SluiceDatabase.open({ store, nodeId: 'fuzz', clock, wal: { flushIntervalMs: 2 }, queryThreads: 1 });
   // the node's catalog limits, set as an operator would configure them
   Object.assign(db.catalog.limits, E2E_LIMITS);
   const model = new WriteModel(GEN1_NS, E2E_LIMITS);
