@@ -405,7 +405,7 @@ export class QueryEngine {
     // A table read from one source has nothing to prune but rows: the bounds need not even be evaluated.
     if (tags.length === 0 && table.files.length + table.chunks.length <= 1) return unpruned();
     const { lo, hi } = parsed !== undefined ? await this.boundsNs(con, parsed) : { lo: planned!.minTimeNs, hi: planned!.maxTimeNs };
-    if (lo === undefined && hi === undefined && tags.length === 0) return unpruned();
+    if (lo === undefined && hi === undefined && tags.length === 0 && !manySmallChunks(table.chunks)) return unpruned();
     const inRange = (min: bigint, max: bigint) => (lo === undefined || max >= lo) && (hi === undefined || min <= hi);
     const files = table.files.filter((f) => inRange(f.minTimeNs, f.maxTimeNs) && tagsMayMatch(f, tags));
     let chunks = table.chunks.filter((c) => inRange(c.minTimeNs, c.maxTimeNs));
@@ -425,6 +425,14 @@ export class QueryEngine {
           }
         }
         chunks = selected;
+      } else if (manySmallChunks(chunks)) {
+        // Many small chunks (writes spread over many gen1 windows): one scan of all their rows
+        // instead of a branch per chunk, whose planning would cost more than reading the rows.
+        chunks = chunks.map((c) => {
+          if (c.state.rows === 0 || c.state.mayHaveDuplicates) return c;
+          rowsSelected += c.state.rows;
+          return { ...c, rows: firstRows(c.state.rows) };
+        });
       }
       this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
       if (native !== undefined && planned?.native !== undefined && tags.length > 0 && rowsSelected <= NATIVE_MAX_ROWS) {
@@ -870,6 +878,28 @@ export function tagsMayMatch(file: PersistedFile, tags: RowFilter['tags']): bool
 }
 
 /** The one buffered chunk of a span, when it is alone there, read through a selection and without duplicate points: read as it is, no deduplication. */
+/** Chunks from which a table is read by one row-set scan, when they are this many or more and small. */
+const MANY_CHUNKS = 16;
+const SMALL_CHUNK_ROWS = 8_192;
+
+/** Whether `chunks` are many, and small on average: their per-chunk branches would cost more than their rows. */
+function manySmallChunks(chunks: readonly ChunkSource[]): boolean {
+  if (chunks.length < MANY_CHUNKS) return false;
+  let rows = 0;
+  for (const c of chunks) rows += c.state.rows;
+  return rows <= chunks.length * SMALL_CHUNK_ROWS;
+}
+
+/** 0, 1, …, n − 1 (a view of one shared array: row sets only read it). */
+let identityRows = new Uint32Array(0);
+function firstRows(n: number): Uint32Array {
+  if (identityRows.length < n) {
+    identityRows = new Uint32Array(Math.max(n, identityRows.length * 2, 1024));
+    for (let i = 0; i < identityRows.length; i++) identityRows[i] = i;
+  }
+  return identityRows.subarray(0, n);
+}
+
 function cleanChunkOf(group: { files: readonly unknown[]; chunks: readonly ChunkSource[] }): (ChunkSource & { rows: Uint32Array }) | undefined {
   const only = group.chunks[0];
   if (group.files.length !== 0 || group.chunks.length !== 1 || only!.rows === undefined || only!.state.mayHaveDuplicates) return undefined;

@@ -34,7 +34,8 @@ function isVolatile(n: unknown): boolean {
  * - `column = 'text'` and `column IN ('text', …)` (string constants only), by column name: the
  *   rows a scan may skip when the column is a tag; several on one column intersect.
  * `table` and the column names are as the statement spells them (SQL names once names are
- * resolved). Undefined when it reads no single table or has none of these (no pruning; never wrong).
+ * resolved). Undefined when it reads no single table (no pruning; never wrong); empty when it has
+ * none of these.
  */
 export function predicatesOf(ast: unknown): { table: string; lower: AstNode[]; upper: AstNode[]; equalities: Map<string, string[]> } | undefined {
   const select = singleTableSelect(ast);
@@ -100,7 +101,7 @@ export function predicatesOf(ast: unknown): { table: string; lower: AstNode[]; u
     if ((op === 'COMPARE_LESSTHAN' || op === 'COMPARE_LESSTHANOREQUALTO' || op === 'COMPARE_EQUAL') && !isVolatile(value)) upper.push(value);
   };
   visit(node.where_clause);
-  return lower.length + upper.length + equalities.size === 0 ? undefined : { table, lower, upper, equalities };
+  return { table, lower, upper, equalities };
 }
 
 /**
