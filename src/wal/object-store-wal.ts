@@ -498,7 +498,13 @@ export class ObjectStoreWal implements Wal {
           }
           if (owner === 'zombie') {
             // Written by a fenced writer after this one claimed its epoch and listed the WAL:
-            // that writer re-checked its epoch after the put and never acknowledged it.
+            // that writer re-checked its epoch after the put and never acknowledged it. But this
+            // writer may be fenced too: a newer one that listed before that file landed meets it
+            // as well, removes it and puts its own file, acknowledged — which this writer's
+            // delete would then remove. So first make sure no newer writer exists: one that
+            // claims after this check lists the WAL after it, sees the old file (or nothing, once
+            // it is deleted) and numbers its files past it, never under this key.
+            await this.fence?.check((checkErr) => this.notePutFailure(checkErr));
             this.logger.warn({ key }, 'removing a WAL file a fenced writer wrote after this writer took over');
             try {
               await this.store.delete(key);
