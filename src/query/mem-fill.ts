@@ -14,7 +14,7 @@
  * than everything held, with no room) is not read; a file whose read failed is not asked for
  * again until it leaves the index and comes back (it never does: keys are unique).
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import { BufferChunk } from '../buffer/chunk.js';
 import type { Engine } from '../engine/duckdb.js';
 import { columnSql, parquetRelationSql } from '../engine/relations.js';
@@ -113,24 +113,43 @@ export class ParquetMemFiller {
     }
   }
 
-  /** The rows of `file` as one immutable chunk. */
+  /**
+   * The rows of `file` as one immutable chunk. DuckDB reads the file on its own threads into
+   * native chunks (the connection is given back at once); their values become typed arrays here
+   * a DuckDB chunk (2 048 rows) at a time, letting the event loop run queries in between, so a
+   * large file does not hold up answers.
+   */
   private async read(file: PersistedFile, columns: readonly ColumnDefinition[]): Promise<BufferChunk> {
     const path = await this.options.pathOf(file);
     const present = new Set(file.columnIds);
     const stored = columns.filter((c) => c.type === 'time' || present.has(c.id));
     const select = stored.map((c) => (c.type === 'time' ? `epoch_ns(${columnSql(c)})` : columnSql(c)));
     const sql = `SELECT ${select.join(', ')} FROM (${parquetRelationSql([path], present, columns, undefined)})`;
-    const values = await this.options.engine.withConnection(async (con: DuckDBConnection) => (await con.runAndReadAll(sql)).getColumns());
-    const n = values[0]?.length ?? 0;
+    const chunks = await this.options.engine.withConnection(async (con: DuckDBConnection) => {
+      const result = await con.run(sql);
+      const out: DuckDBDataChunk[] = [];
+      for (let c = await result.fetchChunk(); c !== null && c.rowCount > 0; c = await result.fetchChunk()) out.push(c);
+      return out;
+    });
+    let n = 0;
+    for (const c of chunks) n += c.rowCount;
     const timeNs = new BigInt64Array(n);
+    const builders = stored.map((c) => (c.type === 'time' ? undefined : new ColumnBuilder(KIND_OF[c.type], n)));
+    let at = 0;
+    for (const c of chunks) {
+      const values = c.getColumns();
+      const rows = c.rowCount;
+      stored.forEach((col, i) => {
+        const column = values[i]!;
+        if (col.type === 'time') for (let r = 0; r < rows; r++) timeNs[at + r] = column[r] as bigint;
+        else builders[i]!.add(column, at, rows);
+      });
+      at += rows;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const data = new Map<ColumnId, ColumnData>();
-    stored.forEach((c, i) => {
-      const column = values[i]!;
-      if (c.type === 'time') {
-        for (let r = 0; r < n; r++) timeNs[r] = column[r] as bigint;
-        return;
-      }
-      data.set(c.id, columnData(KIND_OF[c.type], column, n));
+    stored.forEach((col, i) => {
+      if (col.type !== 'time') data.set(col.id, builders[i]!.finish());
     });
     const tableChunk: TableChunk = { rowCount: n, timeNs, columns: data };
     const chunk = new BufferChunk(file.dbId, file.tableId, file.chunkTimeNs, n);
@@ -140,64 +159,75 @@ export class ParquetMemFiller {
   }
 }
 
-/** One column of DuckDB values (null where the row has none) as WAL column data. */
-function columnData(kind: FieldKind, column: readonly unknown[], n: number): ColumnData {
-  const data = columnValues(kind, column, n);
-  // Without a missing value the column needs no bitmap (the chunk then allocates none).
-  let dense = true;
-  for (let r = 0; r < n && dense; r++) dense = column[r] !== null && column[r] !== undefined;
-  if (dense) delete data.validity;
-  return data;
-}
+/** One column's values, DuckDB chunk by DuckDB chunk, as WAL column data. */
+class ColumnBuilder {
+  private readonly validity: Uint8Array;
+  private readonly values: BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array;
+  private readonly dictionary: string[] = [];
+  private readonly indexOf = new Map<string, number>();
+  private missing = 0;
 
-function columnValues(kind: FieldKind, column: readonly unknown[], n: number): ColumnData {
-  const validity = new Uint8Array((n + 7) >> 3);
-  const mark = (r: number) => (validity[r >> 3]! |= 1 << (r & 7));
-  if (kind === FieldKind.Tag || kind === FieldKind.String) {
-    const indices = new Uint32Array(n);
-    const dictionary: string[] = [];
-    const indexOf = new Map<string, number>();
-    for (let r = 0; r < n; r++) {
+  constructor(
+    private readonly kind: FieldKind,
+    n: number,
+  ) {
+    this.validity = new Uint8Array((n + 7) >> 3);
+    this.values =
+      kind === FieldKind.Tag || kind === FieldKind.String
+        ? new Uint32Array(n)
+        : kind === FieldKind.Int64
+          ? new BigInt64Array(n)
+          : kind === FieldKind.UInt64
+            ? new BigUint64Array(n)
+            : kind === FieldKind.Float64
+              ? new Float64Array(n)
+              : new Uint8Array(n);
+  }
+
+  /** Rows `at …` from one DuckDB chunk's column (null where a row has no value). */
+  add(column: readonly unknown[], at: number, rows: number): void {
+    const { kind, values, validity } = this;
+    for (let r = 0; r < rows; r++) {
       const v = column[r];
-      if (v === null || v === undefined) continue;
-      const s = String(v);
-      let i = indexOf.get(s);
-      if (i === undefined) {
-        i = dictionary.length;
-        dictionary.push(s);
-        indexOf.set(s, i);
+      if (v === null || v === undefined) {
+        this.missing++;
+        continue;
       }
-      indices[r] = i;
-      mark(r);
+      const row = at + r;
+      validity[row >> 3]! |= 1 << (row & 7);
+      if (kind === FieldKind.Tag || kind === FieldKind.String) {
+        const s = String(v);
+        let i = this.indexOf.get(s);
+        if (i === undefined) {
+          i = this.dictionary.length;
+          this.dictionary.push(s);
+          this.indexOf.set(s, i);
+        }
+        values[row] = i;
+      } else if (kind === FieldKind.Boolean) {
+        values[row] = v === true ? 1 : 0;
+      } else {
+        (values as Float64Array | BigInt64Array)[row] = v as never;
+      }
     }
-    return { kind, indices, dictionary, validity };
   }
-  if (kind === FieldKind.Int64 || kind === FieldKind.UInt64) {
-    const values = kind === FieldKind.Int64 ? new BigInt64Array(n) : new BigUint64Array(n);
-    for (let r = 0; r < n; r++) {
-      const v = column[r];
-      if (v === null || v === undefined) continue;
-      values[r] = v as bigint;
-      mark(r);
+
+  finish(): ColumnData {
+    // Without a missing value the column needs no bitmap (the chunk then allocates none).
+    const validity = this.missing === 0 ? undefined : this.validity;
+    const v = validity === undefined ? {} : { validity };
+    switch (this.kind) {
+      case FieldKind.Tag:
+      case FieldKind.String:
+        return { kind: this.kind, indices: this.values as Uint32Array, dictionary: this.dictionary, ...v };
+      case FieldKind.Int64:
+        return { kind: FieldKind.Int64, values: this.values as BigInt64Array, ...v };
+      case FieldKind.UInt64:
+        return { kind: FieldKind.UInt64, values: this.values as BigUint64Array, ...v };
+      case FieldKind.Float64:
+        return { kind: FieldKind.Float64, values: this.values as Float64Array, ...v };
+      default:
+        return { kind: FieldKind.Boolean, values: this.values as Uint8Array, ...v };
     }
-    return kind === FieldKind.Int64 ? { kind, values: values as BigInt64Array, validity } : { kind, values: values as BigUint64Array, validity };
   }
-  if (kind === FieldKind.Float64) {
-    const values = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      const v = column[r];
-      if (v === null || v === undefined) continue;
-      values[r] = v as number;
-      mark(r);
-    }
-    return { kind, values, validity };
-  }
-  const values = new Uint8Array(n);
-  for (let r = 0; r < n; r++) {
-    const v = column[r];
-    if (v === null || v === undefined) continue;
-    values[r] = v === true ? 1 : 0;
-    mark(r);
-  }
-  return { kind: FieldKind.Boolean, values, validity };
 }
