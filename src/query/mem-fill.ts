@@ -14,7 +14,7 @@
  * than everything held, with no room) is not read; a file whose read failed is not asked for
  * again until it leaves the index and comes back (it never does: keys are unique).
  */
-import type { DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
 import { BufferChunk } from '../buffer/chunk.js';
 import type { Engine } from '../engine/duckdb.js';
 import { columnSql, parquetRelationSql } from '../engine/relations.js';
@@ -137,12 +137,17 @@ export class ParquetMemFiller {
     const builders = stored.map((c) => (c.type === 'time' ? undefined : new ColumnBuilder(KIND_OF[c.type], n)));
     let at = 0;
     for (const c of chunks) {
-      const values = c.getColumns();
       const rows = c.rowCount;
       stored.forEach((col, i) => {
-        const column = values[i]!;
-        if (col.type === 'time') for (let r = 0; r < rows; r++) timeNs[at + r] = column[r] as bigint;
-        else builders[i]!.add(column, at, rows);
+        const vector = c.getColumnVector(i);
+        if (col.type === 'time') {
+          const raw = rawNumbers(vector, BigInt64Array, rows);
+          if (raw !== undefined && raw.validity === undefined) timeNs.set(raw.items as BigInt64Array, at);
+          else {
+            const column = vector.toArray();
+            for (let r = 0; r < rows; r++) timeNs[at + r] = column[r] as bigint;
+          }
+        } else builders[i]!.add(vector, at, rows);
       });
       at += rows;
       await new Promise((resolve) => setImmediate(resolve));
@@ -157,6 +162,28 @@ export class ParquetMemFiller {
     chunk.sealed = true;
     return chunk;
   }
+}
+
+/** What the engine's number vectors hold (not their typed API: checked before use, else values one by one). */
+interface RawVector {
+  items?: unknown;
+  validity?: { data?: unknown; offset?: unknown };
+}
+
+/**
+ * The first `rows` values of a number vector as the engine holds them, and its validity bitmap
+ * (LSB first; undefined when every row has a value) — or undefined when it is not laid out so.
+ */
+type NumberArray = BigInt64Array | BigUint64Array | Float64Array;
+function rawNumbers(vector: DuckDBVector, Typed: new (n: number) => NumberArray, rows: number): { items: NumberArray; validity: Uint8Array | undefined } | undefined {
+  const raw = vector as unknown as RawVector;
+  const items = raw.items;
+  if (!(items instanceof Typed) || items.length < rows) return undefined;
+  const v = raw.validity;
+  if (v === undefined || v.offset !== 0) return undefined;
+  if (v.data === null) return { items: items.subarray(0, rows), validity: undefined };
+  if (!(v.data instanceof BigUint64Array)) return undefined;
+  return { items: items.subarray(0, rows), validity: new Uint8Array(v.data.buffer, v.data.byteOffset, (rows + 7) >> 3) };
 }
 
 /** One column's values, DuckDB chunk by DuckDB chunk, as WAL column data. */
@@ -185,8 +212,24 @@ class ColumnBuilder {
   }
 
   /** Rows `at …` from one DuckDB chunk's column (null where a row has no value). */
-  add(column: readonly unknown[], at: number, rows: number): void {
+  add(vector: DuckDBVector, at: number, rows: number): void {
     const { kind, values, validity } = this;
+    // Numbers straight from the engine's arrays where they are laid out as expected.
+    const Typed = kind === FieldKind.Int64 ? BigInt64Array : kind === FieldKind.UInt64 ? BigUint64Array : kind === FieldKind.Float64 ? Float64Array : undefined;
+    const raw = Typed === undefined ? undefined : rawNumbers(vector, Typed, rows);
+    if (raw !== undefined) {
+      (values as BigInt64Array).set(raw.items as BigInt64Array, at);
+      for (let r = 0; r < rows; r++) {
+        if (raw.validity !== undefined && ((raw.validity[r >> 3]! >> (r & 7)) & 1) === 0) {
+          this.missing++;
+          continue;
+        }
+        const row = at + r;
+        validity[row >> 3]! |= 1 << (row & 7);
+      }
+      return;
+    }
+    const column = vector.toArray();
     for (let r = 0; r < rows; r++) {
       const v = column[r];
       if (v === null || v === undefined) {
