@@ -10,7 +10,7 @@ import { SluiceDatabase } from '../../src/database/database.js';
 import { NodeHeartbeat } from '../../src/cluster/registry.js';
 import { SYSTEM_CLOCK } from '../../src/effects/clock.js';
 import { silentLogger } from '../../src/wal/notifier.js';
-import { queryRows } from '../support/db-helpers.js';
+import { queryRows, until } from '../support/db-helpers.js';
 import { s3TestServer, type S3TestServer } from '../support/s3-server.js';
 
 let s3: S3TestServer;
@@ -23,13 +23,6 @@ after(async () => {
 
 const WAL = { flushIntervalMs: 1, gen1Duration: '1m', snapshotSize: 50, snapshottedWalFilesToKeep: 100_000 } as const;
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('a replica 1 000 WAL files and 20 snapshots behind catches up on S3, reading ahead, its buffer bounded by the snapshots, and reports progress', { timeout: 300_000 }, async () => {
   const store = await s3.store();

@@ -11,17 +11,10 @@ import { SluiceDatabase } from '../../src/database/database.js';
 import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { ReadOnlyWalError } from '../../src/wal/errors.js';
 import { walFileKey } from '../../src/wal/paths.js';
-import { queryRows, tempDatabase } from '../support/db-helpers.js';
+import { queryRows, tempDatabase, until } from '../support/db-helpers.js';
 
 const WAL = { flushIntervalMs: 5, gen1Duration: '1m', snapshotSize: 4, snapshottedWalFilesToKeep: 2 } as const;
 
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const ALL = 'SELECT * FROM m ORDER BY host, time';
 

@@ -48,3 +48,12 @@ export async function walFileCount(store: ObjectStore, nodeId: string): Promise<
   const page = await store.list({ prefix: `${nodeId}/wal/` });
   return page.objects.length;
 }
+
+/** Resolves once `check` holds, polling every `pollMs`; throws naming `what` after `timeoutMs`. */
+export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>, pollMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
