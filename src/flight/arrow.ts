@@ -9,6 +9,7 @@
  * width (HUGEINT → Utf8), BOOLEAN → Bool, VARCHAR → Utf8 (never dictionary-encoded); any other
  * type is written as Utf8 text.
  */
+import { engineItems, engineValidity, type EngineArray } from '../engine/raw-vectors.js';
 import {
   Binary,
   Bool,
@@ -147,13 +148,7 @@ export function recordBatch(schema: Schema, children: Data[], length: number): R
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
 }
 
-/** What the engine's vector classes hold (not part of their typed API: checked before use). */
-interface RawVector {
-  items?: unknown;
-  validity?: { data?: unknown; offset?: unknown };
-}
-
-const TYPED: Partial<Record<Kind, new (n: number) => ArrayBufferView & ArrayLike<number | bigint>>> = {
+const TYPED: Partial<Record<Kind, new (n: number) => EngineArray>> = {
   f64: Float64Array,
   f32: Float32Array,
   i64: BigInt64Array,
@@ -167,12 +162,10 @@ const TYPED: Partial<Record<Kind, new (n: number) => ArrayBufferView & ArrayLike
 };
 
 /** The validity of `n` rows as an Arrow bitmap and its null count; undefined when the engine's is not readable. */
-function validityOf(vector: RawVector, n: number): { bitmap: Uint8Array | undefined; nullCount: number } | undefined {
-  const v = vector.validity;
-  if (v === undefined || v.offset !== 0) return undefined;
-  if (v.data === null) return { bitmap: undefined, nullCount: 0 };
-  if (!(v.data instanceof BigUint64Array)) return undefined;
-  const bytes = new Uint8Array(v.data.buffer, v.data.byteOffset, (n + 7) >> 3);
+function validityOf(vector: DuckDBVector, n: number): { bitmap: Uint8Array | undefined; nullCount: number } | undefined {
+  const bytes = engineValidity(vector, n);
+  if (bytes === undefined) return undefined;
+  if (bytes === null) return { bitmap: undefined, nullCount: 0 };
   let valid = 0;
   for (let i = 0; i < n; i++) valid += (bytes[i >> 3]! >> (i & 7)) & 1;
   return valid === n ? { bitmap: undefined, nullCount: 0 } : { bitmap: bytes.slice(), nullCount: n - valid };
@@ -189,7 +182,7 @@ interface RawStringVector {
  * from its 16-byte header (inline up to 12 bytes, else through its pointer). Undefined when the
  * vector is not laid out as expected.
  */
-function stringBytesData(plan: ColumnPlan, raw: RawVector, n: number, nullBitmap: Uint8Array | undefined, nullCount: number): Data | undefined {
+function stringBytesData(plan: ColumnPlan, raw: DuckDBVector, n: number, nullBitmap: Uint8Array | undefined, nullCount: number): Data | undefined {
   const { dataView: dv, itemOffset } = raw as unknown as RawStringVector;
   if (!(dv instanceof DataView) || itemOffset !== 0 || dv.byteLength < n * 16) return undefined;
   const bytes = new Uint8Array(dv.buffer, dv.byteOffset, n * 16);
@@ -212,27 +205,25 @@ function stringBytesData(plan: ColumnPlan, raw: RawVector, n: number, nullBitmap
 
 /** A column straight from an engine vector; undefined when it must go value by value. */
 function vectorData(plan: ColumnPlan, vector: DuckDBVector, n: number): Data | undefined {
-  const raw = vector as unknown as RawVector;
-  const validity = validityOf(raw, n);
+  const validity = validityOf(vector, n);
   if (validity === undefined) return undefined;
   const { bitmap: nullBitmap, nullCount } = validity;
   const Typed = TYPED[plan.kind];
   if (Typed !== undefined) {
-    const items = raw.items;
-    if (!(items instanceof Typed) || (items as unknown as ArrayLike<unknown>).length < n) return undefined;
-    const data = (items as unknown as { slice(a: number, b: number): ArrayBufferView }).slice(0, n);
-    return makeData({ type: plan.type as Float64, length: n, nullCount, nullBitmap, data: data as Float64Array });
+    const items = engineItems(vector, Typed, n);
+    if (items === undefined) return undefined;
+    return makeData({ type: plan.type as Float64, length: n, nullCount, nullBitmap, data: items.slice() as Float64Array });
   }
   if (plan.kind === 'ts') {
-    const items = raw.items;
-    if (!(items instanceof BigInt64Array) || items.length < n) return undefined;
-    const data = items.slice(0, n);
+    const items = engineItems(vector, BigInt64Array, n) as BigInt64Array | undefined;
+    if (items === undefined) return undefined;
+    const data = items.slice();
     const scale = plan.tsScale!;
     if (scale !== 1n) for (let i = 0; i < n; i++) data[i] = data[i]! * scale;
     return makeData({ type: plan.type as Timestamp, length: n, nullCount, nullBitmap, data });
   }
   // Strings not laid out as expected go value by value (columnData).
-  if (plan.kind === 'utf8') return stringBytesData(plan, raw, n, nullBitmap, nullCount);
+  if (plan.kind === 'utf8') return stringBytesData(plan, vector, n, nullBitmap, nullCount);
   return undefined;
 }
 

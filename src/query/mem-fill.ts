@@ -15,15 +15,16 @@
  * again until it leaves the index and comes back (it never does: keys are unique).
  */
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from '@duckdb/node-api';
+import { engineItems, engineValidity } from '../engine/raw-vectors.js';
 import { BufferChunk } from '../buffer/chunk.js';
 import type { Engine } from '../engine/duckdb.js';
 import { columnSql, parquetRelationSql } from '../engine/relations.js';
 import type { ParquetMemCache } from '../persist/mem-cache.js';
 import type { PersistedFile } from '../persist/manifest.js';
-import { FieldKind, type ColumnData, type ColumnDefinition, type ColumnId, type ColumnType, type TableChunk } from '../wal/model.js';
+import { allocateColumnValues, FieldKind, type ColumnData, type ColumnValues, type ColumnDefinition, type ColumnId, type ColumnType, type TableChunk } from '../wal/model.js';
 
 /** Files waiting to be read, at most. */
-export const MAX_QUEUED = 256;
+const MAX_QUEUED = 256;
 
 export interface MemFillerOptions {
   cache: ParquetMemCache;
@@ -34,8 +35,6 @@ export interface MemFillerOptions {
   exclusive: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Whether `file` is still in the query index (called under the lock). */
   isIndexed: (file: PersistedFile) => boolean;
-  /** Called when a file could not be read (it stays unheld). */
-  onError?: (file: PersistedFile, err: unknown) => void;
 }
 
 export interface MemFillerStats {
@@ -64,8 +63,9 @@ const KIND_OF: Record<Exclude<ColumnType, 'time'>, FieldKind> = {
 export class ParquetMemFiller {
   readonly stats: MemFillerStats = { filled: 0, dropped: 0, failed: 0 };
   private readonly queue: Request[] = [];
-  /** Keys queued or being read, and keys whose read failed. */
+  /** Keys queued or being read. */
   private readonly pending = new Set<string>();
+  /** Keys whose read failed: not asked for again. */
   private readonly failed = new Set<string>();
   private running: Promise<void> | undefined;
 
@@ -101,10 +101,10 @@ export class ParquetMemFiller {
         const held = await this.options.exclusive(async () => this.options.isIndexed(file) && this.options.cache.fill(file, chunk));
         if (held) this.stats.filled++;
         else this.stats.dropped++;
-      } catch (err) {
+      } catch {
+        // Counted (sluice_parquet_mem_cache_fill_failures_total); the file is read from Parquet as before.
         this.stats.failed++;
         this.failed.add(file.key);
-        this.options.onError?.(file, err);
       } finally {
         this.pending.delete(file.key);
       }
@@ -141,8 +141,8 @@ export class ParquetMemFiller {
       stored.forEach((col, i) => {
         const vector = c.getColumnVector(i);
         if (col.type === 'time') {
-          const raw = rawNumbers(vector, BigInt64Array, rows);
-          if (raw !== undefined && raw.validity === undefined) timeNs.set(raw.items as BigInt64Array, at);
+          const items = engineValidity(vector, rows) === null ? engineItems(vector, BigInt64Array, rows) : undefined;
+          if (items !== undefined) timeNs.set(items as BigInt64Array, at);
           else {
             const column = vector.toArray();
             for (let r = 0; r < rows; r++) timeNs[at + r] = column[r] as bigint;
@@ -164,32 +164,10 @@ export class ParquetMemFiller {
   }
 }
 
-/** What the engine's number vectors hold (not their typed API: checked before use, else values one by one). */
-interface RawVector {
-  items?: unknown;
-  validity?: { data?: unknown; offset?: unknown };
-}
-
-/**
- * The first `rows` values of a number vector as the engine holds them, and its validity bitmap
- * (LSB first; undefined when every row has a value) — or undefined when it is not laid out so.
- */
-type NumberArray = BigInt64Array | BigUint64Array | Float64Array;
-function rawNumbers(vector: DuckDBVector, Typed: new (n: number) => NumberArray, rows: number): { items: NumberArray; validity: Uint8Array | undefined } | undefined {
-  const raw = vector as unknown as RawVector;
-  const items = raw.items;
-  if (!(items instanceof Typed) || items.length < rows) return undefined;
-  const v = raw.validity;
-  if (v === undefined || v.offset !== 0) return undefined;
-  if (v.data === null) return { items: items.subarray(0, rows), validity: undefined };
-  if (!(v.data instanceof BigUint64Array)) return undefined;
-  return { items: items.subarray(0, rows), validity: new Uint8Array(v.data.buffer, v.data.byteOffset, (rows + 7) >> 3) };
-}
-
 /** One column's values, DuckDB chunk by DuckDB chunk, as WAL column data. */
 class ColumnBuilder {
   private readonly validity: Uint8Array;
-  private readonly values: BigInt64Array | BigUint64Array | Float64Array | Uint8Array | Uint32Array;
+  private readonly values: ColumnValues;
   private readonly dictionary: string[] = [];
   private readonly indexOf = new Map<string, number>();
   private missing = 0;
@@ -199,16 +177,7 @@ class ColumnBuilder {
     n: number,
   ) {
     this.validity = new Uint8Array((n + 7) >> 3);
-    this.values =
-      kind === FieldKind.Tag || kind === FieldKind.String
-        ? new Uint32Array(n)
-        : kind === FieldKind.Int64
-          ? new BigInt64Array(n)
-          : kind === FieldKind.UInt64
-            ? new BigUint64Array(n)
-            : kind === FieldKind.Float64
-              ? new Float64Array(n)
-              : new Uint8Array(n);
+    this.values = allocateColumnValues(kind, n);
   }
 
   /** Rows `at …` from one DuckDB chunk's column (null where a row has no value). */
@@ -216,11 +185,12 @@ class ColumnBuilder {
     const { kind, values, validity } = this;
     // Numbers straight from the engine's arrays where they are laid out as expected.
     const Typed = kind === FieldKind.Int64 ? BigInt64Array : kind === FieldKind.UInt64 ? BigUint64Array : kind === FieldKind.Float64 ? Float64Array : undefined;
-    const raw = Typed === undefined ? undefined : rawNumbers(vector, Typed, rows);
-    if (raw !== undefined) {
-      (values as BigInt64Array).set(raw.items as BigInt64Array, at);
+    const items = Typed === undefined ? undefined : engineItems(vector, Typed, rows);
+    const valid = items === undefined ? undefined : engineValidity(vector, rows);
+    if (items !== undefined && valid !== undefined) {
+      (values as BigInt64Array).set(items as BigInt64Array, at);
       for (let r = 0; r < rows; r++) {
-        if (raw.validity !== undefined && ((raw.validity[r >> 3]! >> (r & 7)) & 1) === 0) {
+        if (valid !== null && ((valid[r >> 3]! >> (r & 7)) & 1) === 0) {
           this.missing++;
           continue;
         }
