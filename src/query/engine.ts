@@ -436,8 +436,7 @@ export class QueryEngine {
       }
       this.lastPruning = { files: files.length, filesPruned: table.files.length - files.length, chunks: chunks.length, chunksPruned: table.chunks.length - chunks.length, ...(tags.length > 0 ? { rowsSelected } : {}) };
       if (native !== undefined && planned?.native !== undefined && tags.length > 0 && rowsSelected <= NATIVE_MAX_ROWS) {
-        const unheld: PersistedFile[] = [];
-        const parts = this.cleanParts(chunks, files, filter, NATIVE_MAX_ROWS - rowsSelected, unheld);
+        const { parts, unheld } = this.cleanParts(chunks, files, filter, NATIVE_MAX_ROWS - rowsSelected);
         if (unheld.length > 0) this.memFiller?.request(unheld, tableColumns(table.table.columnsById.values()));
         const answer = parts === undefined ? undefined : nativeAnswer(table.table, parts, planned.native, table.cutoffNs);
         if (answer !== undefined) {
@@ -474,40 +473,38 @@ export class QueryEngine {
    * The rows `filter` selects from `chunks` (selected already) and `files`, when none needs
    * deduplication — each source alone in its span, a chunk without duplicate points, a file
    * whose rows are held in memory (see `../persist/mem-cache.ts`) — and the files' add up to at
-   * most `maxFileRows`; else undefined. Files alone in their span but not held go to `unheld`
-   * (then the answer is undefined).
+   * most `maxFileRows`; else undefined. `unheld`: the files alone in their span but not held
+   * (then there are no parts), for reading back into memory.
    */
-  private cleanParts(chunks: readonly ChunkSource[], files: readonly PersistedFile[], filter: RowFilter, maxFileRows: number, unheld: PersistedFile[]): NativePart[] | undefined {
+  private cleanParts(chunks: readonly ChunkSource[], files: readonly PersistedFile[], filter: RowFilter, maxFileRows: number): { parts: NativePart[] | undefined; unheld: PersistedFile[] } {
     const parts: NativePart[] = [];
+    const unheld: PersistedFile[] = [];
     const memCache = this.options.persistedFiles.memCache;
+    const none = { parts: undefined, unheld };
     let fileRows = 0;
-    let answerable = true;
     for (const group of overlappingSources(files, chunks, this.options.gen1DurationNs ?? DEFAULT_GEN1_NS)) {
-      if (group.chunks.length === 0 && group.files.length === 1) {
-        const held = memCache?.partsOf(group.files[0]!);
-        if (held === undefined) {
-          unheld.push(group.files[0]!);
-          answerable = false;
-          continue;
-        }
-        if (!answerable) continue;
-        for (const source of held) {
-          if (filter.maxTimeNs !== undefined && source.minTimeNs > filter.maxTimeNs) continue;
-          if (filter.minTimeNs !== undefined && source.maxTimeNs < filter.minTimeNs) continue;
-          const rows = selectRows(source, filter, source.rowCount);
-          if (rows === undefined) return undefined;
-          fileRows += rows.length;
-          if (fileRows > maxFileRows) return undefined;
-          if (rows.length > 0) parts.push({ source, rows });
-        }
+      const lone = group.chunks.length === 0 && group.files.length === 1 ? group.files[0]! : undefined;
+      const held = lone === undefined ? undefined : memCache?.partsOf(lone);
+      if (lone !== undefined && held === undefined) unheld.push(lone);
+      // Once a file is not held there is no answer here: only the other unheld files are still sought.
+      if (unheld.length > 0) continue;
+      if (held === undefined) {
+        const only = cleanChunkOf(group);
+        if (only === undefined) return none;
+        parts.push({ source: only.chunk, rows: only.rows });
         continue;
       }
-      if (!answerable) continue;
-      const only = cleanChunkOf(group);
-      if (only === undefined) return undefined;
-      parts.push({ source: only.chunk, rows: only.rows });
+      for (const source of held) {
+        if (filter.maxTimeNs !== undefined && source.minTimeNs > filter.maxTimeNs) continue;
+        if (filter.minTimeNs !== undefined && source.maxTimeNs < filter.minTimeNs) continue;
+        const rows = selectRows(source, filter, source.rowCount);
+        if (rows === undefined) return none;
+        fileRows += rows.length;
+        if (fileRows > maxFileRows) return none;
+        if (rows.length > 0) parts.push({ source, rows });
+      }
     }
-    return answerable ? parts : undefined;
+    return { parts: unheld.length > 0 ? undefined : parts, unheld };
   }
 
   /** The tightest constant bounds of `range`, in nanoseconds (evaluated by the engine when not literal). */
@@ -877,7 +874,6 @@ export function tagsMayMatch(file: PersistedFile, tags: RowFilter['tags']): bool
   return true;
 }
 
-/** The one buffered chunk of a span, when it is alone there, read through a selection and without duplicate points: read as it is, no deduplication. */
 /** Chunks from which a table is read by one row-set scan, when they are this many or more and small. */
 const MANY_CHUNKS = 16;
 const SMALL_CHUNK_ROWS = 8_192;
@@ -900,6 +896,7 @@ function firstRows(n: number): Uint32Array {
   return identityRows.subarray(0, n);
 }
 
+/** The one buffered chunk of a span, when it is alone there, read through a selection and without duplicate points: read as it is, no deduplication. */
 function cleanChunkOf(group: { files: readonly unknown[]; chunks: readonly ChunkSource[] }): (ChunkSource & { rows: Uint32Array }) | undefined {
   const only = group.chunks[0];
   if (group.files.length !== 0 || group.chunks.length !== 1 || only!.rows === undefined || only!.state.mayHaveDuplicates) return undefined;
