@@ -293,7 +293,7 @@ class SelectRun {
     const rows = m.table !== undefined ? await this.readTable(m, m.table) : this.readSubquery(m);
     const groups = groupRows(rows, groupTags, this.onWork);
     if (!this.shape.isAggregate) {
-      const out = new Map<string, { tags: string[]; values: InfluxValue[][] }>();
+      const out = new Map<string, SeriesRows>();
       for (const [key, g] of groups) out.set(key, { tags: g.tags, values: this.shape.hasTransform ? this.transformRaw(rows, g.rows) : this.rawRows(rows, g.rows) });
       return this.toSeries(m, groupTags, out);
     }
@@ -751,7 +751,7 @@ class SelectRun {
   // ---- finishing: fill, expressions, transformations, order, limits ----
 
   private finish(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; windows: WindowRow[] }>, rows?: RowSet): Series[] {
-    const out = new Map<string, { tags: string[]; values: InfluxValue[][] }>();
+    const out = new Map<string, SeriesRows>();
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name);
     for (const [key, g] of groups) {
       let windows = g.windows;
@@ -772,6 +772,7 @@ class SelectRun {
       // sees no point there.
       const countFill = this.calls.map((c, k) => !this.isSubquery && this.interval !== undefined && fill.mode === 'null' && c.name === 'count' && g.windows.some((w) => w.values[k] !== undefined));
       let values: InfluxValue[][];
+      let present: boolean[][] | undefined;
       if (this.shape.hasTransform) {
         // A window's null (stddev of one point) is NaN to a transformation, as in 1.x: it
         // poisons cumulative_sum and gives derivative no number.
@@ -829,8 +830,10 @@ class SelectRun {
           for (const w of columnRows) for (let c = 0; c < this.columns.length; c++) if (mathColumn[c] && w.values[c] === undefined) w.values[c] = asInteger;
         }
         values = columnRows.map((w) => (this.tick(1), [w.timeNs, ...w.values.map((v) => (v === undefined ? null : v))]));
+        // Which cells had a point: stddev of one point is a point whose value is null.
+        if (this.limitsPerCall()) present = windows.map((w) => direct.map((k) => k !== undefined && w.values[k] !== undefined));
       }
-      out.set(key, { tags: g.tags, values });
+      out.set(key, { tags: g.tags, values, present });
     }
     return this.toSeries(m, groupTags, out);
   }
@@ -867,22 +870,27 @@ class SelectRun {
     return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, intervalNs: this.interval?.intervalNs ?? 1n, onWork: this.onWork });
   }
 
+  /** Whether LIMIT and OFFSET count each call's points apart (see {@link limitRows}). */
+  private limitsPerCall(): boolean {
+    return this.interval !== undefined && this.stmt.fill?.mode === 'none' && !this.shape.hasTransform && this.columns.length > 1 && this.columns.every((c) => unparen(c.expr).kind === 'call');
+  }
+
   /**
    * Rows `offset` to `offset + limit` of a series. 1.x limits each aggregate call's own points:
-   * with GROUP BY time and fill(none) a call has points only in the windows where it has a value,
+   * with GROUP BY time and fill(none) a call has points only in the windows where it has input,
    * so two calls may keep different windows — the rows are then their union, each cell null where
    * its call's window was left out (mean and median LIMIT 4 can answer 5 rows, as 1.6 does).
+   * `present` tells a call's point whose value is null (stddev of one point) from no point.
    */
-  private limitRows(values: InfluxValue[][], offset: number, limit: number | undefined): InfluxValue[][] {
+  private limitRows(values: InfluxValue[][], present: boolean[][] | undefined, offset: number, limit: number | undefined): InfluxValue[][] {
     const end = limit === undefined ? undefined : offset + limit;
-    const perCall = this.interval !== undefined && this.stmt.fill?.mode === 'none' && !this.shape.hasTransform && this.columns.length > 1 && this.columns.every((c) => unparen(c.expr).kind === 'call');
-    if (!perCall) return values.slice(offset, end);
+    if (!this.limitsPerCall()) return values.slice(offset, end);
     const kept = this.columns.map(() => new Set<number>());
     const rows = new Set<number>();
     kept.forEach((cells, c) => {
       let seen = 0;
       for (let r = 0; r < values.length; r++) {
-        if (values[r]![c + 1] === null) continue;
+        if (present !== undefined ? !present[r]![c] : values[r]![c + 1] === null) continue;
         if (seen >= offset && (end === undefined || seen < end)) {
           cells.add(r);
           rows.add(r);
@@ -900,7 +908,7 @@ class SelectRun {
   }
 
   /** Series of one measurement, ordered by tag values, each ordered and limited. */
-  private toSeries(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; values: InfluxValue[][] }>): Series[] {
+  private toSeries(m: Measurement, groupTags: readonly string[], groups: Map<string, SeriesRows>): Series[] {
     const { stmt } = this;
     const sorted = [...groups.values()].sort((a, b) => (this.tick(1), compareTagValues(a.tags, b.tags)));
     const series: Series[] = [];
@@ -908,14 +916,20 @@ class SelectRun {
       // The copies and filters below are one pass each over the series' rows.
       this.tick(g.values.length + 1);
       let values = g.values;
-      if (stmt.descending && !this.shape.hasTransform) values = [...values].reverse();
+      let present = g.present;
+      if (stmt.descending && !this.shape.hasTransform) {
+        values = [...values].reverse();
+        present = present === undefined ? undefined : [...present].reverse();
+      }
       if (this.answerEdgeNs !== undefined) {
         const edge = this.answerEdgeNs;
-        values = values.filter((row) => (stmt.descending ? (row[0] as bigint) <= edge : (row[0] as bigint) >= edge));
+        const keep = values.map((row) => (stmt.descending ? (row[0] as bigint) <= edge : (row[0] as bigint) >= edge));
+        values = values.filter((_, r) => keep[r]);
+        present = present?.filter((_, r) => keep[r]);
       }
       const offset = stmt.offset ?? 0;
       const limit = this.effectiveLimit();
-      if (offset > 0 || limit !== undefined) values = this.limitRows(values, offset, limit);
+      if (offset > 0 || limit !== undefined) values = this.limitRows(values, present, offset, limit);
       if (values.length === 0) continue;
       const s: Series = { name: m.name, columns: [this.timeColumnName, ...this.columns.map((c) => c.name)], values, timeColumn: true };
       if (groupTags.length > 0) s.tags = Object.fromEntries(groupTags.map((t, i) => [t, g.tags[i]!]));
@@ -924,6 +938,13 @@ class SelectRun {
     }
     return series;
   }
+}
+
+/** A series' answer rows; `present`, when given, says which call cells had a point (row by row, column by column). */
+interface SeriesRows {
+  tags: string[];
+  values: InfluxValue[][];
+  present?: boolean[][];
 }
 
 function compareTagValues(a: readonly string[], b: readonly string[]): number {

@@ -393,6 +393,10 @@ export const STATEMENTS: StatementCase[] = [
   // LIMIT per call under fill(none): each call keeps its own first points (SEED=3680979928)
   { q: `SELECT mean("usage_user"), median("usage_system") FROM "cpu" WHERE time >= '2017-07-14T04:07:38.105Z' AND time < '2017-07-14T05:18:28Z' AND "region" != 'us-east' GROUP BY time(10m) fill(none) LIMIT 4` },
   { q: `SELECT mean("usage_user"), median("usage_system") FROM "cpu" WHERE time >= '2017-07-14T04:07:38.105Z' AND time < '2017-07-14T05:18:28Z' AND "region" != 'us-east' GROUP BY time(10m) fill(none) LIMIT 2 OFFSET 1` },
+  // ... where stddev of one point is a point (null), which OFFSET counts, and a window without
+  // usage_system is no point of median's (generated #201, every seed)
+  { q: `SELECT stddev("usage_user"), median("usage_system") FROM "cpu" WHERE time >= '2017-07-14T05:05:28Z' AND time < '2017-07-14T06:20:44.106Z' GROUP BY time(1m, 0m), * fill(none) OFFSET 3` },
+  { q: `SELECT stddev("usage_user"), median("usage_system"), count("usage_system") FROM "cpu" WHERE ${ALL} GROUP BY time(1m), * fill(none) LIMIT 5 OFFSET 2` },
   // lastpoint shapes (one row per group, bounded first by the groups' latest/earliest times)
   { q: `SELECT * FROM cpu GROUP BY host ORDER BY time DESC LIMIT 1` },
   { q: `SELECT * FROM cpu GROUP BY * ORDER BY time DESC LIMIT 1` },
