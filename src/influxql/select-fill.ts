@@ -30,6 +30,8 @@ export interface FillPlan {
   intervalNs: bigint;
   /** Reports each window made and each one filled (the statement's deadline check). */
   onWork: OnWork;
+  /** Lets other work run now and then while windows are made (see the statement's pause). */
+  pause: () => Promise<void>;
 }
 
 /**
@@ -40,11 +42,14 @@ export interface FillPlan {
  * on any point not later than the one it expects. Ascending, such a point takes the expected
  * window's place (which then has no row); descending, the windows are filled on down to it.
  */
-export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): WindowRow[] {
+export async function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Promise<WindowRow[]> {
   const out: WindowRow[] = [];
+  // Under fill(null) nothing is written into an empty window's values: they share one array.
+  // (Frozen: a write would throw rather than fill every window.)
+  const shared = plan.fill.mode === 'null' ? (Object.freeze(new Array<undefined>(plan.calls).fill(undefined)) as Array<Value | null | undefined>) : undefined;
   const empty = (w: bigint): WindowRow => {
     plan.onWork(1);
-    return { timeNs: w, windowNs: w, values: Array.from({ length: plan.calls }, () => undefined) };
+    return { timeNs: w, windowNs: w, values: shared ?? new Array<Value | null | undefined>(plan.calls).fill(undefined) };
   };
   let expected = plan.startNs;
   if (plan.descending && windows.length > 0 && windows[0]!.windowNs < expected) expected = windows[0]!.windowNs;
@@ -53,12 +58,16 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
     while (row.windowNs > expected) {
       out.push(empty(expected));
       expected = plan.next(expected);
+      if ((out.length & 4095) === 0) await plan.pause();
     }
     out.push(row);
     expected = plan.next(expected);
   }
-  for (; expected <= plan.endNs; expected = plan.next(expected)) out.push(empty(expected));
-  fillValues(out, plan.fill, plan.descending, plan.calls, plan.intervalNs, plan.onWork);
+  for (; expected <= plan.endNs; expected = plan.next(expected)) {
+    out.push(empty(expected));
+    if ((out.length & 4095) === 0) await plan.pause();
+  }
+  await fillValues(out, plan.fill, plan.descending, plan.calls, plan.intervalNs, plan.onWork, plan.pause);
   return out;
 }
 
@@ -68,7 +77,7 @@ export function fillWindows(windows: readonly WindowRow[], plan: FillPlan): Wind
  * draws the line between two points (null where either is null), a number is that number.
  * Each window visited is reported to `onWork`.
  */
-export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number, intervalNs: bigint, onWork: OnWork): void {
+export async function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, width: number, intervalNs: bigint, onWork: OnWork, pause: () => Promise<void>): Promise<void> {
   const keys = Array.from({ length: width }, (_c, i) => i);
   const out = rows;
   if (fill.mode === 'previous') {
@@ -76,8 +85,10 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
     const order = descending ? [...out].reverse() : out;
     for (const k of keys) {
       let last: Value | null | undefined;
-      for (const w of order) {
+      for (let i = 0; i < order.length; i++) {
+        const w = order[i]!;
         onWork(1);
+        if ((i & 4095) === 4095) await pause();
         const v = w.values[k];
         // A point whose value is null (stddev of one point) is carried too, as 1.x does.
         if (v === undefined) {
@@ -90,6 +101,7 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
       let prev = -1;
       for (let i = 0; i < out.length; i++) {
         onWork(1);
+        if ((i & 4095) === 4095) await pause();
         const v = out[i]!.values[k];
         if (v === undefined) continue;
         // Only between two points. A point whose value is null (stddev of one point) is NaN in
@@ -107,8 +119,10 @@ export function fillValues(rows: WindowRow[], fill: Fill, descending: boolean, w
       }
     }
   } else if (fill.mode === 'value') {
-    for (const w of out) {
+    for (let i = 0; i < out.length; i++) {
+      const w = out[i]!;
       onWork(1);
+      if ((i & 4095) === 4095) await pause();
       for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
     }
   }

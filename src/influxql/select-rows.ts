@@ -176,40 +176,84 @@ export async function readTableRows(read: TableRead): Promise<RowSet> {
  * before the range but holds points inside it stays). Each row and each comparison of the sort
  * is reported to `onWork`.
  */
-export function readSubqueryRows(series: readonly Series[], schema: SourceSchema, condition: Expr | undefined, onWork: OnWork): RowSet {
+export async function readSubqueryRows(series: readonly Series[], schema: SourceSchema, condition: Expr | undefined, onWork: OnWork, pause: () => Promise<void>): Promise<RowSet> {
   const names = [...schema.fields.keys(), ...schema.tags];
-  const all: Array<{ t: bigint; get: (n: string) => Value | null; order: number }> = [];
-  let order = 0;
-  for (const s of series) {
-    const index = new Map(s.columns.map((c, i) => [c, i]));
-    for (const row of s.values) {
+  // The rows kept, as (series, row) pairs in parallel arrays: a subquery may answer a million
+  // windows, and an object or a closure per row is what the collector then spends its time on.
+  const times: bigint[] = [];
+  const seriesOf: number[] = [];
+  const rowOf: number[] = [];
+  let ordered = true;
+  // One reader for the condition, pointed at each row in turn.
+  let atSeries = 0;
+  let atRow: InfluxValue[] = [];
+  const get = (n: string): Value | null => {
+    const i = indexes[atSeries]!.get(n);
+    if (i !== undefined && i > 0) return (atRow[i] ?? null) as Value | null;
+    const tag = series[atSeries]!.tags?.[n];
+    return tag === undefined ? null : tag;
+  };
+  const isTag = (n: string) => schema.tags.has(n);
+  const indexes = series.map((s) => new Map(s.columns.map((c, i) => [c, i])));
+  for (let si = 0; si < series.length; si++) {
+    const values = series[si]!.values;
+    for (let ri = 0; ri < values.length; ri++) {
       onWork(1);
+      if ((ri & 4095) === 4095) await pause();
+      const row = values[ri]!;
+      if (condition !== undefined) {
+        atSeries = si;
+        atRow = row;
+        if (!matches(condition, get, isTag, compileRegex)) continue;
+      }
       const t = row[0] as bigint;
-      const get = (n: string): Value | null => {
-        const i = index.get(n);
-        if (i !== undefined && i > 0) return (row[i] ?? null) as Value | null;
-        const tag = s.tags?.[n];
-        return tag === undefined ? null : tag;
-      };
-      if (condition !== undefined && !matches(condition, get, (n) => schema.tags.has(n), compileRegex)) continue;
-      all.push({ t, get, order: order++ });
+      if (times.length > 0 && times[times.length - 1]! > t) ordered = false;
+      times.push(t);
+      seriesOf.push(si);
+      rowOf.push(ri);
     }
   }
-  all.sort((a, b) => (onWork(1), a.t < b.t ? -1 : a.t > b.t ? 1 : a.order - b.order));
+  // One series (or several one after another) is in time order already; otherwise a stable
+  // sort of the row numbers by time.
+  let order: number[] | undefined;
+  if (!ordered) {
+    await pause();
+    order = Array.from({ length: times.length }, (_v, k) => k);
+    order.sort((a, b) => (onWork(1), times[a]! < times[b]! ? -1 : times[a]! > times[b]! ? 1 : a - b));
+  }
   const columns = new Map<string, Array<Value | null>>();
   for (const n of names) {
-    onWork(all.length);
-    columns.set(n, all.map((r) => r.get(n)));
+    onWork(times.length);
+    await pause();
+    // Per series: the column holding n, or its tag value.
+    const at = indexes.map((index) => index.get(n));
+    const tagValue = series.map((s) => s.tags?.[n]);
+    const column: Array<Value | null> = new Array(times.length);
+    for (let k = 0; k < times.length; k++) {
+      const j = order === undefined ? k : order[k]!;
+      const si = seriesOf[j]!;
+      const i = at[si];
+      if (i !== undefined && i > 0) column[k] = (series[si]!.values[rowOf[j]!]![i] ?? null) as Value | null;
+      else column[k] = tagValue[si] ?? null;
+    }
+    columns.set(n, column);
   }
-  return { times: all.map((r) => r.t), columns, schema };
+  return { times: order === undefined ? times : order.map((j) => times[j]!), columns, schema };
 }
 
 /** Rows split by the values of the GROUP BY tags (a missing tag is ''), each in time order; each row reported to `onWork`. */
-export function groupRows(rows: RowSet, groupTags: readonly string[], onWork: OnWork): Map<string, { tags: string[]; rows: number[] }> {
+export async function groupRows(rows: RowSet, groupTags: readonly string[], onWork: OnWork, pause: () => Promise<void>): Promise<Map<string, { tags: string[]; rows: number[] }>> {
   const groups = new Map<string, { tags: string[]; rows: number[] }>();
+  if (groupTags.length === 0) {
+    // One group: every row, in order.
+    onWork(rows.times.length);
+    groups.set('[]', { tags: [], rows: Array.from({ length: rows.times.length }, (_v, i) => i) });
+    return groups;
+  }
   const cols = groupTags.map((t) => rows.columns.get(t));
   for (let i = 0; i < rows.times.length; i++) {
     onWork(1);
+    if ((i & 4095) === 4095) await pause();
     const tags = cols.map((c) => {
       const v = c?.[i];
       return v === null || v === undefined ? '' : String(v);

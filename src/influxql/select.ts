@@ -33,6 +33,10 @@ import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from
  * and memory (InfluxDB 1.x's `max-select-buckets` wording when passed).
  */
 export const MAX_WINDOWS = 1_000_000;
+/** How long a statement's JavaScript may hold the event loop before it lets other work run. */
+const PAUSE_AFTER_MS = 10;
+/** Loops over rows or windows look at the time every PAUSE_EVERY + 1 of them (a mask). */
+const PAUSE_EVERY = 4095;
 
 type Call = Extract<Expr, { kind: 'call' }>;
 
@@ -290,15 +294,21 @@ class SelectRun {
   private async answerMeasurement(m: Measurement): Promise<Series[]> {
     const groupTags = this.groupTags(m);
     if (this.shape.isAggregate && m.table !== undefined && this.canPushDown(m)) return this.finish(m, groupTags, await this.pushedWindows(m, groupTags));
-    const rows = m.table !== undefined ? await this.readTable(m, m.table) : this.readSubquery(m);
-    const groups = groupRows(rows, groupTags, this.onWork);
+    const rows = m.table !== undefined ? await this.readTable(m, m.table) : await this.readSubquery(m);
+    const groups = await groupRows(rows, groupTags, this.onWork, () => this.pause());
     if (!this.shape.isAggregate) {
       const out = new Map<string, SeriesRows>();
-      for (const [key, g] of groups) out.set(key, { tags: g.tags, values: this.shape.hasTransform ? this.transformRaw(rows, g.rows) : this.rawRows(rows, g.rows) });
+      for (const [key, g] of groups) {
+        await this.pause();
+        out.set(key, { tags: g.tags, values: this.shape.hasTransform ? await this.transformRaw(rows, g.rows) : await this.rawRows(rows, g.rows) });
+      }
       return this.toSeries(m, groupTags, out);
     }
     const windows = new Map<string, { tags: string[]; windows: WindowRow[] }>();
-    for (const [key, g] of groups) windows.set(key, { tags: g.tags, windows: this.reduceGroup(rows, g.rows) });
+    for (const [key, g] of groups) {
+      await this.pause();
+      windows.set(key, { tags: g.tags, windows: this.reduceGroup(rows, g.rows) });
+    }
     return this.finish(m, groupTags, windows, rows);
   }
 
@@ -355,6 +365,7 @@ class SelectRun {
   private async query(m: Measurement, sql: string, read: PlannedRead): Promise<DuckDBValue[][]> {
     const { ctx } = this;
     const result = await ctx.env.query.query(m.database!, sql, undefined, { ...this.runOptions(), planned: read });
+    this.lastPauseMs = performance.now();
     return result.rows;
   }
 
@@ -386,11 +397,26 @@ class SelectRun {
 
   private work = 0;
 
+  /** When this statement last let other work run (its start, its last engine query, its last pause). */
+  private lastPauseMs = performance.now();
+
+  /**
+   * Lets the event loop run (other requests, writes' acknowledgements) once the statement has
+   * held it for {@link PAUSE_AFTER_MS}: a statement may answer a million windows or rows in
+   * JavaScript. Loops that grow with rows or windows call it every {@link PAUSE_EVERY} + 1 of them.
+   */
+  private async pause(): Promise<void> {
+    if (performance.now() - this.lastPauseMs < PAUSE_AFTER_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.lastPauseMs = performance.now();
+    this.checkDeadline();
+  }
+
   /** `tick` for the functions of other modules (fill, reducers, transformations, row reading). */
   private readonly onWork: OnWork = (units) => this.tick(units);
 
-  private readSubquery(m: Measurement): RowSet {
-    return readSubqueryRows(m.subquery!, m.schema, this.condition, this.onWork);
+  private readSubquery(m: Measurement): Promise<RowSet> {
+    return readSubqueryRows(m.subquery!, m.schema, this.condition, this.onWork, () => this.pause());
   }
 
   // ---- raw ----
@@ -408,7 +434,7 @@ class SelectRun {
   }
 
   /** A point is answered when one of the fields the columns name has a value in it (then an expression over a missing one is null). */
-  private rawRows(rows: RowSet, indexes: readonly number[]): InfluxValue[][] {
+  private async rawRows(rows: RowSet, indexes: readonly number[]): Promise<InfluxValue[][]> {
     let i = 0;
     const ctx = this.refReader(rows, () => i);
     const fieldColumns: Array<Array<Value | null>> = [];
@@ -417,8 +443,10 @@ class SelectRun {
       if (col !== undefined) fieldColumns.push(col);
     }
     const out: InfluxValue[][] = [];
-    for (const idx of indexes) {
+    for (let n = 0; n < indexes.length; n++) {
+      const idx = indexes[n]!;
       this.tick(1);
+      if ((n & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
       if (!fieldColumns.some((col) => col[idx] !== null && col[idx] !== undefined)) continue;
       i = idx;
       const row: InfluxValue[] = [rows.times[idx]!];
@@ -447,7 +475,7 @@ class SelectRun {
   }
 
   /** Transformations over raw values (derivative(v)…), one series. */
-  private transformRaw(rows: RowSet, indexes: readonly number[]): InfluxValue[][] {
+  private transformRaw(rows: RowSet, indexes: readonly number[]): Promise<InfluxValue[][]> {
     let i = 0;
     const ctx = this.refReader(rows, () => i);
     this.tick(indexes.length);
@@ -462,7 +490,7 @@ class SelectRun {
    * gives the windows' other calls (derivative(mean(v)), mean(v)): then every window answers.
    * A NaN (a transformation of a one-point stddev, as 1.x computes it) answers null.
    */
-  private applyTransforms(ascending: ReadonlyArray<{ timeNs: bigint; read: (e: Expr) => Value | null }>, defaultUnitNs: bigint, windowContext?: (timeNs: bigint) => EvalContext | undefined): InfluxValue[][] {
+  private async applyTransforms(ascending: ReadonlyArray<{ timeNs: bigint; read: (e: Expr) => Value | null }>, defaultUnitNs: bigint, windowContext?: (timeNs: bigint) => EvalContext | undefined): Promise<InfluxValue[][]> {
     // In ORDER BY time DESC, 1.x runs transformations over the series backwards.
     const base = this.stmt.descending ? [...ascending].reverse() : ascending;
     const results = new Map<string, Map<bigint, Value>>();
@@ -473,8 +501,10 @@ class SelectRun {
         if (results.has(key)) continue;
         const input: TimedValue[] = [];
         const edge = this.transformEdges.get(key);
-        for (const b of base) {
+        for (let r = 0; r < base.length; r++) {
+          const b = base[r]!;
           this.tick(1);
+          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
           if (edge !== undefined && (this.stmt.descending ? b.timeNs > edge : b.timeNs < edge)) continue;
           const v = b.read(t.args[0]!);
           if (v !== null) input.push({ timeNs: b.timeNs, value: v });
@@ -483,8 +513,13 @@ class SelectRun {
         const unitNs = arg?.kind === 'duration' ? arg.ns : t.name === 'elapsed' ? 1n : defaultUnitNs;
         const n = arg?.kind === 'integer' ? Number(arg.value) : 0;
         const map = new Map<bigint, Value>();
-        for (const o of transformSeries(t.name, input, unitNs, n, this.onWork)) {
+        await this.pause();
+        const transformed = transformSeries(t.name, input, unitNs, n, this.onWork);
+        await this.pause();
+        for (let r = 0; r < transformed.length; r++) {
+          const o = transformed[r]!;
           this.tick(1);
+          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
           map.set(o.timeNs, o.value);
           times.add(o.timeNs);
         }
@@ -498,8 +533,10 @@ class SelectRun {
     const order = this.stmt.descending ? -1 : 1;
     let answerTimes: bigint[] = [];
     let isOrdered = true;
-    for (const b of base) {
+    for (let r = 0; r < base.length; r++) {
+      const b = base[r]!;
       this.tick(1);
+      if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
       if (!everyTime && !times.has(b.timeNs)) continue;
       const last = answerTimes[answerTimes.length - 1];
       if (last === b.timeNs) continue;
@@ -512,8 +549,10 @@ class SelectRun {
       answerTimes = [...new Set(answerTimes)].sort((a, b) => (this.tick(1), a < b ? -order : a > b ? order : 0));
     }
     const out: InfluxValue[][] = [];
-    for (const time of answerTimes) {
+    for (let r = 0; r < answerTimes.length; r++) {
+      const time = answerTimes[r]!;
       this.tick(1);
+      if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
       const window = windowContext?.(time);
       const ctx: EvalContext = {
         ref: () => null,
@@ -750,10 +789,11 @@ class SelectRun {
 
   // ---- finishing: fill, expressions, transformations, order, limits ----
 
-  private finish(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; windows: WindowRow[] }>, rows?: RowSet): Series[] {
+  private async finish(m: Measurement, groupTags: readonly string[], groups: Map<string, { tags: string[]; windows: WindowRow[] }>, rows?: RowSet): Promise<Series[]> {
     const out = new Map<string, SeriesRows>();
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name);
     for (const [key, g] of groups) {
+      await this.pause();
       let windows = g.windows;
       const hasPoints = windows.some((w) => w.values.some((v) => v !== undefined));
       if (!hasPoints) continue;
@@ -764,7 +804,7 @@ class SelectRun {
       const filling = this.interval !== undefined && !multi && fill.mode !== 'none' && !isIntegralOnly;
       // Transformations fill their aggregates; other columns are filled as a whole (abs(sum(v))
       // fill(-1) is -1), as 1.x fills each field's expression.
-      if (filling) windows = this.fillWindows(windows, this.shape.hasTransform ? fill : { mode: 'null' });
+      if (filling) windows = await this.fillWindows(windows, this.shape.hasTransform ? fill : { mode: 'null' });
       else windows = windows.filter((w) => w.values.some((v) => v !== undefined));
       // fill(null) gives count() 0 in an empty window of GROUP BY time (InfluxDB 1.x), when the
       // series has points for that count at all; without windows a missing count is null. In a
@@ -783,9 +823,10 @@ class SelectRun {
           const w = windows[r]!;
           const context = this.windowContext(w, rows, countFill, true);
           contexts.set(w.timeNs, context);
-          base[r] = { timeNs: w.timeNs, read: (e: Expr) => evaluate(e, contexts.get(w.timeNs)!) };
+          base[r] = { timeNs: w.timeNs, read: (e: Expr) => evaluate(e, context) };
+          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
         }
-        values = this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n, (t) => contexts.get(t));
+        values = await this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n, (t) => contexts.get(t));
       } else {
         // A column that is one call reads its value; others are evaluated.
         const direct = this.columns.map((c) => {
@@ -797,39 +838,51 @@ class SelectRun {
         // line), except that fill(<number>) under a math function over integer calls is the
         // number as an integer, the function not applied (abs(sum(i)) fill(-1.5) is -1, while
         // abs(mean(i)) fill(-1.5) is 1.5). A column is missing in a window when every call in it is.
-        const filled = filling ? windows.map((w) => (this.tick(1), { ...w, values: [...w.values] })) : windows;
-        if (filling) fillValues(filled, fill, this.stmt.descending, this.calls.length, this.interval?.intervalNs ?? 1n, this.onWork);
+        // fill(null) leaves the windows as they are; the other fills change a copy (math columns read the unfilled values).
+        let filled = windows;
+        if (filling && fill.mode !== 'null') {
+          filled = new Array(windows.length);
+          for (let r = 0; r < windows.length; r++) {
+            this.tick(1);
+            if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+            filled[r] = { ...windows[r]!, values: [...windows[r]!.values] };
+          }
+          await fillValues(filled, fill, this.stmt.descending, this.calls.length, this.interval?.intervalNs ?? 1n, this.onWork, () => this.pause());
+        }
         const mathColumn = this.columns.map((c) => {
           const e = unparen(c.expr);
           return fill.mode === 'value' && e.kind === 'call' && MATH.has(e.name) && aggregateCalls(e).every((call) => isIntegerCall(call, m.schema));
         });
         const columnCalls = this.columns.map((c) => aggregateCalls(c.expr).map((call) => this.callIndex.get(exprKey(call))!));
         const noCounts = this.calls.map(() => false);
-        const columnRows: WindowRow[] = new Array(windows.length);
+        // Each answer row is made once, its time first: a statement may answer a million windows.
+        // A math column over integer calls that had no points in a window is the fill number
+        // under fill(<number>), else null.
+        const mathFill = filling && fill.mode === 'value' ? (typeof fill.value === 'bigint' ? fill.value : BigInt(Math.trunc(Number(fill.value)))) : null;
+        const width = this.columns.length;
+        values = new Array(windows.length);
         for (let r = 0; r < windows.length; r++) {
           this.tick(1);
+          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
           const w = windows[r]!;
           const f = filled[r]!;
-          const cells: Array<Value | null | undefined> = new Array(this.columns.length);
+          const row: InfluxValue[] = new Array(width + 1);
+          row[0] = w.timeNs;
           let ctx: EvalContext | undefined;
           let rawCtx: EvalContext | undefined;
-          for (let c = 0; c < this.columns.length; c++) {
+          for (let c = 0; c < width; c++) {
             const k = direct[c];
+            let cell: Value | null;
             if (k !== undefined) {
               const v = f.values[k];
-              cells[c] = v !== undefined ? v : countFill[k] ? 0n : null;
+              cell = v !== undefined ? v : countFill[k] ? 0n : null;
             } else if (mathColumn[c]) {
-              cells[c] = columnCalls[c]!.length > 0 && columnCalls[c]!.every((i) => w.values[i] === undefined) ? undefined : evaluate(this.columns[c]!.expr, (rawCtx ??= this.windowContext(w, rows, noCounts)));
-            } else cells[c] = evaluate(this.columns[c]!.expr, (ctx ??= this.windowContext(f, rows, countFill)));
+              cell = columnCalls[c]!.length > 0 && columnCalls[c]!.every((i) => w.values[i] === undefined) ? mathFill : evaluate(this.columns[c]!.expr, (rawCtx ??= this.windowContext(w, rows, noCounts)));
+            } else cell = evaluate(this.columns[c]!.expr, (ctx ??= this.windowContext(f, rows, countFill)));
+            row[c + 1] = cell === undefined ? null : cell;
           }
-          columnRows[r] = { timeNs: w.timeNs, windowNs: w.windowNs, values: cells };
+          values[r] = row;
         }
-        if (filling && fill.mode === 'value' && mathColumn.some((isMath) => isMath)) {
-          const asInteger = typeof fill.value === 'bigint' ? fill.value : BigInt(Math.trunc(Number(fill.value)));
-          this.tick(columnRows.length);
-          for (const w of columnRows) for (let c = 0; c < this.columns.length; c++) if (mathColumn[c] && w.values[c] === undefined) w.values[c] = asInteger;
-        }
-        values = columnRows.map((w) => (this.tick(1), [w.timeNs, ...w.values.map((v) => (v === undefined ? null : v))]));
         // Which cells had a point: stddev of one point is a point whose value is null.
         if (this.limitsPerCall()) present = windows.map((w) => direct.map((k) => k !== undefined && w.values[k] !== undefined));
       }
@@ -857,7 +910,7 @@ class SelectRun {
   }
 
   /** Every window from the range's start (or the group's first) to its end, empty ones filled. */
-  private fillWindows(windows: WindowRow[], fill: Fill): WindowRow[] {
+  private fillWindows(windows: WindowRow[], fill: Fill): Promise<WindowRow[]> {
     const interval = this.interval!;
     const start = this.hasMin ? this.windowOf(this.range.minNs) : windows[0]!.windowNs;
     const end = this.windowOf(this.range.maxNs);
@@ -867,7 +920,7 @@ class SelectRun {
     this.spend(Number(count));
     // Counted above, but made here, one by one (a zone's windows cost a zone lookup each): the
     // deadline is checked as they are made and filled.
-    return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, intervalNs: this.interval?.intervalNs ?? 1n, onWork: this.onWork });
+    return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, intervalNs: this.interval?.intervalNs ?? 1n, onWork: this.onWork, pause: () => this.pause() });
   }
 
   /** Whether LIMIT and OFFSET count each call's points apart (see {@link limitRows}). */
