@@ -22,6 +22,8 @@ const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const STATEMENTS = Math.round(100_000 * SCALE);
 /** A statement's timeout: every statement must answer within it plus a second. */
 const TIMEOUT_MS = 5_000;
+/** Statements that take this long are printed. */
+const SLOW_MS = 1_000;
 /** Statements in flight at once. */
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 4);
 
@@ -69,6 +71,7 @@ test(`influxql fuzz: ${STATEMENTS} generated and mutated statements end to end g
     const errorKinds = new Map<string, number>();
     let slowestMs = 0;
     let slowest = '';
+    const slow: string[] = [];
     const started = performance.now();
     const runOne = async (i: number, text: string): Promise<void> => {
       const context = `statement ${i} (seed ${seed}): ${JSON.stringify(text.slice(0, 500))}`;
@@ -86,6 +89,7 @@ test(`influxql fuzz: ${STATEMENTS} generated and mutated statements end to end g
         } else assert.fail(`${context} threw ${err instanceof Error ? `${err.name}: ${err.message}\n${err.stack}` : String(err)}`);
       }
       const ms = performance.now() - t0;
+      if (ms >= SLOW_MS && slow.length < 20) slow.push(`${Math.round(ms)} ms: ${JSON.stringify(text.slice(0, 300))}`);
       if (ms > slowestMs) {
         slowestMs = ms;
         slowest = text;
@@ -142,6 +146,7 @@ test(`influxql fuzz: ${STATEMENTS} generated and mutated statements end to end g
     const seconds = (performance.now() - started) / 1000;
     assert.equal(await fingerprint(), before, 'the data changed');
     console.log(`# influxql fuzz: ${counts.statements} statements in ${seconds.toFixed(1)} s (${counts.parseErrors} parse errors, ${counts.timeouts} past the timeout, ${counts.results} statement results: ${counts.statementErrors} errors, ${counts.withSeries} series, ${counts.rows} rows); slowest ${Math.round(slowestMs)} ms: ${JSON.stringify(slowest.slice(0, 300))}`);
+    if (slow.length > 0) console.log(`# influxql fuzz: statements that took ${SLOW_MS} ms or more (first 20):\n#   ${slow.join('\n#   ')}`);
     const top = [...errorKinds.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
     console.log(`# influxql fuzz: statement errors by kind: ${top.map(([k, n]) => `${JSON.stringify(k)}×${n}`).join(', ')}`);
     assert.ok(counts.withSeries > STATEMENTS / 20, `only ${counts.withSeries} series: the generator hardly reaches the data`);

@@ -379,7 +379,7 @@ export class FuzzRun {
     }
     if (answer === undefined) return undefined;
     const text = answer.body.toString('utf8');
-    const names = ['sluice_queries_running', 'sluice_queries_waiting', 'sluice_write_bytes_in_flight', 'process_resident_memory_bytes'];
+    const names = ['sluice_queries_running', 'sluice_queries_waiting', 'sluice_write_bytes_in_flight', 'sluice_buffer_rows', 'sluice_buffer_bytes', 'process_resident_memory_bytes'];
     return names.map((n) => `${n.replace(/^(sluice|process)_/, '')}=${new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? '?'}`).join(' ');
   }
 
