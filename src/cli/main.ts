@@ -452,7 +452,7 @@ async function serve(argv: string[]): Promise<void> {
     }
     if (clusterId !== '') {
       const registered = db;
-      heartbeat = new NodeHeartbeat({ store, clusterId, nodeId, mode, version: SLUICE_VERSION, clock: SYSTEM_CLOCK, intervalMs: registryIntervalMs * 10, logger, checkFence: () => registered.checkFence() });
+      heartbeat = new NodeHeartbeat({ store, clusterId, nodeId, mode, version: SLUICE_VERSION, gen1Duration: db.wal.getConfig().gen1Duration, clock: SYSTEM_CLOCK, intervalMs: registryIntervalMs * 10, logger, checkFence: () => registered.checkFence() });
       await heartbeat.start();
     }
     if (store instanceof LocalObjectStore && store.lastLockTakeover !== undefined) logger.warn({ lock: store.lastLockTakeover }, 'took over the lock of a writer that is gone');

@@ -9,6 +9,7 @@
 import { listAll, type ObjectStore } from '../objectstore/types.js';
 import type { Clock } from '../effects/clock.js';
 import type { WalLogger } from '../wal/notifier.js';
+import type { Gen1Duration } from '../wal/config.js';
 
 export type NodeMode = 'ingest' | 'query' | 'all';
 
@@ -19,6 +20,28 @@ export interface NodeRegistration {
   startedAtMs: number;
   lastSeenMs: number;
   version: string;
+  /** The node's `--gen1-duration` (absent in entries of versions before it was written). */
+  gen1Duration?: Gen1Duration;
+}
+
+/** A node of the cluster is set up in a way this node cannot work with (a different `--gen1-duration`). */
+export class ClusterConfigError extends Error {
+  override readonly name = 'ClusterConfigError';
+  constructor(
+    readonly nodeId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Throws ClusterConfigError when `node` uses another gen1 duration than `own`: a query node
+ * groups every followed node's buffered rows and snapshots by its own gen1 windows.
+ */
+export function checkSameGen1(node: NodeRegistration, own: Gen1Duration): void {
+  if (node.gen1Duration === undefined || node.gen1Duration === own) return;
+  throw new ClusterConfigError(node.nodeId, `ingest node ${JSON.stringify(node.nodeId)} uses --gen1-duration ${node.gen1Duration} and this node ${own}: every node of a cluster must use the same; not following it`);
 }
 
 const CLUSTER_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -64,6 +87,8 @@ export class NodeHeartbeat {
       nodeId: string;
       mode: NodeMode;
       version: string;
+      /** Written into the entry, so that query nodes check it against their own. */
+      gen1Duration?: Gen1Duration;
       clock: Clock;
       intervalMs: number;
       logger: WalLogger;
@@ -93,9 +118,9 @@ export class NodeHeartbeat {
   }
 
   private async beat(): Promise<void> {
-    const { store, clusterId, nodeId, mode, version, clock } = this.options;
+    const { store, clusterId, nodeId, mode, version, clock, gen1Duration } = this.options;
     await this.options.checkFence();
-    const entry: NodeRegistration = { clusterId, nodeId, mode, startedAtMs: this.startedAtMs, lastSeenMs: Math.floor(clock.nowMs()), version };
+    const entry: NodeRegistration = { clusterId, nodeId, mode, startedAtMs: this.startedAtMs, lastSeenMs: Math.floor(clock.nowMs()), version, ...(gen1Duration === undefined ? {} : { gen1Duration }) };
     await store.put(registrationKey(clusterId, nodeId), Buffer.from(JSON.stringify(entry)), 'overwrite');
   }
 
@@ -123,7 +148,7 @@ export class NodeDiscovery {
     private readonly options: {
       list: () => Promise<NodeRegistration[]>;
       known: () => readonly string[];
-      follow: (nodeId: string) => Promise<void>;
+      follow: (node: NodeRegistration) => Promise<void>;
       intervalMs: number;
       logger: WalLogger;
     },
@@ -153,14 +178,17 @@ export class NodeDiscovery {
 
   private async poll(): Promise<void> {
     const known = new Set(this.options.known());
-    for (const nodeId of ingestNodesOf(await this.options.list())) {
-      if (this.stopped || known.has(nodeId)) continue;
+    for (const node of await this.options.list()) {
+      const { nodeId } = node;
+      if (this.stopped || known.has(nodeId) || (node.mode !== 'ingest' && node.mode !== 'all')) continue;
       try {
-        await this.options.follow(nodeId);
+        await this.options.follow(node);
         this.failures.delete(nodeId);
       } catch (err) {
-        this.failures.set(nodeId, (err as Error).message);
-        this.options.logger.warn({ err, nodeId }, 'following a new ingest node failed; trying again at the next poll');
+        // Logged once per cause, not at every poll.
+        const message = (err as Error).message;
+        if (this.failures.get(nodeId) !== message) this.options.logger.warn({ err, nodeId }, 'following a new ingest node failed; trying again at the next poll');
+        this.failures.set(nodeId, message);
       }
     }
   }

@@ -20,7 +20,7 @@ import { ParquetMemCache } from '../persist/mem-cache.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister, type PersisterView, type SnapshotPersister } from '../persist/persister.js';
 import type { Follower, ManifestFollower } from '../cluster/follower.js';
-import { ingestNodesOf, listRegisteredNodes, NodeDiscovery } from '../cluster/registry.js';
+import { checkSameGen1, ingestNodesOf, listRegisteredNodes, NodeDiscovery } from '../cluster/registry.js';
 import { CatalogMerger } from '../cluster/catalog-merge.js';
 import { loadReplicaSource, MergedBuffers, MergedFiles, MergedPersisters, type ReplicaSource } from '../cluster/replica.js';
 import { ReplicaWal } from '../cluster/replica-wal.js';
@@ -290,7 +290,12 @@ export class SluiceDatabase {
         return source;
       };
       let initial = [...followNodeIds];
-      if (initial.length === 0 && options.clusterId !== undefined) initial = ingestNodesOf(await listRegisteredNodes(store, options.clusterId, logger));
+      const walConfig = resolveWalConfig(options.wal);
+      if (initial.length === 0 && options.clusterId !== undefined) {
+        const registered = (await listRegisteredNodes(store, options.clusterId, logger)).filter((n) => ingestNodesOf([n]).length > 0);
+        for (const node of registered) checkSameGen1(node, walConfig.gen1Duration);
+        initial = registered.map((n) => n.nodeId);
+      }
       // Read in parallel, merged in the order given (the merged ids follow it).
       const states = await Promise.all(initial.map((nodeId) => loadPersistedState(store, nodeId)));
       for (const [i, nodeId] of initial.entries()) await load(nodeId, states[i]);
@@ -299,7 +304,6 @@ export class SluiceDatabase {
       const catalog = merger.merged;
       caches = new Caches(catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => files.filesOf(dbId, tableId).length > 0 }, logger);
       caches.loadFromCatalog();
-      const walConfig = resolveWalConfig(options.wal);
       const wal = new ReplicaWal(followers, walConfig);
       const writer = new LineProtocolWriter(catalog, wal, { clock });
       const query = new QueryEngine({
@@ -329,7 +333,9 @@ export class SluiceDatabase {
         db.discovery = new NodeDiscovery({
           list: () => listRegisteredNodes(store, options.clusterId!, logger),
           known: () => followers.map((f) => f.nodeId),
-          follow: async (nodeId) => {
+          follow: async (node) => {
+            const { nodeId } = node;
+            checkSameGen1(node, walConfig.gen1Duration);
             const source = await load(nodeId);
             await source.follower.start();
             logger.info({ nodeId }, 'following a new ingest node');

@@ -8,6 +8,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceDatabase } from '../../src/database/database.js';
+import { ClusterConfigError, NodeHeartbeat } from '../../src/cluster/registry.js';
+import { SYSTEM_CLOCK } from '../../src/effects/clock.js';
+import { silentLogger } from '../../src/wal/notifier.js';
 import { SeededRng, testSeed } from '../../src/effects/rng.js';
 import { ReadOnlyWalError } from '../../src/wal/errors.js';
 import { walFileKey } from '../../src/wal/paths.js';
@@ -178,3 +181,40 @@ test('a replica of three ingest nodes answers over their union: one table by nam
   }
 });
 
+
+test('a query node does not follow an ingest node of another --gen1-duration: refused at open, or not followed when it registers later', { timeout: 60_000 }, async () => {
+  const { db, store, cleanup } = await tempDatabase({ wal: WAL });
+  const heartbeat = (nodeId: string, gen1Duration: '1m' | '10m') =>
+    new NodeHeartbeat({ store, clusterId: 'c1', nodeId, mode: 'ingest', version: 'test', gen1Duration, clock: SYSTEM_CLOCK, intervalMs: 3_600_000, logger: silentLogger, checkFence: async () => undefined });
+  const beats: NodeHeartbeat[] = [];
+  let replica: SluiceDatabase | undefined;
+  try {
+    await db.writer.writeLp('db1', Buffer.from('m,host=a v=1i 1'), { precision: 's' });
+    // node1 (the writer above) registers with 10m; the query node uses 1m.
+    beats.push(heartbeat('node1', '10m'));
+    await beats[0]!.start();
+    await assert.rejects(SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeIds: [], clusterId: 'c1', registryIntervalMs: 3_600_000, replicationIntervalMs: 20, wal: WAL }), (err: unknown) => {
+      assert.ok(err instanceof ClusterConfigError, String(err));
+      assert.equal(err.nodeId, 'node1');
+      assert.match(err.message, /ingest node "node1" uses --gen1-duration 10m and this node 1m/);
+      return true;
+    });
+    // Registered with the same duration, it is followed; a later node of another duration is
+    // not, and the reason is kept for the next poll (which tries it again).
+    await beats[0]!.stop();
+    beats[0] = heartbeat('node1', '1m');
+    await beats[0].start();
+    replica = await SluiceDatabase.openReplica({ store, nodeId: 'query1', followNodeIds: [], clusterId: 'c1', registryIntervalMs: 3_600_000, replicationIntervalMs: 20, wal: WAL });
+    assert.deepEqual(replica.followers.map((f) => f.nodeId), ['node1']);
+    beats.push(heartbeat('node2', '10m'));
+    await beats[1]!.start();
+    await replica.discovery!.pollNow();
+    assert.deepEqual(replica.followers.map((f) => f.nodeId), ['node1'], 'node2 is not followed');
+    assert.match(replica.discovery!.failures.get('node2') ?? '', /--gen1-duration 10m and this node 1m/);
+    assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM m'), await queryRows(db, 'db1', 'SELECT v FROM m'));
+  } finally {
+    for (const b of beats) await b.stop();
+    await replica?.close();
+    await cleanup();
+  }
+});
