@@ -379,8 +379,8 @@ export class FuzzRun {
     }
     if (answer === undefined) return undefined;
     const text = answer.body.toString('utf8');
-    const names = ['sluice_queries_running', 'sluice_queries_waiting', 'sluice_write_bytes_in_flight', 'sluice_buffer_rows', 'sluice_buffer_bytes', 'process_resident_memory_bytes'];
-    return names.map((n) => `${n.replace(/^(sluice|process)_/, '')}=${new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? '?'}`).join(' ');
+    const names = ['sluice_queries_running', 'sluice_queries_waiting', 'sluice_write_bytes_in_flight', 'sluice_buffer_rows', 'sluice_buffer_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes', 'process_resident_memory_bytes'];
+    return names.map((n) => `${n.replace(/^(sluice|process|nodejs)_/, '')}=${new RegExp(`^${n} (\\S+)$`, 'm').exec(text)?.[1] ?? '?'}`).join(' ');
   }
 
   /** After the run: alive, healthy, write bytes and query slots back to 0, every acknowledged known point as written. */
