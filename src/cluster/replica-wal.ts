@@ -1,7 +1,8 @@
 /**
  * A query node's `Wal`: it takes no ops (a write or a schema change gets `ReadOnlyWalError`,
  * thrown synchronously so the caller undoes what it did in the same tick), and its health is the
- * replication's: ok while following, degraded while polls fail, stopped once behind.
+ * replication's: ok while following, degraded while polls fail or a registered ingest node cannot
+ * be followed, stopped once behind.
  */
 import type { WalConfig } from '../wal/config.js';
 import { ReadOnlyWalError } from '../wal/errors.js';
@@ -19,6 +20,8 @@ export class ReplicaWal implements Wal {
   constructor(
     private readonly followers: readonly Follower[],
     private readonly config: Readonly<WalConfig>,
+    /** Registered ingest nodes not followed, and why (the registry's discovery). */
+    private readonly notFollowed: () => ReadonlyMap<string, string> = () => new Map(),
   ) {
     this.followedNodeId = followers.map((f) => f.nodeId).join(', ');
   }
@@ -44,7 +47,7 @@ export class ReplicaWal implements Wal {
     return this.followers[0]?.status().appliedWalFile ?? 0;
   }
 
-  /** The worst of the followers': stopped when one is behind, degraded while one's polls fail. */
+  /** The worst of the followers': stopped when one is behind, degraded while one's polls fail or a registered node is not followed. */
   health(): WalHealth {
     if (this.stopped) return { state: 'shutdown', consecutivePutFailures: 0 };
     let health: WalHealth = { state: 'ok', consecutivePutFailures: 0 };
@@ -53,6 +56,9 @@ export class ReplicaWal implements Wal {
       const error = `node ${JSON.stringify(f.nodeId)}: ${status.lastError ?? 'behind'}`;
       if (status.state === 'behind') return { state: 'stopped', consecutivePutFailures: status.pollFailures, lastError: error };
       if (status.lastError !== undefined && health.state === 'ok') health = { state: 'degraded', consecutivePutFailures: status.pollFailures, lastError: error };
+    }
+    if (health.state === 'ok') {
+      for (const [nodeId, why] of this.notFollowed()) return { state: 'degraded', consecutivePutFailures: 0, lastError: `not following node ${JSON.stringify(nodeId)}: ${why}` };
     }
     return health;
   }

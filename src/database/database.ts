@@ -304,7 +304,8 @@ export class SluiceDatabase {
       const catalog = merger.merged;
       caches = new Caches(catalog, { bufferedChunks: (dbId, tableId) => buffer.chunksOf(dbId, tableId), hasPersistedFiles: (dbId, tableId) => files.filesOf(dbId, tableId).length > 0 }, logger);
       caches.loadFromCatalog();
-      const wal = new ReplicaWal(followers, walConfig);
+      let discovery: NodeDiscovery | undefined;
+      const wal = new ReplicaWal(followers, walConfig, () => discovery?.failures ?? new Map());
       const writer = new LineProtocolWriter(catalog, wal, { clock });
       const query = new QueryEngine({
         catalog,
@@ -330,7 +331,7 @@ export class SluiceDatabase {
       }
       if (options.clusterId !== undefined && followNodeIds.length === 0) {
         // Ingest nodes that register later are followed from the next registry poll on.
-        db.discovery = new NodeDiscovery({
+        db.discovery = discovery = new NodeDiscovery({
           list: () => listRegisteredNodes(store, options.clusterId!, logger),
           known: () => followers.map((f) => f.nodeId),
           follow: async (node) => {

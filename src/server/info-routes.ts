@@ -21,7 +21,8 @@ export function health(server: SluiceServer, _req: IncomingMessage, res: ServerR
   // Failing snapshot puts do not endanger acknowledged writes (the WAL keeps them), but the
   // buffer and the WAL grow until they succeed: say so.
   const notes: string[] = [];
-  if (wal.state === 'degraded') notes.push(`${wal.consecutivePutFailures} failed WAL puts in a row, retrying`);
+  // A query node's WAL is its replication: its trouble is a poll failing or a node not followed.
+  if (wal.state === 'degraded') notes.push(server.db.followers.length > 0 || server.db.discovery !== undefined ? (wal.lastError ?? 'replication degraded') : `${wal.consecutivePutFailures} failed WAL puts in a row, retrying`);
   if (snapshots.permanentPutError !== undefined) notes.push(`snapshots refused by the object store: ${snapshots.permanentPutError} (the WAL keeps every write; fix the store's permissions and restart)`);
   else if (snapshots.consecutivePutFailures > 0) notes.push(`${snapshots.consecutivePutFailures} failed snapshot puts in a row, retrying${snapshots.lastPutError === undefined ? '' : ` (${snapshots.lastPutError})`}`);
   // A query node: where it is in each ingest node's WAL.

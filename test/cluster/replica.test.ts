@@ -211,6 +211,9 @@ test('a query node does not follow an ingest node of another --gen1-duration: re
     await replica.discovery!.pollNow();
     assert.deepEqual(replica.followers.map((f) => f.nodeId), ['node1'], 'node2 is not followed');
     assert.match(replica.discovery!.failures.get('node2') ?? '', /--gen1-duration 10m and this node 1m/);
+    const health = replica.wal.health();
+    assert.equal(health.state, 'degraded', 'the query node says it is not following a registered node');
+    assert.match(health.lastError ?? '', /not following node "node2": ingest node "node2" uses --gen1-duration 10m/);
     assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM m'), await queryRows(db, 'db1', 'SELECT v FROM m'));
   } finally {
     for (const b of beats) await b.stop();
