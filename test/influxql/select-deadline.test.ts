@@ -60,7 +60,7 @@ for (const [what, text] of STATEMENTS) {
  * The same kinds of statements, given the time they need: their windows are made, filled,
  * transformed and shaped in JavaScript for a second or more, and all that while the event loop
  * must keep running other work (another client's request, a write's acknowledgement). A spinner
- * notes each turn of the loop; its longest wait must be a small part of the statement's time.
+ * notes each turn of the loop; its longest wait must be well under the statement's time.
  * Before the statements let the loop run, the longest wait was nearly all of it (1.6 of 1.6 s,
  * 3.1 of 3.1 s and 1.8 of 1.8 s for these three); since, about 100 ms at most.
  */
@@ -101,7 +101,9 @@ for (const [what, text] of FAIR) {
       longestWaitMs = Math.max(longestWaitMs, performance.now() - last);
       console.log(`# ${what}: ${rows} rows in ${Math.round(elapsedMs)} ms; the event loop turned ${turns} times, its longest wait ${Math.round(longestWaitMs)} ms`);
       assert.ok(rows > 250_000, `${rows} rows`);
-      assert.ok(longestWaitMs < elapsedMs / 4, `the event loop waited ${Math.round(longestWaitMs)} ms at once during a statement of ${Math.round(elapsedMs)} ms`);
+      // Half the statement's time: far above what a loaded machine's garbage collection takes
+      // at once (4–7 % here), far below what one unbroken statement holds (97–99 %).
+      assert.ok(longestWaitMs < elapsedMs / 2, `the event loop waited ${Math.round(longestWaitMs)} ms at once during a statement of ${Math.round(elapsedMs)} ms`);
     } finally {
       spinning = false;
       await cleanup();
