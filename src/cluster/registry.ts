@@ -180,6 +180,8 @@ export class NodeDiscovery {
     const known = new Set(this.options.known());
     for (const node of await this.options.list()) {
       const { nodeId } = node;
+      // A node followed by now (its follower reports its own trouble) has no failure here.
+      if (known.has(nodeId)) this.failures.delete(nodeId);
       if (this.stopped || known.has(nodeId) || (node.mode !== 'ingest' && node.mode !== 'all')) continue;
       try {
         await this.options.follow(node);

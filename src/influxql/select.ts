@@ -884,7 +884,14 @@ class SelectRun {
           values[r] = row;
         }
         // Which cells had a point: stddev of one point is a point whose value is null.
-        if (this.limitsPerCall()) present = windows.map((w) => direct.map((k) => k !== undefined && w.values[k] !== undefined));
+        // A column that is a math function over calls (abs(stddev(v))) has a point where its calls have one (a null one too).
+        const presentIn = (w: WindowRow, c: number): boolean => {
+          const k = direct[c];
+          if (k !== undefined) return w.values[k] !== undefined;
+          const calls = columnCalls[c]!;
+          return calls.length > 0 && calls.every((i) => w.values[i] !== undefined);
+        };
+        if (this.limitsPerCall()) present = windows.map((w) => this.columns.map((_col, c) => presentIn(w, c)));
       }
       out.set(key, { tags: g.tags, values, present });
     }

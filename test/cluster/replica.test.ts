@@ -214,6 +214,14 @@ test('a query node does not follow an ingest node of another --gen1-duration: re
     const health = replica.wal.health();
     assert.equal(health.state, 'degraded', 'the query node says it is not following a registered node');
     assert.match(health.lastError ?? '', /not following node "node2": ingest node "node2" uses --gen1-duration 10m/);
+    // Restarted with the right duration, it is followed at the next poll, and the trouble is gone.
+    await beats[1]!.stop();
+    beats[1] = heartbeat('node2', '1m');
+    await beats[1].start();
+    await replica.discovery!.pollNow();
+    assert.deepEqual(replica.followers.map((f) => f.nodeId), ['node1', 'node2']);
+    assert.equal(replica.discovery!.failures.size, 0);
+    assert.equal(replica.wal.health().state, 'ok');
     assert.deepEqual(await queryRows(replica, 'db1', 'SELECT v FROM m'), await queryRows(db, 'db1', 'SELECT v FROM m'));
   } finally {
     for (const b of beats) await b.stop();

@@ -397,6 +397,9 @@ export const STATEMENTS: StatementCase[] = [
   // usage_system is no point of median's (generated #201, every seed)
   { q: `SELECT stddev("usage_user"), median("usage_system") FROM "cpu" WHERE time >= '2017-07-14T05:05:28Z' AND time < '2017-07-14T06:20:44.106Z' GROUP BY time(1m, 0m), * fill(none) OFFSET 3` },
   { q: `SELECT stddev("usage_user"), median("usage_system"), count("usage_system") FROM "cpu" WHERE ${ALL} GROUP BY time(1m), * fill(none) LIMIT 5 OFFSET 2` },
+  // ... where a column is a math function over a call (a review found it lost its cells)
+  { q: `SELECT abs(mean("usage_user")), max("usage_system") FROM "cpu" WHERE ${ALL} GROUP BY time(1m), * fill(none) LIMIT 3 OFFSET 1` },
+  { q: `SELECT round(mean("usage_user")), abs(stddev("usage_system")) FROM "cpu" WHERE ${ALL} GROUP BY time(1m) fill(none) LIMIT 4` },
   // lastpoint shapes (one row per group, bounded first by the groups' latest/earliest times)
   { q: `SELECT * FROM cpu GROUP BY host ORDER BY time DESC LIMIT 1` },
   { q: `SELECT * FROM cpu GROUP BY * ORDER BY time DESC LIMIT 1` },
