@@ -307,7 +307,7 @@ class SelectRun {
     const windows = new Map<string, { tags: string[]; windows: WindowRow[] }>();
     for (const [key, g] of groups) {
       await this.pause();
-      windows.set(key, { tags: g.tags, windows: this.reduceGroup(rows, g.rows) });
+      windows.set(key, { tags: g.tags, windows: await this.reduceGroup(rows, g.rows) });
     }
     return this.finish(m, groupTags, windows, rows);
   }
@@ -592,10 +592,12 @@ class SelectRun {
   };
 
   /** Reduces one group's rows window by window. */
-  private reduceGroup(rows: RowSet, indexes: readonly number[]): WindowRow[] {
+  private async reduceGroup(rows: RowSet, indexes: readonly number[]): Promise<WindowRow[]> {
     const windows = new Map<bigint, number[]>();
-    for (const idx of indexes) {
+    for (let n = 0; n < indexes.length; n++) {
+      const idx = indexes[n]!;
       this.tick(1);
+      if ((n & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
       const w = this.windowOf(rows.times[idx]!);
       let list = windows.get(w);
       if (list === undefined) windows.set(w, (list = []));
@@ -605,8 +607,11 @@ class SelectRun {
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name) ? this.calls[0]! : undefined;
     // integral() over windows runs over the whole series (a window's area depends on its neighbours).
     const integrals = this.calls.map((call) => (call.name === 'integral' && this.interval !== undefined ? this.integralWindows(call, rows, indexes) : undefined));
-    for (const [windowNs, list] of [...windows].sort((a, b) => (this.tick(1), a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    const sorted = [...windows].sort((a, b) => (this.tick(1), a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (let n = 0; n < sorted.length; n++) {
+      const [windowNs, list] = sorted[n]!;
       this.spend(1);
+      if ((n & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
       const reduced = this.calls.map((call, k) => {
         const areas = integrals[k];
         if (areas === undefined) return this.reduceCall(call, rows, list);
