@@ -142,17 +142,21 @@ export class NodeDiscovery {
   private running: Promise<void> | undefined;
   private stopped = false;
   /** Nodes whose following failed at the last poll (tried again at the next). */
-  readonly failures = new Map<string, string>();
+  readonly failures: Map<string, string>;
 
   constructor(
     private readonly options: {
+      /** Failures known before the first poll (nodes not followed at open). */
+      failures?: Map<string, string>;
       list: () => Promise<NodeRegistration[]>;
       known: () => readonly string[];
       follow: (node: NodeRegistration) => Promise<void>;
       intervalMs: number;
       logger: WalLogger;
     },
-  ) {}
+  ) {
+    this.failures = options.failures ?? new Map();
+  }
 
   start(): void {
     this.schedule();

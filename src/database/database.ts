@@ -290,11 +290,22 @@ export class SluiceDatabase {
         return source;
       };
       let initial = [...followNodeIds];
+      const notFollowed = new Map<string, string>();
       const walConfig = resolveWalConfig(options.wal);
       if (initial.length === 0 && options.clusterId !== undefined) {
         const registered = (await listRegisteredNodes(store, options.clusterId, logger)).filter((n) => ingestNodesOf([n]).length > 0);
-        for (const node of registered) checkSameGen1(node, walConfig.gen1Duration);
-        initial = registered.map((n) => n.nodeId);
+        // A node of another gen1 duration is not followed (a stale entry must not keep the
+        // query node from serving the others): it is reported as the discovery's failure.
+        initial = [];
+        for (const node of registered) {
+          try {
+            checkSameGen1(node, walConfig.gen1Duration);
+            initial.push(node.nodeId);
+          } catch (err) {
+            logger.warn({ err, nodeId: node.nodeId }, 'not following a registered ingest node');
+            notFollowed.set(node.nodeId, (err as Error).message);
+          }
+        }
       }
       // Read in parallel, merged in the order given (the merged ids follow it).
       const states = await Promise.all(initial.map((nodeId) => loadPersistedState(store, nodeId)));
@@ -332,6 +343,7 @@ export class SluiceDatabase {
       if (options.clusterId !== undefined && followNodeIds.length === 0) {
         // Ingest nodes that register later are followed from the next registry poll on.
         db.discovery = discovery = new NodeDiscovery({
+          failures: notFollowed,
           list: () => listRegisteredNodes(store, options.clusterId!, logger),
           known: () => followers.map((f) => f.nodeId),
           follow: async (node) => {
