@@ -27,8 +27,10 @@ export interface Reduced {
 /**
  * Reports work done (one unit a point, a comparison or an output row) to the statement, which
  * every few thousand units checks its deadline and throws QueryError TIMEOUT once it is past.
+ * True when the statement has held the event loop long enough: a loop that can wait then lets
+ * other work run (its `pause`); one that cannot ignores it.
  */
-export type OnWork = (units: number) => void;
+export type OnWork = (units: number) => boolean;
 
 /** Aggregates (answer at the window's time). */
 export const AGGREGATES = new Set(['count', 'distinct', 'integral', 'mean', 'median', 'mode', 'spread', 'stddev', 'sum']);

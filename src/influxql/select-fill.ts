@@ -30,7 +30,7 @@ export interface FillPlan {
   intervalNs: bigint;
   /** Reports each window made and each one filled (the statement's deadline check). */
   onWork: OnWork;
-  /** Lets other work run now and then while windows are made (see the statement's pause). */
+  /** Lets other work run, when `onWork` says (the statement's pause). */
   pause: () => Promise<void>;
 }
 
@@ -47,10 +47,7 @@ export async function fillWindows(windows: readonly WindowRow[], plan: FillPlan)
   // Under fill(null) nothing is written into an empty window's values: they share one array.
   // (Frozen: a write would throw rather than fill every window.)
   const shared = plan.fill.mode === 'null' ? (Object.freeze(new Array<undefined>(plan.calls).fill(undefined)) as Array<Value | null | undefined>) : undefined;
-  const empty = (w: bigint): WindowRow => {
-    plan.onWork(1);
-    return { timeNs: w, windowNs: w, values: shared ?? new Array<Value | null | undefined>(plan.calls).fill(undefined) };
-  };
+  const empty = (w: bigint): WindowRow => ({ timeNs: w, windowNs: w, values: shared ?? new Array<Value | null | undefined>(plan.calls).fill(undefined) });
   let expected = plan.startNs;
   if (plan.descending && windows.length > 0 && windows[0]!.windowNs < expected) expected = windows[0]!.windowNs;
   for (const row of windows) {
@@ -58,14 +55,14 @@ export async function fillWindows(windows: readonly WindowRow[], plan: FillPlan)
     while (row.windowNs > expected) {
       out.push(empty(expected));
       expected = plan.next(expected);
-      if ((out.length & 4095) === 0) await plan.pause();
+      if (plan.onWork(1)) await plan.pause();
     }
     out.push(row);
     expected = plan.next(expected);
   }
   for (; expected <= plan.endNs; expected = plan.next(expected)) {
     out.push(empty(expected));
-    if ((out.length & 4095) === 0) await plan.pause();
+    if (plan.onWork(1)) await plan.pause();
   }
   await fillValues(out, plan.fill, plan.descending, plan.calls, plan.intervalNs, plan.onWork, plan.pause);
   return out;
@@ -85,10 +82,8 @@ export async function fillValues(rows: WindowRow[], fill: Fill, descending: bool
     const order = descending ? [...out].reverse() : out;
     for (const k of keys) {
       let last: Value | null | undefined;
-      for (let i = 0; i < order.length; i++) {
-        const w = order[i]!;
-        onWork(1);
-        if ((i & 4095) === 4095) await pause();
+      for (const w of order) {
+        if (onWork(1)) await pause();
         const v = w.values[k];
         // A point whose value is null (stddev of one point) is carried too, as 1.x does.
         if (v === undefined) {
@@ -100,8 +95,7 @@ export async function fillValues(rows: WindowRow[], fill: Fill, descending: bool
     for (const k of keys) {
       let prev = -1;
       for (let i = 0; i < out.length; i++) {
-        onWork(1);
-        if ((i & 4095) === 4095) await pause();
+        if (onWork(1)) await pause();
         const v = out[i]!.values[k];
         if (v === undefined) continue;
         // Only between two points. A point whose value is null (stddev of one point) is NaN in
@@ -119,10 +113,8 @@ export async function fillValues(rows: WindowRow[], fill: Fill, descending: bool
       }
     }
   } else if (fill.mode === 'value') {
-    for (let i = 0; i < out.length; i++) {
-      const w = out[i]!;
-      onWork(1);
-      if ((i & 4095) === 4095) await pause();
+    for (const w of out) {
+      if (onWork(1)) await pause();
       for (const k of keys) if (w.values[k] === undefined) w.values[k] = fill.value;
     }
   }

@@ -198,8 +198,7 @@ export async function readSubqueryRows(series: readonly Series[], schema: Source
   for (let si = 0; si < series.length; si++) {
     const values = series[si]!.values;
     for (let ri = 0; ri < values.length; ri++) {
-      onWork(1);
-      if ((ri & 4095) === 4095) await pause();
+      if (onWork(1)) await pause();
       const row = values[ri]!;
       if (condition !== undefined) {
         atSeries = si;
@@ -252,8 +251,7 @@ export async function groupRows(rows: RowSet, groupTags: readonly string[], onWo
   }
   const cols = groupTags.map((t) => rows.columns.get(t));
   for (let i = 0; i < rows.times.length; i++) {
-    onWork(1);
-    if ((i & 4095) === 4095) await pause();
+    if (onWork(1)) await pause();
     const tags = cols.map((c) => {
       const v = c?.[i];
       return v === null || v === undefined ? '' : String(v);

@@ -35,8 +35,6 @@ import { checkTimezone, splitTimeCondition, windowStartNs, type TimeRange } from
 export const MAX_WINDOWS = 1_000_000;
 /** How long a statement's JavaScript may hold the event loop before it lets other work run. */
 const PAUSE_AFTER_MS = 10;
-/** Loops over rows or windows look at the time every PAUSE_EVERY + 1 of them (a mask). */
-const PAUSE_EVERY = 4095;
 
 type Call = Extract<Expr, { kind: 'call' }>;
 
@@ -375,24 +373,26 @@ class SelectRun {
     if (Date.now() > this.deadlineMs) throw new QueryError('TIMEOUT', `query exceeded its timeout of ${this.ctx.options.timeoutMs ?? this.ctx.env.query.timeoutMs} ms`);
   }
 
-  /** Counts windows made here against the statement's budget. */
-  private spend(n: number): void {
+  /** Counts windows made here against the statement's budget; true as {@link tick} says. */
+  private spend(n: number): boolean {
     this.spent += n;
     if (this.spent > MAX_WINDOWS) throw new InfluxQLStatementError(`max-select-buckets limit exceeded: (${this.spent}/${MAX_WINDOWS})`);
-    this.tick(n);
+    return this.tick(n);
   }
 
   /**
    * Counts work done in JavaScript; every few thousand units, checks the deadline. Every loop of
    * the statement whose length grows with its rows, windows or series reports here (directly,
    * or through `onWork` from the modules it calls), so a statement past its time ends promptly.
+   * At those same checks, true once the statement has held the event loop for
+   * {@link PAUSE_AFTER_MS}: a loop that can wait then calls {@link pause}.
    */
-  private tick(n: number): void {
+  private tick(n: number): boolean {
     this.work += n;
-    if (this.work >= 4096) {
-      this.work = 0;
-      this.checkDeadline();
-    }
+    if (this.work < 4096) return false;
+    this.work = 0;
+    this.checkDeadline();
+    return performance.now() - this.lastPauseMs >= PAUSE_AFTER_MS;
   }
 
   private work = 0;
@@ -403,7 +403,7 @@ class SelectRun {
   /**
    * Lets the event loop run (other requests, writes' acknowledgements) once the statement has
    * held it for {@link PAUSE_AFTER_MS}: a statement may answer a million windows or rows in
-   * JavaScript. Loops that grow with rows or windows call it every {@link PAUSE_EVERY} + 1 of them.
+   * JavaScript. Called where {@link tick} says, and between groups.
    */
   private async pause(): Promise<void> {
     if (performance.now() - this.lastPauseMs < PAUSE_AFTER_MS) return;
@@ -443,10 +443,8 @@ class SelectRun {
       if (col !== undefined) fieldColumns.push(col);
     }
     const out: InfluxValue[][] = [];
-    for (let n = 0; n < indexes.length; n++) {
-      const idx = indexes[n]!;
-      this.tick(1);
-      if ((n & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+    for (const idx of indexes) {
+      if (this.tick(1)) await this.pause();
       if (!fieldColumns.some((col) => col[idx] !== null && col[idx] !== undefined)) continue;
       i = idx;
       const row: InfluxValue[] = [rows.times[idx]!];
@@ -501,10 +499,8 @@ class SelectRun {
         if (results.has(key)) continue;
         const input: TimedValue[] = [];
         const edge = this.transformEdges.get(key);
-        for (let r = 0; r < base.length; r++) {
-          const b = base[r]!;
-          this.tick(1);
-          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+        for (const b of base) {
+          if (this.tick(1)) await this.pause();
           if (edge !== undefined && (this.stmt.descending ? b.timeNs > edge : b.timeNs < edge)) continue;
           const v = b.read(t.args[0]!);
           if (v !== null) input.push({ timeNs: b.timeNs, value: v });
@@ -514,12 +510,8 @@ class SelectRun {
         const n = arg?.kind === 'integer' ? Number(arg.value) : 0;
         const map = new Map<bigint, Value>();
         await this.pause();
-        const transformed = transformSeries(t.name, input, unitNs, n, this.onWork);
-        await this.pause();
-        for (let r = 0; r < transformed.length; r++) {
-          const o = transformed[r]!;
-          this.tick(1);
-          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+        for (const o of transformSeries(t.name, input, unitNs, n, this.onWork)) {
+          if (this.tick(1)) await this.pause();
           map.set(o.timeNs, o.value);
           times.add(o.timeNs);
         }
@@ -533,10 +525,8 @@ class SelectRun {
     const order = this.stmt.descending ? -1 : 1;
     let answerTimes: bigint[] = [];
     let isOrdered = true;
-    for (let r = 0; r < base.length; r++) {
-      const b = base[r]!;
-      this.tick(1);
-      if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+    for (const b of base) {
+      if (this.tick(1)) await this.pause();
       if (!everyTime && !times.has(b.timeNs)) continue;
       const last = answerTimes[answerTimes.length - 1];
       if (last === b.timeNs) continue;
@@ -549,10 +539,8 @@ class SelectRun {
       answerTimes = [...new Set(answerTimes)].sort((a, b) => (this.tick(1), a < b ? -order : a > b ? order : 0));
     }
     const out: InfluxValue[][] = [];
-    for (let r = 0; r < answerTimes.length; r++) {
-      const time = answerTimes[r]!;
-      this.tick(1);
-      if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+    for (const time of answerTimes) {
+      if (this.tick(1)) await this.pause();
       const window = windowContext?.(time);
       const ctx: EvalContext = {
         ref: () => null,
@@ -594,10 +582,8 @@ class SelectRun {
   /** Reduces one group's rows window by window. */
   private async reduceGroup(rows: RowSet, indexes: readonly number[]): Promise<WindowRow[]> {
     const windows = new Map<bigint, number[]>();
-    for (let n = 0; n < indexes.length; n++) {
-      const idx = indexes[n]!;
-      this.tick(1);
-      if ((n & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+    for (const idx of indexes) {
+      if (this.tick(1)) await this.pause();
       const w = this.windowOf(rows.times[idx]!);
       let list = windows.get(w);
       if (list === undefined) windows.set(w, (list = []));
@@ -607,11 +593,8 @@ class SelectRun {
     const multi = this.calls.length === 1 && MULTI_ROW.has(this.calls[0]!.name) ? this.calls[0]! : undefined;
     // integral() over windows runs over the whole series (a window's area depends on its neighbours).
     const integrals = this.calls.map((call) => (call.name === 'integral' && this.interval !== undefined ? this.integralWindows(call, rows, indexes) : undefined));
-    const sorted = [...windows].sort((a, b) => (this.tick(1), a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    for (let n = 0; n < sorted.length; n++) {
-      const [windowNs, list] = sorted[n]!;
-      this.spend(1);
-      if ((n & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+    for (const [windowNs, list] of [...windows].sort((a, b) => (this.tick(1), a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+      if (this.spend(1)) await this.pause();
       const reduced = this.calls.map((call, k) => {
         const areas = integrals[k];
         if (areas === undefined) return this.reduceCall(call, rows, list);
@@ -824,12 +807,11 @@ class SelectRun {
         const contexts = new Map<bigint, EvalContext>();
         const base: Array<{ timeNs: bigint; read: (e: Expr) => Value | null }> = new Array(windows.length);
         for (let r = 0; r < windows.length; r++) {
-          this.tick(1);
+          if (this.tick(1)) await this.pause();
           const w = windows[r]!;
           const context = this.windowContext(w, rows, countFill, true);
           contexts.set(w.timeNs, context);
           base[r] = { timeNs: w.timeNs, read: (e: Expr) => evaluate(e, context) };
-          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
         }
         values = await this.applyTransforms(base, this.interval?.intervalNs ?? 1_000_000_000n, (t) => contexts.get(t));
       } else {
@@ -848,8 +830,7 @@ class SelectRun {
         if (filling && fill.mode !== 'null') {
           filled = new Array(windows.length);
           for (let r = 0; r < windows.length; r++) {
-            this.tick(1);
-            if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+            if (this.tick(1)) await this.pause();
             filled[r] = { ...windows[r]!, values: [...windows[r]!.values] };
           }
           await fillValues(filled, fill, this.stmt.descending, this.calls.length, this.interval?.intervalNs ?? 1n, this.onWork, () => this.pause());
@@ -867,8 +848,7 @@ class SelectRun {
         const width = this.columns.length;
         values = new Array(windows.length);
         for (let r = 0; r < windows.length; r++) {
-          this.tick(1);
-          if ((r & PAUSE_EVERY) === PAUSE_EVERY) await this.pause();
+          if (this.tick(1)) await this.pause();
           const w = windows[r]!;
           const f = filled[r]!;
           const row: InfluxValue[] = new Array(width + 1);
