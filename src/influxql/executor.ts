@@ -25,6 +25,11 @@ export interface InfluxQLEnvironment {
   nowNs(): bigint;
   /** The caches that answer SHOW TAG VALUES and lastpoint reads where they provably can (docs/caches.md). */
   caches?: Caches;
+  /**
+   * Lets other work run after a statement's JavaScript held the event loop `busyMs` (the
+   * server's policy: longer while writes are in flight); without it, one turn of the loop.
+   */
+  yieldAfter?(busyMs: number, signal: AbortSignal | undefined): Promise<void>;
 }
 
 /** The environment of a database: its catalog and engine, `now()` from the system clock. */

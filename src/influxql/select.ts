@@ -403,11 +403,15 @@ class SelectRun {
   /**
    * Lets the event loop run (other requests, writes' acknowledgements) once the statement has
    * held it for {@link PAUSE_AFTER_MS}: a statement may answer a million windows or rows in
-   * JavaScript. Called where {@link tick} says, and between groups.
+   * JavaScript. How long it waits is the environment's policy (`yieldAfter`). Called where
+   * {@link tick} says, and between groups.
    */
   private async pause(): Promise<void> {
-    if (performance.now() - this.lastPauseMs < PAUSE_AFTER_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    const busyMs = performance.now() - this.lastPauseMs;
+    if (busyMs < PAUSE_AFTER_MS) return;
+    const { env, options } = this.ctx;
+    if (env.yieldAfter !== undefined) await env.yieldAfter(busyMs, options.signal);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
     this.lastPauseMs = performance.now();
     this.checkDeadline();
   }

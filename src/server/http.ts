@@ -343,15 +343,16 @@ export class SluiceServer {
   }
 
   /**
-   * Called by a query after each piece of main-thread work on its answer (`busyMs` long). While
+   * Called by a query after each piece of main-thread work on its answer (`busyMs` long), and by an
+   * InfluxQL statement after each 10 ms of its own JavaScript (windows, fills, transformations). While
    * writes are in flight, the query pauses twice as long as it worked, so writes get at least
    * two thirds of the event loop however many queries stream: a write needs several turns of the loop (read,
    * validate, flush, answer), and each would otherwise wait behind every query's chunk.
    */
-  async yieldToWrites(busyMs: number, signal: AbortSignal): Promise<void> {
+  async yieldToWrites(busyMs: number, signal?: AbortSignal): Promise<void> {
     const pauseMs = this.admission.bytesInFlight > 0 ? Math.min(Math.ceil(2 * busyMs), 50) : 0;
     await new Promise<void>((resolve) => (pauseMs > 0 ? setTimeout(resolve, pauseMs) : setImmediate(resolve)));
-    signal.throwIfAborted();
+    signal?.throwIfAborted();
   }
 
   /** Why the WAL cannot take writes now (stopped, shut down, or failing puts past the threshold), or undefined. */

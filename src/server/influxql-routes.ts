@@ -51,7 +51,8 @@ const YIELD_BYTES = 1024 * 1024;
 
 /** What InfluxQL runs against in this server. */
 function environment(server: SluiceServer): InfluxQLEnvironment {
-  return databaseEnvironment(server.db);
+  // A statement's own JavaScript yields as its answer's streaming does: writes first.
+  return { ...databaseEnvironment(server.db), yieldAfter: (busyMs, signal) => server.yieldToWrites(busyMs, signal) };
 }
 
 /**
