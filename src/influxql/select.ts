@@ -919,9 +919,10 @@ class SelectRun {
     return fillWindows(windows, { startNs: start, endNs: end, next: (w) => this.nextWindow(w), fill, descending: this.stmt.descending, calls: this.calls.length, intervalNs: this.interval?.intervalNs ?? 1n, onWork: this.onWork, pause: () => this.pause() });
   }
 
-  /** Whether LIMIT and OFFSET count each call's points apart (see {@link limitRows}). */
+  /** Whether LIMIT or OFFSET apply and count each call's points apart (see {@link limitRows}). */
   private limitsPerCall(): boolean {
-    return this.interval !== undefined && this.stmt.fill?.mode === 'none' && !this.shape.hasTransform && this.columns.length > 1 && this.columns.every((c) => unparen(c.expr).kind === 'call');
+    const limited = (this.stmt.offset ?? 0) > 0 || this.effectiveLimit() !== undefined;
+    return limited && this.interval !== undefined && this.stmt.fill?.mode === 'none' && !this.shape.hasTransform && this.columns.length > 1 && this.columns.every((c) => unparen(c.expr).kind === 'call');
   }
 
   /**
@@ -929,17 +930,18 @@ class SelectRun {
    * with GROUP BY time and fill(none) a call has points only in the windows where it has input,
    * so two calls may keep different windows — the rows are then their union, each cell null where
    * its call's window was left out (mean and median LIMIT 4 can answer 5 rows, as 1.6 does).
-   * `present` tells a call's point whose value is null (stddev of one point) from no point.
+   * `present` (made when {@link limitsPerCall}) tells a call's point whose value is null (stddev
+   * of one point) from no point; without it, rows are limited as a whole.
    */
   private limitRows(values: InfluxValue[][], present: boolean[][] | undefined, offset: number, limit: number | undefined): InfluxValue[][] {
     const end = limit === undefined ? undefined : offset + limit;
-    if (!this.limitsPerCall()) return values.slice(offset, end);
+    if (present === undefined) return values.slice(offset, end);
     const kept = this.columns.map(() => new Set<number>());
     const rows = new Set<number>();
     kept.forEach((cells, c) => {
       let seen = 0;
       for (let r = 0; r < values.length; r++) {
-        if (present !== undefined ? !present[r]![c] : values[r]![c + 1] === null) continue;
+        if (!present[r]![c]) continue;
         if (seen >= offset && (end === undefined || seen < end)) {
           cells.add(r);
           rows.add(r);
