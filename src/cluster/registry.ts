@@ -131,9 +131,9 @@ export class NodeHeartbeat {
   }
 }
 
-/** The nodes whose data query nodes serve: those that take writes. */
-export function ingestNodesOf(nodes: readonly NodeRegistration[]): string[] {
-  return nodes.filter((n) => n.mode === 'ingest' || n.mode === 'all').map((n) => n.nodeId);
+/** Whether query nodes serve this node's data: it takes writes. */
+export function isIngestNode(node: NodeRegistration): boolean {
+  return node.mode === 'ingest' || node.mode === 'all';
 }
 
 /** A query node's watch on the registry: each ingest node not yet followed is followed once it appears. */
@@ -186,7 +186,7 @@ export class NodeDiscovery {
       const { nodeId } = node;
       // A node followed by now (its follower reports its own trouble) has no failure here.
       if (known.has(nodeId)) this.failures.delete(nodeId);
-      if (this.stopped || known.has(nodeId) || (node.mode !== 'ingest' && node.mode !== 'all')) continue;
+      if (this.stopped || known.has(nodeId) || !isIngestNode(node)) continue;
       try {
         await this.options.follow(node);
         this.failures.delete(nodeId);

@@ -20,7 +20,7 @@ import { ParquetMemCache } from '../persist/mem-cache.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister, type PersisterView, type SnapshotPersister } from '../persist/persister.js';
 import type { Follower, ManifestFollower } from '../cluster/follower.js';
-import { checkSameGen1, ingestNodesOf, listRegisteredNodes, NodeDiscovery } from '../cluster/registry.js';
+import { checkSameGen1, isIngestNode, listRegisteredNodes, NodeDiscovery } from '../cluster/registry.js';
 import { CatalogMerger } from '../cluster/catalog-merge.js';
 import { loadReplicaSource, MergedBuffers, MergedFiles, MergedPersisters, type ReplicaSource } from '../cluster/replica.js';
 import { ReplicaWal } from '../cluster/replica-wal.js';
@@ -293,7 +293,7 @@ export class SluiceDatabase {
       const notFollowed = new Map<string, string>();
       const walConfig = resolveWalConfig(options.wal);
       if (initial.length === 0 && options.clusterId !== undefined) {
-        const registered = (await listRegisteredNodes(store, options.clusterId, logger)).filter((n) => ingestNodesOf([n]).length > 0);
+        const registered = (await listRegisteredNodes(store, options.clusterId, logger)).filter(isIngestNode);
         // A node of another gen1 duration is not followed (a stale entry must not keep the
         // query node from serving the others): it is reported as the discovery's failure.
         initial = [];
