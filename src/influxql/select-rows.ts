@@ -184,17 +184,12 @@ export async function readSubqueryRows(series: readonly Series[], schema: Source
   const seriesOf: number[] = [];
   const rowOf: number[] = [];
   let ordered = true;
+  const indexes = series.map((s) => new Map(s.columns.map((c, i) => [c, i])));
   // One reader for the condition, pointed at each row in turn.
   let atSeries = 0;
   let atRow: InfluxValue[] = [];
-  const get = (n: string): Value | null => {
-    const i = indexes[atSeries]!.get(n);
-    if (i !== undefined && i > 0) return (atRow[i] ?? null) as Value | null;
-    const tag = series[atSeries]!.tags?.[n];
-    return tag === undefined ? null : tag;
-  };
+  const get = (n: string): Value | null => subqueryCell(atRow, indexes[atSeries]!.get(n), series[atSeries]!.tags?.[n]);
   const isTag = (n: string) => schema.tags.has(n);
-  const indexes = series.map((s) => new Map(s.columns.map((c, i) => [c, i])));
   for (let si = 0; si < series.length; si++) {
     const values = series[si]!.values;
     for (let ri = 0; ri < values.length; ri++) {
@@ -231,13 +226,17 @@ export async function readSubqueryRows(series: readonly Series[], schema: Source
     for (let k = 0; k < times.length; k++) {
       const j = order === undefined ? k : order[k]!;
       const si = seriesOf[j]!;
-      const i = at[si];
-      if (i !== undefined && i > 0) column[k] = (series[si]!.values[rowOf[j]!]![i] ?? null) as Value | null;
-      else column[k] = tagValue[si] ?? null;
+      column[k] = subqueryCell(series[si]!.values[rowOf[j]!]!, at[si], tagValue[si]);
     }
     columns.set(n, column);
   }
   return { times: order === undefined ? times : order.map((j) => times[j]!), columns, schema };
+}
+
+/** A subquery row's value of a name: its column `i` (past the time), else the series' tag value, else null. */
+function subqueryCell(row: InfluxValue[], i: number | undefined, tag: string | undefined): Value | null {
+  if (i !== undefined && i > 0) return (row[i] ?? null) as Value | null;
+  return tag ?? null;
 }
 
 /** Rows split by the values of the GROUP BY tags (a missing tag is ''), each in time order; each row reported to `onWork`. */
