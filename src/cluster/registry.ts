@@ -36,12 +36,13 @@ export class ClusterConfigError extends Error {
 }
 
 /**
- * Throws ClusterConfigError when `node` uses another gen1 duration than `own`: a query node
- * groups every followed node's buffered rows and snapshots by its own gen1 windows.
+ * Why a query node of gen1 duration `own` cannot follow `node` (it uses another one: a query
+ * node groups every followed node's buffered rows and snapshots by its own gen1 windows), or
+ * undefined when it can.
  */
-export function checkSameGen1(node: NodeRegistration, own: Gen1Duration): void {
-  if (node.gen1Duration === undefined || node.gen1Duration === own) return;
-  throw new ClusterConfigError(node.nodeId, `ingest node ${JSON.stringify(node.nodeId)} uses --gen1-duration ${node.gen1Duration} and this node ${own}: every node of a cluster must use the same; not following it`);
+export function gen1Conflict(node: NodeRegistration, own: Gen1Duration): ClusterConfigError | undefined {
+  if (node.gen1Duration === undefined || node.gen1Duration === own) return undefined;
+  return new ClusterConfigError(node.nodeId, `ingest node ${JSON.stringify(node.nodeId)} uses --gen1-duration ${node.gen1Duration} and this node ${own}: every node of a cluster must use the same; not following it`);
 }
 
 const CLUSTER_ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -20,7 +20,7 @@ import { ParquetMemCache } from '../persist/mem-cache.js';
 import type { SnapshotManifest } from '../persist/manifest.js';
 import { Persister, type PersisterView, type SnapshotPersister } from '../persist/persister.js';
 import type { Follower, ManifestFollower } from '../cluster/follower.js';
-import { checkSameGen1, isIngestNode, listRegisteredNodes, NodeDiscovery } from '../cluster/registry.js';
+import { gen1Conflict, isIngestNode, listRegisteredNodes, NodeDiscovery } from '../cluster/registry.js';
 import { CatalogMerger } from '../cluster/catalog-merge.js';
 import { loadReplicaSource, MergedBuffers, MergedFiles, MergedPersisters, type ReplicaSource } from '../cluster/replica.js';
 import { ReplicaWal } from '../cluster/replica-wal.js';
@@ -298,12 +298,11 @@ export class SluiceDatabase {
         // query node from serving the others): it is reported as the discovery's failure.
         initial = [];
         for (const node of registered) {
-          try {
-            checkSameGen1(node, walConfig.gen1Duration);
-            initial.push(node.nodeId);
-          } catch (err) {
-            logger.warn({ err, nodeId: node.nodeId }, 'not following a registered ingest node');
-            notFollowed.set(node.nodeId, (err as Error).message);
+          const conflict = gen1Conflict(node, walConfig.gen1Duration);
+          if (conflict === undefined) initial.push(node.nodeId);
+          else {
+            logger.warn({ err: conflict, nodeId: node.nodeId }, 'not following a registered ingest node');
+            notFollowed.set(node.nodeId, conflict.message);
           }
         }
       }
@@ -348,7 +347,8 @@ export class SluiceDatabase {
           known: () => followers.map((f) => f.nodeId),
           follow: async (node) => {
             const { nodeId } = node;
-            checkSameGen1(node, walConfig.gen1Duration);
+            const conflict = gen1Conflict(node, walConfig.gen1Duration);
+            if (conflict !== undefined) throw conflict;
             const source = await load(nodeId);
             await source.follower.start();
             logger.info({ nodeId }, 'following a new ingest node');
