@@ -24,6 +24,12 @@ const RANGE = "time >= '2018-03-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z'"
 /** The last quarter of 2019 and the data: 132 484 windows of one minute per series. */
 const QUARTER = "time >= '2019-10-01T00:00:00Z' AND time < '2020-01-01T00:04:00Z'";
 
+/** The examples' database as the executor sees it, `now()` four minutes after the data's start. */
+function environmentOf(db: Awaited<ReturnType<typeof exampleDatabase>>['db']): InfluxQLEnvironment {
+  const nowNs = T0 + 240_000_000_000n;
+  return { catalog: db.catalog, query: db.query, createDatabase: async () => undefined, nowNs: () => nowNs };
+}
+
 const STATEMENTS: Array<[string, string]> = [
   // The fuzz's finding: aggregates the engine computes, filled here, then transformed.
   ['pushed-down aggregates filled and transformed', `SELECT sum(v), cumulative_sum(sum(i)), derivative(mean(v)), moving_average(max(v), 3), difference(count(v)) FROM cpu WHERE ${RANGE} GROUP BY time(1m)`],
@@ -39,8 +45,7 @@ for (const [what, text] of STATEMENTS) {
   test(`a statement of hundreds of thousands of windows past its ${TIMEOUT_MS} ms timeout ends with TIMEOUT: ${what}`, async () => {
     const { db, cleanup } = await exampleDatabase();
     try {
-      const nowNs = T0 + 240_000_000_000n;
-      const env: InfluxQLEnvironment = { catalog: db.catalog, query: db.query, createDatabase: async () => undefined, nowNs: () => nowNs };
+      const env = environmentOf(db);
       const started = performance.now();
       await assert.rejects(
         async () => {
@@ -76,8 +81,7 @@ for (const [what, text] of FAIR) {
     const { db, cleanup } = await exampleDatabase();
     let spinning = true;
     try {
-      const nowNs = T0 + 240_000_000_000n;
-      const env: InfluxQLEnvironment = { catalog: db.catalog, query: db.query, createDatabase: async () => undefined, nowNs: () => nowNs };
+      const env = environmentOf(db);
       let longestWaitMs = 0;
       let turns = 0;
       let last = performance.now();
